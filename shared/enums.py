@@ -1,0 +1,57 @@
+"""Enumerations that travel on the wire (values are the JSON strings)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    OWNER = "OWNER"
+    ADMIN = "ADMIN"
+    MANAGER = "MANAGER"
+    MEMBER = "MEMBER"
+
+
+class TeamRole(StrEnum):
+    MEMBER = "MEMBER"
+    MANAGER = "MANAGER"
+
+
+class EntryStatus(StrEnum):
+    RUNNING = "RUNNING"
+    PAUSED = "PAUSED"
+    STOPPED = "STOPPED"
+
+
+class EntrySource(StrEnum):
+    AGENT = "agent"
+    MANUAL = "manual"
+    IMPORT = "import"
+
+
+class ScreenshotStatus(StrEnum):
+    PENDING = "PENDING"
+    READY = "READY"
+    FAILED = "FAILED"
+
+
+class Subscription(StrEnum):
+    FREE = "FREE"
+    TRIAL = "TRIAL"
+    PRO = "PRO"
+    ENTERPRISE = "ENTERPRISE"
+
+
+class ConflictReason(StrEnum):
+    INVALID = "invalid"
+    OVERLAP = "overlap"
+    UNKNOWN_PROJECT = "unknown_project"
+    FORBIDDEN = "forbidden"
+    UNKNOWN_TIME_ENTRY = "unknown_time_entry"
+
+
+class JobStatus(StrEnum):
+    PENDING = "PENDING"
+    RUNNING = "RUNNING"
+    DONE = "DONE"
+    FAILED = "FAILED"
