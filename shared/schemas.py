@@ -182,6 +182,7 @@ class Conflict(Wire):
     reason: ConflictReason
     detail: str = ""
     minute: str | None = None
+    other_key: str | None = None
 
 
 class ActivityResult(Wire):

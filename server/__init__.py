@@ -1,0 +1,1 @@
+"""Hubnity server: Litestar app, domain packages, jobs, storage."""

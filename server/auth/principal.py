@@ -1,0 +1,54 @@
+"""Who is calling, and what their role lets them do."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from server.db.models import Organization, User
+from server.errors import Forbidden
+from shared.enums import Role
+
+ADMINS = frozenset({Role.OWNER.value, Role.ADMIN.value})
+
+
+@dataclass(frozen=True)
+class Principal:
+    user: User
+    organization: Organization
+
+    @property
+    def user_id(self) -> uuid.UUID:
+        return self.user.id
+
+    @property
+    def org_id(self) -> uuid.UUID:
+        return self.organization.id
+
+    @property
+    def role(self) -> str:
+        return self.user.role
+
+    @property
+    def is_admin(self) -> bool:
+        return self.user.role in ADMINS
+
+    def require_admin(self) -> None:
+        if not self.is_admin:
+            raise Forbidden("this action needs the ADMIN or OWNER role")
+
+
+async def load_principal(
+    session: AsyncSession, user_id: uuid.UUID, org_id: uuid.UUID
+) -> Principal | None:
+    row = (
+        await session.execute(
+            select(User, Organization)
+            .join(Organization, Organization.id == User.organization_id)
+            .where(User.id == user_id, User.organization_id == org_id, User.active.is_(True))
+        )
+    ).first()
+    return Principal(user=row[0], organization=row[1]) if row else None

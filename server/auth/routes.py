@@ -1,0 +1,108 @@
+"""HTTP routes for /api/v1/auth."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Controller, Request, get, post
+from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from server.auth import service
+from server.auth.principal import Principal
+from server.deps import client_ip
+from server.security.limits import enforce
+from server.state import AppState
+from shared.enums import Role
+from shared.schemas import (
+    AcceptInviteRequest,
+    LoginRequest,
+    LogoutRequest,
+    Me,
+    OrgRef,
+    RefreshRequest,
+    RegisterRequest,
+    TokenPair,
+)
+
+
+def me_of(principal: Principal) -> Me:
+    user, org = principal.user, principal.organization
+    return Me(
+        id=str(user.id),
+        email=user.email,
+        name=user.name,
+        role=Role(user.role),
+        timezone=user.timezone,
+        organization=OrgRef(id=str(org.id), name=org.name),
+    )
+
+
+class AuthController(Controller):
+    path = "/api/v1/auth"
+    tags = ["auth"]
+
+    @post("/register", status_code=HTTP_201_CREATED)
+    async def register(
+        self, data: RegisterRequest, db_session: AsyncSession, app_state: AppState,
+        request: Request[Any, Any, Any],
+    ) -> TokenPair:
+        ip = client_ip(request)
+        await enforce(app_state, f"register:{ip}", app_state.settings.security.login_rate,
+                      "registration attempts")
+        issued = await service.register(
+            db_session, app_state.settings.security, email=data.email, password=data.password,
+            name=data.name, organization_name=data.organization_name, timezone=data.timezone,
+            ip=ip,
+        )
+        return issued.pair
+
+    @post("/login", status_code=HTTP_200_OK)
+    async def login(
+        self, data: LoginRequest, db_session: AsyncSession, app_state: AppState,
+        request: Request[Any, Any, Any],
+    ) -> TokenPair:
+        ip = client_ip(request)
+        await enforce(app_state, f"login:{ip}", app_state.settings.security.login_rate,
+                      "login attempts")
+        issued = await service.login(
+            db_session, app_state.settings.security, email=data.email, password=data.password,
+            ip=ip,
+        )
+        return issued.pair
+
+    @post("/refresh", status_code=HTTP_200_OK)
+    async def refresh(
+        self, data: RefreshRequest, db_session: AsyncSession, app_state: AppState,
+        request: Request[Any, Any, Any],
+    ) -> TokenPair:
+        return await service.refresh(
+            db_session, app_state.settings.security, token=data.refresh_token,
+            ip=client_ip(request),
+        )
+
+    @post("/accept-invite", status_code=HTTP_200_OK)
+    async def accept_invite(
+        self, data: AcceptInviteRequest, db_session: AsyncSession, app_state: AppState,
+        request: Request[Any, Any, Any],
+    ) -> TokenPair:
+        ip = client_ip(request)
+        await enforce(app_state, f"invite:{ip}", app_state.settings.security.login_rate,
+                      "invitation attempts")
+        issued = await service.accept_invite(
+            db_session, app_state.settings.security, token=data.token, password=data.password,
+            ip=ip,
+        )
+        return issued.pair
+
+    @get("/me")
+    async def me(self, principal: Principal) -> Me:
+        return me_of(principal)
+
+    @post("/logout", status_code=HTTP_204_NO_CONTENT)
+    async def logout(
+        self, data: LogoutRequest, db_session: AsyncSession, principal: Principal
+    ) -> None:
+        await service.logout(
+            db_session, principal.user, token=data.refresh_token, everywhere=data.all
+        )

@@ -1,0 +1,266 @@
+"""Auth use cases, free of HTTP: each takes a session and returns data or raises."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from server import audit
+from server.config import SecuritySettings
+from server.db.base import utcnow
+from server.db.models import Invitation, Organization, RefreshToken, User
+from server.errors import BadRequest, Conflict, Forbidden, Unauthorized
+from server.security.passwords import (
+    WeakPasswordError,
+    check_password_policy,
+    hash_password,
+    needs_rehash,
+    verify_password,
+)
+from server.security.tokens import (
+    AccessClaims,
+    hash_opaque_token,
+    issue_access_token,
+    new_opaque_token,
+)
+from shared.enums import Role
+from shared.schemas import TokenPair
+
+INVITATION_TTL = timedelta(days=7)
+_BAD_CREDENTIALS = "invalid email or password"
+
+
+def normalize_email(email: str) -> str:
+    email = email.strip().lower()
+    local, at, domain = email.partition("@")
+    if not at or not local or "." not in domain or len(email) > 320 or " " in email:
+        raise BadRequest("email is not a valid address")
+    return email
+
+
+def validate_timezone(tz: str) -> str:
+    try:
+        ZoneInfo(tz)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise BadRequest(f"unknown timezone {tz!r} (use an IANA name such as Europe/Berlin)") from None
+    return tz
+
+
+def validate_password(password: str) -> None:
+    try:
+        check_password_policy(password)
+    except WeakPasswordError as exc:
+        raise BadRequest(str(exc)) from None
+
+
+def _require_name(value: str, field: str) -> str:
+    value = value.strip()
+    if not value or len(value) > 200:
+        raise BadRequest(f"{field} must be 1 to 200 characters")
+    return value
+
+
+@dataclass(frozen=True)
+class Issued:
+    pair: TokenPair
+    user: User
+
+
+async def issue_tokens(
+    session: AsyncSession,
+    user: User,
+    security: SecuritySettings,
+    family_id: uuid.UUID | None = None,
+) -> TokenPair:
+    refresh = new_opaque_token()
+    session.add(
+        RefreshToken(
+            organization_id=user.organization_id,
+            user_id=user.id,
+            token_hash=hash_opaque_token(refresh),
+            family_id=family_id or uuid.uuid4(),
+            expires_at=utcnow() + timedelta(seconds=security.refresh_ttl_seconds),
+        )
+    )
+    access = issue_access_token(
+        AccessClaims(user.id, user.organization_id, user.role),
+        security.jwt_secret,
+        security.access_ttl_seconds,
+    )
+    return TokenPair(
+        access_token=access, refresh_token=refresh, expires_in=security.access_ttl_seconds
+    )
+
+
+async def register(
+    session: AsyncSession,
+    security: SecuritySettings,
+    *,
+    email: str,
+    password: str,
+    name: str,
+    organization_name: str,
+    timezone: str,
+    ip: str | None = None,
+) -> Issued:
+    if not security.allow_registration:
+        raise Forbidden("registration is closed on this server; ask an administrator to invite you")
+    email = normalize_email(email)
+    validate_password(password)
+    timezone = validate_timezone(timezone or "UTC")
+    org = Organization(name=_require_name(organization_name, "organizationName"), timezone=timezone)
+    session.add(org)
+    await session.flush()
+    user = User(
+        organization_id=org.id,
+        email=email,
+        name=_require_name(name, "name"),
+        password_hash=hash_password(password),
+        timezone=timezone,
+        role=Role.OWNER.value,
+    )
+    session.add(user)
+    try:
+        await session.flush()
+    except IntegrityError:
+        await session.rollback()
+        raise Conflict("an account with this email already exists") from None
+    audit.record(session, "organization.created", organization_id=org.id, actor_id=user.id, ip=ip)
+    pair = await issue_tokens(session, user, security)
+    await session.commit()
+    return Issued(pair, user)
+
+
+async def login(
+    session: AsyncSession, security: SecuritySettings, *, email: str, password: str, ip: str
+) -> Issued:
+    user = (
+        await session.execute(select(User).where(User.email == email.strip().lower()))
+    ).scalar_one_or_none()
+    # The hash is verified even for an unknown email: same answer, same time.
+    ok = verify_password(user.password_hash if user else None, password)
+    if not ok or user is None or not user.active:
+        if user is not None:
+            audit.record(
+                session, "auth.login_failed", organization_id=user.organization_id,
+                target_type="user", target_id=user.id, ip=ip,
+            )
+            await session.commit()
+        raise Unauthorized(_BAD_CREDENTIALS)
+    if user.password_hash and needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    audit.record(
+        session, "auth.login", organization_id=user.organization_id, actor_id=user.id, ip=ip
+    )
+    pair = await issue_tokens(session, user, security)
+    await session.commit()
+    return Issued(pair, user)
+
+
+async def refresh(
+    session: AsyncSession, security: SecuritySettings, *, token: str, ip: str
+) -> TokenPair:
+    token_hash = hash_opaque_token(token)
+    row = (
+        await session.execute(select(RefreshToken).where(RefreshToken.token_hash == token_hash))
+    ).scalar_one_or_none()
+    if row is None:
+        raise Unauthorized("refresh token is invalid")
+    now = utcnow()
+    # Conditional update: of two racing refreshes with one token, only one wins.
+    rotated = await session.execute(
+        update(RefreshToken)
+        .where(
+            RefreshToken.id == row.id,
+            RefreshToken.rotated_at.is_(None),
+            RefreshToken.revoked_at.is_(None),
+        )
+        .values(rotated_at=now)
+    )
+    if rotated.rowcount != 1:  # type: ignore[attr-defined]
+        # A dead token presented again: assume theft, end the whole family.
+        await session.execute(
+            update(RefreshToken)
+            .where(RefreshToken.family_id == row.family_id, RefreshToken.revoked_at.is_(None))
+            .values(revoked_at=now)
+        )
+        audit.record(
+            session, "auth.refresh_token_reuse", organization_id=row.organization_id,
+            target_type="user", target_id=row.user_id, ip=ip, family=str(row.family_id),
+        )
+        await session.commit()
+        raise Unauthorized("refresh token was already used; all sessions of this sign-in ended")
+    if row.expires_at <= now:
+        await session.rollback()
+        raise Unauthorized("refresh token expired; sign in again")
+    user = await session.get(User, row.user_id)
+    if user is None or not user.active:
+        await session.rollback()
+        raise Unauthorized("user is unknown or deactivated")
+    pair = await issue_tokens(session, user, security, family_id=row.family_id)
+    await session.commit()
+    return pair
+
+
+async def logout(
+    session: AsyncSession, user: User, *, token: str | None, everywhere: bool
+) -> None:
+    stmt = update(RefreshToken).where(
+        RefreshToken.user_id == user.id, RefreshToken.revoked_at.is_(None)
+    )
+    if not everywhere:
+        if not token:
+            raise BadRequest("give refreshToken, or all=true to end every session")
+        stmt = stmt.where(RefreshToken.token_hash == hash_opaque_token(token))
+    await session.execute(stmt.values(revoked_at=utcnow()))
+    await session.commit()
+
+
+async def create_invitation(session: AsyncSession, user: User) -> str:
+    token = new_opaque_token()
+    session.add(
+        Invitation(
+            organization_id=user.organization_id,
+            user_id=user.id,
+            token_hash=hash_opaque_token(token),
+            expires_at=utcnow() + INVITATION_TTL,
+        )
+    )
+    return token
+
+
+async def accept_invite(
+    session: AsyncSession, security: SecuritySettings, *, token: str, password: str, ip: str
+) -> Issued:
+    validate_password(password)
+    invitation = (
+        await session.execute(
+            select(Invitation).where(Invitation.token_hash == hash_opaque_token(token))
+        )
+    ).scalar_one_or_none()
+    if invitation is None or invitation.accepted_at is not None:
+        raise BadRequest("invitation is invalid or already used")
+    if invitation.expires_at <= utcnow():
+        raise BadRequest("invitation expired; ask for a new one")
+    user = await session.get(User, invitation.user_id)
+    if user is None or not user.active:
+        raise BadRequest("invitation is invalid or already used")
+    invitation.accepted_at = utcnow()
+    user.password_hash = hash_password(password)
+    audit.record(
+        session, "auth.invite_accepted", organization_id=user.organization_id,
+        actor_id=user.id, ip=ip,
+    )
+    pair = await issue_tokens(session, user, security)
+    await session.commit()
+    return Issued(pair, user)
+
+
+async def count_users(session: AsyncSession) -> int:
+    return int((await session.execute(select(func.count()).select_from(User))).scalar_one())

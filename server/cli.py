@@ -1,0 +1,87 @@
+"""`hubnity-server`: serve (default), migrate, demo."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+
+from server.config import ConfigError, Settings, get_settings
+
+
+def _migrate(settings: Settings) -> None:
+    from server.db.migrate import upgrade
+
+    upgrade(settings.database.url)
+
+
+async def _demo(settings: Settings) -> None:
+    from server.db.session import create_engine, session_factory
+    from server.demo import seed_demo
+
+    engine = create_engine(settings.database)
+    try:
+        async with session_factory(engine)() as session:
+            login = await seed_demo(session, settings.data_dir)
+    finally:
+        await engine.dispose()
+    verb = "created" if login.created else "already present"
+    print(f"Demo organization {verb}. Sign in as {login.email} / {login.password}")
+
+
+def _serve(settings: Settings, host: str | None, port: int | None) -> None:
+    import uvicorn
+
+    from server.app import create_app
+    from server.demo import read_demo_login
+
+    if settings.database.is_sqlite and not settings.production:
+        _migrate(settings)  # embedded mode migrates itself; production runs `migrate`
+    app = create_app(settings)
+    bind_host = host or settings.server.host
+    bind_port = port if port is not None else settings.server.port
+    print(f"Hubnity server on http://{bind_host}:{bind_port}  (data: {settings.data_dir})")
+    login = read_demo_login(settings.data_dir)
+    if login:
+        print(f"Demo login: {login.email} / {login.password}")
+    sys.stdout.flush()
+    uvicorn.run(app, host=bind_host, port=bind_port, log_level="warning", access_log=False,
+                proxy_headers=True, timeout_graceful_shutdown=10)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="hubnity-server", description="Hubnity server")
+    parser.add_argument("command", nargs="?", default="serve", choices=["serve", "migrate", "demo"])
+    parser.add_argument("--host", help="bind address (default HUBNITY_HOST or 127.0.0.1)")
+    parser.add_argument("--port", type=int, help="port (default HUBNITY_PORT or 8000)")
+    parser.add_argument("--version", action="store_true", help="print the version and exit")
+    args = parser.parse_args(argv)
+    if args.version:
+        from shared.version import __version__
+
+        print(__version__)
+        return 0
+    try:
+        settings = get_settings()
+        if args.command == "migrate":
+            _migrate(settings)
+            print("database is at the latest schema")
+        elif args.command == "demo":
+            if settings.database.is_sqlite:
+                _migrate(settings)
+            asyncio.run(_demo(settings))
+        else:
+            _serve(settings, args.host, args.port)
+    except ConfigError as exc:
+        print(f"hubnity-server: configuration error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    except OSError as exc:
+        print(f"hubnity-server: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,246 @@
+"""Settings from environment variables (12-factor), validated once at start.
+
+One small dataclass per concern; `get_settings()` is cached. A bad value raises
+`ConfigError` with a one-line message that the CLI prints without a traceback.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from platformdirs import user_data_dir
+
+
+class ConfigError(ValueError):
+    """A configuration value is missing or malformed."""
+
+
+_SIZE = re.compile(r"^\s*(\d+)\s*(b|kb|k|mb|m|gb|g)?\s*$", re.IGNORECASE)
+_UNITS = {"b": 1, "k": 1024, "kb": 1024, "m": 1024**2, "mb": 1024**2, "g": 1024**3, "gb": 1024**3}
+_RATE = re.compile(r"^\s*(\d+)\s*(?:/\s*(s|sec|second|m|min|minute|h|hour))?\s*$", re.IGNORECASE)
+_PERIODS = {"s": 1, "sec": 1, "second": 1, "m": 60, "min": 60, "minute": 60, "h": 3600, "hour": 3600}
+
+
+def parse_size(name: str, value: str) -> int:
+    m = _SIZE.match(value)
+    if not m:
+        raise ConfigError(f"{name}={value!r} is not a size (examples: 50mb, 512kb, 1048576)")
+    return int(m.group(1)) * _UNITS[(m.group(2) or "b").lower()]
+
+
+@dataclass(frozen=True)
+class Rate:
+    """`limit` requests per `period` seconds."""
+
+    limit: int
+    period: int
+
+    @classmethod
+    def parse(cls, name: str, value: str) -> Rate:
+        m = _RATE.match(value)
+        if not m or int(m.group(1)) <= 0:
+            raise ConfigError(f"{name}={value!r} is not a rate (examples: 60/min, 5/minute, 100/s)")
+        return cls(int(m.group(1)), _PERIODS[(m.group(2) or "min").lower()])
+
+
+def _env(name: str, default: str | None = None) -> str | None:
+    value = os.environ.get(name)
+    return value if value not in (None, "") else default
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    value = _env(name)
+    if value is None:
+        return default
+    if value.lower() in ("1", "true", "yes", "on"):
+        return True
+    if value.lower() in ("0", "false", "no", "off"):
+        return False
+    raise ConfigError(f"{name}={value!r} is not a boolean (use true or false)")
+
+
+def _env_int(name: str, default: int, minimum: int = 0) -> int:
+    value = _env(name)
+    if value is None:
+        return default
+    try:
+        number = int(value)
+    except ValueError:
+        raise ConfigError(f"{name}={value!r} is not a whole number") from None
+    if number < minimum:
+        raise ConfigError(f"{name}={value!r} must be at least {minimum}")
+    return number
+
+
+@dataclass(frozen=True)
+class DatabaseSettings:
+    url: str
+    """SQLAlchemy async URL: sqlite+aiosqlite:///path or postgresql+asyncpg://..."""
+    echo: bool = False
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.url.startswith("sqlite")
+
+
+@dataclass(frozen=True)
+class RedisSettings:
+    url: str | None
+    """Unset → rate limits, idempotency and jobs stay in-process."""
+    prefix: str = "hubnity:"
+
+
+@dataclass(frozen=True)
+class StorageSettings:
+    local_dir: Path
+    s3_endpoint: str | None = None
+    s3_bucket: str | None = None
+    s3_access_key: str | None = None
+    s3_secret_key: str | None = None
+    s3_region: str | None = None
+    screenshot_max_bytes: int = 20 * 1024 * 1024
+
+    @property
+    def uses_s3(self) -> bool:
+        return self.s3_bucket is not None
+
+
+@dataclass(frozen=True)
+class SecuritySettings:
+    jwt_secret: str = field(repr=False)
+    access_ttl_seconds: int = 15 * 60
+    refresh_ttl_seconds: int = 30 * 24 * 3600
+    login_rate: Rate = Rate(5, 60)
+    sync_rate: Rate = Rate(60, 60)
+    global_rate: Rate | None = None
+    body_size_limit: int = 50 * 1024 * 1024
+    allow_registration: bool = True
+
+
+@dataclass(frozen=True)
+class ServerSettings:
+    host: str = "127.0.0.1"
+    port: int = 8000
+    public_url: str | None = None
+
+
+@dataclass(frozen=True)
+class Settings:
+    env: str
+    data_dir: Path
+    database: DatabaseSettings
+    redis: RedisSettings
+    storage: StorageSettings
+    security: SecuritySettings
+    server: ServerSettings
+    log_json: bool = True
+
+    @property
+    def production(self) -> bool:
+        return self.env == "production"
+
+
+_DB_URL = re.compile(r"^(sqlite\+aiosqlite|postgresql\+asyncpg)://")
+
+
+def _normalize_db_url(url: str) -> str:
+    # Users paste libpq-style URLs; map them onto the async drivers we ship.
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+asyncpg://" + url[len(prefix) :]
+    if url.startswith("sqlite:///"):
+        return "sqlite+aiosqlite:///" + url[len("sqlite:///") :]
+    return url
+
+
+def _jwt_secret(env: str, data_dir: Path) -> str:
+    secret = _env("JWT_SECRET")
+    if secret:
+        if len(secret) < 32:
+            raise ConfigError("JWT_SECRET must be at least 32 characters")
+        return secret
+    if env == "production":
+        raise ConfigError("JWT_SECRET is required when HUBNITY_ENV=production")
+    # Embedded mode: generate once and keep it so restarts don't log everyone out.
+    path = data_dir / "jwt_secret"
+    if path.exists():
+        return path.read_text().strip()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    value = secrets.token_urlsafe(48)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(value)
+    return value
+
+
+def _redis_url() -> str | None:
+    url = _env("REDIS_URL")
+    if url:
+        if not url.startswith(("redis://", "rediss://", "unix://")):
+            raise ConfigError(f"REDIS_URL={url!r} must start with redis://, rediss:// or unix://")
+        return url
+    host = _env("REDIS_HOST")
+    if host:
+        return f"redis://{host}:{_env_int('REDIS_PORT', 6379, 1)}/0"
+    return None
+
+
+def load_settings() -> Settings:
+    env = (_env("HUBNITY_ENV", "development") or "development").lower()
+    if env not in ("development", "production", "test"):
+        raise ConfigError(f"HUBNITY_ENV={env!r} must be development, production or test")
+    data_dir = Path(_env("HUBNITY_DATA_DIR") or user_data_dir("hubnity-server", "Hubnity"))
+    db_url = _normalize_db_url(
+        _env("DATABASE_URL") or f"sqlite+aiosqlite:///{data_dir / 'hubnity.db'}"
+    )
+    if not _DB_URL.match(db_url):
+        raise ConfigError(
+            f"DATABASE_URL must be sqlite+aiosqlite:///path or postgresql+asyncpg://user@host/db "
+            f"(got scheme {db_url.split(':', 1)[0]!r})"
+        )
+    global_rate = _env("GLOBAL_RATE_LIMIT")
+    s3_bucket = _env("S3_BUCKET")
+    s3_endpoint = _env("S3_ENDPOINT")
+    if s3_endpoint and not s3_bucket:
+        raise ConfigError("S3_ENDPOINT is set but S3_BUCKET is not")
+    return Settings(
+        env=env,
+        data_dir=data_dir,
+        database=DatabaseSettings(url=db_url, echo=_env_bool("DATABASE_ECHO", False)),
+        redis=RedisSettings(url=_redis_url(), prefix=_env("REDIS_PREFIX", "hubnity:") or ""),
+        storage=StorageSettings(
+            local_dir=Path(_env("STORAGE_DIR") or data_dir / "storage"),
+            s3_endpoint=s3_endpoint,
+            s3_bucket=s3_bucket,
+            s3_access_key=_env("S3_ACCESS_KEY"),
+            s3_secret_key=_env("S3_SECRET_KEY"),
+            s3_region=_env("S3_REGION"),
+            screenshot_max_bytes=parse_size(
+                "SCREENSHOT_MAX_BYTES", _env("SCREENSHOT_MAX_BYTES", "20mb") or ""
+            ),
+        ),
+        security=SecuritySettings(
+            jwt_secret=_jwt_secret(env, data_dir),
+            login_rate=Rate.parse("LOGIN_RATE_LIMIT", _env("LOGIN_RATE_LIMIT", "5/min") or ""),
+            sync_rate=Rate.parse("SYNC_RATE_LIMIT", _env("SYNC_RATE_LIMIT", "60/min") or ""),
+            global_rate=Rate.parse("GLOBAL_RATE_LIMIT", global_rate) if global_rate else None,
+            body_size_limit=parse_size("BODY_SIZE_LIMIT", _env("BODY_SIZE_LIMIT", "50mb") or ""),
+            allow_registration=_env_bool("ALLOW_REGISTRATION", True),
+        ),
+        server=ServerSettings(
+            host=_env("HUBNITY_HOST", "127.0.0.1") or "127.0.0.1",
+            port=_env_int("HUBNITY_PORT", 8000, 1),
+            public_url=_env("HUBNITY_PUBLIC_URL"),
+        ),
+        log_json=_env_bool("LOG_JSON", True),
+    )
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return load_settings()

@@ -1,0 +1,60 @@
+"""Litestar dependency providers: the only glue between HTTP and services."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator
+from typing import Any
+
+from litestar import Request
+from litestar.datastructures import State
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from server.auth.principal import Principal, load_principal
+from server.errors import Unauthorized
+from server.security.tokens import InvalidTokenError, decode_access_token
+from server.state import AppState
+
+
+def hub(state: State) -> AppState:
+    return state.hub  # type: ignore[no-any-return]
+
+
+async def provide_db_session(state: State) -> AsyncGenerator[AsyncSession, None]:
+    async with hub(state).sessions() as session:
+        yield session
+
+
+def provide_app_state(state: State) -> AppState:
+    return hub(state)
+
+
+def bearer_token(request: Request[Any, Any, Any]) -> str | None:
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() == "bearer" and token.strip():
+        return token.strip()
+    return None
+
+
+async def provide_principal(
+    request: Request[Any, Any, Any], db_session: AsyncSession, state: State
+) -> Principal:
+    # Web pages set request.scope["hubnity_principal"] from the cookie session.
+    preset = request.scope.get("hubnity_principal")  # type: ignore[typeddict-item]
+    if preset is not None:
+        return preset  # type: ignore[no-any-return]
+    token = bearer_token(request)
+    if token is None:
+        raise Unauthorized("missing bearer token")
+    try:
+        claims = decode_access_token(token, hub(state).settings.security.jwt_secret)
+    except InvalidTokenError as exc:
+        raise Unauthorized(str(exc)) from None
+    principal = await load_principal(db_session, claims.user_id, claims.organization_id)
+    if principal is None:
+        raise Unauthorized("user is unknown or deactivated")
+    return principal
+
+
+def client_ip(request: Request[Any, Any, Any]) -> str:
+    return request.client.host if request.client else "unknown"

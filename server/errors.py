@@ -1,0 +1,58 @@
+"""Domain errors and the one place that turns any error into a JSON answer.
+
+Services raise these plain exceptions (no framework import); the app maps them
+to `{"statusCode", "detail"}` bodies. Unexpected errors are logged with the
+request id and answered as a generic 500 without internals.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class DomainError(Exception):
+    status_code = 400
+
+    def __init__(self, detail: str, *, extra: dict[str, Any] | None = None) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.extra = extra
+
+
+class BadRequest(DomainError):
+    status_code = 400
+
+
+class Unauthorized(DomainError):
+    status_code = 401
+
+
+class Forbidden(DomainError):
+    status_code = 403
+
+
+class NotFound(DomainError):
+    status_code = 404
+
+    def __init__(self, what: str = "resource") -> None:
+        super().__init__(f"{what} not found")
+
+
+class Conflict(DomainError):
+    status_code = 409
+
+
+class PayloadTooLarge(DomainError):
+    status_code = 413
+
+
+class UnsupportedMediaType(DomainError):
+    status_code = 415
+
+
+class TooManyRequests(DomainError):
+    status_code = 429
+
+    def __init__(self, retry_after: int, detail: str = "rate limit exceeded") -> None:
+        super().__init__(f"{detail}; retry after {retry_after} s")
+        self.retry_after = retry_after

@@ -1,0 +1,1 @@
+"""Background jobs: one set of job functions, two runners (in-process, arq)."""

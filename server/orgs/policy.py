@@ -1,0 +1,62 @@
+"""The organization's tracking policy (what agents obey)."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from server import audit
+from server.auth.principal import Principal
+from server.auth.service import validate_timezone
+from server.db.models import Organization
+from server.errors import BadRequest
+from server.orgs.schemas import PolicyPatch
+from shared.limits import MAX_BLUR_LEVEL
+from shared.schemas import TrackingPolicy
+
+_BOUNDS: dict[str, tuple[int, int]] = {
+    "screenshot_interval_seconds": (60, 24 * 3600),
+    "blur_level": (0, MAX_BLUR_LEVEL),
+    "idle_timeout_seconds": (60, 24 * 3600),
+    "screenshot_delete_window_minutes": (0, 7 * 24 * 60),
+    "retention_days": (1, 3650),
+}
+
+
+def policy_of(org: Organization) -> TrackingPolicy:
+    return TrackingPolicy(
+        screenshot_interval_seconds=org.screenshot_interval_seconds,
+        blur_level=org.blur_level,
+        idle_timeout_seconds=org.idle_timeout_seconds,
+        screenshots_enabled=org.screenshots_enabled,
+        allow_screenshot_delete=org.allow_screenshot_delete,
+        screenshot_delete_window_minutes=org.screenshot_delete_window_minutes,
+        timezone=org.timezone,
+    )
+
+
+async def update_policy(
+    session: AsyncSession, principal: Principal, patch: PolicyPatch, ip: str
+) -> TrackingPolicy:
+    principal.require_admin()
+    org = await session.get(Organization, principal.org_id)
+    assert org is not None
+    changes: dict[str, object] = {}
+    for field in PolicyPatch.__struct_fields__:
+        value = getattr(patch, field)
+        if value is None:
+            continue
+        if field in _BOUNDS:
+            low, high = _BOUNDS[field]
+            if not low <= value <= high:
+                raise BadRequest(f"{field} must be between {low} and {high}")
+        if field == "timezone":
+            value = validate_timezone(value)
+        changes[field] = value
+        setattr(org, field, value)
+    if changes:
+        audit.record(
+            session, "policy.updated", organization_id=org.id, actor_id=principal.user_id,
+            ip=ip, **{k: str(v) for k, v in changes.items()},
+        )
+    await session.commit()
+    return policy_of(org)

@@ -1,0 +1,168 @@
+"""Teams and their members; a team MANAGER sees the team's reports."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from server.auth.principal import Principal
+from server.db.models import Project, Team, TeamMember, User
+from server.errors import BadRequest, NotFound
+from server.ids import parse_uuid
+from server.orgs.schemas import TeamIn, TeamMemberOut, TeamOut, TeamPage
+from server.pagination import clamp_limit, decode_cursor, encode_cursor
+from shared.enums import TeamRole
+from shared.schemas import TeamMemberIn
+
+
+async def _team(session: AsyncSession, principal: Principal, team_id: uuid.UUID) -> Team:
+    team = (
+        await session.execute(
+            select(Team).where(Team.id == team_id, Team.organization_id == principal.org_id)
+        )
+    ).scalar_one_or_none()
+    if team is None:
+        raise NotFound("team")
+    return team
+
+
+async def _members(session: AsyncSession, team_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[TeamMemberOut]]:
+    out: dict[uuid.UUID, list[TeamMemberOut]] = {t: [] for t in team_ids}
+    if not team_ids:
+        return out
+    rows = await session.execute(
+        select(TeamMember.team_id, TeamMember.user_id, TeamMember.role, User.name)
+        .join(User, User.id == TeamMember.user_id)
+        .where(TeamMember.team_id.in_(team_ids))
+        .order_by(User.name)
+    )
+    for team_id, user_id, role, name in rows:
+        out[team_id].append(TeamMemberOut(user_id=str(user_id), name=name, role=TeamRole(role)))
+    return out
+
+
+def _team_out(team: Team, members: list[TeamMemberOut]) -> TeamOut:
+    return TeamOut(
+        id=str(team.id), name=team.name,
+        project_id=str(team.project_id) if team.project_id else None, members=members,
+    )
+
+
+async def managed_team_ids(session: AsyncSession, principal: Principal) -> set[uuid.UUID]:
+    rows = await session.execute(
+        select(TeamMember.team_id).where(
+            TeamMember.user_id == principal.user_id,
+            TeamMember.organization_id == principal.org_id,
+            TeamMember.role == TeamRole.MANAGER.value,
+        )
+    )
+    return set(rows.scalars())
+
+
+async def can_see_user(session: AsyncSession, principal: Principal, user_id: uuid.UUID) -> bool:
+    """ADMIN/OWNER: anyone in the org; team MANAGER: their teams' members; else self."""
+    if user_id == principal.user_id:
+        return True
+    if principal.is_admin:
+        return (
+            await session.execute(
+                select(User.id).where(User.id == user_id, User.organization_id == principal.org_id)
+            )
+        ).first() is not None
+    managed = await managed_team_ids(session, principal)
+    if not managed:
+        return False
+    return (
+        await session.execute(
+            select(TeamMember.user_id).where(
+                TeamMember.team_id.in_(managed), TeamMember.user_id == user_id
+            )
+        )
+    ).first() is not None
+
+
+async def create_team(session: AsyncSession, principal: Principal, data: TeamIn) -> TeamOut:
+    principal.require_admin()
+    name = data.name.strip()
+    if not name or len(name) > 200:
+        raise BadRequest("name must be 1 to 200 characters")
+    project_id = None
+    if data.project_id:
+        project_id = parse_uuid(data.project_id, "projectId")
+        found = await session.execute(
+            select(Project.id).where(
+                Project.id == project_id, Project.organization_id == principal.org_id
+            )
+        )
+        if found.first() is None:
+            raise NotFound("project")
+    team = Team(organization_id=principal.org_id, name=name, project_id=project_id)
+    session.add(team)
+    await session.commit()
+    return _team_out(team, [])
+
+
+async def list_teams(
+    session: AsyncSession, principal: Principal, cursor: str | None, limit: int | None
+) -> TeamPage:
+    size = clamp_limit(limit)
+    stmt = select(Team).where(Team.organization_id == principal.org_id)
+    if not principal.is_admin:
+        mine = select(TeamMember.team_id).where(TeamMember.user_id == principal.user_id)
+        stmt = stmt.where(Team.id.in_(mine))
+    after = decode_cursor(cursor, 2)
+    if after:
+        stmt = stmt.where((Team.name, Team.id) > (str(after[0]), uuid.UUID(str(after[1]))))
+    teams = list((await session.execute(stmt.order_by(Team.name, Team.id).limit(size + 1))).scalars())
+    nxt = encode_cursor([teams[size - 1].name, teams[size - 1].id]) if len(teams) > size else None
+    teams = teams[:size]
+    members = await _members(session, [t.id for t in teams])
+    return TeamPage(items=[_team_out(t, members[t.id]) for t in teams], next_cursor=nxt)
+
+
+async def get_team(session: AsyncSession, principal: Principal, team_id: uuid.UUID) -> TeamOut:
+    team = await _team(session, principal, team_id)
+    members = await _members(session, [team.id])
+    if not principal.is_admin and not any(
+        m.user_id == str(principal.user_id) for m in members[team.id]
+    ):
+        raise NotFound("team")
+    return _team_out(team, members[team.id])
+
+
+async def add_member(
+    session: AsyncSession, principal: Principal, team_id: uuid.UUID, data: TeamMemberIn
+) -> TeamOut:
+    principal.require_admin()
+    team = await _team(session, principal, team_id)
+    user_id = parse_uuid(data.user_id, "userId")
+    found = await session.execute(
+        select(User.id).where(User.id == user_id, User.organization_id == principal.org_id)
+    )
+    if found.first() is None:
+        raise NotFound("member")
+    existing = await session.get(TeamMember, (team.id, user_id))
+    if existing is None:
+        session.add(
+            TeamMember(team_id=team.id, user_id=user_id, organization_id=principal.org_id,
+                       role=data.role.value)
+        )
+    else:
+        existing.role = data.role.value
+    await session.commit()
+    return await get_team(session, principal, team.id)
+
+
+async def remove_member(
+    session: AsyncSession, principal: Principal, team_id: uuid.UUID, user_id: uuid.UUID
+) -> None:
+    principal.require_admin()
+    team = await _team(session, principal, team_id)
+    result = await session.execute(
+        delete(TeamMember).where(TeamMember.team_id == team.id, TeamMember.user_id == user_id)
+    )
+    if result.rowcount == 0:  # type: ignore[attr-defined]
+        raise NotFound("team member")
+    await session.commit()

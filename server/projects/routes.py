@@ -1,0 +1,72 @@
+"""HTTP routes for /api/v1/projects."""
+
+from __future__ import annotations
+
+from litestar import Controller, delete, get, patch, post
+from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from server.auth.principal import Principal
+from server.ids import path_uuid
+from server.projects import service
+from server.projects.schemas import ActivePage, ProjectIn, ProjectPage, ProjectPatch, TaskIn, TaskPage
+from shared.schemas import ProjectOut, TaskOut
+
+
+class ProjectsController(Controller):
+    path = "/api/v1/projects"
+    tags = ["projects"]
+
+    @get("/")
+    async def list_projects(
+        self, db_session: AsyncSession, principal: Principal, cursor: str | None = None,
+        limit: int | None = None, include_archived: bool = False,
+    ) -> ProjectPage:
+        return await service.list_projects(db_session, principal, cursor, limit, include_archived)
+
+    @post("/", status_code=HTTP_201_CREATED)
+    async def create_project(
+        self, data: ProjectIn, db_session: AsyncSession, principal: Principal
+    ) -> ProjectOut:
+        return await service.create_project(db_session, principal, data)
+
+    @get("/active")
+    async def active(self, db_session: AsyncSession, principal: Principal) -> ActivePage:
+        return await service.active_projects(db_session, principal)
+
+    @get("/{project_id:str}")
+    async def get_project(
+        self, project_id: str, db_session: AsyncSession, principal: Principal
+    ) -> ProjectOut:
+        return service.project_out(
+            await service.get_project(db_session, principal, path_uuid(project_id, "project"))
+        )
+
+    @patch("/{project_id:str}")
+    async def update_project(
+        self, project_id: str, data: ProjectPatch, db_session: AsyncSession, principal: Principal
+    ) -> ProjectOut:
+        return await service.update_project(
+            db_session, principal, path_uuid(project_id, "project"), data
+        )
+
+    @delete("/{project_id:str}", status_code=HTTP_204_NO_CONTENT)
+    async def delete_project(
+        self, project_id: str, db_session: AsyncSession, principal: Principal
+    ) -> None:
+        await service.archive_project(db_session, principal, path_uuid(project_id, "project"))
+
+    @get("/{project_id:str}/tasks")
+    async def list_tasks(
+        self, project_id: str, db_session: AsyncSession, principal: Principal
+    ) -> TaskPage:
+        items = await service.list_tasks(db_session, principal, path_uuid(project_id, "project"))
+        return TaskPage(items=items, next_cursor=None)
+
+    @post("/{project_id:str}/tasks", status_code=HTTP_201_CREATED)
+    async def create_task(
+        self, project_id: str, data: TaskIn, db_session: AsyncSession, principal: Principal
+    ) -> TaskOut:
+        return await service.create_task(
+            db_session, principal, path_uuid(project_id, "project"), data
+        )

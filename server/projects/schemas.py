@@ -1,0 +1,33 @@
+from __future__ import annotations
+
+from shared.schemas import ActiveProject, ProjectOut, TaskOut, Wire
+
+
+class ProjectIn(Wire):
+    name: str
+    description: str | None = None
+
+
+class ProjectPatch(Wire):
+    name: str | None = None
+    description: str | None = None
+    archived: bool | None = None
+
+
+class TaskIn(Wire):
+    name: str
+
+
+class ProjectPage(Wire):
+    items: list[ProjectOut]
+    next_cursor: str | None
+
+
+class TaskPage(Wire):
+    items: list[TaskOut]
+    next_cursor: str | None
+
+
+class ActivePage(Wire):
+    items: list[ActiveProject]
+    next_cursor: str | None = None

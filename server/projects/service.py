@@ -1,0 +1,152 @@
+"""Project and task use cases. Writes need ADMIN/OWNER; everyone in the org reads."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from server.auth.principal import Principal
+from server.db.models import Project, Task
+from server.errors import BadRequest, Conflict, NotFound
+from server.pagination import clamp_limit, decode_cursor, encode_cursor
+from server.projects.schemas import ActivePage, ProjectIn, ProjectPage, ProjectPatch, TaskIn
+from shared.schemas import ActiveProject, ProjectOut, TaskOut
+
+
+def _name(value: str) -> str:
+    value = value.strip()
+    if not value or len(value) > 200:
+        raise BadRequest("name must be 1 to 200 characters")
+    return value
+
+
+def project_out(p: Project) -> ProjectOut:
+    return ProjectOut(id=str(p.id), name=p.name, description=p.description, archived=p.archived)
+
+
+def task_out(t: Task) -> TaskOut:
+    return TaskOut(id=str(t.id), project_id=str(t.project_id), name=t.name, archived=t.archived)
+
+
+async def get_project(session: AsyncSession, principal: Principal, project_id: uuid.UUID) -> Project:
+    project = (
+        await session.execute(
+            select(Project).where(
+                Project.id == project_id, Project.organization_id == principal.org_id
+            )
+        )
+    ).scalar_one_or_none()
+    if project is None:
+        raise NotFound("project")
+    return project
+
+
+async def create_project(session: AsyncSession, principal: Principal, data: ProjectIn) -> ProjectOut:
+    principal.require_admin()
+    project = Project(
+        organization_id=principal.org_id, name=_name(data.name), description=data.description
+    )
+    session.add(project)
+    try:
+        await session.commit()
+    except IntegrityError:
+        await session.rollback()
+        raise Conflict(f"a project named {data.name.strip()!r} already exists") from None
+    return project_out(project)
+
+
+async def list_projects(
+    session: AsyncSession, principal: Principal, cursor: str | None, limit: int | None,
+    include_archived: bool,
+) -> ProjectPage:
+    size = clamp_limit(limit)
+    stmt = select(Project).where(Project.organization_id == principal.org_id)
+    if not include_archived:
+        stmt = stmt.where(Project.archived.is_(False))
+    after = decode_cursor(cursor, 2)
+    if after:
+        stmt = stmt.where((Project.name, Project.id) > (str(after[0]), uuid.UUID(str(after[1]))))
+    rows = list(
+        (await session.execute(stmt.order_by(Project.name, Project.id).limit(size + 1))).scalars()
+    )
+    nxt = encode_cursor([rows[size - 1].name, rows[size - 1].id]) if len(rows) > size else None
+    return ProjectPage(items=[project_out(p) for p in rows[:size]], next_cursor=nxt)
+
+
+async def active_projects(session: AsyncSession, principal: Principal) -> ActivePage:
+    projects = list(
+        (
+            await session.execute(
+                select(Project)
+                .where(Project.organization_id == principal.org_id, Project.archived.is_(False))
+                .order_by(Project.name)
+            )
+        ).scalars()
+    )
+    tasks = (
+        await session.execute(
+            select(Task)
+            .where(Task.organization_id == principal.org_id, Task.archived.is_(False))
+            .order_by(Task.name)
+        )
+    ).scalars()
+    by_project: dict[uuid.UUID, list[TaskOut]] = {p.id: [] for p in projects}
+    for t in tasks:
+        if t.project_id in by_project:
+            by_project[t.project_id].append(task_out(t))
+    return ActivePage(
+        items=[ActiveProject(id=str(p.id), name=p.name, tasks=by_project[p.id]) for p in projects]
+    )
+
+
+async def update_project(
+    session: AsyncSession, principal: Principal, project_id: uuid.UUID, patch: ProjectPatch
+) -> ProjectOut:
+    principal.require_admin()
+    project = await get_project(session, principal, project_id)
+    if patch.name is not None:
+        project.name = _name(patch.name)
+    if patch.description is not None:
+        project.description = patch.description
+    if patch.archived is not None:
+        project.archived = patch.archived
+    try:
+        await session.commit()
+    except IntegrityError:
+        await session.rollback()
+        raise Conflict("a project with this name already exists") from None
+    return project_out(project)
+
+
+async def archive_project(session: AsyncSession, principal: Principal, project_id: uuid.UUID) -> None:
+    """DELETE archives: tracked time keeps its project in historical reports."""
+    principal.require_admin()
+    project = await get_project(session, principal, project_id)
+    project.archived = True
+    await session.commit()
+
+
+async def create_task(
+    session: AsyncSession, principal: Principal, project_id: uuid.UUID, data: TaskIn
+) -> TaskOut:
+    principal.require_admin()
+    project = await get_project(session, principal, project_id)
+    task = Task(organization_id=principal.org_id, project_id=project.id, name=_name(data.name))
+    session.add(task)
+    await session.commit()
+    return task_out(task)
+
+
+async def list_tasks(session: AsyncSession, principal: Principal, project_id: uuid.UUID) -> list[TaskOut]:
+    project = await get_project(session, principal, project_id)
+    rows = (
+        await session.execute(
+            select(Task)
+            .where(Task.project_id == project.id, Task.organization_id == principal.org_id)
+            .order_by(Task.name, Task.id)
+        )
+    ).scalars()
+    return [task_out(t) for t in rows]

@@ -1,0 +1,67 @@
+"""Short-lived JWT access tokens (PyJWT) and opaque refresh tokens."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import jwt
+
+ALGORITHM = "HS256"
+ISSUER = "hubnity"
+
+
+@dataclass(frozen=True)
+class AccessClaims:
+    user_id: uuid.UUID
+    organization_id: uuid.UUID
+    role: str
+
+
+class InvalidTokenError(Exception):
+    pass
+
+
+def issue_access_token(claims: AccessClaims, secret: str, ttl_seconds: int) -> str:
+    now = datetime.now(UTC)
+    payload = {
+        "sub": str(claims.user_id),
+        "org": str(claims.organization_id),
+        "role": claims.role,
+        "iat": now,
+        "exp": now + timedelta(seconds=ttl_seconds),
+        "iss": ISSUER,
+        "jti": uuid.uuid4().hex,
+    }
+    return jwt.encode(payload, secret, algorithm=ALGORITHM)
+
+
+def decode_access_token(token: str, secret: str) -> AccessClaims:
+    try:
+        payload = jwt.decode(
+            token,
+            secret,
+            algorithms=[ALGORITHM],
+            issuer=ISSUER,
+            options={"require": ["exp", "sub", "org", "iss"]},
+        )
+        return AccessClaims(
+            user_id=uuid.UUID(payload["sub"]),
+            organization_id=uuid.UUID(payload["org"]),
+            role=str(payload.get("role", "")),
+        )
+    except jwt.ExpiredSignatureError:
+        raise InvalidTokenError("access token expired") from None
+    except (jwt.PyJWTError, ValueError, KeyError):
+        raise InvalidTokenError("invalid access token") from None
+
+
+def new_opaque_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def hash_opaque_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()

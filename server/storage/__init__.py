@@ -1,0 +1,1 @@
+"""Object storage: local directory (embedded) or S3-compatible (boto3)."""

@@ -1,0 +1,1 @@
+"""Batch sync: idempotent, set-based ingest of time entries and activity."""

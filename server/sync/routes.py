@@ -1,0 +1,32 @@
+"""HTTP route for POST /api/v1/sync/batch."""
+
+from __future__ import annotations
+
+from litestar import Controller, post
+from litestar.status_codes import HTTP_200_OK
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from server.auth.principal import Principal
+from server.observability.metrics import record_sync
+from server.security.limits import enforce
+from server.state import AppState
+from server.sync.service import ingest_batch
+from shared.schemas import SyncBatchRequest, SyncBatchResponse
+
+
+class SyncController(Controller):
+    path = "/api/v1/sync"
+    tags = ["sync"]
+
+    @post("/batch", status_code=HTTP_200_OK)
+    async def batch(
+        self, data: SyncBatchRequest, db_session: AsyncSession, principal: Principal,
+        app_state: AppState,
+    ) -> SyncBatchResponse:
+        await enforce(
+            app_state, f"sync:{principal.user_id}", app_state.settings.security.sync_rate,
+            "sync requests",
+        )
+        result = await ingest_batch(db_session, principal.org_id, principal.user_id, data)
+        record_sync(result)
+        return result
