@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -22,6 +22,8 @@ from server.config import Settings, get_settings
 from server.db.session import create_engine, session_factory
 from server.deps import provide_app_state, provide_db_session, provide_principal
 from server.errors import DomainError, TooManyRequests
+from server.jobs.inprocess import InProcessQueue
+from server.jobs.registry import load_all as load_jobs
 from server.observability.logging import configure_logging, log
 from server.observability.middleware import request_id_middleware
 from server.ops import health, metrics, ready
@@ -31,12 +33,6 @@ from server.security.ratelimit import MemoryRateLimiter, RateLimiter, RedisRateL
 from server.state import AppState
 from server.sync.routes import SyncController
 from shared.version import __version__
-
-# Extension points: other domain packages register their route handlers and
-# start-up hooks here (screenshots, reports, web) without app.py knowing them.
-ROUTE_PROVIDERS: list[Callable[[], list[Any]]] = []
-STARTUP_HOOKS: list[Callable[[AppState], Any]] = []
-
 
 def _error(status: int, detail: str, extra: Any = None, headers: dict[str, str] | None = None) -> Response[Any]:
     body: dict[str, Any] = {"statusCode": status, "detail": detail}
@@ -80,10 +76,14 @@ def build_state(settings: Settings) -> AppState:
         limiter = RedisRateLimiter(redis, settings.redis.prefix)
     else:
         limiter = MemoryRateLimiter()
-    return AppState(
+    hub = AppState(
         settings=settings, engine=engine, sessions=session_factory(engine), limiter=limiter,
         redis=redis,
     )
+    load_jobs()
+    # Redis configured → arq workers (hubnity-worker) run jobs; else in-process.
+    hub.jobs = InProcessQueue({"state": hub})
+    return hub
 
 
 def create_app(settings: Settings | None = None, state: AppState | None = None) -> Litestar:
@@ -94,10 +94,8 @@ def create_app(settings: Settings | None = None, state: AppState | None = None) 
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         hub = state or build_state(settings)
         app.state.hub = hub
-        for hook in STARTUP_HOOKS:
-            result = hook(hub)
-            if hasattr(result, "__await__"):
-                await result
+        if hub.jobs is not None:
+            await hub.jobs.start()
         try:
             yield
         finally:
@@ -111,8 +109,6 @@ def create_app(settings: Settings | None = None, state: AppState | None = None) 
         health, ready, metrics, AuthController, MembersController, AgentConfigController,
         TeamsController, ProjectsController, SyncController,
     ]
-    for provider in ROUTE_PROVIDERS:
-        handlers.extend(provider())
     return Litestar(
         route_handlers=handlers,
         lifespan=[lifespan],

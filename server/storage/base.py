@@ -11,6 +11,10 @@ class Storage(abc.ABC):
     async def put_bytes(self, key: str, data: bytes, content_type: str) -> None: ...
 
     @abc.abstractmethod
+    async def put_file(self, key: str, path: str, content_type: str) -> None:
+        """Uploads a local file without reading it into memory."""
+
+    @abc.abstractmethod
     async def get_bytes(self, key: str) -> bytes: ...
 
     @abc.abstractmethod
