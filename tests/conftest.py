@@ -76,3 +76,14 @@ async def client(backend: str, session_tmp: Path) -> AsyncIterator[object]:
     app = create_app(make_settings(backend, data_dir))
     async with AsyncTestClient(app=app, timeout=60) as c:
         yield c
+
+
+@pytest.fixture(scope="session")
+async def db(backend: str) -> AsyncIterator[object]:
+    """A session factory on the same database as `client`, for checking rows directly."""
+    from server.config import DatabaseSettings
+    from server.db.session import create_engine, session_factory
+
+    engine = create_engine(DatabaseSettings(url=backend))
+    yield session_factory(engine)
+    await engine.dispose()

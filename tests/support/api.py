@@ -26,19 +26,19 @@ class Account:
         return {"Authorization": f"Bearer {self.access}"}
 
     async def get(self, url: str, **kw: Any) -> httpx.Response:
-        return await self.client.get(url, headers=self.headers, **kw)
+        return await self.client.get(url, headers={**self.headers, **kw.pop("headers", {})}, **kw)
 
     async def post(self, url: str, **kw: Any) -> httpx.Response:
-        return await self.client.post(url, headers=self.headers, **kw)
+        return await self.client.post(url, headers={**self.headers, **kw.pop("headers", {})}, **kw)
 
     async def patch(self, url: str, **kw: Any) -> httpx.Response:
-        return await self.client.patch(url, headers=self.headers, **kw)
+        return await self.client.patch(url, headers={**self.headers, **kw.pop("headers", {})}, **kw)
 
     async def put(self, url: str, **kw: Any) -> httpx.Response:
-        return await self.client.put(url, headers=self.headers, **kw)
+        return await self.client.put(url, headers={**self.headers, **kw.pop("headers", {})}, **kw)
 
     async def delete(self, url: str, **kw: Any) -> httpx.Response:
-        return await self.client.delete(url, headers=self.headers, **kw)
+        return await self.client.delete(url, headers={**self.headers, **kw.pop("headers", {})}, **kw)
 
 
 def unique_email(tag: str = "user") -> str:
