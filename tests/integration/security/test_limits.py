@@ -1,0 +1,60 @@
+"""Rate limits (in-process and Redis) and the body size limit."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from litestar.testing import AsyncTestClient
+
+from server.app import create_app
+from tests.conftest import make_settings
+from tests.support.api import register
+from tests.support.services import REDIS_URL, require_redis
+from tests.support.sync import batch
+
+
+@pytest.fixture(params=["memory", "redis"])
+async def limited(request, backend, tmp_path):
+    env = {"LOGIN_RATE_LIMIT": "3/min", "SYNC_RATE_LIMIT": "2/min", "BODY_SIZE_LIMIT": "64kb"}
+    prefix = f"hubnity-test-{uuid.uuid4().hex[:8]}:"
+    if request.param == "redis":
+        require_redis()
+        env.update({"REDIS_URL": REDIS_URL, "REDIS_PREFIX": prefix})
+    app = create_app(make_settings(backend, tmp_path, **env))
+    async with AsyncTestClient(app=app) as c:
+        yield c
+    if request.param == "redis":
+        import redis.asyncio as aioredis
+
+        r = aioredis.from_url(REDIS_URL)
+        keys = [k async for k in r.scan_iter(f"{prefix}*")]
+        if keys:
+            await r.delete(*keys)
+        await r.aclose()
+
+
+async def test_login_rate_limit_answers_429_with_retry_after(limited):
+    statuses = []
+    for _ in range(4):
+        r = await limited.post("/api/v1/auth/login", json={"email": "x@example.test", "password": "whatever1"})
+        statuses.append(r.status_code)
+    assert statuses == [401, 401, 401, 429]
+    assert 1 <= int(r.headers["retry-after"]) <= 61
+    assert "too many login attempts" in r.json()["detail"]
+
+
+async def test_sync_rate_limit_is_per_user(limited):
+    a = await register(limited)
+    b = await register(limited)
+    codes = [(await a.post("/api/v1/sync/batch", json=batch())).status_code for _ in range(3)]
+    assert codes == [200, 200, 429]
+    assert (await b.post("/api/v1/sync/batch", json=batch())).status_code == 200
+
+
+async def test_body_over_limit_is_413_not_500(limited):
+    owner = await register(limited)
+    big = {"deviceId": "d", "entries": [], "activity": [], "pad": "x" * 100_000}
+    r = await owner.post("/api/v1/sync/batch", json=big)
+    assert r.status_code == 413
+    assert r.json()["detail"]
