@@ -1,0 +1,73 @@
+"""Starting a real `hubnity-server` process for end-to-end tests."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from contextlib import contextmanager
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+VENV_BIN = Path(sys.executable).parent
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class ServerProcess:
+    url: str
+    proc: subprocess.Popen[str]
+    log_path: Path
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+
+def server_command() -> list[str]:
+    exe = VENV_BIN / "hubnity-server"
+    return [str(exe)] if exe.exists() else [sys.executable, "-m", "server.cli"]
+
+
+@contextmanager
+def run_server(data_dir: Path, env: dict[str, str] | None = None, port: int | None = None,
+               timeout: float = 60) -> Iterator[ServerProcess]:
+    port = port or free_port()
+    full_env = {**os.environ, "HUBNITY_DATA_DIR": str(data_dir), "LOG_JSON": "true", **(env or {})}
+    data_dir.mkdir(parents=True, exist_ok=True)
+    log_path = data_dir / f"server-{port}.log"
+    with open(log_path, "w") as log:
+        proc = subprocess.Popen([*server_command(), "--port", str(port)], env=full_env,
+                                stdout=log, stderr=subprocess.STDOUT, text=True)
+    url = f"http://127.0.0.1:{port}"
+    server = ServerProcess(url, proc, log_path)
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError(f"server exited with {proc.returncode}:\n{server.log()}")
+            try:
+                if httpx.get(f"{url}/health", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"server did not become healthy:\n{server.log()}")
+            time.sleep(0.2)
+        yield server
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
