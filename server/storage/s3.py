@@ -1,0 +1,294 @@
+"""S3-compatible storage through boto3 (AWS, MinIO, moto's server).
+
+boto3 is blocking, so every call runs on this backend's own bounded thread
+pool; the event loop never waits on the network and a slow bucket cannot
+starve other `to_thread` users. Streaming writes spool to a temp file on disk
+and ship 8 MiB parts of a multipart upload from it, the next part being
+received while the previous one uploads: memory stays flat whatever the
+object size (botocore streams and checksums file bodies in chunks).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import tempfile
+from collections.abc import AsyncIterator, Callable
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
+from typing import IO, Any, TypeVar
+
+from server.config import StorageSettings
+from server.storage.base import ObjectWriter, PresignedUpload, Storage, StorageError
+
+T = TypeVar("T")
+
+PART_SIZE = 8 * 1024 * 1024  # S3 needs ≥ 5 MiB per part except the last
+_MEMORY_BUFFER = 256 * 1024  # bytes gathered in memory before one disk write
+
+
+class S3Storage(Storage):
+    native_presign = True
+
+    def __init__(self, settings: StorageSettings, max_threads: int = 16) -> None:
+        import boto3
+        from botocore.config import Config
+
+        if not settings.s3_bucket:
+            raise ValueError("S3 storage needs S3_BUCKET")
+        self.bucket = settings.s3_bucket
+        self._pool = ThreadPoolExecutor(max_workers=max_threads, thread_name_prefix="s3")
+        self.client = boto3.session.Session().client(
+            "s3",
+            endpoint_url=settings.s3_endpoint,
+            aws_access_key_id=settings.s3_access_key,
+            aws_secret_access_key=settings.s3_secret_key,
+            region_name=settings.s3_region or "us-east-1",
+            config=Config(
+                signature_version="s3v4",
+                # MinIO and moto serve buckets by path, not by DNS name.
+                s3={"addressing_style": "path" if settings.s3_endpoint else "auto"},
+                retries={"max_attempts": 4, "mode": "standard"},
+                max_pool_connections=max_threads * 2,
+                connect_timeout=5,
+                read_timeout=60,
+            ),
+        )
+
+    async def call(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
+        """Runs a blocking boto3 call on the pool, mapping failures to StorageError."""
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        loop = asyncio.get_running_loop()
+        try:
+            return await loop.run_in_executor(self._pool, functools.partial(fn, *args, **kwargs))
+        except ClientError as exc:
+            code = exc.response.get("Error", {}).get("Code", "?")
+            raise StorageError(f"S3 {code}: {exc}") from exc
+        except BotoCoreError as exc:
+            raise StorageError(f"S3 unreachable: {exc}") from exc
+
+    async def put_bytes(self, key: str, data: bytes, content_type: str) -> None:
+        await self.call(
+            self.client.put_object, Bucket=self.bucket, Key=key, Body=data, ContentType=content_type
+        )
+
+    async def put_file(self, key: str, path: str, content_type: str) -> None:
+        # upload_file switches to a multipart upload for big files on its own.
+        await self.call(
+            self.client.upload_file, path, self.bucket, key,
+            ExtraArgs={"ContentType": content_type},
+        )
+
+    def open_writer(self, key: str, content_type: str) -> ObjectWriter:
+        return _MultipartWriter(self, key, content_type)
+
+    async def get_bytes(self, key: str) -> bytes:
+        def work() -> bytes:
+            body = self.client.get_object(Bucket=self.bucket, Key=key)["Body"]
+            try:
+                return body.read()  # type: ignore[no-any-return]
+            finally:
+                body.close()
+
+        return await self.call(work)
+
+    async def iter_bytes(self, key: str, chunk_size: int = 1 << 16) -> AsyncIterator[bytes]:
+        response = await self.call(self.client.get_object, Bucket=self.bucket, Key=key)
+        body = response["Body"]
+        try:
+            while chunk := await self.call(body.read, chunk_size):
+                yield chunk
+        finally:
+            body.close()
+
+    async def read_head(self, key: str, length: int) -> bytes:
+        def work() -> bytes:
+            response = self.client.get_object(
+                Bucket=self.bucket, Key=key, Range=f"bytes=0-{max(length - 1, 0)}"
+            )
+            try:
+                return response["Body"].read()  # type: ignore[no-any-return]
+            finally:
+                response["Body"].close()
+
+        return await self.call(work)
+
+    async def delete(self, key: str) -> None:
+        await self.call(self.client.delete_object, Bucket=self.bucket, Key=key)
+
+    async def size(self, key: str) -> int | None:
+        from botocore.exceptions import ClientError
+
+        def work() -> int | None:
+            try:
+                return int(self.client.head_object(Bucket=self.bucket, Key=key)["ContentLength"])
+            except ClientError as exc:
+                if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+                    return None
+                raise
+
+        return await self.call(work)
+
+    async def check(self) -> None:
+        await self.call(self.client.head_bucket, Bucket=self.bucket)
+
+    async def ensure_bucket(self) -> None:
+        """Creates the bucket when missing (tests, first start against MinIO)."""
+        from botocore.exceptions import ClientError
+
+        def work() -> None:
+            try:
+                self.client.head_bucket(Bucket=self.bucket)
+            except ClientError:
+                self.client.create_bucket(Bucket=self.bucket)
+
+        await self.call(work)
+
+    async def presign_put(
+        self, key: str, content_type: str, size: int, expires_in: int
+    ) -> PresignedUpload:
+        # Content-Type and Content-Length are signed: the client must send
+        # exactly the announced type and size.
+        url = await self.call(
+            self.client.generate_presigned_url, "put_object",
+            Params={"Bucket": self.bucket, "Key": key, "ContentType": content_type,
+                    "ContentLength": size},
+            ExpiresIn=expires_in, HttpMethod="PUT",
+        )
+        return PresignedUpload(
+            url=url, headers={"Content-Type": content_type},
+            expires_at=datetime.now(UTC) + timedelta(seconds=expires_in),
+        )
+
+    async def presign_get(self, key: str, expires_in: int, content_type: str) -> str:
+        return await self.call(
+            self.client.generate_presigned_url, "get_object",
+            Params={"Bucket": self.bucket, "Key": key, "ResponseContentType": content_type},
+            ExpiresIn=expires_in,
+        )
+
+    async def close(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)
+
+
+class _MultipartWriter(ObjectWriter):
+    """Spools to disk; ships full parts while the next one is being received."""
+
+    def __init__(self, storage: S3Storage, key: str, content_type: str) -> None:
+        self.key = key
+        self.size = 0
+        self._s3 = storage
+        self._content_type = content_type
+        self._buffer = bytearray()
+        self._spool: IO[bytes] | None = None
+        self._spooled = 0
+        self._upload_id: str | None = None
+        self._parts: list[dict[str, Any]] = []
+        self._inflight: asyncio.Future[None] | None = None
+        self._done = False
+
+    async def write(self, chunk: bytes) -> None:
+        if self._done:
+            raise StorageError("writer is closed")
+        self._buffer += chunk
+        self.size += len(chunk)
+        if len(self._buffer) >= _MEMORY_BUFFER:
+            await self._flush_buffer()
+            if self._spooled >= PART_SIZE:
+                await self._ship_part()
+
+    async def _flush_buffer(self) -> None:
+        if not self._buffer:
+            return
+        data, self._buffer = bytes(self._buffer), bytearray()
+        if self._spool is None:
+            self._spool = tempfile.TemporaryFile(prefix="hubnity-s3-")  # noqa: SIM115
+        spool = self._spool
+        await self._s3.call(spool.write, data)
+        self._spooled += len(data)
+
+    async def _ship_part(self) -> None:
+        """Hands the current spool file to a background part upload."""
+        if self._inflight is not None:
+            await self._inflight
+            self._inflight = None
+        if self._upload_id is None:
+            response = await self._s3.call(
+                self._s3.client.create_multipart_upload, Bucket=self._s3.bucket, Key=self.key,
+                ContentType=self._content_type,
+            )
+            self._upload_id = response["UploadId"]
+        spool, self._spool, self._spooled = self._spool, None, 0
+        assert spool is not None
+        number = len(self._parts) + 1
+        self._parts.append({"PartNumber": number})
+        self._inflight = asyncio.ensure_future(self._upload_part(spool, number))
+
+    async def _upload_part(self, spool: IO[bytes], number: int) -> None:
+        try:
+            spool.seek(0)
+            response = await self._s3.call(
+                self._s3.client.upload_part, Bucket=self._s3.bucket, Key=self.key,
+                UploadId=self._upload_id, PartNumber=number, Body=spool,
+            )
+            self._parts[number - 1]["ETag"] = response["ETag"]
+        finally:
+            spool.close()
+
+    async def commit(self) -> None:
+        if self._done:
+            raise StorageError("writer is closed")
+        if self._upload_id is None:
+            # Small object: one PUT from memory or the spool file.
+            body: Any
+            if self._spool is not None:
+                await self._flush_buffer()
+                self._spool.seek(0)
+                body = self._spool
+            else:
+                body = bytes(self._buffer)
+            await self._s3.call(
+                self._s3.client.put_object, Bucket=self._s3.bucket, Key=self.key, Body=body,
+                ContentType=self._content_type,
+            )
+            self._done = True
+            self._close_spool()
+            return
+        await self._flush_buffer()
+        if self._spooled:
+            await self._ship_part()
+        if self._inflight is not None:
+            await self._inflight
+            self._inflight = None
+        await self._s3.call(
+            self._s3.client.complete_multipart_upload, Bucket=self._s3.bucket, Key=self.key,
+            UploadId=self._upload_id, MultipartUpload={"Parts": self._parts},
+        )
+        self._done = True
+
+    def _close_spool(self) -> None:
+        if self._spool is not None:
+            self._spool.close()
+            self._spool = None
+
+    async def abort(self) -> None:
+        if self._done:
+            return
+        self._done = True
+        await asyncio.shield(self._abort())
+
+    async def _abort(self) -> None:
+        self._close_spool()
+        self._buffer = bytearray()
+        if self._inflight is not None:
+            with contextlib.suppress(Exception):
+                await self._inflight
+            self._inflight = None
+        if self._upload_id is not None:
+            with contextlib.suppress(StorageError):
+                await self._s3.call(
+                    self._s3.client.abort_multipart_upload, Bucket=self._s3.bucket,
+                    Key=self.key, UploadId=self._upload_id,
+                )
