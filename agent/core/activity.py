@@ -1,0 +1,149 @@
+"""Input counting and per-minute activity buckets.
+
+`InputCounter` is what the OS listeners call. Its methods take no argument on
+purpose: a listener cannot hand it a key even by mistake, so no key identity
+can reach storage or the network. `MinuteBuckets` rolls the counts into
+(entry, minute) buckets with `activeSeconds` = distinct seconds of that minute
+with any input.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from agent.core.clock import Clock, floor_minute
+from agent.core.outbox import ActivityRow, Outbox
+
+
+@dataclass(slots=True)
+class Drained:
+    keys: int = 0
+    moves: int = 0
+    clicks: int = 0
+    seconds: set[int] = field(default_factory=set)  # epoch seconds with any input
+
+
+class InputCounter:
+    """Thread-safe counters fed by the input listeners (counts only)."""
+
+    def __init__(self, clock: Clock) -> None:
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._d = Drained()
+        self.last_input_mono = clock.monotonic()
+        self.last_input_wall = clock.now()
+        self.total_keys = 0  # lifetime counts, for tests and diagnostics
+        self.total_moves = 0
+        self.total_clicks = 0
+
+    def _touch(self) -> None:
+        now = self._clock.now()
+        self._d.seconds.add(int(now.timestamp()))
+        self.last_input_mono = self._clock.monotonic()
+        self.last_input_wall = now
+
+    def key(self) -> None:
+        with self._lock:
+            self._d.keys += 1
+            self.total_keys += 1
+            self._touch()
+
+    def move(self) -> None:
+        with self._lock:
+            self._d.moves += 1
+            self.total_moves += 1
+            self._touch()
+
+    def click(self) -> None:
+        with self._lock:
+            self._d.clicks += 1
+            self.total_clicks += 1
+            self._touch()
+
+    def mark_active(self) -> None:
+        """A deliberate user action in our own UI (start, resume) counts as presence."""
+        with self._lock:
+            self.last_input_mono = self._clock.monotonic()
+            self.last_input_wall = self._clock.now()
+
+    def drain(self) -> Drained:
+        with self._lock:
+            d, self._d = self._d, Drained()
+        return d
+
+
+@dataclass(slots=True)
+class _Bucket:
+    keys: int = 0
+    moves: int = 0
+    clicks: int = 0
+    seconds: set[int] = field(default_factory=set)
+    dirty: bool = False
+
+
+class MinuteBuckets:
+    """In-memory buckets of the running entry, written to the outbox by `flush`.
+
+    Rows are written with replace semantics (the bucket holds the whole
+    minute's totals), so a bucket is kept in memory until its minute is over
+    and written; counts that arrive later for an evicted minute go to the
+    current minute instead of overwriting the stored row with a partial one.
+    """
+
+    def __init__(self) -> None:
+        self.entry_key: str | None = None
+        self._buckets: dict[datetime, _Bucket] = {}
+
+    def absorb(self, entry_key: str, d: Drained, now: datetime) -> None:
+        if entry_key != self.entry_key:
+            self._buckets.clear()
+            self.entry_key = entry_key
+        if not (d.keys or d.moves or d.clicks or d.seconds):
+            return
+        current = floor_minute(now)
+        by_minute: dict[datetime, set[int]] = {}
+        for s in d.seconds:
+            minute = floor_minute(datetime.fromtimestamp(s, UTC))
+            if minute > current:
+                minute = current
+            by_minute.setdefault(minute, set()).add(s)
+        # Counts go to the latest minute of this drain (a drain spans ~1 s).
+        count_minute = max(by_minute) if by_minute else current
+        for minute, secs in by_minute.items():
+            bucket = self._bucket(minute, current)
+            bucket.seconds |= secs
+            bucket.dirty = True
+        bucket = self._bucket(count_minute, current)
+        bucket.keys += d.keys
+        bucket.moves += d.moves
+        bucket.clicks += d.clicks
+        bucket.dirty = True
+
+    def _bucket(self, minute: datetime, current: datetime) -> _Bucket:
+        bucket = self._buckets.get(minute)
+        if bucket is None:
+            if self._buckets and minute < min(self._buckets) and minute < current:
+                # Its minute was already written and evicted: count it now instead.
+                minute = current
+            bucket = self._buckets.setdefault(minute, _Bucket())
+        return bucket
+
+    def flush(self, outbox: Outbox, now: datetime, *, final: bool = False) -> None:
+        """Write dirty buckets; forget minutes that are over (all of them if final)."""
+        if self.entry_key is None:
+            return
+        current = floor_minute(now)
+        for minute, b in sorted(self._buckets.items()):
+            if b.dirty:
+                outbox.put_activity(ActivityRow(
+                    entry_key=self.entry_key, minute=minute, keyboard=b.keys,
+                    mouse_moves=b.moves, mouse_clicks=b.clicks,
+                    active_seconds=min(60, len(b.seconds)),
+                ))
+                b.dirty = False
+        for minute in [m for m in self._buckets if final or m < current]:
+            del self._buckets[minute]
+        if final:
+            self.entry_key = None
