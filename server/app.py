@@ -29,6 +29,7 @@ from server.observability.middleware import request_id_middleware
 from server.ops import health, metrics, ready
 from server.orgs.routes import AgentConfigController, MembersController, TeamsController
 from server.projects.routes import ProjectsController
+from server.reports.routes import ReportsController
 from server.security.ratelimit import MemoryRateLimiter, RateLimiter, RedisRateLimiter
 from server.state import AppState
 from server.sync.routes import SyncController
@@ -107,7 +108,7 @@ def create_app(settings: Settings | None = None, state: AppState | None = None) 
 
     handlers: list[Any] = [
         health, ready, metrics, AuthController, MembersController, AgentConfigController,
-        TeamsController, ProjectsController, SyncController,
+        TeamsController, ProjectsController, SyncController, ReportsController,
     ]
     return Litestar(
         route_handlers=handlers,

@@ -168,9 +168,41 @@ class ActivityBucket(Base):
     active_seconds: Mapped[int] = mapped_column(SmallInteger, default=0)
 
 
+class ActivityRollup(Base):
+    """Activity coarsened to 15-minute UTC slots per time entry, kept in step on ingest.
+
+    Reports sum these instead of per-minute buckets (15x fewer rows). 15 minutes
+    divides every current UTC offset, so any local day is a whole number of
+    slots; the per-10-minute activity view reads the per-minute buckets.
+    """
+
+    __tablename__ = "activity_rollups"
+    __table_args__ = (
+        Index("ix_activity_rollups_user_slot", "user_id", "slot",
+              postgresql_include=["active_seconds", "time_entry_id"]),
+    )
+
+    time_entry_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("time_entries.id", ondelete="CASCADE"), primary_key=True
+    )
+    slot: Mapped[datetime] = mapped_column(primary_key=True)
+    organization_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey(_ORG_FK, ondelete="CASCADE")
+    )
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    active_seconds: Mapped[int] = mapped_column(Integer, default=0)
+    keyboard_clicks: Mapped[int] = mapped_column(BigInteger, default=0)
+    mouse_movements: Mapped[int] = mapped_column(BigInteger, default=0)
+    minutes: Mapped[int] = mapped_column(SmallInteger, default=0)
+
+
 class Screenshot(UUIDPrimaryKey, Timestamped, Base):
     __tablename__ = "screenshots"
-    __table_args__ = (Index("ix_screenshots_user_captured", "user_id", "captured_at"),)
+    __table_args__ = (
+        Index("ix_screenshots_user_captured", "user_id", "captured_at"),
+        Index("ix_screenshots_org_captured", "organization_id", "captured_at"),
+        Index("ix_screenshots_status_next", "status", "next_attempt_at"),
+    )
 
     organization_id: Mapped[uuid.UUID] = _org_id()
     user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
@@ -191,6 +223,9 @@ class Screenshot(UUIDPrimaryKey, Timestamped, Base):
     status: Mapped[str] = mapped_column(String(16), default=ScreenshotStatus.PENDING.value)
     failure_reason: Mapped[str | None] = mapped_column(Text, default=None)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # When the sweep may (re-)enqueue processing: recovers lost enqueues and
+    # spaces retries; for an unconfirmed presigned upload, when it is abandoned.
+    next_attempt_at: Mapped[datetime | None] = mapped_column(default=None)
     deleted_at: Mapped[datetime | None] = mapped_column(default=None)
 
 

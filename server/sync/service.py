@@ -23,9 +23,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from server.db.base import utcnow
 from server.db.models import Project, Task, TimeEntry
 from server.errors import BadRequest
+from server.reports import rollup as activity_rollup
 from server.sync import bulk
 from server.sync.overlap import Interval, Timeline
-from server.sync.validate import ValidActivity, ValidEntry, validate_activity, validate_entry
+from server.sync.validate import StrictBatch, ValidActivity, ValidEntry, validate_batch
 from shared.enums import ConflictReason, EntrySource
 from shared.limits import MAX_BATCH_ACTIVITY, MAX_BATCH_ENTRIES
 from shared.schemas import ActivityResult, Conflict, SyncBatchRequest, SyncBatchResponse
@@ -158,13 +159,12 @@ async def _plan_entries(
     org_id: uuid.UUID,
     user_id: uuid.UUID,
     device_id: str,
-    batch: SyncBatchRequest,
+    items: list[ValidEntry | Conflict],
     now: datetime,
 ) -> _Plan:
     plan = _Plan()
     valid: list[ValidEntry] = []
-    for raw in batch.entries:
-        item = validate_entry(raw, user_id, now)
+    for item in items:
         if isinstance(item, Conflict):
             plan.conflicts.append(item)
         else:
@@ -220,12 +220,12 @@ async def _plan_entries(
 
 
 async def _apply_activity(
-    session: AsyncSession, org_id: uuid.UUID, user_id: uuid.UUID, batch: SyncBatchRequest
+    session: AsyncSession, org_id: uuid.UUID, user_id: uuid.UUID,
+    items: list[ValidActivity | Conflict],
 ) -> ActivityResult:
     result = ActivityResult()
     latest: dict[tuple[uuid.UUID, datetime], ValidActivity] = {}
-    for raw in batch.activity:
-        item = validate_activity(raw, user_id)
+    for item in items:
         if isinstance(item, Conflict):
             result.conflicts.append(item)
         else:
@@ -270,21 +270,32 @@ async def _apply_activity(
     changed = await bulk.upsert_activity(session, rows)
     result.processed = changed
     result.skipped += len(rows) - changed
+    if changed:  # keep the reports' rollup in step (a pure retry changes nothing)
+        await activity_rollup.refresh_entries(
+            session, user_id, {r["time_entry_id"] for r in rows},
+            min(r["minute"] for r in rows), max(r["minute"] for r in rows),
+        )
     return result
 
 
 async def ingest_batch(
-    session: AsyncSession, org_id: uuid.UUID, user_id: uuid.UUID, batch: SyncBatchRequest
+    session: AsyncSession,
+    org_id: uuid.UUID,
+    user_id: uuid.UUID,
+    batch: SyncBatchRequest,
+    strict: StrictBatch | None = None,
 ) -> SyncBatchResponse:
+    """`strict` is the same body decoded strictly (fast path) when that succeeded."""
     check_limits(batch)
     now = utcnow()
+    entry_items, activity_items = validate_batch(batch, strict, user_id, now)
     async with user_lock(session, user_id):
-        plan = await _plan_entries(session, org_id, user_id, batch.device_id, batch, now)
+        plan = await _plan_entries(session, org_id, user_id, batch.device_id, entry_items, now)
         written = await bulk.upsert_entries(session, plan.rows)
         # A row not written lost a race we could not see (another replica on
         # SQLite is unsupported; on PostgreSQL the lock prevents it): a retry.
         lost = len(plan.rows) - len(written)
-        activity = await _apply_activity(session, org_id, user_id, batch)
+        activity = await _apply_activity(session, org_id, user_id, activity_items)
         await session.commit()
     return SyncBatchResponse(
         processed=len(written),

@@ -227,6 +227,23 @@ def upgrade() -> None:
     with op.batch_alter_table('activity_buckets', schema=None) as batch_op:
         batch_op.create_index('ix_activity_buckets_user_minute', ['user_id', 'minute'], unique=False)
 
+    op.create_table('activity_rollups',
+    sa.Column('time_entry_id', sa.Uuid(), nullable=False),
+    sa.Column('slot', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('organization_id', sa.Uuid(), nullable=False),
+    sa.Column('user_id', sa.Uuid(), nullable=False),
+    sa.Column('active_seconds', sa.Integer(), nullable=False),
+    sa.Column('keyboard_clicks', sa.BigInteger(), nullable=False),
+    sa.Column('mouse_movements', sa.BigInteger(), nullable=False),
+    sa.Column('minutes', sa.SmallInteger(), nullable=False),
+    sa.ForeignKeyConstraint(['organization_id'], ['organizations.id'], name=op.f('fk_activity_rollups_organization_id_organizations'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['time_entry_id'], ['time_entries.id'], name=op.f('fk_activity_rollups_time_entry_id_time_entries'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_activity_rollups_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('time_entry_id', 'slot', name=op.f('pk_activity_rollups'))
+    )
+    with op.batch_alter_table('activity_rollups', schema=None) as batch_op:
+        batch_op.create_index('ix_activity_rollups_user_slot', ['user_id', 'slot'], unique=False, postgresql_include=['active_seconds', 'time_entry_id'])
+
     op.create_table('screenshots',
     sa.Column('organization_id', sa.Uuid(), nullable=False),
     sa.Column('user_id', sa.Uuid(), nullable=False),
@@ -245,6 +262,7 @@ def upgrade() -> None:
     sa.Column('status', sa.String(length=16), nullable=False),
     sa.Column('failure_reason', sa.Text(), nullable=True),
     sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('next_attempt_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('deleted_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('id', sa.Uuid(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
@@ -258,6 +276,8 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_screenshots_organization_id'), ['organization_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_screenshots_time_entry_id'), ['time_entry_id'], unique=False)
         batch_op.create_index('ix_screenshots_user_captured', ['user_id', 'captured_at'], unique=False)
+        batch_op.create_index('ix_screenshots_org_captured', ['organization_id', 'captured_at'], unique=False)
+        batch_op.create_index('ix_screenshots_status_next', ['status', 'next_attempt_at'], unique=False)
 
     # ### end Alembic commands ###
 
@@ -270,6 +290,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_screenshots_organization_id'))
 
     op.drop_table('screenshots')
+    with op.batch_alter_table('activity_rollups', schema=None) as batch_op:
+        batch_op.drop_index('ix_activity_rollups_user_slot')
+
+    op.drop_table('activity_rollups')
     with op.batch_alter_table('activity_buckets', schema=None) as batch_op:
         batch_op.drop_index('ix_activity_buckets_user_minute')
 

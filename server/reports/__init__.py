@@ -1,0 +1,1 @@
+"""Manager reports: daily and team totals, timesheet entries, activity slots, exports."""

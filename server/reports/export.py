@@ -1,0 +1,175 @@
+"""Timesheet exports: request (202 + job), run (stream rows to a file, then to
+storage), status and download. The job is a thin wrapper over `run_export`."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import uuid
+from collections import defaultdict
+from collections.abc import AsyncIterator
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from server.auth.principal import Principal, load_principal
+from server.db.base import utcnow
+from server.db.models import ExportJob, TimeEntry
+from server.errors import BadRequest, NotFound
+from server.ids import path_uuid
+from server.observability.logging import log
+from server.reports import days as d
+from server.reports.schemas import ExportStatus
+from server.reports.scope import team_of, users_query
+from server.reports.service import entries_select, entry_seconds, iso
+from server.reports.writers import CONTENT_TYPES, CsvSheet, SheetWriter, XlsxSheet
+from shared.enums import JobStatus
+
+JOB_NAME = "export_report"
+FORMATS = ("csv", "xlsx")
+HEADER = ["Date", "Person", "Email", "Project", "Task", "Description", "Start", "End",
+          "Duration", "Hours", "Active", "Activity %", "Status", "Time zone"]
+WIDTHS = [12, 22, 28, 20, 20, 36, 20, 20, 11, 8, 11, 10, 10, 18]
+
+
+async def request_export(
+    session: AsyncSession, principal: Principal, *, fmt: str | None, start: str | None,
+    end: str | None, team_id: str | None,
+) -> ExportJob:
+    fmt = (fmt or "csv").lower()
+    if fmt not in FORMATS:
+        raise BadRequest("format must be csv or xlsx")
+    first, last = d.date_range(start, end, d.zone(principal.user.timezone), utcnow())
+    if team_id:
+        await team_of(session, principal, team_id)  # 404 now rather than a failed job later
+    job = ExportJob(
+        organization_id=principal.org_id, requested_by=principal.user_id, format=fmt,
+        params={"from": first.isoformat(), "to": last.isoformat(), "teamId": team_id},
+        status=JobStatus.PENDING.value,
+    )
+    session.add(job)
+    await session.commit()
+    return job
+
+
+async def get_export(session: AsyncSession, principal: Principal, job_id: str) -> ExportJob:
+    """Only the person who asked sees an export (it may hold others' data)."""
+    job = (
+        await session.execute(
+            select(ExportJob).where(
+                ExportJob.id == path_uuid(job_id, "export"),
+                ExportJob.organization_id == principal.org_id,
+                ExportJob.requested_by == principal.user_id,
+            )
+        )
+    ).scalar_one_or_none()
+    if job is None:
+        raise NotFound("export")
+    return job
+
+
+def status_of(job: ExportJob, download_url: str) -> ExportStatus:
+    done = job.status == JobStatus.DONE.value
+    return ExportStatus(
+        id=str(job.id), status=JobStatus(job.status), format=job.format,
+        row_count=job.row_count, download_url=download_url if done else None, error=job.error,
+        created_at=iso(job.created_at) or "", finished_at=iso(job.finished_at),
+    )
+
+
+def file_name(job: ExportJob) -> str:
+    return f"hubnity-timesheet-{job.params.get('from')}-to-{job.params.get('to')}.{job.format}"
+
+
+async def export_rows(
+    session: AsyncSession, principal: Principal, params: dict[str, Any], now: datetime
+) -> AsyncIterator[list[Any]]:
+    """Timesheet rows of the caller's scope, one per entry starting within the
+    local dates (each person's own zone), streamed from a server-side cursor."""
+    first = d.parse_date(params.get("from"), "from")
+    last = d.parse_date(params.get("to"), "to")
+    assert first is not None and last is not None
+    users = (await session.execute(
+        await users_query(session, principal, params.get("teamId"))
+    )).scalars().all()
+    by_zone: dict[str, list[uuid.UUID]] = defaultdict(list)
+    for u in users:
+        by_zone[u.timezone or "UTC"].append(u.id)
+    for tz_name, ids in sorted(by_zone.items()):
+        tz = d.zone(tz_name)
+        lo, hi = d.range_bounds(first, last, tz)
+        stmt = (
+            entries_select(principal.org_id)
+            .where(TimeEntry.user_id.in_(ids), TimeEntry.start_time >= lo,
+                   TimeEntry.start_time < hi)
+            .order_by(TimeEntry.start_time, TimeEntry.id)
+            .execution_options(yield_per=500)
+        )
+        result = await session.stream(stmt)
+        async for e, uname, email, _tz, pname, tname, act in result:
+            seconds = entry_seconds(e, now)
+            start = e.start_time.astimezone(tz)
+            end = e.end_time.astimezone(tz) if e.end_time else None
+            yield [
+                start.date(), uname, email, pname, tname, e.description,
+                start.replace(tzinfo=None), end.replace(tzinfo=None) if end else None,
+                timedelta(seconds=seconds), round(seconds / 3600, 2),
+                timedelta(seconds=int(act)), d.percent(int(act), seconds), e.status, tz.key,
+            ]
+
+
+async def _write(
+    session: AsyncSession, principal: Principal, job: ExportJob, path: str, now: datetime
+) -> int:
+    count = 0
+    writer: SheetWriter
+    if job.format == "csv":
+        # utf-8-sig: Excel detects UTF-8 only with a BOM.
+        with open(path, "w", newline="", encoding="utf-8-sig") as fh:  # noqa: ASYNC230
+            writer = CsvSheet(fh, HEADER)
+            async for values in export_rows(session, principal, job.params, now):
+                writer.row(values)
+                count += 1
+        return count
+    writer = XlsxSheet(path, HEADER, WIDTHS)
+    async for values in export_rows(session, principal, job.params, now):
+        writer.row(values)
+        count += 1
+    writer.close()
+    return count
+
+
+async def run_export(sessions: Any, storage: Any, job_id: uuid.UUID) -> None:
+    """Idempotent: a finished job is left alone; a re-run rewrites the same key."""
+    async with sessions() as session:
+        job = await session.get(ExportJob, job_id)
+        if job is None or job.status == JobStatus.DONE.value:
+            return
+        job.status = JobStatus.RUNNING.value
+        await session.commit()
+        fd, path = tempfile.mkstemp(prefix="hubnity-export-", suffix=f".{job.format}")
+        os.close(fd)
+        try:
+            if storage is None:
+                raise RuntimeError("no storage backend is configured")
+            principal = await load_principal(session, job.requested_by, job.organization_id)
+            if principal is None:
+                raise RuntimeError("the person who asked for this export is no longer active")
+            count = await _write(session, principal, job, path, utcnow())
+            key = f"exports/{job.organization_id}/{job.id}.{job.format}"
+            await storage.put_file(key, path, CONTENT_TYPES[job.format])
+            job.storage_key, job.row_count = key, count
+            job.status, job.finished_at, job.error = JobStatus.DONE.value, utcnow(), None
+        except Exception as exc:
+            await session.rollback()
+            log.error("export failed", export_id=str(job_id), exc_info=exc)
+            job = await session.get(ExportJob, job_id)
+            if job is None:
+                return
+            job.status, job.finished_at = JobStatus.FAILED.value, utcnow()
+            job.error = f"export failed: {exc}"[:500]
+        finally:
+            os.unlink(path)
+        await session.commit()

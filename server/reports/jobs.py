@@ -1,0 +1,15 @@
+"""Report jobs: thin wrappers over the export service (in-process or arq)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from server.jobs.registry import job
+from server.reports.export import JOB_NAME, run_export
+
+
+@job(JOB_NAME)
+async def export_report(ctx: dict[str, Any], *, export_id: str) -> None:
+    state = ctx["state"]
+    await run_export(state.sessions, state.storage, uuid.UUID(export_id))

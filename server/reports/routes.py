@@ -1,0 +1,115 @@
+"""HTTP routes for /api/v1/reports (DESIGN §4)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Controller, Response, get
+from litestar.params import QueryParameter
+from litestar.response import Stream
+from litestar.status_codes import HTTP_202_ACCEPTED
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from server.auth.principal import Principal
+from server.errors import NotFound
+from server.reports import export, service
+from server.reports.schemas import (
+    ActivityDay,
+    DailyReport,
+    EntryPage,
+    ExportAccepted,
+    ExportStatus,
+    TeamReport,
+)
+from server.reports.writers import CONTENT_TYPES
+from server.state import AppState
+
+_FROM = QueryParameter(name="from", default=None, required=False)
+_TO = QueryParameter(name="to", default=None, required=False)
+_USER = QueryParameter(name="userId", default=None, required=False)
+_TEAM = QueryParameter(name="teamId", default=None, required=False)
+
+
+def download_path(prefix: str, job_id: str) -> str:
+    return f"{prefix}/exports/{job_id}/download"
+
+
+async def stream_export(app_state: AppState, job: Any) -> Stream:
+    if not job.storage_key or app_state.storage is None:
+        raise NotFound("export file")
+    name = export.file_name(job)
+    return Stream(
+        app_state.storage.iter_bytes(job.storage_key),
+        media_type=CONTENT_TYPES[job.format],
+        headers={"Content-Disposition": f'attachment; filename="{name}"',
+                 "Cache-Control": "private, no-store"},
+    )
+
+
+class ReportsController(Controller):
+    path = "/api/v1/reports"
+    tags = ["reports"]
+
+    @get("/daily")
+    async def daily(
+        self, db_session: AsyncSession, principal: Principal, user_id: str | None = _USER,
+        from_date: str | None = _FROM, to_date: str | None = _TO,
+    ) -> DailyReport:
+        return await service.daily_report(db_session, principal, user_id, from_date, to_date)
+
+    @get("/team")
+    async def team(
+        self, db_session: AsyncSession, principal: Principal, team_id: str | None = _TEAM,
+        from_date: str | None = _FROM, to_date: str | None = _TO, cursor: str | None = None,
+        limit: int | None = None,
+    ) -> TeamReport:
+        return await service.team_report(
+            db_session, principal, team_id, from_date, to_date, cursor, limit
+        )
+
+    @get("/entries")
+    async def entries(
+        self, db_session: AsyncSession, principal: Principal, user_id: str | None = _USER,
+        team_id: str | None = _TEAM, from_time: str | None = _FROM, to_time: str | None = _TO,
+        cursor: str | None = None, limit: int | None = None,
+    ) -> EntryPage:
+        return await service.list_entries(
+            db_session, principal, user_id=user_id, team_id=team_id, start=from_time,
+            end=to_time, cursor=cursor, limit=limit,
+        )
+
+    @get("/activity")
+    async def activity(
+        self, db_session: AsyncSession, principal: Principal, user_id: str | None = _USER,
+        date: str | None = None,
+    ) -> ActivityDay:
+        return await service.activity_day(db_session, principal, user_id, date)
+
+    @get("/export", status_code=HTTP_202_ACCEPTED)
+    async def start_export(
+        self, db_session: AsyncSession, principal: Principal, app_state: AppState,
+        format: str | None = None, from_date: str | None = _FROM,
+        to_date: str | None = _TO, team_id: str | None = _TEAM,
+    ) -> Response[ExportAccepted]:
+        job = await export.request_export(
+            db_session, principal, fmt=format, start=from_date, end=to_date, team_id=team_id
+        )
+        await app_state.jobs.enqueue(export.JOB_NAME, job_id=str(job.id), export_id=str(job.id))
+        return Response(
+            ExportAccepted(job_id=str(job.id)), status_code=HTTP_202_ACCEPTED,
+            headers={"Location": f"{self.path}/exports/{job.id}"},
+        )
+
+    @get("/exports/{job_id:str}")
+    async def export_status(
+        self, job_id: str, db_session: AsyncSession, principal: Principal
+    ) -> ExportStatus:
+        job = await export.get_export(db_session, principal, job_id)
+        return export.status_of(job, download_path(self.path, job_id))
+
+    @get("/exports/{job_id:str}/download")
+    async def export_download(
+        self, job_id: str, db_session: AsyncSession, principal: Principal, app_state: AppState
+    ) -> Stream:
+        job = await export.get_export(db_session, principal, job_id)
+        return await stream_export(app_state, job)
