@@ -219,9 +219,7 @@ def upgrade() -> None:
     sa.Column('mouse_movements', sa.Integer(), nullable=False),
     sa.Column('active_seconds', sa.SmallInteger(), nullable=False),
     sa.CheckConstraint('active_seconds >= 0 AND active_seconds <= 60', name=op.f('ck_activity_buckets_active_seconds')),
-    sa.ForeignKeyConstraint(['organization_id'], ['organizations.id'], name=op.f('fk_activity_buckets_organization_id_organizations'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['time_entry_id'], ['time_entries.id'], name=op.f('fk_activity_buckets_time_entry_id_time_entries'), ondelete='CASCADE'),
-    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_activity_buckets_user_id_users'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('time_entry_id', 'minute', name=op.f('pk_activity_buckets'))
     )
     with op.batch_alter_table('activity_buckets', schema=None) as batch_op:
