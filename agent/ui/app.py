@@ -1,0 +1,49 @@
+"""Starts the tray application: one agent, input listeners, capture, tray."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+from pathlib import Path
+
+
+def run_tray(data: Path, args: argparse.Namespace) -> int:
+    from PySide6.QtWidgets import QApplication, QMessageBox, QSystemTrayIcon
+
+    from agent.core.agent import Agent
+    from agent.platform.capture import ScreenCapturer
+    from agent.platform.input import InputListeners
+    from agent.platform.single_instance import AlreadyRunning, InstanceLock
+    from agent.ui.tray import TrayController
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("Hubnity")
+    app.setQuitOnLastWindowClosed(False)  # a tray app lives on without windows
+    lock = InstanceLock(data)
+    try:
+        lock.acquire()
+    except AlreadyRunning as exc:
+        QMessageBox.information(None, "Hubnity", f"Hubnity is already running.\n{exc}")
+        return 3
+    agent = Agent(data, capturer=None if args.no_capture else ScreenCapturer(),
+                  server_url=args.server_url)
+    listeners = InputListeners(agent.counter)
+    if not args.no_input and not listeners.start():
+        agent.notices.append(listeners.error or "input counting unavailable")
+    agent.start()
+
+    def shutdown() -> None:
+        listeners.stop()
+        agent.shutdown()
+        lock.release()
+
+    tray = TrayController(agent, app, shutdown)
+    if not QSystemTrayIcon.isSystemTrayAvailable():
+        agent.notices.append("No system tray found; use the window or `hubnity-agent status`.")
+    if not agent.api.signed_in:
+        tray.show_sign_in()
+    # Ctrl+C in a terminal quits cleanly (Qt would otherwise swallow SIGINT).
+    signal.signal(signal.SIGINT, lambda *_: tray.quit())
+    signal.signal(signal.SIGTERM, lambda *_: tray.quit())
+    return app.exec()
