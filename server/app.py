@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -22,6 +23,7 @@ from server.config import Settings, get_settings
 from server.db.session import create_engine, session_factory
 from server.deps import provide_app_state, provide_db_session, provide_principal
 from server.errors import DomainError, TooManyRequests
+from server.jobs.base import JobQueue
 from server.jobs.inprocess import InProcessQueue
 from server.jobs.registry import load_all as load_jobs
 from server.observability.logging import configure_logging, log
@@ -30,12 +32,17 @@ from server.ops import health, metrics, ready
 from server.orgs.routes import AgentConfigController, MembersController, TeamsController
 from server.projects.routes import ProjectsController
 from server.reports.routes import ReportsController
+from server.screenshots.routes import ScreenshotsController, ScreenshotUploadController
 from server.security.ratelimit import MemoryRateLimiter, RateLimiter, RedisRateLimiter
 from server.state import AppState
+from server.storage import build_storage
 from server.sync.routes import SyncController
 from shared.version import __version__
 
-def _error(status: int, detail: str, extra: Any = None, headers: dict[str, str] | None = None) -> Response[Any]:
+
+def _error(
+    status: int, detail: str, extra: Any = None, headers: dict[str, str] | None = None
+) -> Response[Any]:
     body: dict[str, Any] = {"statusCode": status, "detail": detail}
     if extra:
         body["extra"] = extra
@@ -79,11 +86,19 @@ def build_state(settings: Settings) -> AppState:
         limiter = MemoryRateLimiter()
     hub = AppState(
         settings=settings, engine=engine, sessions=session_factory(engine), limiter=limiter,
-        redis=redis,
+        redis=redis, storage=build_storage(settings.storage),
     )
     load_jobs()
-    # Redis configured → arq workers (hubnity-worker) run jobs; else in-process.
-    hub.jobs = InProcessQueue({"state": hub})
+    # Redis configured → arq workers (hubnity-worker) run jobs, the server only
+    # enqueues; else an in-process worker runs the same job functions.
+    jobs: JobQueue
+    if settings.redis.url:
+        from server.jobs.arq_queue import ArqQueue
+
+        jobs = ArqQueue(settings.redis.url, settings.redis.prefix)
+    else:
+        jobs = InProcessQueue({"state": hub})
+    hub.jobs = jobs
     return hub
 
 
@@ -97,6 +112,9 @@ def create_app(settings: Settings | None = None, state: AppState | None = None) 
         app.state.hub = hub
         if hub.jobs is not None:
             await hub.jobs.start()
+        # Everything allocated at start-up lives for the whole process: move it
+        # out of the cycle collector's generations so collections stay short.
+        gc.freeze()
         try:
             yield
         finally:
@@ -104,11 +122,14 @@ def create_app(settings: Settings | None = None, state: AppState | None = None) 
                 await hub.jobs.close()
             if hub.redis is not None:
                 await hub.redis.aclose()
+            if hub.storage is not None:
+                await hub.storage.close()
             await hub.engine.dispose()
 
     handlers: list[Any] = [
         health, ready, metrics, AuthController, MembersController, AgentConfigController,
         TeamsController, ProjectsController, SyncController, ReportsController,
+        ScreenshotUploadController, ScreenshotsController,
     ]
     return Litestar(
         route_handlers=handlers,

@@ -15,6 +15,7 @@ from sqlalchemy import ColumnElement, Integer, cast, func, literal_column, selec
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from server.db.filters import in_values
 from server.db.models import ActivityBucket, ActivityRollup
 
 SLOT = timedelta(minutes=15)
@@ -83,7 +84,7 @@ async def refresh_entries(
     await refresh(
         session,
         ActivityBucket.user_id == user_id,
-        ActivityBucket.time_entry_id.in_(entry_ids),
+        in_values(session, ActivityBucket.time_entry_id, entry_ids),
         ActivityBucket.minute >= slot_of(first_minute),
         ActivityBucket.minute < slot_of(last_minute) + SLOT,
     )

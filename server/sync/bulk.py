@@ -40,7 +40,7 @@ _ACTIVITY_VALUES = ("keyboard_clicks", "mouse_movements", "active_seconds")
 
 def _unnest_select(columns: Sequence[str], types: Sequence[str]) -> str:
     args = ", ".join(f"CAST(:{c} AS {t}[])" for c, t in zip(columns, types, strict=True))
-    return f"SELECT * FROM unnest({args})"
+    return f"SELECT * FROM unnest({args})"  # noqa: S608 (column names are constants)
 
 
 _PG_ENTRY_UPSERT = text(
@@ -54,7 +54,7 @@ _PG_ENTRY_UPSERT = text(
 )
 
 _PG_ACTIVITY_UPSERT = text(
-    "WITH written AS ("
+    "WITH written AS ("  # noqa: S608 (built from constants only)
     f"INSERT INTO activity_buckets ({', '.join(ACTIVITY_COLUMNS)}) "
     f"{_unnest_select(ACTIVITY_COLUMNS, _ACTIVITY_PG_TYPES)} "
     "ON CONFLICT (time_entry_id, minute) DO UPDATE SET "

@@ -21,6 +21,7 @@ from sqlalchemy import and_, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.db.base import utcnow
+from server.db.filters import in_values
 from server.db.models import Project, Task, TimeEntry
 from server.errors import BadRequest
 from server.reports import rollup as activity_rollup
@@ -142,7 +143,8 @@ async def _stored_entries(
             TimeEntry.idempotency_key, TimeEntry.user_id, TimeEntry.revision,
             TimeEntry.start_time, TimeEntry.end_time,
         ).where(
-            or_(TimeEntry.idempotency_key.in_(keys), and_(TimeEntry.user_id == user_id, window))
+            or_(in_values(session, TimeEntry.idempotency_key, keys),
+                and_(TimeEntry.user_id == user_id, window))
         )
     )
     by_key: dict[uuid.UUID, tuple[uuid.UUID, int]] = {}
@@ -186,7 +188,8 @@ async def _plan_entries(
             owner, revision = existing
             if owner != user_id:
                 plan.conflicts.append(
-                    Conflict(key_text, ConflictReason.FORBIDDEN, "idempotencyKey belongs to another user")
+                    Conflict(key_text, ConflictReason.FORBIDDEN,
+                             "idempotencyKey belongs to another user")
                 )
                 continue
             if e.revision <= revision:
@@ -219,6 +222,11 @@ async def _plan_entries(
     return plan
 
 
+def _activity_conflict(a: ValidActivity, reason: ConflictReason, detail: str) -> Conflict:
+    minute_text = a.minute.isoformat().replace("+00:00", "Z")
+    return Conflict(str(a.entry_key), reason, detail, minute_text)
+
+
 async def _apply_activity(
     session: AsyncSession, org_id: uuid.UUID, user_id: uuid.UUID,
     items: list[ValidActivity | Conflict],
@@ -235,30 +243,28 @@ async def _apply_activity(
     if not latest:
         return result
     keys = {k for k, _ in latest}
+    # key -> (entry id, first minute it may have activity in, end)
     entries = {
-        key: (eid, s, e)
+        key: (eid, s.replace(second=0, microsecond=0), e)
         for key, eid, s, e in await session.execute(
             select(
                 TimeEntry.idempotency_key, TimeEntry.id, TimeEntry.start_time, TimeEntry.end_time
-            ).where(TimeEntry.user_id == user_id, TimeEntry.idempotency_key.in_(keys))
+            ).where(
+                TimeEntry.user_id == user_id, in_values(session, TimeEntry.idempotency_key, keys)
+            )
         )
     }
     rows: list[dict[str, Any]] = []
     for a in latest.values():
-        minute_text = a.minute.isoformat().replace("+00:00", "Z")
         found = entries.get(a.entry_key)
         if found is None:
-            result.conflicts.append(
-                Conflict(str(a.entry_key), ConflictReason.UNKNOWN_TIME_ENTRY,
-                         "no stored time entry of yours has this key", minute_text)
-            )
+            result.conflicts.append(_activity_conflict(
+                a, ConflictReason.UNKNOWN_TIME_ENTRY, "no stored time entry of yours has this key"))
             continue
-        entry_id, start, end = found
-        if a.minute < start.replace(second=0, microsecond=0) or (end is not None and a.minute >= end):
-            result.conflicts.append(
-                Conflict(str(a.entry_key), ConflictReason.INVALID,
-                         "minute lies outside its time entry", minute_text)
-            )
+        entry_id, first_minute, end = found
+        if a.minute < first_minute or (end is not None and a.minute >= end):
+            result.conflicts.append(_activity_conflict(
+                a, ConflictReason.INVALID, "minute lies outside its time entry"))
             continue
         rows.append(
             {
