@@ -33,6 +33,7 @@ from server.orgs.routes import AgentConfigController, MembersController, TeamsCo
 from server.projects.routes import ProjectsController
 from server.reports.routes import ReportsController
 from server.screenshots.routes import ScreenshotsController, ScreenshotUploadController
+from server.security.global_limit import global_rate_limit_middleware
 from server.security.ratelimit import MemoryRateLimiter, RateLimiter, RedisRateLimiter
 from server.state import AppState
 from server.storage import build_storage
@@ -146,7 +147,7 @@ def create_app(settings: Settings | None = None, state: AppState | None = None) 
             HTTPException: _http_error,
             Exception: _unexpected,
         },
-        middleware=[request_id_middleware],
+        middleware=[request_id_middleware, global_rate_limit_middleware],
         request_max_body_size=settings.security.body_size_limit,
         openapi_config=OpenAPIConfig(title="Hubnity", version=__version__, path="/schema"),
         cors_config=CORSConfig(allow_origins=[]),

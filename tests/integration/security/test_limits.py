@@ -58,3 +58,14 @@ async def test_body_over_limit_is_413_not_500(limited):
     r = await owner.post("/api/v1/sync/batch", json=big)
     assert r.status_code == 413
     assert r.json()["detail"]
+
+
+async def test_global_rate_limit_per_ip_spares_health_checks(backend, tmp_path):
+    app = create_app(make_settings(backend, tmp_path, GLOBAL_RATE_LIMIT="3/min"))
+    async with AsyncTestClient(app=app) as c:
+        codes = [(await c.get("/api/v1/auth/me")).status_code for _ in range(4)]
+        assert codes == [401, 401, 401, 429]
+        r = await c.get("/api/v1/projects")
+        assert r.status_code == 429 and int(r.headers["retry-after"]) >= 1
+        assert "too many requests" in r.json()["detail"]
+        assert (await c.get("/health")).status_code == 200
