@@ -31,9 +31,16 @@ import redis.asyncio as aioredis
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from server.db.migrate import upgrade  # noqa: E402
-from tests.support.process import run_server  # noqa: E402
-from tests.support.services import PG_HOST, PG_PORT, PG_USER, REDIS_URL, create_pg_database, drop_pg_database  # noqa: E402
+from server.db.migrate import upgrade
+from tests.support.process import run_server
+from tests.support.services import (
+    PG_HOST,
+    PG_PORT,
+    PG_USER,
+    REDIS_URL,
+    create_pg_database,
+    drop_pg_database,
+)
 
 ENTRIES = 1000
 ACTIVITY = 10000
@@ -46,12 +53,29 @@ def make_batch(start: datetime) -> tuple[list[dict], list[dict]]:
     for i in range(ENTRIES):
         s = start + timedelta(minutes=10 * i)
         key = str(uuid.uuid4())
-        entries.append({"idempotencyKey": key, "revision": 1, "projectId": None, "taskId": None,
-                        "startTime": s.isoformat(), "endTime": (s + timedelta(minutes=10)).isoformat(),
-                        "status": "STOPPED", "timezone": "UTC", "description": "bench"})
+        entries.append(
+            {
+                "idempotencyKey": key,
+                "revision": 1,
+                "projectId": None,
+                "taskId": None,
+                "startTime": s.isoformat(),
+                "endTime": (s + timedelta(minutes=10)).isoformat(),
+                "status": "STOPPED",
+                "timezone": "UTC",
+                "description": "bench",
+            }
+        )
         for m in range(ACTIVITY // ENTRIES):
-            acts.append({"timeEntryKey": key, "minute": (s + timedelta(minutes=m)).isoformat(),
-                         "keyboardClicks": 40, "mouseMovements": 200, "activeSeconds": 50})
+            acts.append(
+                {
+                    "timeEntryKey": key,
+                    "minute": (s + timedelta(minutes=m)).isoformat(),
+                    "keyboardClicks": 40,
+                    "mouseMovements": 200,
+                    "activeSeconds": 50,
+                }
+            )
     return entries, acts
 
 
@@ -68,8 +92,10 @@ def rss_kib(pid: int) -> int:
 
 
 async def register(client: httpx.AsyncClient, email: str) -> tuple[dict, str, str]:
-    r = await client.post("/api/v1/auth/register", json={
-        "email": email, "password": PASSWORD, "name": "Bench", "organizationName": "Bench"})
+    r = await client.post(
+        "/api/v1/auth/register",
+        json={"email": email, "password": PASSWORD, "name": "Bench", "organizationName": "Bench"},
+    )
     r.raise_for_status()
     token = r.json()["accessToken"]
     me = (await client.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {token}"})).json()
@@ -80,17 +106,29 @@ async def run_endpoint(client: httpx.AsyncClient, headers: dict, starts: list[da
     payloads = [make_batch(s) for s in starts]
     t0 = time.perf_counter()
     for entries, acts in payloads:
-        r = await client.post("/api/v1/sync/batch", headers=headers,
-                              json={"deviceId": "bench", "entries": entries, "activity": acts})
+        r = await client.post(
+            "/api/v1/sync/batch",
+            headers=headers,
+            json={"deviceId": "bench", "entries": entries, "activity": acts},
+        )
         r.raise_for_status()
         body = r.json()
         assert body["processed"] == ENTRIES and body["activity"]["processed"] == ACTIVITY, (
-            body["processed"], body["activity"]["processed"], body["conflicts"][:1])
+            body["processed"],
+            body["activity"]["processed"],
+            body["conflicts"][:1],
+        )
     return time.perf_counter() - t0
 
 
-async def run_baseline(execute, cache: aioredis.Redis, user_id: uuid.UUID, org_id: uuid.UUID,
-                       starts: list[datetime], tag: str) -> float:
+async def run_baseline(
+    execute,
+    cache: aioredis.Redis,
+    user_id: uuid.UUID,
+    org_id: uuid.UUID,
+    starts: list[datetime],
+    tag: str,
+) -> float:
     """Per-row ingest. `execute(sql, *args)` is either SQLAlchemy's async session
     (how a naive handler in our stack would do it) or a bare asyncpg connection."""
     payloads = [make_batch(s) for s in starts]
@@ -105,27 +143,45 @@ async def run_baseline(execute, cache: aioredis.Redis, user_id: uuid.UUID, org_i
                 continue
             s = datetime.fromisoformat(e["startTime"])
             end = datetime.fromisoformat(e["endTime"])
-            await execute("SELECT id FROM time_entries WHERE user_id=$1 AND start_time < $2 "
-                          "AND (end_time IS NULL OR end_time > $3) LIMIT 1", user_id, end, s)
+            await execute(
+                "SELECT id FROM time_entries WHERE user_id=$1 AND start_time < $2 "
+                "AND (end_time IS NULL OR end_time > $3) LIMIT 1",
+                user_id,
+                end,
+                s,
+            )
             eid = uuid.uuid4()
             await execute(
                 "INSERT INTO time_entries (id, organization_id, user_id, idempotency_key, revision,"
                 " start_time, end_time, duration_seconds, status, timezone, description, source,"
                 " device_id, created_at, updated_at) VALUES ($1,$2,$3,$4,1,$5,$6,600,'STOPPED',"
                 "'UTC','bench','agent','baseline',now(),now())",
-                eid, org_id, user_id, key, s, end)
+                eid,
+                org_id,
+                user_id,
+                key,
+                s,
+                end,
+            )
             await cache.set(f"bench:idem:{tag}:{e['idempotencyKey']}", "1", ex=600)
             ids[e["idempotencyKey"]] = eid
         for a in acts:
             eid = ids[a["timeEntryKey"]]
             minute = datetime.fromisoformat(a["minute"])
-            await execute("SELECT 1 FROM activity_buckets WHERE time_entry_id=$1 AND minute=$2",
-                          eid, minute)
+            await execute(
+                "SELECT 1 FROM activity_buckets WHERE time_entry_id=$1 AND minute=$2", eid, minute
+            )
             await execute(
                 "INSERT INTO activity_buckets (time_entry_id, minute, organization_id, user_id,"
                 " keyboard_clicks, mouse_movements, active_seconds) VALUES ($1,$2,$3,$4,$5,$6,$7)",
-                eid, minute, org_id, user_id, a["keyboardClicks"], a["mouseMovements"],
-                a["activeSeconds"])
+                eid,
+                minute,
+                org_id,
+                user_id,
+                a["keyboardClicks"],
+                a["mouseMovements"],
+                a["activeSeconds"],
+            )
         await execute("COMMIT")
     return time.perf_counter() - t0
 
@@ -165,25 +221,78 @@ def sqlalchemy_executor(session):  # type: ignore[no-untyped-def]
     return execute
 
 
-async def run_copy(conn: asyncpg.Connection, user_id: uuid.UUID, org_id: uuid.UUID,
-                   starts: list[datetime]) -> float:
+async def run_copy(
+    conn: asyncpg.Connection, user_id: uuid.UUID, org_id: uuid.UUID, starts: list[datetime]
+) -> float:
     payloads = [make_batch(s) for s in starts]
     t0 = time.perf_counter()
     for entries, acts in payloads:
         ids = {e["idempotencyKey"]: uuid.uuid4() for e in entries}
         now = datetime.now(UTC)
-        await conn.copy_records_to_table("time_entries", columns=[
-            "id", "organization_id", "user_id", "idempotency_key", "revision", "start_time",
-            "end_time", "duration_seconds", "status", "timezone", "description", "source",
-            "device_id", "created_at", "updated_at"], records=[
-            (ids[e["idempotencyKey"]], org_id, user_id, uuid.UUID(e["idempotencyKey"]), 1,
-             datetime.fromisoformat(e["startTime"]), datetime.fromisoformat(e["endTime"]), 600,
-             "STOPPED", "UTC", "bench", "agent", "copy", now, now) for e in entries])
-        await conn.copy_records_to_table("activity_buckets", columns=[
-            "time_entry_id", "minute", "organization_id", "user_id", "keyboard_clicks",
-            "mouse_movements", "active_seconds"], records=[
-            (ids[a["timeEntryKey"]], datetime.fromisoformat(a["minute"]), org_id, user_id,
-             a["keyboardClicks"], a["mouseMovements"], a["activeSeconds"]) for a in acts])
+        await conn.copy_records_to_table(
+            "time_entries",
+            columns=[
+                "id",
+                "organization_id",
+                "user_id",
+                "idempotency_key",
+                "revision",
+                "start_time",
+                "end_time",
+                "duration_seconds",
+                "status",
+                "timezone",
+                "description",
+                "source",
+                "device_id",
+                "created_at",
+                "updated_at",
+            ],
+            records=[
+                (
+                    ids[e["idempotencyKey"]],
+                    org_id,
+                    user_id,
+                    uuid.UUID(e["idempotencyKey"]),
+                    1,
+                    datetime.fromisoformat(e["startTime"]),
+                    datetime.fromisoformat(e["endTime"]),
+                    600,
+                    "STOPPED",
+                    "UTC",
+                    "bench",
+                    "agent",
+                    "copy",
+                    now,
+                    now,
+                )
+                for e in entries
+            ],
+        )
+        await conn.copy_records_to_table(
+            "activity_buckets",
+            columns=[
+                "time_entry_id",
+                "minute",
+                "organization_id",
+                "user_id",
+                "keyboard_clicks",
+                "mouse_movements",
+                "active_seconds",
+            ],
+            records=[
+                (
+                    ids[a["timeEntryKey"]],
+                    datetime.fromisoformat(a["minute"]),
+                    org_id,
+                    user_id,
+                    a["keyboardClicks"],
+                    a["mouseMovements"],
+                    a["activeSeconds"],
+                )
+                for a in acts
+            ],
+        )
     return time.perf_counter() - t0
 
 
@@ -193,16 +302,25 @@ async def main(batches: int, baseline_batches: int) -> None:
     try:
         upgrade(url)
         with tempfile.TemporaryDirectory() as tmp:
-            env = {"DATABASE_URL": url, "SYNC_RATE_LIMIT": "100000/min", "LOGIN_RATE_LIMIT": "1000/min",
-                   "JWT_SECRET": "bench-secret-bench-secret-bench-secret-0123", "LOG_JSON": "true"}
+            env = {
+                "DATABASE_URL": url,
+                "SYNC_RATE_LIMIT": "100000/min",
+                "LOGIN_RATE_LIMIT": "1000/min",
+                "JWT_SECRET": "bench-secret-bench-secret-bench-secret-0123",
+                "LOG_JSON": "true",
+            }
             with run_server(Path(tmp), env) as srv:
                 async with httpx.AsyncClient(base_url=srv.url, timeout=300) as client:
                     headers, _, _ = await register(client, f"ep-{uuid.uuid4().hex[:6]}@bench.test")
                     # One warm-up batch outside the timing (connection pool, plan cache).
                     await run_endpoint(client, headers, batch_starts(1, -400))
                     t_ep = await run_endpoint(client, headers, batch_starts(batches, 0))
-                    _, base_user, base_org = await register(client, f"bl-{uuid.uuid4().hex[:6]}@bench.test")
-                    _, copy_user, copy_org = await register(client, f"cp-{uuid.uuid4().hex[:6]}@bench.test")
+                    _, base_user, base_org = await register(
+                        client, f"bl-{uuid.uuid4().hex[:6]}@bench.test"
+                    )
+                    _, copy_user, copy_org = await register(
+                        client, f"cp-{uuid.uuid4().hex[:6]}@bench.test"
+                    )
                 peak = rss_kib(srv.proc.pid)
         dsn = f"postgresql://{PG_USER}@{PG_HOST}:{PG_PORT}/{name}"
         conn = await asyncpg.connect(dsn)
@@ -213,16 +331,29 @@ async def main(batches: int, baseline_batches: int) -> None:
         engine = create_engine(DatabaseSettings(url=url))
         try:
             async with session_factory(engine)() as session:
-                t_bl = await run_baseline(sqlalchemy_executor(session), cache, uuid.UUID(base_user),
-                                          uuid.UUID(base_org), batch_starts(baseline_batches, 0), "sa")
-            t_raw = await run_baseline(asyncpg_executor(conn), cache, uuid.UUID(base_user),
-                                       uuid.UUID(base_org), batch_starts(baseline_batches, 100), "raw")
-            t_cp = await run_copy(conn, uuid.UUID(copy_user), uuid.UUID(copy_org),
-                                  batch_starts(batches, 0))
+                t_bl = await run_baseline(
+                    sqlalchemy_executor(session),
+                    cache,
+                    uuid.UUID(base_user),
+                    uuid.UUID(base_org),
+                    batch_starts(baseline_batches, 0),
+                    "sa",
+                )
+            t_raw = await run_baseline(
+                asyncpg_executor(conn),
+                cache,
+                uuid.UUID(base_user),
+                uuid.UUID(base_org),
+                batch_starts(baseline_batches, 100),
+                "raw",
+            )
+            t_cp = await run_copy(
+                conn, uuid.UUID(copy_user), uuid.UUID(copy_org), batch_starts(batches, 0)
+            )
         finally:
             keys = [k async for k in cache.scan_iter("bench:idem:*")]
             for i in range(0, len(keys), 1000):
-                await cache.delete(*keys[i:i + 1000])
+                await cache.delete(*keys[i : i + 1000])
             await cache.aclose()
             await conn.close()
             await engine.dispose()
@@ -233,12 +364,18 @@ async def main(batches: int, baseline_batches: int) -> None:
     cp = batches * rows_per_batch / t_cp
     raw = baseline_batches * rows_per_batch / t_raw
     print(f"rows per batch: {rows_per_batch} ({ENTRIES} entries + {ACTIVITY} activity)")
-    print(f"endpoint : {batches} batches in {t_ep:6.2f} s  -> {ep:10,.0f} rows/s "
-          f"({t_ep / batches * 1000:.0f} ms per batch, server peak RSS {peak / 1024:.0f} MiB)")
-    print(f"baseline : {baseline_batches} batches in {t_bl:6.2f} s  -> {bl:10,.0f} rows/s "
-          "(per row, SQLAlchemy async session + Redis, as a naive handler)")
-    print(f"bare     : {baseline_batches} batches in {t_raw:6.2f} s  -> {raw:10,.0f} rows/s "
-          "(per row, bare asyncpg + Redis: the floor of any per-row design)")
+    print(
+        f"endpoint : {batches} batches in {t_ep:6.2f} s  -> {ep:10,.0f} rows/s "
+        f"({t_ep / batches * 1000:.0f} ms per batch, server peak RSS {peak / 1024:.0f} MiB)"
+    )
+    print(
+        f"baseline : {baseline_batches} batches in {t_bl:6.2f} s  -> {bl:10,.0f} rows/s "
+        "(per row, SQLAlchemy async session + Redis, as a naive handler)"
+    )
+    print(
+        f"bare     : {baseline_batches} batches in {t_raw:6.2f} s  -> {raw:10,.0f} rows/s "
+        "(per row, bare asyncpg + Redis: the floor of any per-row design)"
+    )
     print(f"COPY     : {batches} batches in {t_cp:6.2f} s  -> {cp:10,.0f} rows/s")
     print(f"endpoint / baseline = {ep / bl:5.1f}x   (target >= 20x)")
     print(f"endpoint / bare     = {ep / raw:5.1f}x")
@@ -246,7 +383,9 @@ async def main(batches: int, baseline_batches: int) -> None:
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--batches", type=int, default=5)
     parser.add_argument("--baseline-batches", type=int, default=1)
     args = parser.parse_args()

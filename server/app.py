@@ -86,8 +86,12 @@ def build_state(settings: Settings) -> AppState:
     else:
         limiter = MemoryRateLimiter()
     hub = AppState(
-        settings=settings, engine=engine, sessions=session_factory(engine), limiter=limiter,
-        redis=redis, storage=build_storage(settings.storage),
+        settings=settings,
+        engine=engine,
+        sessions=session_factory(engine),
+        limiter=limiter,
+        redis=redis,
+        storage=build_storage(settings.storage),
     )
     load_jobs()
     # Redis configured → arq workers (hubnity-worker) run jobs, the server only
@@ -128,9 +132,18 @@ def create_app(settings: Settings | None = None, state: AppState | None = None) 
             await hub.engine.dispose()
 
     handlers: list[Any] = [
-        health, ready, metrics, AuthController, MembersController, AgentConfigController,
-        TeamsController, ProjectsController, SyncController, ReportsController,
-        ScreenshotUploadController, ScreenshotsController,
+        health,
+        ready,
+        metrics,
+        AuthController,
+        MembersController,
+        AgentConfigController,
+        TeamsController,
+        ProjectsController,
+        SyncController,
+        ReportsController,
+        ScreenshotUploadController,
+        ScreenshotsController,
     ]
     return Litestar(
         route_handlers=handlers,

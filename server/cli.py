@@ -45,8 +45,15 @@ def _serve(settings: Settings, host: str | None, port: int | None) -> None:
     if login:
         print(f"Demo login: {login.email} / {login.password}")
     sys.stdout.flush()
-    uvicorn.run(app, host=bind_host, port=bind_port, log_level="warning", access_log=False,
-                proxy_headers=True, timeout_graceful_shutdown=10)
+    uvicorn.run(
+        app,
+        host=bind_host,
+        port=bind_port,
+        log_level="warning",
+        access_log=False,
+        proxy_headers=True,
+        timeout_graceful_shutdown=10,
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

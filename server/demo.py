@@ -27,8 +27,11 @@ _PEOPLE = [
     ("bob@demo.hubnity.local", "Bob Brown", Role.MEMBER),
     ("chen@demo.hubnity.local", "Chen Wei", Role.MEMBER),
 ]
-_PROJECTS = {"Website": ["Landing page", "Blog"], "Mobile app": ["Login flow", "Offline mode"],
-             "Internal": ["Meetings"]}
+_PROJECTS = {
+    "Website": ["Landing page", "Blog"],
+    "Mobile app": ["Login flow", "Offline mode"],
+    "Internal": ["Meetings"],
+}
 
 
 @dataclass(frozen=True)
@@ -51,20 +54,36 @@ def read_demo_login(data_dir: Path) -> DemoLogin | None:
 
 
 async def seed_demo(session: AsyncSession, data_dir: Path, days: int = 7) -> DemoLogin:
-    existing = (await session.execute(select(User).where(User.email == DEMO_OWNER))).scalar_one_or_none()
+    existing = (
+        await session.execute(select(User).where(User.email == DEMO_OWNER))
+    ).scalar_one_or_none()
     if existing is not None:
         login = read_demo_login(data_dir)
         return login or DemoLogin(DEMO_OWNER, "(set when the demo was first created)", False)
     password = secrets.token_urlsafe(9)
-    org = Organization(name="Demo Company", timezone="Europe/Berlin", screenshot_interval_seconds=600)
+    org = Organization(
+        name="Demo Company", timezone="Europe/Berlin", screenshot_interval_seconds=600
+    )
     session.add(org)
     await session.flush()
     pw_hash = hash_password(password)
-    owner = User(organization_id=org.id, email=DEMO_OWNER, name="Olivia Owner",
-                 password_hash=pw_hash, timezone=org.timezone, role=Role.OWNER.value)
+    owner = User(
+        organization_id=org.id,
+        email=DEMO_OWNER,
+        name="Olivia Owner",
+        password_hash=pw_hash,
+        timezone=org.timezone,
+        role=Role.OWNER.value,
+    )
     people = [owner] + [
-        User(organization_id=org.id, email=e, name=n, password_hash=pw_hash,
-             timezone=org.timezone, role=r.value)
+        User(
+            organization_id=org.id,
+            email=e,
+            name=n,
+            password_hash=pw_hash,
+            timezone=org.timezone,
+            role=r.value,
+        )
         for e, n, r in _PEOPLE
     ]
     session.add_all(people)
@@ -79,15 +98,23 @@ async def seed_demo(session: AsyncSession, data_dir: Path, days: int = 7) -> Dem
     team = Team(organization_id=org.id, name="Product team", project_id=projects[0][0].id)
     session.add(team)
     await session.flush()
-    session.add(TeamMember(team_id=team.id, user_id=people[1].id, organization_id=org.id,
-                           role=TeamRole.MANAGER.value))
+    session.add(
+        TeamMember(
+            team_id=team.id,
+            user_id=people[1].id,
+            organization_id=org.id,
+            role=TeamRole.MANAGER.value,
+        )
+    )
     for member in people[2:]:
         session.add(TeamMember(team_id=team.id, user_id=member.id, organization_id=org.id))
     await session.commit()
     rng = random.Random(42)
     for person in people[1:]:
-        await ingest_batch(session, org.id, person.id, _week_of_work(rng, projects, org.timezone, days))
-    data_dir.mkdir(parents=True, exist_ok=True)
+        await ingest_batch(
+            session, org.id, person.id, _week_of_work(rng, projects, org.timezone, days)
+        )
+    data_dir.mkdir(parents=True, exist_ok=True)  # noqa: ASYNC240 (one-off CLI seed)
     path = _credentials_file(data_dir)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as fh:
@@ -112,21 +139,32 @@ def _week_of_work(
             length = timedelta(minutes=rng.randint(60, 150))
             start, end = cursor, cursor + length
             key = str(uuid.uuid4())
-            entries.append(RawEntry(
-                idempotency_key=key, revision=1, project_id=str(project.id),
-                task_id=str(rng.choice(tasks).id), start_time=start.isoformat(),
-                end_time=end.isoformat(), status="STOPPED", timezone=tz,
-                description=f"Work on {project.name}",
-            ))
+            entries.append(
+                RawEntry(
+                    idempotency_key=key,
+                    revision=1,
+                    project_id=str(project.id),
+                    task_id=str(rng.choice(tasks).id),
+                    start_time=start.isoformat(),
+                    end_time=end.isoformat(),
+                    status="STOPPED",
+                    timezone=tz,
+                    description=f"Work on {project.name}",
+                )
+            )
             minute = start.astimezone(UTC).replace(second=0, microsecond=0)
             while minute < end:
                 if minute >= start.astimezone(UTC).replace(second=0, microsecond=0):
                     active = rng.choice([0, 20, 35, 45, 55, 60, 60])
-                    activity.append(RawActivity(
-                        time_entry_key=key, minute=minute.isoformat(),
-                        keyboard_clicks=active * rng.randint(0, 3),
-                        mouse_movements=active * rng.randint(1, 6), active_seconds=active,
-                    ))
+                    activity.append(
+                        RawActivity(
+                            time_entry_key=key,
+                            minute=minute.isoformat(),
+                            keyboard_clicks=active * rng.randint(0, 3),
+                            mouse_movements=active * rng.randint(1, 6),
+                            active_seconds=active,
+                        )
+                    )
                 minute += timedelta(minutes=1)
             cursor = end + timedelta(minutes=rng.randint(10, 45))
     return SyncBatchRequest(device_id="demo-seed", entries=entries, activity=activity)

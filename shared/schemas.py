@@ -49,7 +49,7 @@ class TokenPair(Wire):
     access_token: str
     refresh_token: str
     expires_in: int
-    token_type: str = "Bearer"
+    token_type: str = "Bearer"  # noqa: S105 (the scheme name, not a secret)
 
 
 class OrgRef(Wire):

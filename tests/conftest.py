@@ -16,9 +16,9 @@ os.environ.setdefault("LOG_JSON", "false")
 os.environ.pop("DATABASE_URL", None)
 os.environ.pop("REDIS_URL", None)
 
-import pytest  # noqa: E402
+import pytest
 
-from tests.support.services import create_pg_database, drop_pg_database  # noqa: E402
+from tests.support.services import create_pg_database, drop_pg_database
 
 # Generous limits for the shared app; rate-limit tests build their own app.
 TEST_ENV = {
@@ -58,8 +58,9 @@ def make_settings(db_url: str, data_dir: Path, **env: str):  # type: ignore[no-u
 
     saved = dict(os.environ)
     try:
-        os.environ.update({**TEST_ENV, "DATABASE_URL": db_url, "HUBNITY_DATA_DIR": str(data_dir),
-                           **env})
+        os.environ.update(
+            {**TEST_ENV, "DATABASE_URL": db_url, "HUBNITY_DATA_DIR": str(data_dir), **env}
+        )
         return load_settings()
     finally:
         os.environ.clear()

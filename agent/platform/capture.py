@@ -28,8 +28,9 @@ def _session_hint() -> str:
 class ScreenCapturer:
     """Callable capturer; mss handles are per thread, so one is kept per thread."""
 
-    def __init__(self, jpeg_quality: int = 70) -> None:
+    def __init__(self, jpeg_quality: int = 70, display: str | None = None) -> None:
         self.quality = jpeg_quality
+        self.display = display  # X11 only; None: $DISPLAY
         self._local = threading.local()
 
     def _mss(self) -> Any:
@@ -37,7 +38,7 @@ class ScreenCapturer:
         if sct is None:
             import mss
 
-            sct = mss.mss()
+            sct = mss.mss(display=self.display) if self.display else mss.mss()
             self._local.sct = sct
         return sct
 

@@ -52,4 +52,6 @@ class InputListeners:
     def stop(self) -> None:
         for listener in self._listeners:
             listener.stop()
+        for listener in self._listeners:
+            listener.join(2)  # before the display connection can go away
         self._listeners = []

@@ -44,53 +44,84 @@ class AuthController(Controller):
 
     @post("/register", status_code=HTTP_201_CREATED)
     async def register(
-        self, data: RegisterRequest, db_session: AsyncSession, app_state: AppState,
+        self,
+        data: RegisterRequest,
+        db_session: AsyncSession,
+        app_state: AppState,
         request: Request[Any, Any, Any],
     ) -> TokenPair:
         ip = client_ip(request)
-        await enforce(app_state, f"register:{ip}", app_state.settings.security.login_rate,
-                      "registration attempts")
+        await enforce(
+            app_state,
+            f"register:{ip}",
+            app_state.settings.security.login_rate,
+            "registration attempts",
+        )
         issued = await service.register(
-            db_session, app_state.settings.security, email=data.email, password=data.password,
-            name=data.name, organization_name=data.organization_name, timezone=data.timezone,
+            db_session,
+            app_state.settings.security,
+            email=data.email,
+            password=data.password,
+            name=data.name,
+            organization_name=data.organization_name,
+            timezone=data.timezone,
             ip=ip,
         )
         return issued.pair
 
     @post("/login", status_code=HTTP_200_OK)
     async def login(
-        self, data: LoginRequest, db_session: AsyncSession, app_state: AppState,
+        self,
+        data: LoginRequest,
+        db_session: AsyncSession,
+        app_state: AppState,
         request: Request[Any, Any, Any],
     ) -> TokenPair:
         ip = client_ip(request)
-        await enforce(app_state, f"login:{ip}", app_state.settings.security.login_rate,
-                      "login attempts")
+        await enforce(
+            app_state, f"login:{ip}", app_state.settings.security.login_rate, "login attempts"
+        )
         issued = await service.login(
-            db_session, app_state.settings.security, email=data.email, password=data.password,
+            db_session,
+            app_state.settings.security,
+            email=data.email,
+            password=data.password,
             ip=ip,
         )
         return issued.pair
 
     @post("/refresh", status_code=HTTP_200_OK)
     async def refresh(
-        self, data: RefreshRequest, db_session: AsyncSession, app_state: AppState,
+        self,
+        data: RefreshRequest,
+        db_session: AsyncSession,
+        app_state: AppState,
         request: Request[Any, Any, Any],
     ) -> TokenPair:
         return await service.refresh(
-            db_session, app_state.settings.security, token=data.refresh_token,
+            db_session,
+            app_state.settings.security,
+            token=data.refresh_token,
             ip=client_ip(request),
         )
 
     @post("/accept-invite", status_code=HTTP_200_OK)
     async def accept_invite(
-        self, data: AcceptInviteRequest, db_session: AsyncSession, app_state: AppState,
+        self,
+        data: AcceptInviteRequest,
+        db_session: AsyncSession,
+        app_state: AppState,
         request: Request[Any, Any, Any],
     ) -> TokenPair:
         ip = client_ip(request)
-        await enforce(app_state, f"invite:{ip}", app_state.settings.security.login_rate,
-                      "invitation attempts")
+        await enforce(
+            app_state, f"invite:{ip}", app_state.settings.security.login_rate, "invitation attempts"
+        )
         issued = await service.accept_invite(
-            db_session, app_state.settings.security, token=data.token, password=data.password,
+            db_session,
+            app_state.settings.security,
+            token=data.token,
+            password=data.password,
             ip=ip,
         )
         return issued.pair

@@ -48,7 +48,9 @@ def validate_timezone(tz: str) -> str:
     try:
         ZoneInfo(tz)
     except (ZoneInfoNotFoundError, ValueError):
-        raise BadRequest(f"unknown timezone {tz!r} (use an IANA name such as Europe/Berlin)") from None
+        raise BadRequest(
+            f"unknown timezone {tz!r} (use an IANA name such as Europe/Berlin)"
+        ) from None
     return tz
 
 
@@ -148,8 +150,12 @@ async def login(
     if not ok or user is None or not user.active:
         if user is not None:
             audit.record(
-                session, "auth.login_failed", organization_id=user.organization_id,
-                target_type="user", target_id=user.id, ip=ip,
+                session,
+                "auth.login_failed",
+                organization_id=user.organization_id,
+                target_type="user",
+                target_id=user.id,
+                ip=ip,
             )
             await session.commit()
         raise Unauthorized(_BAD_CREDENTIALS)
@@ -191,8 +197,13 @@ async def refresh(
             .values(revoked_at=now)
         )
         audit.record(
-            session, "auth.refresh_token_reuse", organization_id=row.organization_id,
-            target_type="user", target_id=row.user_id, ip=ip, family=str(row.family_id),
+            session,
+            "auth.refresh_token_reuse",
+            organization_id=row.organization_id,
+            target_type="user",
+            target_id=row.user_id,
+            ip=ip,
+            family=str(row.family_id),
         )
         await session.commit()
         raise Unauthorized("refresh token was already used; all sessions of this sign-in ended")
@@ -208,9 +219,7 @@ async def refresh(
     return pair
 
 
-async def logout(
-    session: AsyncSession, user: User, *, token: str | None, everywhere: bool
-) -> None:
+async def logout(session: AsyncSession, user: User, *, token: str | None, everywhere: bool) -> None:
     stmt = update(RefreshToken).where(
         RefreshToken.user_id == user.id, RefreshToken.revoked_at.is_(None)
     )
@@ -254,8 +263,11 @@ async def accept_invite(
     invitation.accepted_at = utcnow()
     user.password_hash = hash_password(password)
     audit.record(
-        session, "auth.invite_accepted", organization_id=user.organization_id,
-        actor_id=user.id, ip=ip,
+        session,
+        "auth.invite_accepted",
+        organization_id=user.organization_id,
+        actor_id=user.id,
+        ip=ip,
     )
     pair = await issue_tokens(session, user, security)
     await session.commit()

@@ -123,9 +123,7 @@ class TimeEntry(UUIDPrimaryKey, Base):
         Index("ix_time_entries_org_start", "organization_id", "start_time"),
     )
 
-    organization_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey(_ORG_FK, ondelete="CASCADE")
-    )
+    organization_id: Mapped[uuid.UUID] = mapped_column(ForeignKey(_ORG_FK, ondelete="CASCADE"))
     user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     idempotency_key: Mapped[uuid.UUID] = mapped_column(unique=True)
     revision: Mapped[int] = mapped_column(BigInteger, default=0)
@@ -179,17 +177,19 @@ class ActivityRollup(Base):
 
     __tablename__ = "activity_rollups"
     __table_args__ = (
-        Index("ix_activity_rollups_user_slot", "user_id", "slot",
-              postgresql_include=["active_seconds", "time_entry_id"]),
+        Index(
+            "ix_activity_rollups_user_slot",
+            "user_id",
+            "slot",
+            postgresql_include=["active_seconds", "time_entry_id"],
+        ),
     )
 
     time_entry_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("time_entries.id", ondelete="CASCADE"), primary_key=True
     )
     slot: Mapped[datetime] = mapped_column(primary_key=True)
-    organization_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey(_ORG_FK, ondelete="CASCADE")
-    )
+    organization_id: Mapped[uuid.UUID] = mapped_column(ForeignKey(_ORG_FK, ondelete="CASCADE"))
     user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     active_seconds: Mapped[int] = mapped_column(Integer, default=0)
     keyboard_clicks: Mapped[int] = mapped_column(BigInteger, default=0)

@@ -18,7 +18,9 @@ from server.observability.metrics import JOBS as JOB_METRIC
 
 
 class InProcessQueue(JobQueue):
-    def __init__(self, ctx: dict[str, Any], concurrency: int = 2, run_periodic: bool = True) -> None:
+    def __init__(
+        self, ctx: dict[str, Any], concurrency: int = 2, run_periodic: bool = True
+    ) -> None:
         self._ctx = ctx
         self._concurrency = concurrency
         self._queue: asyncio.Queue[tuple[str, str | None, dict[str, Any]]] = asyncio.Queue()
@@ -38,8 +40,9 @@ class InProcessQueue(JobQueue):
     async def start(self) -> None:
         self._tasks = [asyncio.create_task(self._worker()) for _ in range(self._concurrency)]
         if self._run_periodic:
-            self._tasks += [asyncio.create_task(self._every(p.fn, p.name, p.every_seconds))
-                            for p in PERIODIC]
+            self._tasks += [
+                asyncio.create_task(self._every(p.fn, p.name, p.every_seconds)) for p in PERIODIC
+            ]
 
     async def run(self, name: str, **kwargs: Any) -> Any:
         """Runs one job now, in the caller's task (used by sweeps and tests)."""

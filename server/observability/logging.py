@@ -8,8 +8,18 @@ from typing import Any
 
 import structlog
 
-_SECRET_KEYS = {"password", "token", "access_token", "refresh_token", "authorization",
-                "jwt_secret", "secret", "s3_secret_key", "cookie", "invitation_token"}
+_SECRET_KEYS = {
+    "password",
+    "token",
+    "access_token",
+    "refresh_token",
+    "authorization",
+    "jwt_secret",
+    "secret",
+    "s3_secret_key",
+    "cookie",
+    "invitation_token",
+}
 
 
 def _scrub(_logger: Any, _name: str, event: dict[str, Any]) -> dict[str, Any]:
@@ -20,9 +30,7 @@ def _scrub(_logger: Any, _name: str, event: dict[str, Any]) -> dict[str, Any]:
 
 
 def configure_logging(json: bool = True, level: int = logging.INFO) -> None:
-    renderer: Any = (
-        structlog.processors.JSONRenderer() if json else structlog.dev.ConsoleRenderer()
-    )
+    renderer: Any = structlog.processors.JSONRenderer() if json else structlog.dev.ConsoleRenderer()
     structlog.configure(
         processors=[
             structlog.contextvars.merge_contextvars,

@@ -9,20 +9,28 @@ from shared.schemas import SyncBatchResponse
 REGISTRY = CollectorRegistry(auto_describe=True)
 
 HTTP_REQUESTS = Counter(
-    "hubnity_http_requests_total", "HTTP requests", ["method", "route", "status"],
+    "hubnity_http_requests_total",
+    "HTTP requests",
+    ["method", "route", "status"],
     registry=REGISTRY,
 )
 HTTP_LATENCY = Histogram(
-    "hubnity_http_request_duration_seconds", "HTTP request latency", ["method", "route"],
+    "hubnity_http_request_duration_seconds",
+    "HTTP request latency",
+    ["method", "route"],
     registry=REGISTRY,
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
 )
 SYNC_ITEMS = Counter(
-    "hubnity_sync_items_total", "Sync items by kind and outcome", ["kind", "outcome"],
+    "hubnity_sync_items_total",
+    "Sync items by kind and outcome",
+    ["kind", "outcome"],
     registry=REGISTRY,
 )
 JOBS = Counter(
-    "hubnity_jobs_total", "Background jobs by name and outcome", ["job", "outcome"],
+    "hubnity_jobs_total",
+    "Background jobs by name and outcome",
+    ["job", "outcome"],
     registry=REGISTRY,
 )
 

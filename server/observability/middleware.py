@@ -42,7 +42,10 @@ def request_id_middleware(app: ASGIApp) -> ASGIApp:
             HTTP_REQUESTS.labels(method, str(template), str(status["code"])).inc()
             HTTP_LATENCY.labels(method, str(template)).observe(elapsed)
             log.info(
-                "request", method=method, path=scope.get("path"), status=status["code"],
+                "request",
+                method=method,
+                path=scope.get("path"),
+                status=status["code"],
                 ms=round(elapsed * 1000, 1),
             )
             structlog.contextvars.clear_contextvars()

@@ -4,28 +4,31 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server import audit
 from server.auth import service as auth_service
 from server.auth.principal import Principal
-from server.db.models import RefreshToken, User
 from server.db.base import utcnow
+from server.db.models import RefreshToken, User
 from server.errors import BadRequest, Conflict, Forbidden, NotFound
 from server.orgs.schemas import InviteOut, MemberOut, MemberPage, MemberPatch
 from server.pagination import clamp_limit, decode_cursor, encode_cursor
 from shared.enums import Role
 from shared.schemas import InviteRequest
 
-from sqlalchemy import update
-
 
 def member_out(user: User) -> MemberOut:
     return MemberOut(
-        id=str(user.id), email=user.email, name=user.name, role=Role(user.role),
-        timezone=user.timezone, active=user.active, invited=user.password_hash is None,
+        id=str(user.id),
+        email=user.email,
+        name=user.name,
+        role=Role(user.role),
+        timezone=user.timezone,
+        active=user.active,
+        invited=user.password_hash is None,
     )
 
 
@@ -68,8 +71,14 @@ async def invite(
         raise Conflict("an account with this email already exists") from None
     token = await auth_service.create_invitation(session, user)
     audit.record(
-        session, "member.invited", organization_id=principal.org_id, actor_id=principal.user_id,
-        target_type="user", target_id=user.id, ip=ip, role=user.role,
+        session,
+        "member.invited",
+        organization_id=principal.org_id,
+        actor_id=principal.user_id,
+        target_type="user",
+        target_id=user.id,
+        ip=ip,
+        role=user.role,
     )
     await session.commit()
     return InviteOut(member=member_out(user), invitation_token=token)
@@ -85,7 +94,9 @@ async def list_members(
     after = decode_cursor(cursor, 2)
     if after:
         stmt = stmt.where((User.email, User.id) > (str(after[0]), uuid.UUID(str(after[1]))))
-    rows = list((await session.execute(stmt.order_by(User.email, User.id).limit(size + 1))).scalars())
+    rows = list(
+        (await session.execute(stmt.order_by(User.email, User.id).limit(size + 1))).scalars()
+    )
     nxt = encode_cursor([rows[size - 1].email, rows[size - 1].id]) if len(rows) > size else None
     return MemberPage(items=[member_out(u) for u in rows[:size]], next_cursor=nxt)
 
@@ -94,8 +105,11 @@ async def _owner_count(session: AsyncSession, org_id: uuid.UUID) -> int:
     return int(
         (
             await session.execute(
-                select(func.count()).select_from(User).where(
-                    User.organization_id == org_id, User.role == Role.OWNER.value,
+                select(func.count())
+                .select_from(User)
+                .where(
+                    User.organization_id == org_id,
+                    User.role == Role.OWNER.value,
                     User.active.is_(True),
                 )
             )
@@ -110,8 +124,10 @@ async def update_member(
     is_self = user.id == principal.user_id
     if not principal.is_admin and not (is_self and patch.role is None and patch.active is None):
         raise Forbidden("this action needs the ADMIN or OWNER role")
-    if user.role == Role.OWNER.value and principal.role != Role.OWNER.value and (
-        patch.role is not None or patch.active is not None
+    if (
+        user.role == Role.OWNER.value
+        and principal.role != Role.OWNER.value
+        and (patch.role is not None or patch.active is not None)
     ):
         raise Forbidden("only an OWNER can change another OWNER")
     demoting_owner = user.role == Role.OWNER.value and (
@@ -128,17 +144,27 @@ async def update_member(
     if patch.role is not None and patch.role.value != user.role:
         _check_grant(principal, patch.role)
         audit.record(
-            session, "member.role_changed", organization_id=principal.org_id,
-            actor_id=principal.user_id, target_type="user", target_id=user.id, ip=ip,
-            old=user.role, new=patch.role.value,
+            session,
+            "member.role_changed",
+            organization_id=principal.org_id,
+            actor_id=principal.user_id,
+            target_type="user",
+            target_id=user.id,
+            ip=ip,
+            old=user.role,
+            new=patch.role.value,
         )
         user.role = patch.role.value
     if patch.active is not None and patch.active != user.active:
         user.active = patch.active
         audit.record(
-            session, "member.activated" if patch.active else "member.deactivated",
-            organization_id=principal.org_id, actor_id=principal.user_id,
-            target_type="user", target_id=user.id, ip=ip,
+            session,
+            "member.activated" if patch.active else "member.deactivated",
+            organization_id=principal.org_id,
+            actor_id=principal.user_id,
+            target_type="user",
+            target_id=user.id,
+            ip=ip,
         )
         if not patch.active:  # end their sessions now, not when tokens expire
             await session.execute(

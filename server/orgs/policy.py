@@ -55,8 +55,12 @@ async def update_policy(
         setattr(org, field, value)
     if changes:
         audit.record(
-            session, "policy.updated", organization_id=org.id, actor_id=principal.user_id,
-            ip=ip, **{k: str(v) for k, v in changes.items()},
+            session,
+            "policy.updated",
+            organization_id=org.id,
+            actor_id=principal.user_id,
+            ip=ip,
+            **{k: str(v) for k, v in changes.items()},
         )
     await session.commit()
     return policy_of(org)

@@ -31,14 +31,20 @@ class MembersController(Controller):
 
     @post("/", status_code=HTTP_201_CREATED)
     async def invite(
-        self, data: InviteRequest, db_session: AsyncSession, principal: Principal,
+        self,
+        data: InviteRequest,
+        db_session: AsyncSession,
+        principal: Principal,
         request: Request[Any, Any, Any],
     ) -> InviteOut:
         return await members.invite(db_session, principal, data, client_ip(request))
 
     @get("/")
     async def list_members(
-        self, db_session: AsyncSession, principal: Principal, cursor: str | None = None,
+        self,
+        db_session: AsyncSession,
+        principal: Principal,
+        cursor: str | None = None,
         limit: int | None = None,
     ) -> MemberPage:
         return await members.list_members(db_session, principal, cursor, limit)
@@ -56,8 +62,12 @@ class MembersController(Controller):
 
     @patch("/{member_id:str}")
     async def update_member(
-        self, member_id: str, data: MemberPatch, db_session: AsyncSession,
-        principal: Principal, request: Request[Any, Any, Any],
+        self,
+        member_id: str,
+        data: MemberPatch,
+        db_session: AsyncSession,
+        principal: Principal,
+        request: Request[Any, Any, Any],
     ) -> MemberOut:
         return await members.update_member(
             db_session, principal, path_uuid(member_id, "member"), data, client_ip(request)
@@ -74,14 +84,20 @@ class AgentConfigController(Controller):
 
     @put("/")
     async def put_config(
-        self, data: PolicyPatch, db_session: AsyncSession, principal: Principal,
+        self,
+        data: PolicyPatch,
+        db_session: AsyncSession,
+        principal: Principal,
         request: Request[Any, Any, Any],
     ) -> TrackingPolicy:
         return await policy.update_policy(db_session, principal, data, client_ip(request))
 
     @patch("/")
     async def patch_config(
-        self, data: PolicyPatch, db_session: AsyncSession, principal: Principal,
+        self,
+        data: PolicyPatch,
+        db_session: AsyncSession,
+        principal: Principal,
         request: Request[Any, Any, Any],
     ) -> TrackingPolicy:
         return await policy.update_policy(db_session, principal, data, client_ip(request))
@@ -93,7 +109,10 @@ class TeamsController(Controller):
 
     @get("/")
     async def list_teams(
-        self, db_session: AsyncSession, principal: Principal, cursor: str | None = None,
+        self,
+        db_session: AsyncSession,
+        principal: Principal,
+        cursor: str | None = None,
         limit: int | None = None,
     ) -> TeamPage:
         return await teams.list_teams(db_session, principal, cursor, limit)
@@ -105,7 +124,9 @@ class TeamsController(Controller):
         return await teams.create_team(db_session, principal, data)
 
     @get("/{team_id:str}")
-    async def get_team(self, team_id: str, db_session: AsyncSession, principal: Principal) -> TeamOut:
+    async def get_team(
+        self, team_id: str, db_session: AsyncSession, principal: Principal
+    ) -> TeamOut:
         return await teams.get_team(db_session, principal, path_uuid(team_id, "team"))
 
     @post("/{team_id:str}/members", status_code=HTTP_201_CREATED)

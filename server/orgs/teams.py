@@ -28,7 +28,9 @@ async def _team(session: AsyncSession, principal: Principal, team_id: uuid.UUID)
     return team
 
 
-async def _members(session: AsyncSession, team_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[TeamMemberOut]]:
+async def _members(
+    session: AsyncSession, team_ids: list[uuid.UUID]
+) -> dict[uuid.UUID, list[TeamMemberOut]]:
     out: dict[uuid.UUID, list[TeamMemberOut]] = {t: [] for t in team_ids}
     if not team_ids:
         return out
@@ -45,8 +47,10 @@ async def _members(session: AsyncSession, team_ids: list[uuid.UUID]) -> dict[uui
 
 def _team_out(team: Team, members: list[TeamMemberOut]) -> TeamOut:
     return TeamOut(
-        id=str(team.id), name=team.name,
-        project_id=str(team.project_id) if team.project_id else None, members=members,
+        id=str(team.id),
+        name=team.name,
+        project_id=str(team.project_id) if team.project_id else None,
+        members=members,
     )
 
 
@@ -115,7 +119,9 @@ async def list_teams(
     after = decode_cursor(cursor, 2)
     if after:
         stmt = stmt.where((Team.name, Team.id) > (str(after[0]), uuid.UUID(str(after[1]))))
-    teams = list((await session.execute(stmt.order_by(Team.name, Team.id).limit(size + 1))).scalars())
+    teams = list(
+        (await session.execute(stmt.order_by(Team.name, Team.id).limit(size + 1))).scalars()
+    )
     nxt = encode_cursor([teams[size - 1].name, teams[size - 1].id]) if len(teams) > size else None
     teams = teams[:size]
     members = await _members(session, [t.id for t in teams])
@@ -146,8 +152,12 @@ async def add_member(
     existing = await session.get(TeamMember, (team.id, user_id))
     if existing is None:
         session.add(
-            TeamMember(team_id=team.id, user_id=user_id, organization_id=principal.org_id,
-                       role=data.role.value)
+            TeamMember(
+                team_id=team.id,
+                user_id=user_id,
+                organization_id=principal.org_id,
+                role=data.role.value,
+            )
         )
     else:
         existing.role = data.role.value

@@ -9,7 +9,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from server.auth.principal import Principal
 from server.ids import path_uuid
 from server.projects import service
-from server.projects.schemas import ActivePage, ProjectIn, ProjectPage, ProjectPatch, TaskIn, TaskPage
+from server.projects.schemas import (
+    ActivePage,
+    ProjectIn,
+    ProjectPage,
+    ProjectPatch,
+    TaskIn,
+    TaskPage,
+)
 from shared.schemas import ProjectOut, TaskOut
 
 
@@ -19,8 +26,12 @@ class ProjectsController(Controller):
 
     @get("/")
     async def list_projects(
-        self, db_session: AsyncSession, principal: Principal, cursor: str | None = None,
-        limit: int | None = None, include_archived: bool = False,
+        self,
+        db_session: AsyncSession,
+        principal: Principal,
+        cursor: str | None = None,
+        limit: int | None = None,
+        include_archived: bool = False,
     ) -> ProjectPage:
         return await service.list_projects(db_session, principal, cursor, limit, include_archived)
 

@@ -31,7 +31,9 @@ def task_out(t: Task) -> TaskOut:
     return TaskOut(id=str(t.id), project_id=str(t.project_id), name=t.name, archived=t.archived)
 
 
-async def get_project(session: AsyncSession, principal: Principal, project_id: uuid.UUID) -> Project:
+async def get_project(
+    session: AsyncSession, principal: Principal, project_id: uuid.UUID
+) -> Project:
     project = (
         await session.execute(
             select(Project).where(
@@ -44,7 +46,9 @@ async def get_project(session: AsyncSession, principal: Principal, project_id: u
     return project
 
 
-async def create_project(session: AsyncSession, principal: Principal, data: ProjectIn) -> ProjectOut:
+async def create_project(
+    session: AsyncSession, principal: Principal, data: ProjectIn
+) -> ProjectOut:
     principal.require_admin()
     project = Project(
         organization_id=principal.org_id, name=_name(data.name), description=data.description
@@ -59,7 +63,10 @@ async def create_project(session: AsyncSession, principal: Principal, data: Proj
 
 
 async def list_projects(
-    session: AsyncSession, principal: Principal, cursor: str | None, limit: int | None,
+    session: AsyncSession,
+    principal: Principal,
+    cursor: str | None,
+    limit: int | None,
     include_archived: bool,
 ) -> ProjectPage:
     size = clamp_limit(limit)
@@ -121,7 +128,9 @@ async def update_project(
     return project_out(project)
 
 
-async def archive_project(session: AsyncSession, principal: Principal, project_id: uuid.UUID) -> None:
+async def archive_project(
+    session: AsyncSession, principal: Principal, project_id: uuid.UUID
+) -> None:
     """DELETE archives: tracked time keeps its project in historical reports."""
     principal.require_admin()
     project = await get_project(session, principal, project_id)
@@ -140,7 +149,9 @@ async def create_task(
     return task_out(task)
 
 
-async def list_tasks(session: AsyncSession, principal: Principal, project_id: uuid.UUID) -> list[TaskOut]:
+async def list_tasks(
+    session: AsyncSession, principal: Principal, project_id: uuid.UUID
+) -> list[TaskOut]:
     project = await get_project(session, principal, project_id)
     rows = (
         await session.execute(

@@ -18,21 +18,64 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from server.db.models import ActivityBucket, TimeEntry
 
 ENTRY_COLUMNS = (
-    "id", "organization_id", "user_id", "idempotency_key", "revision", "project_id", "task_id",
-    "start_time", "end_time", "duration_seconds", "status", "timezone", "description", "source",
-    "device_id", "created_at", "updated_at",
+    "id",
+    "organization_id",
+    "user_id",
+    "idempotency_key",
+    "revision",
+    "project_id",
+    "task_id",
+    "start_time",
+    "end_time",
+    "duration_seconds",
+    "status",
+    "timezone",
+    "description",
+    "source",
+    "device_id",
+    "created_at",
+    "updated_at",
 )
 _ENTRY_PG_TYPES = (
-    "uuid", "uuid", "uuid", "uuid", "bigint", "uuid", "uuid", "timestamptz", "timestamptz",
-    "int", "text", "text", "text", "text", "text", "timestamptz", "timestamptz",
+    "uuid",
+    "uuid",
+    "uuid",
+    "uuid",
+    "bigint",
+    "uuid",
+    "uuid",
+    "timestamptz",
+    "timestamptz",
+    "int",
+    "text",
+    "text",
+    "text",
+    "text",
+    "text",
+    "timestamptz",
+    "timestamptz",
 )
 _ENTRY_UPDATED = (
-    "revision", "project_id", "task_id", "start_time", "end_time", "duration_seconds", "status",
-    "timezone", "description", "device_id", "updated_at",
+    "revision",
+    "project_id",
+    "task_id",
+    "start_time",
+    "end_time",
+    "duration_seconds",
+    "status",
+    "timezone",
+    "description",
+    "device_id",
+    "updated_at",
 )
 ACTIVITY_COLUMNS = (
-    "time_entry_id", "minute", "organization_id", "user_id", "keyboard_clicks",
-    "mouse_movements", "active_seconds",
+    "time_entry_id",
+    "minute",
+    "organization_id",
+    "user_id",
+    "keyboard_clicks",
+    "mouse_movements",
+    "active_seconds",
 )
 _ACTIVITY_PG_TYPES = ("uuid", "timestamptz", "uuid", "uuid", "int", "int", "smallint")
 _ACTIVITY_VALUES = ("keyboard_clicks", "mouse_movements", "active_seconds")
@@ -105,5 +148,3 @@ async def upsert_activity(session: AsyncSession, rows: list[dict[str, Any]]) -> 
     ).returning(ActivityBucket.time_entry_id)
     result = await session.execute(stmt, rows)
     return len(result.all())
-
-

@@ -23,11 +23,17 @@ class SyncController(Controller):
 
     @post("/batch", status_code=HTTP_200_OK)
     async def batch(
-        self, data: SyncBatchRequest, db_session: AsyncSession, principal: Principal,
-        app_state: AppState, request: Request[Any, Any, Any],
+        self,
+        data: SyncBatchRequest,
+        db_session: AsyncSession,
+        principal: Principal,
+        app_state: AppState,
+        request: Request[Any, Any, Any],
     ) -> SyncBatchResponse:
         await enforce(
-            app_state, f"sync:{principal.user_id}", app_state.settings.security.sync_rate,
+            app_state,
+            f"sync:{principal.user_id}",
+            app_state.settings.security.sync_rate,
             "sync requests",
         )
         # The body is cached by Litestar; decoding it strictly lets well-formed

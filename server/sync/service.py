@@ -140,11 +140,16 @@ async def _stored_entries(
         window = and_(window, TimeEntry.start_time < max(e.end for e in entries if e.end))
     rows = await session.execute(
         select(
-            TimeEntry.idempotency_key, TimeEntry.user_id, TimeEntry.revision,
-            TimeEntry.start_time, TimeEntry.end_time,
+            TimeEntry.idempotency_key,
+            TimeEntry.user_id,
+            TimeEntry.revision,
+            TimeEntry.start_time,
+            TimeEntry.end_time,
         ).where(
-            or_(in_values(session, TimeEntry.idempotency_key, keys),
-                and_(TimeEntry.user_id == user_id, window))
+            or_(
+                in_values(session, TimeEntry.idempotency_key, keys),
+                and_(TimeEntry.user_id == user_id, window),
+            )
         )
     )
     by_key: dict[uuid.UUID, tuple[uuid.UUID, int]] = {}
@@ -188,8 +193,9 @@ async def _plan_entries(
             owner, revision = existing
             if owner != user_id:
                 plan.conflicts.append(
-                    Conflict(key_text, ConflictReason.FORBIDDEN,
-                             "idempotencyKey belongs to another user")
+                    Conflict(
+                        key_text, ConflictReason.FORBIDDEN, "idempotencyKey belongs to another user"
+                    )
                 )
                 continue
             if e.revision <= revision:
@@ -200,7 +206,8 @@ async def _plan_entries(
         if other is not None:
             plan.conflicts.append(
                 Conflict(
-                    key_text, ConflictReason.OVERLAP,
+                    key_text,
+                    ConflictReason.OVERLAP,
                     f"overlaps entry {other.key} ({other.start.isoformat()} to "
                     f"{other.end.isoformat() if other.end else 'open'})",
                     other_key=str(other.key),
@@ -210,13 +217,23 @@ async def _plan_entries(
         timeline.accept(cand)
         plan.rows.append(
             {
-                "id": uuid.uuid4(), "organization_id": org_id, "user_id": user_id,
-                "idempotency_key": e.key, "revision": e.revision, "project_id": e.project_id,
-                "task_id": e.task_id, "start_time": e.start, "end_time": e.end,
-                "duration_seconds": e.duration_seconds, "status": e.status.value,
-                "timezone": e.timezone, "description": e.description,
-                "source": EntrySource.AGENT.value, "device_id": device_id,
-                "created_at": now, "updated_at": now,
+                "id": uuid.uuid4(),
+                "organization_id": org_id,
+                "user_id": user_id,
+                "idempotency_key": e.key,
+                "revision": e.revision,
+                "project_id": e.project_id,
+                "task_id": e.task_id,
+                "start_time": e.start,
+                "end_time": e.end,
+                "duration_seconds": e.duration_seconds,
+                "status": e.status.value,
+                "timezone": e.timezone,
+                "description": e.description,
+                "source": EntrySource.AGENT.value,
+                "device_id": device_id,
+                "created_at": now,
+                "updated_at": now,
             }
         )
     return plan
@@ -228,7 +245,9 @@ def _activity_conflict(a: ValidActivity, reason: ConflictReason, detail: str) ->
 
 
 async def _apply_activity(
-    session: AsyncSession, org_id: uuid.UUID, user_id: uuid.UUID,
+    session: AsyncSession,
+    org_id: uuid.UUID,
+    user_id: uuid.UUID,
     items: list[ValidActivity | Conflict],
 ) -> ActivityResult:
     result = ActivityResult()
@@ -258,19 +277,29 @@ async def _apply_activity(
     for a in latest.values():
         found = entries.get(a.entry_key)
         if found is None:
-            result.conflicts.append(_activity_conflict(
-                a, ConflictReason.UNKNOWN_TIME_ENTRY, "no stored time entry of yours has this key"))
+            result.conflicts.append(
+                _activity_conflict(
+                    a,
+                    ConflictReason.UNKNOWN_TIME_ENTRY,
+                    "no stored time entry of yours has this key",
+                )
+            )
             continue
         entry_id, first_minute, end = found
         if a.minute < first_minute or (end is not None and a.minute >= end):
-            result.conflicts.append(_activity_conflict(
-                a, ConflictReason.INVALID, "minute lies outside its time entry"))
+            result.conflicts.append(
+                _activity_conflict(a, ConflictReason.INVALID, "minute lies outside its time entry")
+            )
             continue
         rows.append(
             {
-                "time_entry_id": entry_id, "minute": a.minute, "organization_id": org_id,
-                "user_id": user_id, "keyboard_clicks": a.keyboard_clicks,
-                "mouse_movements": a.mouse_movements, "active_seconds": a.active_seconds,
+                "time_entry_id": entry_id,
+                "minute": a.minute,
+                "organization_id": org_id,
+                "user_id": user_id,
+                "keyboard_clicks": a.keyboard_clicks,
+                "mouse_movements": a.mouse_movements,
+                "active_seconds": a.active_seconds,
             }
         )
     changed = await bulk.upsert_activity(session, rows)
@@ -278,8 +307,11 @@ async def _apply_activity(
     result.skipped += len(rows) - changed
     if changed:  # keep the reports' rollup in step (a pure retry changes nothing)
         await activity_rollup.refresh_entries(
-            session, user_id, {r["time_entry_id"] for r in rows},
-            min(r["minute"] for r in rows), max(r["minute"] for r in rows),
+            session,
+            user_id,
+            {r["time_entry_id"] for r in rows},
+            min(r["minute"] for r in rows),
+            max(r["minute"] for r in rows),
         )
     return result
 

@@ -128,9 +128,7 @@ def _forbidden_user(user_id: Any, caller: uuid.UUID) -> bool:
     return user_id is not None and str(user_id).lower() != str(caller)
 
 
-def validate_entry(
-    raw: RawEntry, caller: uuid.UUID, now: datetime
-) -> ValidEntry | Conflict:
+def validate_entry(raw: RawEntry, caller: uuid.UUID, now: datetime) -> ValidEntry | Conflict:
     key_text = _key_text(raw.idempotency_key)
     if _forbidden_user(raw.user_id, caller):
         return Conflict(key_text, ConflictReason.FORBIDDEN, "userId is not the signed-in user")
@@ -254,21 +252,33 @@ def check_strict_entry(e: StrictEntry, caller: uuid.UUID, now: datetime) -> Vali
     except _Invalid as exc:
         return Conflict(key_text, ConflictReason.INVALID, str(exc))
     return ValidEntry(
-        key=e.idempotency_key, revision=e.revision, project_id=e.project_id, task_id=e.task_id,
-        start=start, end=end, status=e.status, timezone=e.timezone, description=e.description,
+        key=e.idempotency_key,
+        revision=e.revision,
+        project_id=e.project_id,
+        task_id=e.task_id,
+        start=start,
+        end=end,
+        status=e.status,
+        timezone=e.timezone,
+        description=e.description,
     )
 
 
 def check_strict_activity(a: StrictActivity, caller: uuid.UUID) -> ValidActivity | Conflict:
     minute = a.minute.astimezone(UTC)
     if a.user_id is not None and a.user_id != caller:
-        return Conflict(str(a.time_entry_key), ConflictReason.FORBIDDEN,
-                        "userId is not the signed-in user")
+        return Conflict(
+            str(a.time_entry_key), ConflictReason.FORBIDDEN, "userId is not the signed-in user"
+        )
     if minute.second or minute.microsecond:
-        return Conflict(str(a.time_entry_key), ConflictReason.INVALID,
-                        "minute must be the start of a minute (seconds = 0)")
-    return ValidActivity(a.time_entry_key, minute, a.keyboard_clicks, a.mouse_movements,
-                         a.active_seconds)
+        return Conflict(
+            str(a.time_entry_key),
+            ConflictReason.INVALID,
+            "minute must be the start of a minute (seconds = 0)",
+        )
+    return ValidActivity(
+        a.time_entry_key, minute, a.keyboard_clicks, a.mouse_movements, a.active_seconds
+    )
 
 
 def validate_batch(

@@ -38,7 +38,9 @@ class Account:
         return await self.client.put(url, headers={**self.headers, **kw.pop("headers", {})}, **kw)
 
     async def delete(self, url: str, **kw: Any) -> httpx.Response:
-        return await self.client.delete(url, headers={**self.headers, **kw.pop("headers", {})}, **kw)
+        return await self.client.delete(
+            url, headers={**self.headers, **kw.pop("headers", {})}, **kw
+        )
 
 
 def unique_email(tag: str = "user") -> str:
@@ -56,8 +58,13 @@ async def register(client: Any, org_name: str = "Acme", timezone: str = "UTC") -
     email = unique_email("owner")
     r = await client.post(
         "/api/v1/auth/register",
-        json={"email": email, "password": PASSWORD, "name": "Owner", "organizationName": org_name,
-              "timezone": timezone},
+        json={
+            "email": email,
+            "password": PASSWORD,
+            "name": "Owner",
+            "organizationName": org_name,
+            "timezone": timezone,
+        },
     )
     assert r.status_code == 201, r.text
     body = r.json()

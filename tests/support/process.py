@@ -7,8 +7,8 @@ import socket
 import subprocess
 import sys
 import time
-from contextlib import contextmanager
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -39,15 +39,21 @@ def server_command() -> list[str]:
 
 
 @contextmanager
-def run_server(data_dir: Path, env: dict[str, str] | None = None, port: int | None = None,
-               timeout: float = 60) -> Iterator[ServerProcess]:
+def run_server(
+    data_dir: Path, env: dict[str, str] | None = None, port: int | None = None, timeout: float = 60
+) -> Iterator[ServerProcess]:
     port = port or free_port()
     full_env = {**os.environ, "HUBNITY_DATA_DIR": str(data_dir), "LOG_JSON": "true", **(env or {})}
     data_dir.mkdir(parents=True, exist_ok=True)
     log_path = data_dir / f"server-{port}.log"
     with open(log_path, "w") as log:
-        proc = subprocess.Popen([*server_command(), "--port", str(port)], env=full_env,
-                                stdout=log, stderr=subprocess.STDOUT, text=True)
+        proc = subprocess.Popen(
+            [*server_command(), "--port", str(port)],
+            env=full_env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
     url = f"http://127.0.0.1:{port}"
     server = ServerProcess(url, proc, log_path)
     try:

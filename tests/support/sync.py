@@ -25,7 +25,9 @@ def entry(
         "projectId": project_id,
         "taskId": None,
         "startTime": start.isoformat(),
-        "endTime": (start + timedelta(minutes=minutes)).isoformat() if status == "STOPPED" or minutes else None,
+        "endTime": (start + timedelta(minutes=minutes)).isoformat()
+        if status == "STOPPED" or minutes
+        else None,
         "status": status,
         "timezone": "Europe/Moscow",
         "description": "work",
@@ -34,7 +36,9 @@ def entry(
     return body
 
 
-def activity(key: str, minute: datetime, active: int = 30, kb: int = 10, mouse: int = 20) -> dict[str, Any]:
+def activity(
+    key: str, minute: datetime, active: int = 30, kb: int = 10, mouse: int = 20
+) -> dict[str, Any]:
     return {
         "timeEntryKey": key,
         "minute": minute.astimezone(UTC).isoformat().replace("+00:00", "Z"),
@@ -44,8 +48,11 @@ def activity(key: str, minute: datetime, active: int = 30, kb: int = 10, mouse: 
     }
 
 
-def batch(entries: list[dict[str, Any]] | None = None, acts: list[dict[str, Any]] | None = None,
-          device: str = "device-1") -> dict[str, Any]:
+def batch(
+    entries: list[dict[str, Any]] | None = None,
+    acts: list[dict[str, Any]] | None = None,
+    device: str = "device-1",
+) -> dict[str, Any]:
     return {"deviceId": device, "entries": entries or [], "activity": acts or []}
 
 

@@ -38,8 +38,10 @@ def test_real_process_serves_the_api(server):
     base = server.url
     assert httpx.get(f"{base}/ready").json()["checks"]["database"] == "ok"
     email = unique_email()
-    r = httpx.post(f"{base}/api/v1/auth/register", json={
-        "email": email, "password": PASSWORD, "name": "Eve", "organizationName": "E2E"})
+    r = httpx.post(
+        f"{base}/api/v1/auth/register",
+        json={"email": email, "password": PASSWORD, "name": "Eve", "organizationName": "E2E"},
+    )
     assert r.status_code == 201, r.text
     headers = {"Authorization": f"Bearer {r.json()['accessToken']}"}
     entries = [entry(BASE + timedelta(hours=i), 30) for i in range(20)]
@@ -49,7 +51,9 @@ def test_real_process_serves_the_api(server):
 
     def send() -> None:
         with httpx.Client(timeout=30) as c:
-            results.append(c.post(f"{base}/api/v1/sync/batch", json=payload, headers=headers).json())
+            results.append(
+                c.post(f"{base}/api/v1/sync/batch", json=payload, headers=headers).json()
+            )
 
     threads = [threading.Thread(target=send) for _ in range(3)]
     for t in threads:
@@ -61,7 +65,11 @@ def test_real_process_serves_the_api(server):
     assert sum(r["activity"]["processed"] for r in results) == 30
     r = httpx.get(f"{base}/api/v1/sync/batch")
     assert r.status_code == 405
-    r = httpx.post(f"{base}/api/v1/sync/batch", content=b"\x00garbage", headers={**headers, "content-type": "application/json"})
+    r = httpx.post(
+        f"{base}/api/v1/sync/batch",
+        content=b"\x00garbage",
+        headers={**headers, "content-type": "application/json"},
+    )
     assert r.status_code == 400 and "detail" in r.json()
     metrics = httpx.get(f"{base}/metrics").text
     assert 'hubnity_sync_items_total{kind="entry",outcome="processed"} 20.0' in metrics
@@ -69,8 +77,11 @@ def test_real_process_serves_the_api(server):
     schema = httpx.get(f"{base}/schema/openapi.json").json()
     assert "/api/v1/sync/batch" in schema["paths"]
     # Structured logs carry a request id and never the password or tokens.
-    r = httpx.post(f"{base}/api/v1/auth/login", json={"email": email, "password": PASSWORD},
-                   headers={"X-Request-ID": "trace-me-123"})
+    r = httpx.post(
+        f"{base}/api/v1/auth/login",
+        json={"email": email, "password": PASSWORD},
+        headers={"X-Request-ID": "trace-me-123"},
+    )
     assert r.headers["x-request-id"] == "trace-me-123"
     deadline = time.monotonic() + 10  # the access line is written after the response
     while '"request_id": "trace-me-123"' not in (log := server.log()):

@@ -12,7 +12,9 @@ from tests.support.api import PASSWORD, invite, register, unique_email
 
 async def _audit_actions(db, org_id):
     async with db() as s:
-        rows = await s.execute(select(AuditLog.action).where(AuditLog.organization_id == uuid.UUID(org_id)))
+        rows = await s.execute(
+            select(AuditLog.action).where(AuditLog.organization_id == uuid.UUID(org_id))
+        )
         return list(rows.scalars())
 
 
@@ -21,7 +23,9 @@ async def test_register_login_me(client, db):
     me = (await owner.get("/api/v1/auth/me")).json()
     assert me["role"] == "OWNER" and me["organization"]["name"] == "Acme"
     assert me["timezone"] == "Europe/Berlin"
-    r = await client.post("/api/v1/auth/login", json={"email": owner.email.upper(), "password": PASSWORD})
+    r = await client.post(
+        "/api/v1/auth/login", json={"email": owner.email.upper(), "password": PASSWORD}
+    )
     assert r.status_code == 200
     assert r.json()["tokenType"] == "Bearer" and r.json()["expiresIn"] == 900
     async with db() as s:
@@ -32,15 +36,36 @@ async def test_register_login_me(client, db):
 
 async def test_register_rejects_duplicates_and_bad_input(client):
     owner = await register(client)
-    r = await client.post("/api/v1/auth/register", json={
-        "email": owner.email.upper(), "password": PASSWORD, "name": "X", "organizationName": "Y"})
+    r = await client.post(
+        "/api/v1/auth/register",
+        json={
+            "email": owner.email.upper(),
+            "password": PASSWORD,
+            "name": "X",
+            "organizationName": "Y",
+        },
+    )
     assert r.status_code == 409 and "already exists" in r.json()["detail"]
     cases = [
         ({"email": "nope", "password": PASSWORD, "name": "X", "organizationName": "Y"}, "email"),
-        ({"email": unique_email(), "password": "short", "name": "X", "organizationName": "Y"}, "password"),
-        ({"email": unique_email(), "password": PASSWORD, "name": "X", "organizationName": "Y",
-          "timezone": "Nowhere/City"}, "timezone"),
-        ({"email": unique_email(), "password": PASSWORD, "name": "", "organizationName": "Y"}, "name"),
+        (
+            {"email": unique_email(), "password": "short", "name": "X", "organizationName": "Y"},
+            "password",
+        ),
+        (
+            {
+                "email": unique_email(),
+                "password": PASSWORD,
+                "name": "X",
+                "organizationName": "Y",
+                "timezone": "Nowhere/City",
+            },
+            "timezone",
+        ),
+        (
+            {"email": unique_email(), "password": PASSWORD, "name": "", "organizationName": "Y"},
+            "name",
+        ),
         ({"email": unique_email(), "password": PASSWORD}, "name"),
     ]
     for body, word in cases:
@@ -51,8 +76,12 @@ async def test_register_rejects_duplicates_and_bad_input(client):
 
 async def test_unknown_email_and_wrong_password_answer_the_same(client, db):
     owner = await register(client)
-    wrong = await client.post("/api/v1/auth/login", json={"email": owner.email, "password": "wrong password"})
-    unknown = await client.post("/api/v1/auth/login", json={"email": unique_email(), "password": "wrong password"})
+    wrong = await client.post(
+        "/api/v1/auth/login", json={"email": owner.email, "password": "wrong password"}
+    )
+    unknown = await client.post(
+        "/api/v1/auth/login", json={"email": unique_email(), "password": "wrong password"}
+    )
     assert wrong.status_code == unknown.status_code == 401
     assert wrong.json() == unknown.json()
     assert "auth.login_failed" in await _audit_actions(db, owner.org_id)
@@ -76,10 +105,14 @@ async def test_refresh_rotates_and_reuse_revokes_the_family(client, db):
 
 async def test_logout_one_session_or_all(client):
     owner = await register(client)
-    other = (await client.post("/api/v1/auth/login", json={"email": owner.email, "password": PASSWORD})).json()
+    other = (
+        await client.post("/api/v1/auth/login", json={"email": owner.email, "password": PASSWORD})
+    ).json()
     r = await owner.post("/api/v1/auth/logout", json={"refreshToken": owner.refresh})
     assert r.status_code == 204
-    assert (await client.post("/api/v1/auth/refresh", json={"refreshToken": owner.refresh})).status_code == 401
+    assert (
+        await client.post("/api/v1/auth/refresh", json={"refreshToken": owner.refresh})
+    ).status_code == 401
     r = await client.post("/api/v1/auth/refresh", json={"refreshToken": other["refreshToken"]})
     assert r.status_code == 200
     third = r.json()
@@ -96,10 +129,16 @@ async def test_invite_and_accept(client, db):
     assert me["role"] == "MEMBER" and me["organization"]["id"] == owner.org_id
     r = await client.post("/api/v1/auth/login", json={"email": member.email, "password": PASSWORD})
     assert r.status_code == 200
-    r = await owner.post("/api/v1/members", json={"email": unique_email(), "name": "N", "role": "MEMBER"})
+    r = await owner.post(
+        "/api/v1/members", json={"email": unique_email(), "name": "N", "role": "MEMBER"}
+    )
     token = r.json()["invitationToken"]
-    assert (await client.post("/api/v1/auth/accept-invite", json={"token": token, "password": "x"})).status_code == 400
-    assert (await client.post("/api/v1/auth/accept-invite", json={"token": token, "password": PASSWORD})).status_code == 200
+    assert (
+        await client.post("/api/v1/auth/accept-invite", json={"token": token, "password": "x"})
+    ).status_code == 400
+    assert (
+        await client.post("/api/v1/auth/accept-invite", json={"token": token, "password": PASSWORD})
+    ).status_code == 200
     r = await client.post("/api/v1/auth/accept-invite", json={"token": token, "password": PASSWORD})
     assert r.status_code == 400 and "already used" in r.json()["detail"]
     assert "member.invited" in await _audit_actions(db, owner.org_id)

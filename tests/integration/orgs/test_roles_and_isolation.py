@@ -20,7 +20,9 @@ async def test_role_matrix(client):
     for who, status in expectations:
         r = await who.post("/api/v1/projects", json={"name": f"p-{uuid.uuid4().hex[:6]}"})
         assert r.status_code == status, (who.email, r.text)
-        r = await who.post("/api/v1/members", json={"email": unique_email(), "name": "n", "role": "MEMBER"})
+        r = await who.post(
+            "/api/v1/members", json={"email": unique_email(), "name": "n", "role": "MEMBER"}
+        )
         assert r.status_code == status, r.text
         r = await who.patch("/api/v1/agent/config", json={"blurLevel": 1})
         assert r.status_code == (200 if status == 201 else 403), r.text
@@ -30,7 +32,9 @@ async def test_role_matrix(client):
         assert (await who.get("/api/v1/agent/config")).status_code == 200
         assert (await who.get("/api/v1/projects/active")).status_code == 200
     # Only an OWNER grants OWNER.
-    r = await admin.post("/api/v1/members", json={"email": unique_email(), "name": "n", "role": "OWNER"})
+    r = await admin.post(
+        "/api/v1/members", json={"email": unique_email(), "name": "n", "role": "OWNER"}
+    )
     assert r.status_code == 403
     r = await admin.patch(f"/api/v1/members/{member.user_id}", json={"role": "OWNER"})
     assert r.status_code == 403
@@ -54,21 +58,34 @@ async def test_role_change_is_audited_and_effective(client, db):
     r = await member.post("/api/v1/projects", json={"name": "now allowed"})
     assert r.status_code == 201  # role is read from the database, not the old token
     async with db() as s:
-        actions = list((await s.execute(select(AuditLog.action).where(
-            AuditLog.organization_id == uuid.UUID(owner.org_id)))).scalars())
+        actions = list(
+            (
+                await s.execute(
+                    select(AuditLog.action).where(
+                        AuditLog.organization_id == uuid.UUID(owner.org_id)
+                    )
+                )
+            ).scalars()
+        )
     assert "member.role_changed" in actions
 
 
 async def test_policy_round_trip_and_validation(client):
     owner = await register(client)
-    r = await owner.put("/api/v1/agent/config", json={"screenshotIntervalSeconds": 300, "blurLevel": 2,
-                                                       "idleTimeoutSeconds": 120})
+    r = await owner.put(
+        "/api/v1/agent/config",
+        json={"screenshotIntervalSeconds": 300, "blurLevel": 2, "idleTimeoutSeconds": 120},
+    )
     assert r.status_code == 200
     policy = (await owner.get("/api/v1/agent/config")).json()
     assert policy["screenshotIntervalSeconds"] == 300 and policy["blurLevel"] == 2
     assert policy["idleTimeoutSeconds"] == 120
-    for bad in [{"blurLevel": 7}, {"screenshotIntervalSeconds": 5}, {"timezone": "Bad/Zone"},
-                {"blurLevel": "high"}]:
+    for bad in [
+        {"blurLevel": 7},
+        {"screenshotIntervalSeconds": 5},
+        {"timezone": "Bad/Zone"},
+        {"blurLevel": "high"},
+    ]:
         r = await owner.patch("/api/v1/agent/config", json=bad)
         assert r.status_code == 400 and r.json()["detail"], bad
 
@@ -82,12 +99,16 @@ async def test_projects_tasks_teams_flow(client):
     r = await owner.post(f"/api/v1/projects/{project['id']}/tasks", json={"name": "Landing"})
     assert r.status_code == 201 and r.json()["projectId"] == project["id"]
     active = (await member.get("/api/v1/projects/active")).json()["items"]
-    assert [(p["name"], [t["name"] for t in p["tasks"]]) for p in active] == [("Website", ["Landing"])]
+    assert [(p["name"], [t["name"] for t in p["tasks"]]) for p in active] == [
+        ("Website", ["Landing"])
+    ]
     assert (await owner.delete(f"/api/v1/projects/{project['id']}")).status_code == 204
     assert (await member.get("/api/v1/projects/active")).json()["items"] == []
     assert (await owner.get(f"/api/v1/projects/{project['id']}")).json()["archived"] is True
     team = (await owner.post("/api/v1/teams", json={"name": "Core"})).json()
-    r = await owner.post(f"/api/v1/teams/{team['id']}/members", json={"userId": member.user_id, "role": "MEMBER"})
+    r = await owner.post(
+        f"/api/v1/teams/{team['id']}/members", json={"userId": member.user_id, "role": "MEMBER"}
+    )
     assert r.status_code == 201 and [m["userId"] for m in r.json()["members"]] == [member.user_id]
     teams = (await member.get("/api/v1/teams")).json()["items"]
     assert [t["id"] for t in teams] == [team["id"]]
@@ -141,14 +162,20 @@ async def test_another_organizations_objects_answer_404_everywhere(client):
         assert r.status_code == 404, (method, url, r.status_code, r.text)
     # Mallory's own team cannot take Alice's member either.
     mteam = (await mallory.post("/api/v1/teams", json={"name": "M"})).json()
-    r = await mallory.post(f"/api/v1/teams/{mteam['id']}/members", json={"userId": a_member.user_id})
+    r = await mallory.post(
+        f"/api/v1/teams/{mteam['id']}/members", json={"userId": a_member.user_id}
+    )
     assert r.status_code == 404
     # Lists never show the other organization's rows.
     assert (await mallory.get("/api/v1/projects")).json()["items"] == []
-    assert all(m["id"] != a_member.user_id for m in (await mallory.get("/api/v1/members")).json()["items"])
+    assert all(
+        m["id"] != a_member.user_id for m in (await mallory.get("/api/v1/members")).json()["items"]
+    )
     assert (await alice.get(f"/api/v1/projects/{pid}")).json()["name"] == project["name"]
     # Sync into another org's project is refused.
-    r = (await mallory.post("/api/v1/sync/batch", json=batch([entry(BASE, 10, project_id=pid)]))).json()
+    r = (
+        await mallory.post("/api/v1/sync/batch", json=batch([entry(BASE, 10, project_id=pid)]))
+    ).json()
     assert r["conflicts"][0]["reason"] == "unknown_project"
 
 
@@ -158,7 +185,9 @@ async def test_team_manager_sees_team_members_only(client):
     teammate = await invite(owner)
     outsider = await invite(owner)
     team = (await owner.post("/api/v1/teams", json={"name": "T"})).json()
-    await owner.post(f"/api/v1/teams/{team['id']}/members", json={"userId": manager.user_id, "role": "MANAGER"})
+    await owner.post(
+        f"/api/v1/teams/{team['id']}/members", json={"userId": manager.user_id, "role": "MANAGER"}
+    )
     await owner.post(f"/api/v1/teams/{team['id']}/members", json={"userId": teammate.user_id})
     assert (await manager.get(f"/api/v1/members/{teammate.user_id}")).status_code == 200
     assert (await manager.get(f"/api/v1/members/{outsider.user_id}")).status_code == 404

@@ -37,7 +37,9 @@ async def limited(request, backend, tmp_path):
 async def test_login_rate_limit_answers_429_with_retry_after(limited):
     statuses = []
     for _ in range(4):
-        r = await limited.post("/api/v1/auth/login", json={"email": "x@example.test", "password": "whatever1"})
+        r = await limited.post(
+            "/api/v1/auth/login", json={"email": "x@example.test", "password": "whatever1"}
+        )
         statuses.append(r.status_code)
     assert statuses == [401, 401, 401, 429]
     assert 1 <= int(r.headers["retry-after"]) <= 61

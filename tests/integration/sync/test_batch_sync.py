@@ -18,15 +18,25 @@ URL = "/api/v1/sync/batch"
 async def _entry_rows(db, keys):
     async with db() as s:
         return list(
-            (await s.execute(select(TimeEntry).where(TimeEntry.idempotency_key.in_(
-                [uuid.UUID(k) for k in keys])))).scalars()
+            (
+                await s.execute(
+                    select(TimeEntry).where(
+                        TimeEntry.idempotency_key.in_([uuid.UUID(k) for k in keys])
+                    )
+                )
+            ).scalars()
         )
 
 
 async def _activity_count(db, user_id):
     async with db() as s:
-        return (await s.execute(select(func.count()).select_from(ActivityBucket).where(
-            ActivityBucket.user_id == uuid.UUID(user_id)))).scalar_one()
+        return (
+            await s.execute(
+                select(func.count())
+                .select_from(ActivityBucket)
+                .where(ActivityBucket.user_id == uuid.UUID(user_id))
+            )
+        ).scalar_one()
 
 
 async def test_new_entries_and_activity_are_stored(client, db):
@@ -64,8 +74,13 @@ async def test_higher_revision_updates_lower_or_equal_is_skipped(client, db):
     e = entry(BASE, 30, status="RUNNING", revision=1)
     e["endTime"] = None
     assert (await owner.post(URL, json=batch([e]))).json()["processed"] == 1
-    stopped = {**e, "revision": 3, "status": "STOPPED", "endTime": (BASE + timedelta(minutes=45)).isoformat(),
-               "description": "final"}
+    stopped = {
+        **e,
+        "revision": 3,
+        "status": "STOPPED",
+        "endTime": (BASE + timedelta(minutes=45)).isoformat(),
+        "description": "final",
+    }
     r = (await owner.post(URL, json=batch([stopped]))).json()
     assert r["processed"] == 1
     stale = {**stopped, "revision": 2, "description": "stale"}
@@ -80,11 +95,20 @@ async def test_activity_replace_on_conflict(client, db):
     owner = await register(client)
     e = entry(BASE, 10)
     await owner.post(URL, json=batch([e], [activity(e["idempotencyKey"], BASE, active=10)]))
-    r = (await owner.post(URL, json=batch([], [activity(e["idempotencyKey"], BASE, active=50)]))).json()
+    r = (
+        await owner.post(URL, json=batch([], [activity(e["idempotencyKey"], BASE, active=50)]))
+    ).json()
     assert r["activity"]["processed"] == 1
     async with db() as s:
-        [row] = (await s.execute(select(ActivityBucket).where(
-            ActivityBucket.user_id == uuid.UUID(owner.user_id)))).scalars().all()
+        [row] = (
+            (
+                await s.execute(
+                    select(ActivityBucket).where(ActivityBucket.user_id == uuid.UUID(owner.user_id))
+                )
+            )
+            .scalars()
+            .all()
+        )
     assert row.active_seconds == 50
 
 
@@ -122,8 +146,12 @@ async def test_closing_a_running_entry_and_starting_the_next_in_one_batch(client
     running = entry(BASE, 0, status="RUNNING")
     running["endTime"] = None
     await owner.post(URL, json=batch([running]))
-    closed = {**running, "revision": 2, "status": "STOPPED",
-              "endTime": (BASE + timedelta(minutes=20)).isoformat()}
+    closed = {
+        **running,
+        "revision": 2,
+        "status": "STOPPED",
+        "endTime": (BASE + timedelta(minutes=20)).isoformat(),
+    }
     nxt = entry(BASE + timedelta(minutes=20), 15)
     r = (await owner.post(URL, json=batch([nxt, closed]))).json()
     assert r["processed"] == 2 and r["conflicts"] == []
@@ -167,7 +195,12 @@ async def test_invalid_items_become_conflicts_and_never_block_the_batch(client):
     owner = await register(client)
     good = entry(BASE, 10)
     bad = [
-        {"idempotencyKey": "not-a-uuid", "revision": 1, "startTime": BASE.isoformat(), "status": "STOPPED"},
+        {
+            "idempotencyKey": "not-a-uuid",
+            "revision": 1,
+            "startTime": BASE.isoformat(),
+            "status": "STOPPED",
+        },
         entry(BASE + timedelta(hours=1), 10, revision="one"),
         entry(BASE + timedelta(hours=2), 10, startTime="2026-01-15T09:00:00"),  # no offset
         entry(BASE + timedelta(hours=3), 10, status="DANCING"),

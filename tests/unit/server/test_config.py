@@ -78,13 +78,19 @@ def test_sizes_and_rates_parse():
 
 def test_cli_prints_a_one_line_error_not_a_traceback(tmp_path):
     env = {**os.environ, "HUBNITY_DATA_DIR": str(tmp_path), "DATABASE_URL": "mysql://nope"}
-    proc = subprocess.run([sys.executable, "-m", "server.cli", "migrate"], env=env,
-                          capture_output=True, text=True, timeout=60)
+    proc = subprocess.run(
+        [sys.executable, "-m", "server.cli", "migrate"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr
     assert proc.stderr.strip().count("\n") == 0 and "DATABASE_URL" in proc.stderr
     env = {**os.environ, "HUBNITY_DATA_DIR": str(tmp_path), "HUBNITY_ENV": "production"}
     env.pop("JWT_SECRET", None)
-    proc = subprocess.run([sys.executable, "-m", "server.cli"], env=env, capture_output=True,
-                          text=True, timeout=60)
+    proc = subprocess.run(
+        [sys.executable, "-m", "server.cli"], env=env, capture_output=True, text=True, timeout=60
+    )
     assert proc.returncode == 2 and "JWT_SECRET is required" in proc.stderr

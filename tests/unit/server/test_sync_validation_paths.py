@@ -13,8 +13,8 @@ from server.sync.validate import (
     check_strict_activity,
     check_strict_entry,
     decode_strict,
-    validate_batch,
     validate_activity,
+    validate_batch,
     validate_entry,
 )
 from shared.schemas import Conflict, SyncBatchRequest
@@ -24,29 +24,76 @@ NOW = datetime(2026, 2, 1, tzinfo=UTC)
 K = str(uuid.uuid4())
 
 ENTRIES = [
-    {"idempotencyKey": K, "revision": 1, "startTime": "2026-01-15T09:00:00+03:00",
-     "endTime": "2026-01-15T11:30:00+03:00", "status": "STOPPED", "timezone": "Europe/Moscow"},
+    {
+        "idempotencyKey": K,
+        "revision": 1,
+        "startTime": "2026-01-15T09:00:00+03:00",
+        "endTime": "2026-01-15T11:30:00+03:00",
+        "status": "STOPPED",
+        "timezone": "Europe/Moscow",
+    },
     {"idempotencyKey": K, "revision": 2, "startTime": "2026-01-15T09:00:00Z", "status": "RUNNING"},
     {"idempotencyKey": K, "revision": 1, "startTime": "2026-01-15T09:00:00Z", "status": "STOPPED"},
-    {"idempotencyKey": K, "revision": 1, "startTime": "2026-01-15T09:00:00Z",
-     "endTime": "2026-01-15T08:00:00Z", "status": "STOPPED"},
+    {
+        "idempotencyKey": K,
+        "revision": 1,
+        "startTime": "2026-01-15T09:00:00Z",
+        "endTime": "2026-01-15T08:00:00Z",
+        "status": "STOPPED",
+    },
     {"idempotencyKey": K, "revision": 1, "startTime": "2027-01-15T09:00:00Z", "status": "RUNNING"},
-    {"idempotencyKey": K, "revision": 1, "startTime": "2026-01-15T09:00:00Z", "status": "RUNNING",
-     "timezone": "Mars/Base"},
-    {"idempotencyKey": K, "revision": 1, "startTime": "2026-01-15T09:00:00Z", "status": "RUNNING",
-     "userId": str(uuid.uuid4())},
-    {"idempotencyKey": K, "revision": 1, "startTime": "2026-01-01T09:00:00Z",
-     "endTime": "2026-02-01T09:00:01Z", "status": "STOPPED"},
+    {
+        "idempotencyKey": K,
+        "revision": 1,
+        "startTime": "2026-01-15T09:00:00Z",
+        "status": "RUNNING",
+        "timezone": "Mars/Base",
+    },
+    {
+        "idempotencyKey": K,
+        "revision": 1,
+        "startTime": "2026-01-15T09:00:00Z",
+        "status": "RUNNING",
+        "userId": str(uuid.uuid4()),
+    },
+    {
+        "idempotencyKey": K,
+        "revision": 1,
+        "startTime": "2026-01-01T09:00:00Z",
+        "endTime": "2026-02-01T09:00:01Z",
+        "status": "STOPPED",
+    },
 ]
 ACTIVITY = [
-    {"timeEntryKey": K, "minute": "2026-01-15T09:01:00Z", "keyboardClicks": 1, "mouseMovements": 2,
-     "activeSeconds": 60},
-    {"timeEntryKey": K, "minute": "2026-01-15T12:01:00+03:00", "keyboardClicks": 0,
-     "mouseMovements": 0, "activeSeconds": 0},
-    {"timeEntryKey": K, "minute": "2026-01-15T09:01:30Z", "keyboardClicks": 1, "mouseMovements": 2,
-     "activeSeconds": 5},
-    {"timeEntryKey": K, "minute": "2026-01-15T09:02:00Z", "keyboardClicks": 1, "mouseMovements": 2,
-     "activeSeconds": 5, "userId": str(uuid.uuid4())},
+    {
+        "timeEntryKey": K,
+        "minute": "2026-01-15T09:01:00Z",
+        "keyboardClicks": 1,
+        "mouseMovements": 2,
+        "activeSeconds": 60,
+    },
+    {
+        "timeEntryKey": K,
+        "minute": "2026-01-15T12:01:00+03:00",
+        "keyboardClicks": 0,
+        "mouseMovements": 0,
+        "activeSeconds": 0,
+    },
+    {
+        "timeEntryKey": K,
+        "minute": "2026-01-15T09:01:30Z",
+        "keyboardClicks": 1,
+        "mouseMovements": 2,
+        "activeSeconds": 5,
+    },
+    {
+        "timeEntryKey": K,
+        "minute": "2026-01-15T09:02:00Z",
+        "keyboardClicks": 1,
+        "mouseMovements": 2,
+        "activeSeconds": 5,
+        "userId": str(uuid.uuid4()),
+    },
 ]
 
 
@@ -82,22 +129,32 @@ def _both(entries, activity):
 def test_entry_paths_agree(item):
     strict, lenient = _both([item], [])
     assert isinstance(strict, StrictBatch)
-    _agree(check_strict_entry(strict.entries[0], CALLER, NOW),
-           validate_entry(lenient.entries[0], CALLER, NOW))
+    _agree(
+        check_strict_entry(strict.entries[0], CALLER, NOW),
+        validate_entry(lenient.entries[0], CALLER, NOW),
+    )
 
 
 @pytest.mark.parametrize("item", ACTIVITY)
 def test_activity_paths_agree(item):
     strict, lenient = _both([], [item])
     assert isinstance(strict, StrictBatch)
-    _agree(check_strict_activity(strict.activity[0], CALLER),
-           validate_activity(lenient.activity[0], CALLER))
+    _agree(
+        check_strict_activity(strict.activity[0], CALLER),
+        validate_activity(lenient.activity[0], CALLER),
+    )
 
 
 @pytest.mark.parametrize(
     "bad",
-    [{"revision": "1"}, {"revision": True}, {"startTime": "2026-01-15T09:00:00"},
-     {"idempotencyKey": "nope"}, {"status": "DANCING"}, {"description": "x" * 2001}],
+    [
+        {"revision": "1"},
+        {"revision": True},
+        {"startTime": "2026-01-15T09:00:00"},
+        {"idempotencyKey": "nope"},
+        {"status": "DANCING"},
+        {"description": "x" * 2001},
+    ],
 )
 def test_any_malformed_item_sends_the_batch_to_the_lenient_path(bad):
     strict, _ = _both([{**ENTRIES[0], **bad}], [])
@@ -105,6 +162,11 @@ def test_any_malformed_item_sends_the_batch_to_the_lenient_path(bad):
 
 
 def test_naive_minute_falls_back():
-    assert decode_strict(b'{"deviceId":"d","activity":[{"timeEntryKey":"%s","minute":'
-                         b'"2026-01-15T09:00:00","keyboardClicks":1,"mouseMovements":1,'
-                         b'"activeSeconds":1}]}' % K.encode()) is None
+    assert (
+        decode_strict(
+            b'{"deviceId":"d","activity":[{"timeEntryKey":"%s","minute":'
+            b'"2026-01-15T09:00:00","keyboardClicks":1,"mouseMovements":1,'
+            b'"activeSeconds":1}]}' % K.encode()
+        )
+        is None
+    )
