@@ -38,7 +38,8 @@ class ScreenCapturer:
         if sct is None:
             import mss
 
-            sct = mss.mss(display=self.display) if self.display else mss.mss()
+            factory = getattr(mss, "MSS", None) or mss.mss  # mss 10 renamed the class
+            sct = factory(display=self.display) if self.display else factory()
             self._local.sct = sct
         return sct
 
