@@ -1,0 +1,163 @@
+"""The real thing, once: PyInstaller builds the agent, the binary runs headless,
+and the .deb made from it installs with dpkg -i and runs from /usr/bin.
+
+One module-scoped build (about half a minute warm, a few minutes cold) is
+shared by all tests here; everything is built in a temporary folder and the
+package is purged afterwards, so the machine is left as it was.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.deploy.conftest import INSTALLERS, ROOT
+from tests.deploy.test_desktop_installers import build_deb, project_version
+
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(1200)]
+
+AGENT_MAIN = ROOT / "agent" / "__main__.py"
+
+
+def agent_env(data_dir: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
+    env.update(HUBNITY_AGENT_DATA_DIR=str(data_dir), QT_QPA_PLATFORM="offscreen")
+    return env
+
+
+@pytest.fixture(scope="module")
+def build_dir() -> Iterator[Path]:
+    path = Path(tempfile.mkdtemp(prefix="hubnity-agent-build-"))
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def bundle(build_dir: Path) -> Path:
+    if not AGENT_MAIN.exists():
+        pytest.skip("!!! agent/__main__.py does not exist yet: nothing to bundle. "
+                    "This test must run once the agent is in the tree.")
+    started = time.monotonic()
+    result = subprocess.run(
+        [sys.executable, str(INSTALLERS / "build_agent.py"), "--dist", str(build_dir / "dist"),
+         "--work", str(build_dir / "work")],
+        cwd=ROOT, capture_output=True, text=True, timeout=1100,
+    )
+    assert result.returncode == 0, (result.stdout + result.stderr)[-5000:]
+    print(f"PyInstaller build: {time.monotonic() - started:.0f}s")
+    return build_dir / "dist" / "hubnity-agent"
+
+
+def test_bundle_is_one_folder_without_server_code(bundle: Path):
+    binary = bundle / "hubnity-agent"
+    assert binary.is_file() and os.access(binary, os.X_OK)
+    internal = bundle / "_internal"
+    assert internal.is_dir(), "one-folder layout"
+    assert any(internal.glob("libQt6Widgets.so*")), "Qt came along"
+    names = {p.name for p in internal.iterdir()}
+    for server_only in ("litestar", "sqlalchemy", "boto3", "uvicorn"):
+        assert server_only not in names
+
+
+def test_bundle_prints_its_version(bundle: Path, tmp_path: Path):
+    result = subprocess.run([str(bundle / "hubnity-agent"), "--version"],
+                            env=agent_env(tmp_path), capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == project_version()
+
+
+def test_bundle_runs_headless_and_stops_on_sigterm(bundle: Path, tmp_path: Path):
+    binary = str(bundle / "hubnity-agent")
+    env = agent_env(tmp_path / "data")
+    proc = subprocess.Popen([binary, "--headless"], env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        first = proc.stdout.readline()  # printed once the core is up
+        assert f"hubnity-agent {project_version()} headless" in first, (
+            first + (proc.stderr.read() if proc.poll() is not None else ""))
+        assert proc.poll() is None, "exited right after starting"
+        status = subprocess.run([binary, "status"], env=env, capture_output=True, text=True,
+                                timeout=120)
+        assert status.returncode == 0, status.stderr
+        assert f"running (pid {proc.pid})" in status.stdout, status.stdout
+        assert (tmp_path / "data").is_dir() and any((tmp_path / "data").iterdir())
+    finally:
+        proc.terminate()
+        try:
+            code = proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            raise
+    assert code == 0, proc.stderr.read()[-3000:]
+
+
+def _installed(package: str) -> bool:
+    result = subprocess.run(["dpkg-query", "-W", "-f=${db:Status-Status}", package],
+                            capture_output=True, text=True)
+    return result.returncode == 0 and result.stdout.strip() == "installed"
+
+
+def _install_missing_dependencies(deb: Path) -> None:
+    """What `apt install ./x.deb` would do first; dpkg -i itself resolves nothing."""
+    depends = subprocess.run(["dpkg-deb", "--field", str(deb), "Depends"], capture_output=True,
+                             text=True, check=True).stdout
+    missing = []
+    for group in depends.split(","):
+        names = [alt.split()[0] for alt in group.split("|")]
+        if not any(_installed(n) for n in names):
+            missing.append(names[0])
+    if not missing:
+        return
+    command = ["apt-get", "install", "-y", "-qq", "--no-install-recommends",
+               "-o", "DPkg::Lock::Timeout=600", *missing]
+    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+    if subprocess.run(command, env=env, capture_output=True).returncode != 0:
+        subprocess.run(["apt-get", "update", "-qq", "-o", "DPkg::Lock::Timeout=600"], env=env,
+                       check=True, capture_output=True)
+        subprocess.run(command, env=env, check=True, capture_output=True)
+
+
+def _dpkg(*args: str) -> subprocess.CompletedProcess[str]:
+    # Another apt/dpkg run may hold the lock for a while: wait for it.
+    for _ in range(120):
+        result = subprocess.run(["dpkg", *args], capture_output=True, text=True)
+        if "lock" not in result.stderr:
+            return result
+        time.sleep(5)
+    return result
+
+
+@pytest.mark.skipif(shutil.which("dpkg") is None, reason="not a Debian-based machine")
+@pytest.mark.skipif(os.geteuid() != 0, reason="dpkg -i needs root")
+def test_deb_installs_with_dpkg_and_runs(bundle: Path, build_dir: Path, tmp_path: Path):
+    if _installed("hubnity-agent"):
+        pytest.skip("a hubnity-agent package is already installed here; not touching it")
+    deb = build_deb.build_deb(bundle, build_dir / "deb", compression="gzip")
+    _install_missing_dependencies(deb)
+    try:
+        result = _dpkg("-i", str(deb))
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert _installed("hubnity-agent")
+        for path in ("/opt/hubnity-agent/hubnity-agent", "/usr/bin/hubnity-agent",
+                     "/usr/share/applications/hubnity-agent.desktop",
+                     "/etc/xdg/autostart/hubnity-agent.desktop",
+                     "/usr/share/icons/hicolor/256x256/apps/hubnity-agent.png"):
+            assert Path(path).exists(), path
+        assert shutil.which("hubnity-agent", path="/usr/bin") == "/usr/bin/hubnity-agent"
+        run = subprocess.run(["/usr/bin/hubnity-agent", "--version"], env=agent_env(tmp_path),
+                             capture_output=True, text=True, timeout=120)
+        assert run.returncode == 0, run.stderr
+        assert run.stdout.strip() == project_version()
+    finally:
+        purge = _dpkg("--purge", "hubnity-agent")
+    assert purge.returncode == 0, purge.stderr
+    assert not Path("/opt/hubnity-agent").exists()
+    assert not Path("/etc/xdg/autostart/hubnity-agent.desktop").exists()
