@@ -6,7 +6,13 @@ cd "$(dirname "$0")/.."
 extras="${1:-server}"
 py="${PYTHON:-python3}"
 if [ ! -x .venv/bin/python ]; then
-  "$py" -m venv .venv
+  if ! "$py" -m venv .venv 2>/dev/null; then
+    # Debian ships venv/ensurepip separately.
+    rm -rf .venv
+    sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    $sudo apt-get update -qq && $sudo apt-get install -y -qq python3-venv python3-pip >/dev/null
+    "$py" -m venv .venv
+  fi
 fi
 .venv/bin/python -m pip install --quiet --upgrade pip
 .venv/bin/python -m pip install --quiet -e ".[${extras}]"
