@@ -38,6 +38,7 @@ from server.security.ratelimit import MemoryRateLimiter, RateLimiter, RedisRateL
 from server.state import AppState
 from server.storage import build_storage
 from server.sync.routes import SyncController
+from server.web import template_config, web_handlers
 from shared.version import __version__
 
 
@@ -144,6 +145,7 @@ def create_app(settings: Settings | None = None, state: AppState | None = None) 
         ReportsController,
         ScreenshotUploadController,
         ScreenshotsController,
+        *web_handlers(),
     ]
     return Litestar(
         route_handlers=handlers,
@@ -164,5 +166,6 @@ def create_app(settings: Settings | None = None, state: AppState | None = None) 
         request_max_body_size=settings.security.body_size_limit,
         openapi_config=OpenAPIConfig(title="Hubnity", version=__version__, path="/schema"),
         cors_config=CORSConfig(allow_origins=[]),
+        template_config=template_config(),
         debug=False,
     )

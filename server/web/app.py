@@ -1,0 +1,62 @@
+"""Wires the web pages into the Litestar app: templates, static files, routers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from litestar import Router
+from litestar.contrib.jinja import JinjaTemplateEngine
+from litestar.datastructures import ResponseHeader
+from litestar.di import Provide
+from litestar.static_files import create_static_files_router
+from litestar.template.config import TemplateConfig
+
+from server.errors import DomainError
+from server.web.auth_pages import AuthPages, provide_web_user
+from server.web.errors import csrf_rejected, domain_error, login_required
+from server.web.format import FILTERS
+from server.web.pages import Pages
+from server.web.session import CsrfRejected, LoginRequired
+from server.web.settings_pages import SettingsPages
+
+HERE = Path(__file__).parent
+
+# Scripts only from this server; inline style attributes are used for bar widths.
+_CSP = ("default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; "
+        "script-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'")
+SECURITY_HEADERS = [
+    ResponseHeader(name="Content-Security-Policy", value=_CSP),
+    ResponseHeader(name="X-Content-Type-Options", value="nosniff"),
+    ResponseHeader(name="Referrer-Policy", value="same-origin"),
+    ResponseHeader(name="X-Frame-Options", value="DENY"),
+]
+
+
+def _engine_callback(engine: JinjaTemplateEngine) -> None:
+    engine.engine.filters.update(FILTERS)
+
+
+def template_config() -> TemplateConfig[JinjaTemplateEngine]:
+    return TemplateConfig(directory=HERE / "templates", engine=JinjaTemplateEngine,
+                          engine_callback=_engine_callback)
+
+
+def web_handlers() -> list[Any]:
+    pages = Router(
+        path="/",
+        route_handlers=[AuthPages, Pages, SettingsPages],
+        dependencies={"web": Provide(provide_web_user)},
+        exception_handlers={
+            LoginRequired: login_required,
+            CsrfRejected: csrf_rejected,
+            DomainError: domain_error,
+        },
+        response_headers=SECURITY_HEADERS,
+        include_in_schema=False,
+    )
+    static = create_static_files_router(
+        path="/static", directories=[HERE / "static"], include_in_schema=False,
+        cache_control=None,
+    )
+    return [pages, static]

@@ -1,0 +1,129 @@
+"""Sign-in and sign-out pages, and the `web` dependency every page uses."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from litestar import Controller, Request, Response, get, post
+from litestar.enums import RequestEncodingType
+from litestar.params import Body
+from litestar.response import Redirect, Template
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from server.auth import service as auth_service
+from server.auth.principal import Principal
+from server.deps import client_ip
+from server.errors import TooManyRequests, Unauthorized
+from server.security.limits import enforce
+from server.state import AppState
+from server.web import session as web_session
+from server.web.session import CSRF_FIELD, LOGIN_CSRF_COOKIE, SESSION_COOKIE
+
+Form = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
+
+
+@dataclass(frozen=True)
+class WebUser:
+    principal: Principal
+    csrf: str
+
+    @property
+    def is_admin(self) -> bool:
+        return self.principal.is_admin
+
+
+async def provide_web_user(
+    request: Request[Any, Any, Any], db_session: AsyncSession, app_state: AppState
+) -> WebUser:
+    loaded = await web_session.load_session(db_session, request.cookies.get(SESSION_COOKIE))
+    if loaded is None:
+        raise web_session.LoginRequired
+    principal, token = loaded
+    return WebUser(principal, web_session.csrf_for_session(app_state, token))
+
+
+def check_form(web: WebUser, form: dict[str, str], request: Request[Any, Any, Any]) -> None:
+    given = form.get(CSRF_FIELD) or request.headers.get(web_session.CSRF_HEADER)
+    web_session.check_csrf(web.csrf, given)
+
+
+def safe_next(target: str | None) -> str:
+    # Only local paths: an open redirect after sign-in is a phishing tool.
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return "/app"
+
+
+def _login_page(
+    request: Request[Any, Any, Any], app_state: AppState, *, error: str | None = None,
+    email: str = "", status: int = 200,
+) -> Template:
+    cookie = request.cookies.get(LOGIN_CSRF_COOKIE) or web_session.new_login_cookie()
+    page = Template(
+        template_name="login.html", status_code=status,
+        context={"web": None, "error": error, "email": email,
+                 "next": safe_next(request.query_params.get("next")),
+                 "csrf": web_session.csrf_for_login(app_state, cookie)},
+    )
+    web_session.set_login_cookie(page, request, app_state, cookie)
+    return page
+
+
+class AuthPages(Controller):
+    path = "/"
+
+    @get("/")
+    async def root(self) -> Redirect:
+        return Redirect(path="/app")
+
+    @get("/login")
+    async def login_form(
+        self, request: Request[Any, Any, Any], db_session: AsyncSession, app_state: AppState
+    ) -> Response[Any]:
+        if await web_session.load_session(db_session, request.cookies.get(SESSION_COOKIE)):
+            return Redirect(path=safe_next(request.query_params.get("next")))
+        return _login_page(request, app_state)
+
+    @post("/login")
+    async def login(
+        self, request: Request[Any, Any, Any], data: Form, db_session: AsyncSession,
+        app_state: AppState,
+    ) -> Response[Any]:
+        cookie = request.cookies.get(LOGIN_CSRF_COOKIE)
+        web_session.check_csrf(
+            web_session.csrf_for_login(app_state, cookie) if cookie else None,
+            data.get(CSRF_FIELD),
+        )
+        email = data.get("email", "").strip()
+        ip = client_ip(request)
+        try:
+            await enforce(app_state, f"login:{ip}", app_state.settings.security.login_rate,
+                          "login attempts")
+            issued = await auth_service.login(
+                db_session, app_state.settings.security, email=email,
+                password=data.get("password", ""), ip=ip,
+            )
+        except TooManyRequests as exc:
+            page = _login_page(request, app_state, email=email, status=429,
+                               error=f"Too many attempts. Try again in {exc.retry_after} s.")
+            page.headers["Retry-After"] = str(exc.retry_after)
+            return page
+        except Unauthorized:
+            return _login_page(request, app_state, email=email, status=401,
+                               error="That email and password do not match an account.")
+        # The refresh-token row issued by the login is the server-side session.
+        response = Redirect(path=safe_next(data.get("next")), status_code=303)
+        web_session.set_session_cookie(response, request, app_state, issued.pair.refresh_token)
+        return response
+
+    @post("/logout")
+    async def logout(
+        self, request: Request[Any, Any, Any], data: Form, web: WebUser,
+        db_session: AsyncSession,
+    ) -> Redirect:
+        check_form(web, data, request)
+        await web_session.end_session(db_session, request.cookies.get(SESSION_COOKIE))
+        response = Redirect(path="/login", status_code=303)
+        web_session.clear_session_cookie(response)
+        return response

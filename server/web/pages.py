@@ -1,0 +1,103 @@
+"""Manager pages: dashboard, a person's day, reports with exports."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Controller, Request, Response, get, post
+from litestar.response import Redirect, Stream, Template
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from server.db.base import utcnow
+from server.reports import export, service
+from server.reports.routes import stream_export
+from server.reports.scope import visible_teams
+from server.state import AppState
+from server.web import views
+from server.web.auth_pages import Form, WebUser, check_form
+from shared.enums import JobStatus
+
+
+def _wants_json(request: Request[Any, Any, Any]) -> bool:
+    return "application/json" in request.headers.get("accept", "")
+
+
+def page(name: str, web: WebUser, **context: Any) -> Template:
+    return Template(template_name=name, context={"web": web, "me": web.principal.user,
+                                                 "org": web.principal.organization, **context})
+
+
+class Pages(Controller):
+    path = "/app"
+
+    @get("/")
+    async def dashboard(
+        self, web: WebUser, db_session: AsyncSession, team: str | None = None
+    ) -> Template:
+        p = web.principal
+        teams = await visible_teams(db_session, p)
+        data = await views.dashboard(db_session, p, team or None, utcnow())
+        return page("dashboard.html", web, data=data, teams=teams, team=team or "",
+                    nav="dashboard")
+
+    @get("/people/{user_id:str}")
+    async def person(
+        self, user_id: str, web: WebUser, db_session: AsyncSession, date: str | None = None
+    ) -> Template:
+        data = await views.person_day(db_session, web.principal, user_id, date, utcnow())
+        return page("person.html", web, data=data, nav="dashboard")
+
+    @get("/reports")
+    async def reports(
+        self, request: Request[Any, Any, Any], web: WebUser, db_session: AsyncSession,
+        team: str | None = None, cursor: str | None = None,
+    ) -> Template:
+        p = web.principal
+        q = request.query_params
+        report = await service.team_report(
+            db_session, p, team or None, q.get("from") or None, q.get("to") or None,
+            cursor or None, 200,
+        )
+        teams = await visible_teams(db_session, p)
+        return page(
+            "reports.html", web, report=report, chart=views.chart_rows(report.items),
+            teams=teams, team=team or "", nav="reports",
+            total_tracked=sum(i.tracked_seconds for i in report.items),
+            total_active=sum(i.active_seconds for i in report.items),
+        )
+
+    @post("/exports")
+    async def start_export(
+        self, request: Request[Any, Any, Any], data: Form, web: WebUser,
+        db_session: AsyncSession, app_state: AppState,
+    ) -> Response[Any]:
+        check_form(web, data, request)
+        job = await export.request_export(
+            db_session, web.principal, fmt=data.get("format"), start=data.get("from") or None,
+            end=data.get("to") or None, team_id=data.get("team") or None,
+        )
+        await app_state.jobs.enqueue(export.JOB_NAME, job_id=str(job.id), export_id=str(job.id))
+        if _wants_json(request):
+            return Response({"jobId": str(job.id), "statusUrl": f"/app/exports/{job.id}"},
+                            status_code=202)
+        return Redirect(path=f"/app/exports/{job.id}", status_code=303)
+
+    @get("/exports/{job_id:str}")
+    async def export_status(
+        self, request: Request[Any, Any, Any], job_id: str, web: WebUser,
+        db_session: AsyncSession,
+    ) -> Response[Any]:
+        job = await export.get_export(db_session, web.principal, job_id)
+        status = export.status_of(job, f"/app/exports/{job.id}/download")
+        if _wants_json(request):
+            return Response(status)
+        pending = status.status in (JobStatus.PENDING, JobStatus.RUNNING)
+        return page("export.html", web, job=status, params=job.params, pending=pending,
+                    nav="reports")
+
+    @get("/exports/{job_id:str}/download")
+    async def export_download(
+        self, job_id: str, web: WebUser, db_session: AsyncSession, app_state: AppState
+    ) -> Stream:
+        job = await export.get_export(db_session, web.principal, job_id)
+        return await stream_export(app_state, job)

@@ -1,0 +1,64 @@
+// Hubnity web pages: small progressive enhancements; every page works without them.
+(function () {
+  "use strict";
+
+  // Filters that apply on change (the <noscript> button covers no-JS browsers).
+  document.querySelectorAll("form[data-autosubmit] select").forEach(function (el) {
+    el.addEventListener("change", function () { el.form.submit(); });
+  });
+  document.querySelectorAll("input[data-autosubmit-input]").forEach(function (el) {
+    el.addEventListener("change", function () { if (el.value) el.form.submit(); });
+  });
+
+  // Screenshot thumbnails open the full image in a dialog instead of a new page.
+  var box = document.getElementById("lightbox");
+  if (box && box.showModal) {
+    document.querySelectorAll("a[data-lightbox]").forEach(function (a) {
+      a.addEventListener("click", function (ev) {
+        ev.preventDefault();
+        box.querySelector("img").src = a.href;
+        box.showModal();
+      });
+    });
+    box.addEventListener("click", function (ev) { if (ev.target === box) box.close(); });
+  }
+
+  // Exports: post in the background, then poll the job until the file is ready.
+  document.querySelectorAll("form[data-export]").forEach(function (form) {
+    var out = form.parentElement.querySelector("[data-export-status]");
+    form.addEventListener("submit", function (ev) {
+      ev.preventDefault();
+      var body = new URLSearchParams(new FormData(form));
+      if (ev.submitter && ev.submitter.name) body.set(ev.submitter.name, ev.submitter.value);
+      show("<span class=\"spinner\"></span> Starting the export…");
+      fetch(form.action, {
+        method: "POST", body: body, credentials: "same-origin",
+        headers: { "Accept": "application/json" }
+      }).then(function (r) {
+        if (!r.ok) throw new Error("the server answered " + r.status);
+        return r.json();
+      }).then(function (job) { poll(job.statusUrl, 0); })
+        .catch(function (err) { show(""); out.textContent = "Could not start the export: " + err.message; });
+    });
+
+    function show(html) { out.hidden = false; out.innerHTML = html; }
+
+    function poll(url, tries) {
+      fetch(url, { headers: { "Accept": "application/json" }, credentials: "same-origin" })
+        .then(function (r) { return r.json(); })
+        .then(function (job) {
+          if (job.status === "DONE") {
+            show("Ready: " + job.rowCount + " rows. <a class=\"button primary\" data-testid=\"download\" href=\"" +
+                 job.downloadUrl + "\" download>Download " + job.format.toUpperCase() + "</a>");
+          } else if (job.status === "FAILED") {
+            show("");
+            out.textContent = "The export failed: " + (job.error || "unknown error");
+          } else {
+            show("<span class=\"spinner\"></span> " + (job.status === "RUNNING" ? "Writing rows…" : "Queued…"));
+            setTimeout(function () { poll(url, tries + 1); }, Math.min(400 + tries * 200, 2000));
+          }
+        })
+        .catch(function () { setTimeout(function () { poll(url, tries + 1); }, 2000); });
+    }
+  });
+})();
