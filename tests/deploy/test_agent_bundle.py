@@ -67,6 +67,23 @@ def test_bundle_is_one_folder_without_server_code(bundle: Path):
         assert server_only not in names
 
 
+def test_bundle_carries_every_agent_module_and_the_platform_backends(bundle: Path):
+    """Modules imported lazily (OS backends, tray) are easy to lose in a freeze."""
+    from PyInstaller.archive.readers import CArchiveReader
+
+    pyz = CArchiveReader(str(bundle / "hubnity-agent")).open_embedded_archive("PYZ.pyz")
+    modules = set(pyz.toc)
+    ours = {
+        ".".join(p.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__")
+        for p in (ROOT / "agent").rglob("*.py")
+    }
+    assert not ours - modules, f"agent modules not bundled: {sorted(ours - modules)}"
+    for backend in ("pynput.keyboard._xorg", "pynput.mouse._xorg", "pynput._util.xorg",
+                    "mss.linux", "keyring.backends.SecretService", "httpx", "shared.schemas"):
+        assert backend in modules, backend
+    assert not {m for m in modules if m.split(".")[0] in ("server", "litestar", "sqlalchemy")}
+
+
 def test_bundle_prints_its_version(bundle: Path, tmp_path: Path):
     result = subprocess.run([str(bundle / "hubnity-agent"), "--version"],
                             env=agent_env(tmp_path), capture_output=True, text=True, timeout=120)
