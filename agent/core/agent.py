@@ -73,6 +73,7 @@ class Agent:
         settings: Settings | None = None,
     ) -> None:
         self.data_dir = data_dir
+        data_dir.mkdir(parents=True, exist_ok=True)
         self.clock = clock or SystemClock()
         self.settings = settings or Settings.load(data_dir)
         if server_url:
@@ -298,7 +299,8 @@ class Agent:
 
     # --- account ----------------------------------------------------------------------------------------
 
-    def sign_in(self, server_url: str, email: str, password: str) -> None:
+    def sign_in(self, server_url: str, email: str, password: str, *,
+                start_uploads: bool = True) -> None:
         """Raises ApiError subclasses with a message fit for the user."""
         self.uploader.stop()
         self.api.close()
@@ -310,7 +312,8 @@ class Agent:
         self.uploader = self._make_uploader()
         self._policy_fetched = -POLICY_REFRESH_SECONDS
         self._refresh_remote()
-        self.uploader.start()
+        if start_uploads:
+            self.uploader.start()
 
     def sign_out(self) -> None:
         with self.lock:

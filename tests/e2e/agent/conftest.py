@@ -1,0 +1,189 @@
+"""A real `hubnity-server` process that a test can stop and start again on
+the same port and data dir, an account with a project, and a reader of the
+server's own rows (its SQLite database) to compare with the agent's record."""
+
+from __future__ import annotations
+
+import io
+import os
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+VENV_BIN = Path(sys.executable).parent
+PASSWORD = "correct horse battery staple 42"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class Server:
+    def __init__(self, data_dir: Path) -> None:
+        self.data_dir = data_dir
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.log = data_dir / "server.log"
+
+    def start(self) -> None:
+        exe = VENV_BIN / "hubnity-server"
+        cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "server.cli"]
+        env = {
+            **os.environ, "HUBNITY_DATA_DIR": str(self.data_dir), "LOG_JSON": "true",
+            "JWT_SECRET": "agent-e2e-secret-agent-e2e-secret-0123456789",
+            "SYNC_RATE_LIMIT": "100000/min", "LOGIN_RATE_LIMIT": "100000/min",
+        }
+        env.pop("DATABASE_URL", None)
+        env.pop("REDIS_URL", None)
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        with open(self.log, "ab") as log:
+            self.proc = subprocess.Popen([*cmd, "--port", str(self.port)], env=env, stdout=log,
+                                         stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"{self.url}/health", timeout=1).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"server did not start:\n{self.log.read_text()[-3000:]}")
+            time.sleep(0.1)
+
+    def stop(self) -> None:
+        if self.proc is not None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(5)
+            self.proc = None
+
+    def db(self) -> sqlite3.Connection:
+        return sqlite3.connect(f"file:{self.data_dir / 'hubnity.db'}?mode=ro", uri=True)
+
+
+@dataclass
+class Account:
+    email: str
+    user_id: str
+    access: str
+    project_id: str
+    task_id: str
+    other_project_id: str
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.access}"}
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    srv = Server(tmp_path_factory.mktemp("server"))
+    srv.start()
+    yield srv
+    srv.stop()
+
+
+def new_account(server: Server, **policy: object) -> Account:
+    email = f"agent-{uuid.uuid4().hex[:10]}@e2e.hubnity.test"
+    r = httpx.post(f"{server.url}/api/v1/auth/register", json={
+        "email": email, "password": PASSWORD, "name": "Agent Tester",
+        "organizationName": f"Agent E2E {uuid.uuid4().hex[:6]}", "timezone": "UTC"})
+    assert r.status_code == 201, r.text
+    access = r.json()["accessToken"]
+    h = {"Authorization": f"Bearer {access}"}
+    me = httpx.get(f"{server.url}/api/v1/auth/me", headers=h).json()
+    p1 = httpx.post(f"{server.url}/api/v1/projects", json={"name": "Website"}, headers=h)
+    p2 = httpx.post(f"{server.url}/api/v1/projects", json={"name": "Internal"}, headers=h)
+    assert p1.status_code == 201 and p2.status_code == 201, (p1.text, p2.text)
+    t = httpx.post(f"{server.url}/api/v1/projects/{p1.json()['id']}/tasks", json={"name": "Blog"},
+                   headers=h)
+    assert t.status_code == 201, t.text
+    if policy:
+        r = httpx.patch(f"{server.url}/api/v1/agent/config", json=policy, headers=h)
+        assert r.status_code == 200, r.text
+    return Account(email, me["id"], access, p1.json()["id"], t.json()["id"], p2.json()["id"])
+
+
+def jpeg(color: tuple[int, int, int] = (30, 120, 200)) -> bytes:
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.new("RGB", (64, 48), color).save(buf, "JPEG")
+    return buf.getvalue()
+
+
+def server_entries(server: Server, user_id: str) -> dict[str, tuple[int, str, str | None, str]]:
+    """key -> (revision, start, end, status) as the server stored them (UTC, normalized)."""
+    from datetime import UTC, datetime
+
+    def norm(v: object) -> str | None:
+        if v is None:
+            return None
+        t = datetime.fromisoformat(str(v))
+        t = t.replace(tzinfo=UTC) if t.tzinfo is None else t.astimezone(UTC)
+        return t.isoformat(timespec="milliseconds")
+
+    with server.db() as db:
+        rows = db.execute(
+            "SELECT idempotency_key, revision, start_time, end_time, status FROM time_entries "
+            "WHERE replace(user_id, '-', '') = ?", (user_id.replace("-", ""),),
+        ).fetchall()
+    return {str(uuid.UUID(str(k))): (r, norm(s), norm(e), st) for k, r, s, e, st in rows}  # type: ignore[misc]
+
+
+def server_activity(server: Server, user_id: str) -> dict[tuple[str, str], tuple[int, int, int]]:
+    from datetime import UTC, datetime
+
+    with server.db() as db:
+        rows = db.execute(
+            "SELECT t.idempotency_key, a.minute, a.keyboard_clicks, a.mouse_movements,"
+            " a.active_seconds FROM activity_buckets a JOIN time_entries t"
+            " ON t.id = a.time_entry_id WHERE replace(a.user_id, '-', '') = ?",
+            (user_id.replace("-", ""),),
+        ).fetchall()
+    out = {}
+    for k, m, kb, mm, act in rows:
+        t = datetime.fromisoformat(str(m))
+        t = t.replace(tzinfo=UTC) if t.tzinfo is None else t.astimezone(UTC)
+        out[(str(uuid.UUID(str(k))), t.isoformat())] = (kb, mm, act)
+    return out
+
+
+def server_screenshot_keys(server: Server, user_id: str) -> list[str]:
+    with server.db() as db:
+        rows = db.execute(
+            "SELECT idempotency_key FROM screenshots WHERE replace(user_id, '-', '') = ?",
+            (user_id.replace("-", ""),),
+        ).fetchall()
+    return [str(uuid.UUID(str(k))) for (k,) in rows]
+
+
+def agent_entries(outbox) -> dict[str, tuple[int, str, str | None, str]]:  # type: ignore[no-untyped-def]
+    from datetime import UTC
+
+    def norm(t):  # type: ignore[no-untyped-def]
+        return None if t is None else t.astimezone(UTC).isoformat(timespec="milliseconds")
+
+    return {e.key: (e.revision, norm(e.start), norm(e.end), e.status)
+            for e in outbox.all_entries()}
+
+
+def agent_activity(outbox) -> dict[tuple[str, str], tuple[int, int, int]]:  # type: ignore[no-untyped-def]
+    return {(a.entry_key, a.minute.isoformat()): (a.keyboard, a.mouse_moves + a.mouse_clicks,
+                                                  a.active_seconds)
+            for a in outbox.all_activity()}
