@@ -211,6 +211,10 @@ def test_service_hpa_pdb_and_ingress_point_at_the_server(docs: list[dict]):
     assert backend["port"]["name"] in {p["name"] for p in service["spec"]["ports"]}
     service_port = next(p for p in service["spec"]["ports"] if p["name"] == "http")
     assert service_port["targetPort"] == "http"
+    host = ingress["spec"]["rules"][0]["host"]
+    assert host in ingress["spec"]["tls"][0]["hosts"]
+    public_url = one(docs, "ConfigMap", "hubnity-config")["data"]["HUBNITY_PUBLIC_URL"]
+    assert public_url == f"https://{host}", "the server knows the address agents use"
 
 
 def test_ingress_allows_large_slow_uploads(docs: list[dict]):
