@@ -18,12 +18,15 @@ def _migrate(settings: Settings) -> None:
 async def _demo(settings: Settings) -> None:
     from server.db.session import create_engine, session_factory
     from server.demo import seed_demo
+    from server.storage import build_storage
 
     engine = create_engine(settings.database)
+    storage = build_storage(settings.storage)
     try:
         async with session_factory(engine)() as session:
-            login = await seed_demo(session, settings.data_dir)
+            login = await seed_demo(session, settings.data_dir, storage=storage)
     finally:
+        await storage.close()
         await engine.dispose()
     verb = "created" if login.created else "already present"
     print(f"Demo organization {verb}. Sign in as {login.email} / {login.password}")

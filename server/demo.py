@@ -14,8 +14,11 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from server import demo_live
+from server.db.base import utcnow
 from server.db.models import Organization, Project, Task, Team, TeamMember, User
 from server.security.passwords import hash_password
+from server.storage.base import Storage
 from server.sync.service import ingest_batch
 from shared.enums import Role, TeamRole
 from shared.schemas import RawActivity, RawEntry, SyncBatchRequest
@@ -53,7 +56,9 @@ def read_demo_login(data_dir: Path) -> DemoLogin | None:
     return DemoLogin(email, password, created=False)
 
 
-async def seed_demo(session: AsyncSession, data_dir: Path, days: int = 7) -> DemoLogin:
+async def seed_demo(
+    session: AsyncSession, data_dir: Path, days: int = 7, storage: Storage | None = None
+) -> DemoLogin:
     existing = (
         await session.execute(select(User).where(User.email == DEMO_OWNER))
     ).scalar_one_or_none()
@@ -62,7 +67,8 @@ async def seed_demo(session: AsyncSession, data_dir: Path, days: int = 7) -> Dem
         return login or DemoLogin(DEMO_OWNER, "(set when the demo was first created)", False)
     password = secrets.token_urlsafe(9)
     org = Organization(
-        name="Demo Company", timezone="Europe/Berlin", screenshot_interval_seconds=600
+        name="Demo Company", timezone="Europe/Berlin", screenshot_interval_seconds=600,
+        blur_level=1,
     )
     session.add(org)
     await session.flush()
@@ -114,6 +120,12 @@ async def seed_demo(session: AsyncSession, data_dir: Path, days: int = 7) -> Dem
         await ingest_batch(
             session, org.id, person.id, _week_of_work(rng, projects, org.timezone, days)
         )
+    for index, person in enumerate(people[1:]):
+        today = demo_live.today_batch(rng, index, projects, org.timezone, utcnow())
+        if today is not None:
+            await ingest_batch(session, org.id, person.id, today)
+    if storage is not None:
+        await demo_live.add_screenshots(session, storage, org, people[1:], rng)
     data_dir.mkdir(parents=True, exist_ok=True)  # noqa: ASYNC240 (one-off CLI seed)
     path = _credentials_file(data_dir)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)

@@ -9,9 +9,11 @@ from litestar.response import Redirect, Stream, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.db.base import utcnow
+from server.ids import path_uuid
 from server.reports import export, service
 from server.reports.routes import stream_export
 from server.reports.scope import visible_teams
+from server.screenshots import access
 from server.state import AppState
 from server.web import views
 from server.web.auth_pages import Form, WebUser, check_form
@@ -94,6 +96,16 @@ class Pages(Controller):
         pending = status.status in (JobStatus.PENDING, JobStatus.RUNNING)
         return page("export.html", web, job=status, params=job.params, pending=pending,
                     nav="reports")
+
+    @get("/screenshots/{shot_id:str}/{variant:str}")
+    async def screenshot_image(
+        self, shot_id: str, variant: str, web: WebUser, db_session: AsyncSession,
+        app_state: AppState,
+    ) -> Stream:
+        shot = await access.visible(db_session, web.principal, path_uuid(shot_id, "screenshot"))
+        key, content_type = access.variant_of(shot, variant)
+        return Stream(access.stream(app_state, key), media_type=content_type,
+                      headers={"Cache-Control": "private, max-age=3600"})
 
     @get("/exports/{job_id:str}/download")
     async def export_download(

@@ -20,6 +20,7 @@ from server.reports import days as d
 from server.reports import service
 from server.reports.scope import users_query, visible_user
 from server.reports.totals import user_totals
+from server.screenshots import access
 from shared.enums import EntryStatus
 
 RECENT_ACTIVITY = timedelta(minutes=10)
@@ -179,11 +180,22 @@ async def person_day(
         local = datetime.combine(day, datetime.min.time()) + timedelta(hours=hour)
         at = local.replace(tzinfo=tz) if hour < 24 else hi
         ticks.append(Bar(_pct(at, lo, span), 0, f"{hour:02d}:00", ""))
+    shots = await access.list_screenshots(
+        session, principal, user_id=user.id, start=lo, end=hi - timedelta(microseconds=1),
+        status=None, cursor=None, limit=200,
+    )
+    gallery = [
+        {"id": s.id, "captured_at": s.captured_at, "status": s.status,
+         "blur_level": s.blur_level,
+         "thumb_url": f"/app/screenshots/{s.id}/thumb" if s.status == "READY" else None,
+         "full_url": f"/app/screenshots/{s.id}/full"}
+        for s in reversed(shots.items)
+    ]
     today = d.local_date(now, tz)
     return PersonDay(
         user=user, day=day, prev_day=day - timedelta(days=1),
         next_day=day + timedelta(days=1) if day < today else None, report=report,
-        entries=page.items, timeline=timeline, slots=slots, ticks=ticks,
+        entries=page.items, timeline=timeline, slots=slots, ticks=ticks, screenshots=gallery,
     )
 
 
