@@ -53,10 +53,15 @@ def assert_console_script(name: str) -> None:
     assert func in defined, f"{name} → {scripts[name]}: no {func}() in {source.relative_to(ROOT)}"
 
 
+# Read by uvicorn (the server's HTTP layer), not by server/ itself.
+UVICORN_ENV = frozenset({"FORWARDED_ALLOW_IPS"})
+
+
 @functools.cache
 def server_env_names() -> frozenset[str]:
-    """Every UPPER_CASE string literal in server/: the environment variables it reads."""
-    names: set[str] = set()
+    """Every UPPER_CASE string literal in server/ (the environment variables it
+    reads), plus the ones uvicorn reads."""
+    names: set[str] = set(UVICORN_ENV)
     for path in (ROOT / "server").rglob("*.py"):
         for node in ast.walk(ast.parse(path.read_text())):
             if isinstance(node, ast.Constant) and isinstance(node.value, str):
