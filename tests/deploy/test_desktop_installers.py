@@ -175,7 +175,7 @@ def test_deb_layout_from_a_stand_in_bundle(fake_bundle: Path, tmp_path: Path):
 
 
 def test_deb_builder_refuses_a_missing_bundle(tmp_path: Path):
-    with pytest.raises(SystemExit, match="build_agent.py"):
+    with pytest.raises(SystemExit, match=r"build_agent\.py"):
         build_deb.build_deb(tmp_path / "nothing", tmp_path / "out")
 
 
