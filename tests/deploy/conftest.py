@@ -11,6 +11,7 @@ import functools
 import re
 import tomllib
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
 INSTALLERS = ROOT / "installers"
@@ -98,7 +99,7 @@ def compose_variables(text: str) -> list[tuple[str, str | None, str | None]]:
             for m in _VAR.finditer(text) if m.group("name")]
 
 
-def load_server_settings(env: dict[str, str]) -> dict[str, object]:
+def load_server_settings(env: dict[str, str]) -> dict[str, Any]:
     """Run the server's real settings loader on exactly `env` (in a clean subprocess).
 
     Returns a few resolved facts, or {"error": message} when the loader refuses.

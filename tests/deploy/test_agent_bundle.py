@@ -96,6 +96,7 @@ def test_bundle_runs_headless_and_stops_on_sigterm(bundle: Path, tmp_path: Path)
     env = agent_env(tmp_path / "data")
     proc = subprocess.Popen([binary, "--headless"], env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
+    assert proc.stdout is not None and proc.stderr is not None
     try:
         first = proc.stdout.readline()  # printed once the core is up
         assert f"hubnity-agent {project_version()} headless" in first, (

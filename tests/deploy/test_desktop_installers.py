@@ -26,6 +26,7 @@ ASSETS = INSTALLERS / "assets"
 
 def load_module(path: Path):
     spec = importlib.util.spec_from_file_location(path.stem, path)
+    assert spec is not None and spec.loader is not None, path
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -79,7 +80,7 @@ def test_spec_inputs_exist_and_names_agree():
 
 def desktop_entry(path: Path) -> configparser.SectionProxy:
     parser = configparser.ConfigParser(interpolation=None, strict=True)
-    parser.optionxform = str  # keys are case-sensitive
+    parser.optionxform = str  # type: ignore[assignment,method-assign]  # case-sensitive keys
     parser.read_string(path.read_text())
     return parser["Desktop Entry"]
 
@@ -280,7 +281,9 @@ def test_launch_agent_plist():
         plist = plistlib.load(fh)
     assert plist["Label"] == path.stem == "com.hubnity.agent"
     spec = (INSTALLERS / "hubnity-agent.spec").read_text()
-    app = re.search(r'name="([^"]+\.app)"', spec).group(1)
+    match = re.search(r'name="([^"]+\.app)"', spec)
+    assert match, "the spec names no .app bundle"
+    app = match.group(1)
     assert plist["ProgramArguments"] == [f"/Applications/{app}/Contents/MacOS/hubnity-agent"]
     assert plist["RunAtLoad"] is True
     assert plist["KeepAlive"] == {"SuccessfulExit": False}, "restart on crash, not after Quit"

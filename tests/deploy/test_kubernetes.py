@@ -61,6 +61,16 @@ def pod_spec(doc: dict) -> dict | None:
     return None
 
 
+def pod_of(doc: dict) -> dict:
+    pod = pod_spec(doc)
+    assert pod is not None, f"{doc['kind']} has no pod template"
+    return pod
+
+
+def pods(docs: list[dict]) -> list[dict]:
+    return [p for p in map(pod_spec, docs) if p is not None]
+
+
 @pytest.fixture(scope="module")
 def docs() -> list[dict]:
     return render()
@@ -115,7 +125,7 @@ def test_everything_lands_in_the_hubnity_namespace(docs: list[dict]):
 
 
 def test_server_probes_use_ready_and_health(docs: list[dict]):
-    container = pod_spec(one(docs, "Deployment", "hubnity-server"))["containers"][0]
+    container = pod_of(one(docs, "Deployment", "hubnity-server"))["containers"][0]
     port_names = {p["name"]: p["containerPort"] for p in container["ports"]}
     assert container["readinessProbe"]["httpGet"]["path"] == "/ready"
     assert container["livenessProbe"]["httpGet"]["path"] == "/health"
@@ -134,10 +144,10 @@ def test_commands_are_the_projects_console_scripts(docs: list[dict]):
     }
     kinds = {"hubnity-migrate": "Job"}
     for name, command in commands.items():
-        pod = pod_spec(one(docs, kinds.get(name, "Deployment"), name))
+        pod = pod_of(one(docs, kinds.get(name, "Deployment"), name))
         assert pod["containers"][0]["command"] == command
         assert_console_script(command[0])
-    assert pod_spec(one(docs, "Job", "hubnity-migrate"))["restartPolicy"] == "Never"
+    assert pod_of(one(docs, "Job", "hubnity-migrate"))["restartPolicy"] == "Never"
 
 
 def test_all_containers_run_the_configured_image_non_root_with_limits(docs: list[dict]):
@@ -146,9 +156,9 @@ def test_all_containers_run_the_configured_image_non_root_with_limits(docs: list
     dockerfile = (ROOT / "installers" / "Dockerfile").read_text()
     uid = int(next(ln.split()[1].split(":")[0] for ln in dockerfile.splitlines()
                    if ln.startswith("USER ")))
-    pods = [pod_spec(d) for d in docs if pod_spec(d)]
-    assert len(pods) == 3
-    for pod in pods:
+    all_pods = pods(docs)
+    assert len(all_pods) == 3
+    for pod in all_pods:
         assert pod["securityContext"]["runAsNonRoot"] is True
         assert pod["securityContext"]["runAsUser"] == uid, "the image's own user"
         assert pod["automountServiceAccountToken"] is False
@@ -169,7 +179,7 @@ def test_env_comes_from_the_configmap_and_secret_and_covers_design(docs: list[di
     assert not names - server_env_names(), f"unknown: {sorted(names - server_env_names())}"
     assert not set(DESIGN_ENV) - names, f"missing: {sorted(set(DESIGN_ENV) - names)}"
     assert not set(config["data"]) & {"JWT_SECRET", "DATABASE_URL", "S3_SECRET_KEY"}
-    for pod in (pod_spec(d) for d in docs if pod_spec(d)):
+    for pod in pods(docs):
         refs = pod["containers"][0]["envFrom"]
         assert {"configMapRef": {"name": "hubnity-config"}} in refs
         assert {"secretRef": {"name": "hubnity-secrets"}} in refs
