@@ -30,9 +30,9 @@ def _parser() -> argparse.ArgumentParser:
                    "(default: HUBNITY_AGENT_DATA_DIR or the user data dir)")
     p.add_argument("--email", help="login: account email")
     p.add_argument("--track", action="store_true",
-                   help="headless: start tracking at once (last or given project)")
-    p.add_argument("--project", help="headless: project id to track")
-    p.add_argument("--task", help="headless: task id to track")
+                   help="start tracking at once (last or given project)")
+    p.add_argument("--project", help="project id to track")
+    p.add_argument("--task", help="task id to track")
     p.add_argument("--idle-action", choices=["keep", "discard"],
                    help="headless: what to do with idle time (default: keep)")
     p.add_argument("--no-capture", action="store_true", help="do not take screenshots")

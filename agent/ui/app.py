@@ -43,6 +43,8 @@ def run_tray(data: Path, args: argparse.Namespace) -> int:
         agent.notices.append("No system tray found; use the window or `hubnity-agent status`.")
     if not agent.api.signed_in:
         tray.show_sign_in()
+    if args.track or args.project:
+        agent.start_tracking(args.project, args.task)
     # Ctrl+C in a terminal quits cleanly (Qt would otherwise swallow SIGINT).
     signal.signal(signal.SIGINT, lambda *_: tray.quit())
     signal.signal(signal.SIGTERM, lambda *_: tray.quit())
