@@ -20,10 +20,14 @@
 #ifndef BundleDir
   #define BundleDir "..\..\build\installers\dist\hubnity-agent"
 #endif
+; BundleDir is relative to this script (ISPP reads the version from its .exe).
+#define AppExePath AddBackslash(SourcePath) + BundleDir + "\" + AppExeName
 #ifndef AppVersion
   ; The PyInstaller spec stamps the project version into the executable.
-  #define AppVersion GetVersionNumbersString(AddBackslash(SourcePath) + BundleDir + "\" + AppExeName)
+  #define AppVersion GetStringFileInfo(AppExePath, "ProductVersion")
 #endif
+; x.y.z.w form for Windows' own version resource (1.2.0rc1 -> 1.2.0.0).
+#define NumericVersion GetVersionNumbersString(AppExePath)
 #define DataSubDir "Hubnity\hubnity-agent"
 
 [Setup]
@@ -32,7 +36,7 @@ AppName={#AppName}
 AppVersion={#AppVersion}
 AppVerName={#AppName} {#AppVersion}
 AppPublisher=Hubnity
-VersionInfoVersion={#AppVersion}
+VersionInfoVersion={#NumericVersion}
 DefaultDirName={autopf}\{#AppName}
 DefaultGroupName={#AppName}
 DisableProgramGroupPage=yes
