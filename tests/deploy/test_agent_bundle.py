@@ -15,6 +15,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -115,6 +116,68 @@ def test_bundle_runs_headless_and_stops_on_sigterm(bundle: Path, tmp_path: Path)
             proc.kill()
             raise
     assert code == 0, proc.stderr.read()[-3000:]
+
+
+@contextmanager
+def xvfb_with_tray() -> Iterator[str]:
+    """A private X display with a system tray host (trayer)."""
+    for tool in ("Xvfb", "trayer", "xdotool", "xdpyinfo"):
+        if shutil.which(tool) is None:
+            if os.environ.get("CI"):
+                pytest.fail(f"{tool} is missing (scripts/system-deps.sh installs it)")
+            pytest.skip(f"{tool} is not installed")
+    number = next(n for n in range(120, 200) if not Path(f"/tmp/.X11-unix/X{n}").exists()
+                  and not Path(f"/tmp/.X{n}-lock").exists())
+    display = f":{number}"
+    env = dict(os.environ, DISPLAY=display)
+    xvfb = subprocess.Popen(["Xvfb", display, "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    tray = None
+    try:
+        deadline = time.monotonic() + 15
+        while subprocess.run(["xdpyinfo"], env=env, capture_output=True).returncode != 0:
+            assert time.monotonic() < deadline and xvfb.poll() is None, "Xvfb did not start"
+            time.sleep(0.1)
+        tray = subprocess.Popen(["trayer", "--edge", "top", "--align", "right"], env=env,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        yield display
+    finally:
+        for proc in (tray, xvfb):
+            if proc is not None:
+                proc.terminate()
+                proc.wait(10)
+
+
+@pytest.mark.x11
+def test_bundle_starts_the_tray_on_a_desktop(bundle: Path, tmp_path: Path):
+    """What the autostart entry runs: the Qt tray, from the frozen bundle, on real X."""
+    binary = str(bundle / "hubnity-agent")
+    with xvfb_with_tray() as display:
+        env = agent_env(tmp_path / "data")
+        env.pop("QT_QPA_PLATFORM")
+        env.update(DISPLAY=display, HUBNITY_AGENT_CREDENTIALS="file")
+        proc = subprocess.Popen([binary], env=env, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True)
+        try:
+            deadline = time.monotonic() + 90
+            found = None
+            while found is None or found.returncode != 0:
+                assert proc.poll() is None, proc.communicate()[1][-3000:]
+                assert time.monotonic() < deadline, "no sign-in window within 90 s"
+                time.sleep(0.5)
+                found = subprocess.run(["xdotool", "search", "--name", "Sign in to Hubnity"],
+                                       env=env, capture_output=True, text=True)
+            status = subprocess.run([binary, "status"], env=env, capture_output=True,
+                                    text=True, timeout=120)
+            assert f"running (pid {proc.pid})" in status.stdout, status.stdout + status.stderr
+        finally:
+            proc.terminate()
+            try:
+                code = proc.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                raise
+        assert code == 0, proc.communicate()[1][-3000:]
 
 
 def _installed(package: str) -> bool:
