@@ -42,7 +42,6 @@ DEFAULT_OUT = ROOT / "build" / "installers"
 # C library, OpenGL/EGL and X11/xcb (they must match the running display), and
 # Qt's xcb platform plugin and mss (ctypes: libX11, libXrandr, libXfixes) need them.
 DEPENDS = [
-    "libc6 (>= 2.31)",
     "libglib2.0-0 | libglib2.0-0t64",
     "libdbus-1-3",
     "libfontconfig1",
@@ -101,6 +100,31 @@ def host_architecture() -> str:
     ).stdout.strip()
 
 
+_GLIBC_SYMBOL_VERSION = re.compile(rb"GLIBC_2\.(\d+)(?:\.(\d+))?\x00")
+
+
+def glibc_requirement(bundle: Path, floor: str = "2.31") -> str:
+    """The newest GLIBC_2.x symbol version any ELF file of the bundle asks for.
+
+    PyInstaller bundles libraries of the build machine, so the package needs
+    at least that machine's C library: build on the oldest distribution you
+    support. A plain byte scan of each ELF file's version strings, which over-
+    rather than under-estimates and needs no binutils.
+    """
+    best = tuple(int(x) for x in floor.split("."))
+    for path in bundle.rglob("*"):
+        if not path.is_file() or path.is_symlink():
+            continue
+        with path.open("rb") as fh:
+            if fh.read(4) != b"\x7fELF":
+                continue
+            data = fh.read()
+        for match in _GLIBC_SYMBOL_VERSION.finditer(data):
+            version = (2, int(match.group(1)), *((int(match.group(2)),) if match.group(2) else ()))
+            best = max(best, version)
+    return ".".join(str(x) for x in best)
+
+
 def _install(src: Path, dest: Path, mode: int) -> None:
     dest.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(src, dest)
@@ -141,7 +165,7 @@ def stage(bundle: Path, staging: Path, version: str, arch: str, maintainer: str)
         "Architecture": arch,
         "Maintainer": maintainer,
         "Installed-Size": str(_tree_size_kib(staging)),
-        "Depends": ", ".join(DEPENDS),
+        "Depends": ", ".join([f"libc6 (>= {glibc_requirement(bundle)})", *DEPENDS]),
         "Suggests": ", ".join(SUGGESTS),
         "Section": "utils",
         "Priority": "optional",

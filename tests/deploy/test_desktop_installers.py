@@ -132,6 +132,9 @@ def fake_bundle(tmp_path: Path) -> Path:
     binary = bundle / "hubnity-agent"
     binary.write_text(f"#!/bin/sh\necho {project_version()}\n")
     binary.chmod(0o755)
+    # A shared library that asks for glibc 2.34 (and mentions an older one).
+    (bundle / "_internal" / "libfake.so.1").write_bytes(
+        b"\x7fELF\x02\x01\x01" + b"\0" * 57 + b"GLIBC_2.2.5\0GLIBC_2.34\0GLIBC_PRIVATE\0")
     return bundle
 
 
@@ -148,7 +151,9 @@ def test_deb_layout_from_a_stand_in_bundle(fake_bundle: Path, tmp_path: Path):
 
     assert field("Package") == "hubnity-agent"
     assert field("Version") == build_deb.debian_version(project_version())
-    assert "libxcb-cursor0" in field("Depends") and "libxkbcommon-x11-0" in field("Depends")
+    depends = [d.strip() for d in field("Depends").split(",")]
+    assert depends[0] == "libc6 (>= 2.34)", "the newest glibc symbol version in the bundle"
+    assert "libxcb-cursor0" in depends and "libxkbcommon-x11-0" in depends
     listing = subprocess.run(["dpkg-deb", "--contents", str(deb)], capture_output=True,
                              text=True, check=True).stdout
     entries = {}
