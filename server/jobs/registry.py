@@ -51,4 +51,4 @@ def load_all() -> None:
 
 
 # Domain job modules; each registers its functions on import.
-JOB_MODULES: list[str] = ["server.reports.jobs"]
+JOB_MODULES: list[str] = ["server.reports.jobs", "server.screenshots.jobs"]

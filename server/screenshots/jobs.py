@@ -1,0 +1,30 @@
+"""Screenshot jobs: thin wrappers over `processing`, run by arq or in-process."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from server.ids import parse_uuid
+from server.jobs.registry import job, periodic
+from server.screenshots import processing
+from server.screenshots.common import PROCESS_JOB
+from server.state import AppState
+
+
+def _hub(ctx: dict[str, Any]) -> AppState:
+    return ctx["state"]  # type: ignore[no-any-return]
+
+
+@job(PROCESS_JOB)
+async def process_screenshot(ctx: dict[str, Any], *, screenshot_id: str) -> str | None:
+    return await processing.process(_hub(ctx), parse_uuid(screenshot_id, "screenshot_id"))
+
+
+@periodic(60, name="sweep_screenshots")
+async def sweep_screenshots(ctx: dict[str, Any]) -> dict[str, int]:
+    return await processing.sweep(_hub(ctx))
+
+
+@periodic(3600, name="purge_expired_screenshots")
+async def purge_expired_screenshots(ctx: dict[str, Any]) -> int:
+    return await processing.retention(_hub(ctx))

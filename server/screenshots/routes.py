@@ -1,0 +1,202 @@
+"""HTTP routes: upload (streamed multipart, presign/PUT/confirm) and read/delete."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from typing import Any
+
+from litestar import Controller, Request, Response, delete, get, post, put
+from litestar.params import QueryParameter
+from litestar.response import Stream
+from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from server.auth.principal import Principal
+from server.deps import client_ip
+from server.errors import BadRequest, NotFound
+from server.ids import parse_uuid, path_uuid
+from server.screenshots import access, ingest, signing
+from server.screenshots.common import READ_URL_TTL, storage_of
+from server.screenshots.schemas import ImageUrlOut, PresignOut, ScreenshotOut, ScreenshotPage
+from server.security.limits import enforce
+from server.state import AppState
+from server.storage.base import StorageError
+from shared.schemas import ConfirmRequest, PresignRequest, ScreenshotUploaded
+
+UPLOAD_PATH = "/api/v1/sync/screenshots"
+READ_PATH = "/api/v1/screenshots"
+
+
+def _base_url(app_state: AppState, request: Request[Any, Any, Any]) -> str:
+    return (app_state.settings.server.public_url or str(request.base_url)).rstrip("/")
+
+
+def _secret(app_state: AppState) -> str:
+    return app_state.settings.security.jwt_secret
+
+
+async def _rate(app_state: AppState, principal: Principal) -> None:
+    await enforce(app_state, f"screenshots:{principal.user_id}",
+                  app_state.settings.security.sync_rate, "screenshot uploads")
+
+
+def _instant(value: str | None, name: str) -> datetime | None:
+    if not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise BadRequest(f"{name} must be an RFC 3339 time with an offset") from None
+    if parsed.tzinfo is None:
+        raise BadRequest(f"{name} must carry a UTC offset")
+    return parsed
+
+
+class ScreenshotUploadController(Controller):
+    path = UPLOAD_PATH
+    tags = ["screenshots"]
+
+    @post("/", status_code=HTTP_201_CREATED)
+    async def upload(
+        self, request: Request[Any, Any, Any], principal: Principal, db_session: AsyncSession,
+        app_state: AppState,
+    ) -> Response[ScreenshotUploaded]:
+        """multipart/form-data: file, idempotencyKey, timeEntryKey|timeEntryId, capturedAt,
+        blurLevel, metadata. Streamed to storage; 201 new, 200 for a known idempotencyKey."""
+        # Release the pooled connection the principal lookup used: none is held
+        # while the bytes flow.
+        await db_session.commit()
+        await _rate(app_state, principal)
+        outcome = await ingest.upload_stream(
+            app_state, principal, request.stream(), request.headers.get("content-type"),
+            request.content_length,
+        )
+        return Response(
+            ScreenshotUploaded(id=str(outcome.shot.id), status=outcome.shot.status),
+            status_code=HTTP_201_CREATED if outcome.created else HTTP_200_OK,
+        )
+
+    @post("/presign", status_code=HTTP_200_OK)
+    async def presign(
+        self, request: Request[Any, Any, Any], data: PresignRequest, principal: Principal,
+        app_state: AppState,
+    ) -> PresignOut:
+        await _rate(app_state, principal)
+        result = await ingest.presign(app_state, principal, data)
+        url = result.url
+        if url is None and result.expires_at is not None:
+            query = signing.query_until(_secret(app_state), "PUT", str(result.shot.id), "upload",
+                                        int(result.expires_at.timestamp()))
+            url = f"{_base_url(app_state, request)}{UPLOAD_PATH}/upload/{result.shot.id}?{query}"
+        return PresignOut(
+            screenshot_id=str(result.shot.id), upload_url=url, upload_headers=result.headers,
+            expires_at=result.expires_at, status=result.shot.status,
+        )
+
+    @put("/upload/{shot_id:str}", status_code=HTTP_204_NO_CONTENT)
+    async def signed_put(
+        self, request: Request[Any, Any, Any], shot_id: str, app_state: AppState,
+        exp: str | None = None, sig: str | None = None,
+    ) -> None:
+        """Local-storage presigned PUT: the signature is the authorization."""
+        signing.verify(_secret(app_state), "PUT", shot_id, "upload", exp, sig)
+        await ingest.receive_signed_put(app_state, path_uuid(shot_id, "screenshot"),
+                                        request.stream())
+
+    @post("/confirm", status_code=HTTP_200_OK)
+    async def confirm(
+        self, data: ConfirmRequest, principal: Principal, app_state: AppState,
+    ) -> ScreenshotUploaded:
+        shot = await ingest.confirm(app_state, principal, data)
+        return ScreenshotUploaded(id=str(shot.id), status=shot.status)
+
+
+async def _streamed(app_state: AppState, key: str, content_type: str) -> Stream:
+    chunks = access.stream(app_state, key)
+    try:
+        first = await chunks.__anext__()
+    except StopAsyncIteration:
+        first = b""
+    except StorageError:
+        raise NotFound("image") from None
+
+    async def body() -> AsyncIterator[bytes]:
+        yield first
+        async for chunk in chunks:
+            yield chunk
+
+    return Stream(body(), media_type=content_type,
+                  headers={"Cache-Control": "private, max-age=300"})
+
+
+class ScreenshotsController(Controller):
+    path = READ_PATH
+    tags = ["screenshots"]
+
+    @get("/")
+    async def list_screenshots(
+        self, db_session: AsyncSession, principal: Principal,
+        user_id: str | None = QueryParameter(name="userId", default=None, required=False),
+        start: str | None = QueryParameter(name="from", default=None, required=False),
+        end: str | None = QueryParameter(name="to", default=None, required=False),
+        status: str | None = None, cursor: str | None = None, limit: int | None = None,
+    ) -> ScreenshotPage:
+        return await access.list_screenshots(
+            db_session, principal,
+            user_id=parse_uuid(user_id, "userId") if user_id else None,
+            start=_instant(start, "from"), end=_instant(end, "to"), status=status,
+            cursor=cursor, limit=limit,
+        )
+
+    @get("/{shot_id:str}")
+    async def get_screenshot(
+        self, shot_id: str, db_session: AsyncSession, principal: Principal,
+    ) -> ScreenshotOut:
+        return await access.get_one(db_session, principal, path_uuid(shot_id, "screenshot"))
+
+    @get("/{shot_id:str}/image")
+    async def image(
+        self, shot_id: str, db_session: AsyncSession, principal: Principal,
+        app_state: AppState, variant: str = "full",
+    ) -> Stream:
+        shot = await access.visible(db_session, principal, path_uuid(shot_id, "screenshot"))
+        key, content_type = access.variant_of(shot, variant)
+        await db_session.commit()  # no connection held while streaming
+        return await _streamed(app_state, key, content_type)
+
+    @get("/{shot_id:str}/url")
+    async def image_url(
+        self, request: Request[Any, Any, Any], shot_id: str, db_session: AsyncSession,
+        principal: Principal, app_state: AppState, variant: str = "full",
+    ) -> ImageUrlOut:
+        """A short-lived URL that needs no token (for <img src>)."""
+        shot = await access.visible(db_session, principal, path_uuid(shot_id, "screenshot"))
+        key, content_type = access.variant_of(shot, variant)
+        url = await storage_of(app_state).presign_get(key, READ_URL_TTL, content_type)
+        query, exp = signing.query(_secret(app_state), "GET", str(shot.id), variant,
+                                   READ_URL_TTL)
+        if url is None:
+            url = (f"{_base_url(app_state, request)}{READ_PATH}/{shot.id}/blob"
+                   f"?variant={variant}&{query}")
+        return ImageUrlOut(url=url, expires_at=datetime.fromtimestamp(exp, UTC))
+
+    @get("/{shot_id:str}/blob")
+    async def signed_blob(
+        self, shot_id: str, db_session: AsyncSession, app_state: AppState,
+        variant: str = "full", exp: str | None = None, sig: str | None = None,
+    ) -> Stream:
+        """Target of the local-storage signed read URLs; the signature authorizes."""
+        signing.verify(_secret(app_state), "GET", shot_id, variant, exp, sig)
+        shot = await access.by_id(db_session, path_uuid(shot_id, "screenshot"))
+        key, content_type = access.variant_of(shot, variant)
+        await db_session.commit()
+        return await _streamed(app_state, key, content_type)
+
+    @delete("/{shot_id:str}", status_code=HTTP_204_NO_CONTENT)
+    async def delete_screenshot(
+        self, request: Request[Any, Any, Any], shot_id: str, db_session: AsyncSession,
+        principal: Principal, app_state: AppState,
+    ) -> None:
+        await access.delete_screenshot(app_state, db_session, principal,
+                                       path_uuid(shot_id, "screenshot"), client_ip(request))

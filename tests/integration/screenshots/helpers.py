@@ -1,0 +1,67 @@
+"""Helpers for the screenshot suites: entries to attach to, uploads, the app's state."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import uuid
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any, TypeVar
+
+import httpx
+
+from tests.support.api import Account
+
+T = TypeVar("T")
+UPLOAD = "/api/v1/sync/screenshots"
+_slot = [0]
+
+
+async def make_entry(account: Account) -> str:
+    """Syncs one STOPPED entry for the account; returns its idempotency key."""
+    key = str(uuid.uuid4())
+    _slot[0] += 1
+    start = datetime(2026, 1, 1, tzinfo=UTC) + timedelta(hours=3 * _slot[0])
+    r = await account.post("/api/v1/sync/batch", json={
+        "deviceId": "dev-1",
+        "entries": [{"idempotencyKey": key, "revision": 1, "startTime": start.isoformat(),
+                     "endTime": (start + timedelta(hours=1)).isoformat(), "status": "STOPPED",
+                     "timezone": "UTC"}],
+    })
+    assert r.status_code == 200 and r.json()["processed"] == 1, r.text
+    return key
+
+
+def form(entry_key: str, key: str | None = None, blur: int = 0,
+         captured_at: datetime | None = None, **extra: str) -> dict[str, str]:
+    return {
+        "idempotencyKey": key or str(uuid.uuid4()),
+        "timeEntryKey": entry_key,
+        "capturedAt": (captured_at or datetime.now(UTC)).isoformat(),
+        "blurLevel": str(blur),
+        "metadata": json.dumps({"os": "linux", "displayCount": 1}),
+        **extra,
+    }
+
+
+async def upload(account: Account, data: bytes, entry_key: str, key: str | None = None,
+                 blur: int = 0, filename: str = "shot.png", content_type: str = "image/png",
+                 **extra: str) -> httpx.Response:
+    return await account.post(UPLOAD, data=form(entry_key, key, blur, **extra),
+                              files={"file": (filename, data, content_type)})
+
+
+def hub_of(client: Any) -> Any:
+    return client.app.state.hub
+
+
+async def in_app(client: Any, fn: Callable[..., Awaitable[T]], *args: Any) -> T:
+    """Runs `fn(*args)` on the app's own event loop (the test client runs the app in
+    a portal thread; its engine and queue belong to that loop)."""
+    return await asyncio.to_thread(client.blocking_portal.call, fn, *args)
+
+
+async def settle(client: Any) -> None:
+    """Waits until the in-process worker has run everything queued."""
+    await in_app(client, hub_of(client).jobs.join)
