@@ -181,7 +181,7 @@ class ActivityRollup(Base):
             "ix_activity_rollups_user_slot",
             "user_id",
             "slot",
-            postgresql_include=["active_seconds", "time_entry_id"],
+            postgresql_include=["active_seconds", "organization_id", "time_entry_id"],
         ),
     )
 

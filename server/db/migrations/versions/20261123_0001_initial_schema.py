@@ -240,7 +240,7 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('time_entry_id', 'slot', name=op.f('pk_activity_rollups'))
     )
     with op.batch_alter_table('activity_rollups', schema=None) as batch_op:
-        batch_op.create_index('ix_activity_rollups_user_slot', ['user_id', 'slot'], unique=False, postgresql_include=['active_seconds', 'time_entry_id'])
+        batch_op.create_index('ix_activity_rollups_user_slot', ['user_id', 'slot'], unique=False, postgresql_include=['active_seconds', 'organization_id', 'time_entry_id'])
 
     op.create_table('screenshots',
     sa.Column('organization_id', sa.Uuid(), nullable=False),
