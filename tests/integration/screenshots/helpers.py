@@ -65,3 +65,24 @@ async def in_app(client: Any, fn: Callable[..., Awaitable[T]], *args: Any) -> T:
 async def settle(client: Any) -> None:
     """Waits until the in-process worker has run everything queued."""
     await in_app(client, hub_of(client).jobs.join)
+
+
+def local_objects(client: Any, org_id: str) -> list[str]:
+    """Objects of one organization in the app's local storage directory."""
+    root = hub_of(client).storage.root
+    base = root / "screenshots" / org_id
+    return sorted(str(p.relative_to(root)) for p in base.rglob("*") if p.is_file())
+
+
+async def wait_status(client: Any, account: Account, shot_id: str,
+                      timeout: float = 60) -> dict[str, Any]:
+    """Polls until the screenshot leaves PENDING (processing runs in the background)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while True:
+        r = await account.get(f"/api/v1/screenshots/{shot_id}")
+        assert r.status_code == 200, r.text
+        body: dict[str, Any] = r.json()
+        if body["status"] != "PENDING" or loop.time() > deadline:
+            return body
+        await asyncio.sleep(0.05)
