@@ -20,21 +20,32 @@ def _fmt_duration(seconds: float) -> str:
 
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="hubnity-agent", description="Hubnity time tracking agent")
-    p.add_argument("command", nargs="?", default="run",
-                   choices=["run", "status", "login", "logout"],
-                   help="run (default), status, login, logout")
+    p.add_argument(
+        "command",
+        nargs="?",
+        default="run",
+        choices=["run", "status", "login", "logout"],
+        help="run (default), status, login, logout",
+    )
     p.add_argument("--headless", action="store_true", help="run the core without a tray")
     p.add_argument("--version", action="store_true", help="print the version and exit")
     p.add_argument("--server-url", help="server address, e.g. https://hubnity.example.com")
-    p.add_argument("--data-dir", help="where to keep the queue and settings "
-                   "(default: HUBNITY_AGENT_DATA_DIR or the user data dir)")
+    p.add_argument(
+        "--data-dir",
+        help="where to keep the queue and settings "
+        "(default: HUBNITY_AGENT_DATA_DIR or the user data dir)",
+    )
     p.add_argument("--email", help="login: account email")
-    p.add_argument("--track", action="store_true",
-                   help="start tracking at once (last or given project)")
+    p.add_argument(
+        "--track", action="store_true", help="start tracking at once (last or given project)"
+    )
     p.add_argument("--project", help="project id to track")
     p.add_argument("--task", help="task id to track")
-    p.add_argument("--idle-action", choices=["keep", "discard"],
-                   help="headless: what to do with idle time (default: keep)")
+    p.add_argument(
+        "--idle-action",
+        choices=["keep", "discard"],
+        help="headless: what to do with idle time (default: keep)",
+    )
     p.add_argument("--no-capture", action="store_true", help="do not take screenshots")
     p.add_argument("--no-input", action="store_true", help="do not count keyboard/mouse input")
     p.add_argument("-v", "--verbose", action="store_true", help="log more")
@@ -55,8 +66,10 @@ def _status(data: Path) -> int:
     print(f"agent:      {f'running (pid {pid})' if pid else 'not running'}")
     print(f"state:      {state if pid else 'stopped'}")
     print(f"server:     {settings.server_url or '(not signed in)'}")
-    print(f"queue:      {depth.entries} entries, {depth.activity} activity minutes, "
-          f"{depth.screenshots} screenshots ({depth.screenshot_bytes // 1024} KiB)")
+    print(
+        f"queue:      {depth.entries} entries, {depth.activity} activity minutes, "
+        f"{depth.screenshots} screenshots ({depth.screenshot_bytes // 1024} KiB)"
+    )
     print(f"parked:     {depth.parked} (refused by the server; see the tray)")
     print(f"dropped:    {depth.dropped_screenshots} screenshots (local disk quota)")
     print(f"last sync:  {last_sync or 'never'}")
@@ -133,8 +146,11 @@ def _headless(data: Path, args: argparse.Namespace) -> int:
     if hasattr(signal, "SIGUSR1"):
         signal.signal(signal.SIGUSR1, lambda *_: agent.sync_now())
     if not agent.api.signed_in:
-        print("hubnity-agent: not signed in; run `hubnity-agent login --server-url URL` "
-              "(tracking is kept locally until then)", file=sys.stderr)
+        print(
+            "hubnity-agent: not signed in; run `hubnity-agent login --server-url URL` "
+            "(tracking is kept locally until then)",
+            file=sys.stderr,
+        )
     agent.start(tick_thread=False)
     if args.track or args.project:
         agent.start_tracking(args.project, args.task)

@@ -6,6 +6,7 @@ installs), so a developer's tests never touch a real install.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import uuid
@@ -101,10 +102,8 @@ def local_timezone(fallback: str = "UTC") -> str:
     candidates: list[str] = []
     if os.environ.get("TZ"):
         candidates.append(os.environ["TZ"].lstrip(":"))
-    try:
+    with contextlib.suppress(OSError):
         candidates.append(Path("/etc/timezone").read_text().strip())
-    except OSError:
-        pass
     try:
         target = os.path.realpath("/etc/localtime")
         if "zoneinfo/" in target:

@@ -32,18 +32,45 @@ TICKS = os.sysconf("SC_CLK_TCK")
 
 
 def start_x(display: str) -> list[subprocess.Popen[bytes]]:
-    procs = [subprocess.Popen(["Xvfb", display, "-screen", "0", "1920x1080x24", "-nolisten", "tcp"],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)]
+    procs = [
+        subprocess.Popen(
+            ["Xvfb", display, "-screen", "0", "1920x1080x24", "-nolisten", "tcp"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+    ]
     env = {**os.environ, "DISPLAY": display}
     for _ in range(100):
         if subprocess.run(["xdpyinfo"], env=env, capture_output=True).returncode == 0:
             break
         time.sleep(0.05)
-    procs.append(subprocess.Popen(["trayer", "--edge", "top", "--align", "right", "--widthtype",
-                                   "pixel", "--width", "200", "--height", "32"], env=env,
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
-    procs.append(subprocess.Popen([sys.executable, "-c", _CONTENT], env={**env,
-                                   "QT_QPA_PLATFORM": "xcb"}, stdout=subprocess.PIPE))
+    procs.append(
+        subprocess.Popen(
+            [
+                "trayer",
+                "--edge",
+                "top",
+                "--align",
+                "right",
+                "--widthtype",
+                "pixel",
+                "--width",
+                "200",
+                "--height",
+                "32",
+            ],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+    )
+    procs.append(
+        subprocess.Popen(
+            [sys.executable, "-c", _CONTENT],
+            env={**env, "QT_QPA_PLATFORM": "xcb"},
+            stdout=subprocess.PIPE,
+        )
+    )
     assert procs[-1].stdout is not None
     procs[-1].stdout.readline()
     time.sleep(0.5)
@@ -59,23 +86,33 @@ from PySide6.QtWidgets import QApplication, QWidget
 class W(QWidget):
     def paintEvent(self, e):
         p = QPainter(self); r = random.Random(1)
-        g = QLinearGradient(0, 0, 1920, 1080); g.setColorAt(0, QColor(40, 90, 160)); g.setColorAt(1, QColor(220, 160, 90))
+        g = QLinearGradient(0, 0, 1920, 1080)
+        g.setColorAt(0, QColor(40, 90, 160))
+        g.setColorAt(1, QColor(220, 160, 90))
         p.fillRect(0, 0, 1920, 1080, g)
         p.fillRect(60, 60, 1100, 960, QColor(30, 30, 34))
         p.setFont(QFont("monospace", 11))
         for i in range(55):
             p.setPen(QColor(r.randint(120, 255), r.randint(120, 255), r.randint(120, 255)))
-            p.drawText(80, 90 + i * 17, " " * r.randint(0, 12) + "".join(r.choice("abcdefghij klmnop_=()") for _ in range(r.randint(10, 90))))
+            code = "".join(r.choice("abcdefghij klmnop_=()") for _ in range(r.randint(10, 90)))
+            p.drawText(80, 90 + i * 17, " " * r.randint(0, 12) + code)
         for i in range(6):
-            p.fillRect(1200, 60 + i * 160, 660, 140, QColor(r.randint(200, 255), r.randint(200, 255), r.randint(200, 255)))
+            shade = QColor(r.randint(200, 255), r.randint(200, 255), r.randint(200, 255))
+            p.fillRect(1200, 60 + i * 160, 660, 140, shade)
         p.end()
-a = QApplication([]); w = W(); w.setWindowFlags(Qt.WindowType.FramelessWindowHint); w.setGeometry(0, 32, 1920, 1048); w.show()
-print("shown", flush=True); a.exec()
+a = QApplication([])
+w = W()
+w.setWindowFlags(Qt.WindowType.FramelessWindowHint)
+w.setGeometry(0, 32, 1920, 1048)
+w.show()
+print("shown", flush=True)
+a.exec()
 """
 
 
 def sample(pid: int, seconds: float) -> tuple[float, float]:
     """(CPU % of one core over the window, peak RSS in MB)."""
+
     def cpu() -> int:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
         return int(fields[11]) + int(fields[12])  # utime + stime of all threads
@@ -104,8 +141,12 @@ def drive_input(display: str, stop: threading.Event) -> None:
 
 def measure_agent(display: str, tray: bool, seconds: float) -> dict[str, float]:
     data = Path(tempfile.mkdtemp(prefix="hubnity-bench-"))
-    env = {**os.environ, "DISPLAY": display, "HUBNITY_AGENT_CREDENTIALS": "file",
-           "QT_QPA_PLATFORM": "xcb"}
+    env = {
+        **os.environ,
+        "DISPLAY": display,
+        "HUBNITY_AGENT_CREDENTIALS": "file",
+        "QT_QPA_PLATFORM": "xcb",
+    }
     cmd = [str(BIN / "hubnity-agent"), "--data-dir", str(data), "--track"]
     if not tray:
         cmd.insert(1, "--headless")
@@ -158,8 +199,12 @@ def measure_capture(display: str, rounds: int = 20) -> dict[str, float]:
         return statistics.median(times)
 
     timed(baseline)  # warm-up both paths
-    return {"baseline_ms": timed(baseline), "ours_ms": timed(ours, 0),
-            "ours_blur2_ms": timed(ours, 2), "jpeg_kb": len(result.data) / 1024}
+    return {
+        "baseline_ms": timed(baseline),
+        "ours_ms": timed(ours, 0),
+        "ours_blur2_ms": timed(ours, 2),
+        "jpeg_kb": len(result.data) / 1024,
+    }
 
 
 def main() -> int:
@@ -185,10 +230,14 @@ def main() -> int:
     print("| --- | ---: | ---: |")
     b = capture["baseline_ms"]
     print(f"| baseline: bare mss grab + Pillow JPEG q70 | {b:.1f} ms | 1.00 |")
-    print(f"| agent ScreenCapturer, blur 0 (+ black check, thumbnail) | {capture['ours_ms']:.1f} ms"
-          f" | {capture['ours_ms'] / b:.2f} |")
-    print(f"| agent ScreenCapturer, blur 2 | {capture['ours_blur2_ms']:.1f} ms"
-          f" | {capture['ours_blur2_ms'] / b:.2f} |")
+    print(
+        f"| agent ScreenCapturer, blur 0 (+ black check, thumbnail) | {capture['ours_ms']:.1f} ms"
+        f" | {capture['ours_ms'] / b:.2f} |"
+    )
+    print(
+        f"| agent ScreenCapturer, blur 2 | {capture['ours_blur2_ms']:.1f} ms"
+        f" | {capture['ours_blur2_ms'] / b:.2f} |"
+    )
     print(f"\nJPEG size: {capture['jpeg_kb']:.0f} KiB")
     return 0
 

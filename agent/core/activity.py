@@ -137,11 +137,16 @@ class MinuteBuckets:
         current = floor_minute(now)
         for minute, b in sorted(self._buckets.items()):
             if b.dirty:
-                outbox.put_activity(ActivityRow(
-                    entry_key=self.entry_key, minute=minute, keyboard=b.keys,
-                    mouse_moves=b.moves, mouse_clicks=b.clicks,
-                    active_seconds=min(60, len(b.seconds)),
-                ))
+                outbox.put_activity(
+                    ActivityRow(
+                        entry_key=self.entry_key,
+                        minute=minute,
+                        keyboard=b.keys,
+                        mouse_moves=b.moves,
+                        mouse_clicks=b.clicks,
+                        active_seconds=min(60, len(b.seconds)),
+                    )
+                )
                 b.dirty = False
         for minute in [m for m in self._buckets if final or m < current]:
             del self._buckets[minute]

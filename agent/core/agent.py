@@ -67,9 +67,15 @@ class Snapshot:
 
 class Agent:
     def __init__(
-        self, data_dir: Path, *, clock: Clock | None = None, capturer: Capturer | None = None,
-        server_url: str | None = None, store: CredentialStore | None = None,
-        transport: httpx.BaseTransport | None = None, rng: random.Random | None = None,
+        self,
+        data_dir: Path,
+        *,
+        clock: Clock | None = None,
+        capturer: Capturer | None = None,
+        server_url: str | None = None,
+        store: CredentialStore | None = None,
+        transport: httpx.BaseTransport | None = None,
+        rng: random.Random | None = None,
         settings: Settings | None = None,
     ) -> None:
         self.data_dir = data_dir
@@ -118,12 +124,18 @@ class Agent:
 
     def _make_uploader(self) -> Uploader:
         return Uploader(
-            self.outbox, self.api, self.settings.device_id, self.clock, lambda: self.policy,
-            interval=self.settings.sync_interval_seconds, spread=self.settings.sync_spread_seconds,
-            rng=self.rng, before_sync=self._refresh_remote,
+            self.outbox,
+            self.api,
+            self.settings.device_id,
+            self.clock,
+            lambda: self.policy,
+            interval=self.settings.sync_interval_seconds,
+            spread=self.settings.sync_spread_seconds,
+            rng=self.rng,
+            before_sync=self._refresh_remote,
         )
 
-    # --- lifecycle ------------------------------------------------------------------------------
+    # --- lifecycle -------------------------------------------------------------------------------
 
     def start(self, *, tick_thread: bool = True, uploads: bool = True) -> None:
         if uploads and self.api.signed_in:
@@ -163,7 +175,7 @@ class Agent:
         self.api.close()
         self.outbox.close()
 
-    # --- the tick ----------------------------------------------------------------------------------
+    # --- the tick --------------------------------------------------------------------------------
 
     def tick(self) -> None:
         with self.lock:
@@ -178,12 +190,17 @@ class Agent:
                 assert self.tracker.current is not None
                 self.buckets.absorb(self.tracker.current.key, drained, now)
                 self._check_idle(mono)
-                if self.policy.screenshots_enabled and self.capturer is not None and \
-                        self.scheduler.poll(mono, self.idle.idle):
+                if (
+                    self.policy.screenshots_enabled
+                    and self.capturer is not None
+                    and self.scheduler.poll(mono, self.idle.idle)
+                ):
                     self._capture_async(self.tracker.current.key)
             minute = floor_minute(now)
-            if mono - self._last_heartbeat >= self.settings.heartbeat_seconds or \
-                    minute != self._last_minute:
+            if (
+                mono - self._last_heartbeat >= self.settings.heartbeat_seconds
+                or minute != self._last_minute
+            ):
                 self._last_heartbeat = mono
                 self._last_minute = minute
                 if running:
@@ -221,7 +238,7 @@ class Agent:
             if self.auto_idle:  # nobody to ask (headless): the configured default
                 self.resolve_idle(IdleAction(self.settings.idle_default))
 
-    # --- commands (any thread) ---------------------------------------------------------------------
+    # --- commands (any thread) -------------------------------------------------------------------
 
     def start_tracking(self, project_id: str | None = None, task_id: str | None = None) -> None:
         with self.lock:
@@ -259,8 +276,9 @@ class Agent:
             self.tracker.switch(project_id, task_id)
             self._save_state()
 
-    def resolve_idle(self, action: IdleAction, project_id: str | None = None,
-                     task_id: str | None = None) -> None:
+    def resolve_idle(
+        self, action: IdleAction, project_id: str | None = None, task_id: str | None = None
+    ) -> None:
         """The user's answer about the idle period: keep, discard or give it
         to another project. Discarding splits the entry around the gap."""
         with self.lock:
@@ -297,10 +315,11 @@ class Agent:
             return "it has already been uploaded"
         return None
 
-    # --- account ----------------------------------------------------------------------------------------
+    # --- account ---------------------------------------------------------------------------------
 
-    def sign_in(self, server_url: str, email: str, password: str, *,
-                start_uploads: bool = True) -> None:
+    def sign_in(
+        self, server_url: str, email: str, password: str, *, start_uploads: bool = True
+    ) -> None:
         """Raises ApiError subclasses with a message fit for the user."""
         self.uploader.stop()
         self.api.close()
@@ -345,26 +364,34 @@ class Agent:
             old = self.policy
             self.policy = policy
             self.idle.timeout = policy.idle_timeout_seconds
-            if old.screenshot_interval_seconds != policy.screenshot_interval_seconds and \
-                    self.tracker.state is State.RUNNING:
+            if (
+                old.screenshot_interval_seconds != policy.screenshot_interval_seconds
+                and self.tracker.state is State.RUNNING
+            ):
                 self._reset_schedule()
 
-    # --- reading --------------------------------------------------------------------------------------------
+    # --- reading ---------------------------------------------------------------------------------
 
     def snapshot(self) -> Snapshot:
         with self.lock:
             st = self.uploader.status
             notices, self.notices = self.notices, []
             return Snapshot(
-                state=self.tracker.state, project_id=self.tracker.project_id,
+                state=self.tracker.state,
+                project_id=self.tracker.project_id,
                 task_id=self.tracker.task_id,
                 project_name=self.project_name(self.tracker.project_id, self.tracker.task_id),
                 today_seconds=self.tracker.today_seconds(),
                 elapsed_seconds=self.tracker.elapsed().total_seconds(),
-                depth=self.outbox.depth(), last_sync_at=st.last_sync_at, online=st.online,
-                signed_in=self.api.signed_in, auth_required=st.auth_required,
-                last_error=st.last_error, idle_pending=self.idle_pending,
-                capture_problem=self.capture_problem, notices=notices,
+                depth=self.outbox.depth(),
+                last_sync_at=st.last_sync_at,
+                online=st.online,
+                signed_in=self.api.signed_in,
+                auth_required=st.auth_required,
+                last_error=st.last_error,
+                idle_pending=self.idle_pending,
+                capture_problem=self.capture_problem,
+                notices=notices,
             )
 
     def project_name(self, project_id: str | None, task_id: str | None) -> str | None:
@@ -374,7 +401,7 @@ class Agent:
                 return f"{p.name} / {task}" if task else p.name
         return None if project_id is None else "(unknown project)"
 
-    # --- internals ------------------------------------------------------------------------------------------
+    # --- internals -------------------------------------------------------------------------------
 
     def _flush_activity(self, *, final: bool = False) -> None:
         self.buckets.flush(self.outbox, self.clock.now(), final=final)
@@ -407,9 +434,17 @@ class Agent:
             meta["captureFailed"] = True
             meta["captureProblem"] = result.failure
         row = ScreenshotRow(
-            key=str(uuid.uuid4()), entry_key=entry_key, captured_at=captured_at, file=None,
-            size=0, content_type=result.content_type, blur_level=blur, metadata=meta,
-            state="waiting", reason=result.failure, thumbnail=result.thumbnail,
+            key=str(uuid.uuid4()),
+            entry_key=entry_key,
+            captured_at=captured_at,
+            file=None,
+            size=0,
+            content_type=result.content_type,
+            blur_level=blur,
+            metadata=meta,
+            state="waiting",
+            reason=result.failure,
+            thumbnail=result.thumbnail,
         )
         dropped = self.outbox.add_screenshot(row, result.data)
         if dropped:

@@ -7,6 +7,7 @@ request for good, `AuthRequired` means the user must sign in again.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 from collections.abc import Callable
@@ -82,7 +83,11 @@ def normalize_url(url: str) -> str:
 
 class ApiClient:
     def __init__(
-        self, server_url: str, store: CredentialStore, *, timeout: float = 30.0,
+        self,
+        server_url: str,
+        store: CredentialStore,
+        *,
+        timeout: float = 30.0,
         transport: httpx.BaseTransport | None = None,
         on_auth_lost: Callable[[], None] | None = None,
     ) -> None:
@@ -92,7 +97,9 @@ class ApiClient:
         self._on_auth_lost = on_auth_lost
         self._tokens: Tokens | None = store.load(self.server_url) if self.server_url else None
         self._http = httpx.Client(
-            base_url=self.server_url, timeout=timeout, transport=transport,
+            base_url=self.server_url,
+            timeout=timeout,
+            transport=transport,
             headers={"User-Agent": f"hubnity-agent/{__version__}"},
         )
 
@@ -116,12 +123,15 @@ class ApiClient:
     def logout(self) -> None:
         tokens = self._tokens
         if tokens is not None:
-            try:
-                self._send("POST", "/api/v1/auth/logout", auth=False,
-                           json={"refreshToken": tokens.refresh_token},
-                           headers={"Authorization": f"Bearer {tokens.access_token}"})
-            except NetworkError:
-                pass  # signing out locally must work offline too
+            # Signing out locally must work offline too.
+            with contextlib.suppress(NetworkError):
+                self._send(
+                    "POST",
+                    "/api/v1/auth/logout",
+                    auth=False,
+                    json={"refreshToken": tokens.refresh_token},
+                    headers={"Authorization": f"Bearer {tokens.access_token}"},
+                )
         self._forget()
 
     def _keep(self, pair: TokenPair) -> None:
@@ -183,8 +193,11 @@ class ApiClient:
             return
         detail = _detail(resp)
         if code == 429 or code >= 500 or code == 408:
-            raise ServerBusy(f"server busy ({code}): {detail}", code,
-                             parse_retry_after(resp.headers.get("Retry-After")))
+            raise ServerBusy(
+                f"server busy ({code}): {detail}",
+                code,
+                parse_retry_after(resp.headers.get("Retry-After")),
+            )
         raise Rejected(detail, code)
 
     # --- endpoints ------------------------------------------------------------------------
@@ -216,8 +229,16 @@ class ApiClient:
         return msgspec.json.decode(resp.content, type=SyncBatchResponse)
 
     def upload_screenshot(
-        self, *, data: bytes, filename: str, content_type: str, idempotency_key: str,
-        time_entry_key: str, captured_at: datetime, blur_level: int, metadata: dict[str, Any],
+        self,
+        *,
+        data: bytes,
+        filename: str,
+        content_type: str,
+        idempotency_key: str,
+        time_entry_key: str,
+        captured_at: datetime,
+        blur_level: int,
+        metadata: dict[str, Any],
     ) -> ScreenshotUploaded:
         fields = {
             "idempotencyKey": idempotency_key,
@@ -227,7 +248,9 @@ class ApiClient:
             "metadata": json.dumps(metadata),
         }
         resp = self.request(
-            "POST", "/api/v1/sync/screenshots", data=fields,
+            "POST",
+            "/api/v1/sync/screenshots",
+            data=fields,
             files={"file": (filename, data, content_type)},
         )
         return msgspec.json.decode(resp.content, type=ScreenshotUploaded)

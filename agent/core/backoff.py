@@ -6,8 +6,9 @@ import random
 
 
 class Backoff:
-    def __init__(self, base: float = 2.0, cap: float = 300.0,
-                 rng: random.Random | None = None) -> None:
+    def __init__(
+        self, base: float = 2.0, cap: float = 300.0, rng: random.Random | None = None
+    ) -> None:
         self.base = base
         self.cap = cap
         self.failures = 0

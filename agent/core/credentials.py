@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 from dataclasses import dataclass
@@ -93,10 +94,9 @@ class KeyringStore:
         self._kr.set_password(SERVICE, server_url, _encode(tokens))
 
     def clear(self, server_url: str) -> None:
-        try:
+        # Nothing stored is fine; backends raise their own exception types.
+        with contextlib.suppress(Exception):
             self._kr.delete_password(SERVICE, server_url)
-        except Exception:
-            pass
 
 
 class FallbackStore:

@@ -42,8 +42,9 @@ class IdleDetector:
     def reset(self) -> None:
         self.idle_since = None
 
-    def observe(self, now_mono: float, last_input_mono: float,
-                last_input_wall: datetime) -> tuple[datetime, datetime] | None:
+    def observe(
+        self, now_mono: float, last_input_mono: float, last_input_wall: datetime
+    ) -> tuple[datetime, datetime] | None:
         """Returns (idle start, return time) once input comes back after idling."""
         if self.idle_since is None:
             if now_mono - last_input_mono >= self.timeout:

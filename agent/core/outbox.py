@@ -170,29 +170,48 @@ class QueueDepth:
 
 def _entry(row: sqlite3.Row) -> LocalEntry:
     return LocalEntry(
-        key=row["key"], revision=row["revision"], project_id=row["project_id"],
-        task_id=row["task_id"], start=parse_ts(row["start_time"]),
-        end=parse_ts(row["end_time"]) if row["end_time"] else None, status=row["status"],
-        timezone=row["timezone"], description=row["description"],
-        last_heartbeat=parse_ts(row["last_heartbeat"]), synced_revision=row["synced_revision"],
-        parked_reason=row["parked_reason"], parked_detail=row["parked_detail"],
+        key=row["key"],
+        revision=row["revision"],
+        project_id=row["project_id"],
+        task_id=row["task_id"],
+        start=parse_ts(row["start_time"]),
+        end=parse_ts(row["end_time"]) if row["end_time"] else None,
+        status=row["status"],
+        timezone=row["timezone"],
+        description=row["description"],
+        last_heartbeat=parse_ts(row["last_heartbeat"]),
+        synced_revision=row["synced_revision"],
+        parked_reason=row["parked_reason"],
+        parked_detail=row["parked_detail"],
     )
 
 
 def _activity(row: sqlite3.Row) -> ActivityRow:
     return ActivityRow(
-        entry_key=row["entry_key"], minute=parse_ts(row["minute"]), keyboard=row["keyboard"],
-        mouse_moves=row["mouse_moves"], mouse_clicks=row["mouse_clicks"],
-        active_seconds=row["active_seconds"], version=row["version"],
+        entry_key=row["entry_key"],
+        minute=parse_ts(row["minute"]),
+        keyboard=row["keyboard"],
+        mouse_moves=row["mouse_moves"],
+        mouse_clicks=row["mouse_clicks"],
+        active_seconds=row["active_seconds"],
+        version=row["version"],
     )
 
 
 def _shot(row: sqlite3.Row) -> ScreenshotRow:
     return ScreenshotRow(
-        key=row["key"], entry_key=row["entry_key"], captured_at=parse_ts(row["captured_at"]),
-        file=row["file"], size=row["size"], content_type=row["content_type"],
-        blur_level=row["blur_level"], metadata=json.loads(row["metadata"]), state=row["state"],
-        server_id=row["server_id"], reason=row["reason"], thumbnail=row["thumbnail"],
+        key=row["key"],
+        entry_key=row["entry_key"],
+        captured_at=parse_ts(row["captured_at"]),
+        file=row["file"],
+        size=row["size"],
+        content_type=row["content_type"],
+        blur_level=row["blur_level"],
+        metadata=json.loads(row["metadata"]),
+        state=row["state"],
+        server_id=row["server_id"],
+        reason=row["reason"],
+        thumbnail=row["thumbnail"],
     )
 
 
@@ -205,8 +224,9 @@ _PENDING_ACTIVITY = (
 
 
 class Outbox:
-    def __init__(self, data_dir: Path, quota_bytes: int = 200 * 1024 * 1024, *,
-                 maintenance: bool = True) -> None:
+    def __init__(
+        self, data_dir: Path, quota_bytes: int = 200 * 1024 * 1024, *, maintenance: bool = True
+    ) -> None:
         self.data_dir = data_dir
         self.path = data_dir / "outbox.sqlite3"
         self.shots_dir = data_dir / "screenshots"
@@ -270,7 +290,8 @@ class Outbox:
         with self._tx() as db:
             db.execute(
                 "INSERT INTO meta(key, value) VALUES (?, ?) "
-                "ON CONFLICT(key) DO UPDATE SET value = excluded.value", (key, value),
+                "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                (key, value),
             )
 
     # --- entries ------------------------------------------------------------------
@@ -280,9 +301,18 @@ class Outbox:
             db.execute(
                 "INSERT INTO entries(key, revision, project_id, task_id, start_time, end_time,"
                 " status, timezone, description, last_heartbeat) VALUES (?,?,?,?,?,?,?,?,?,?)",
-                (e.key, e.revision, e.project_id, e.task_id, ts(e.start),
-                 ts(e.end) if e.end else None, e.status, e.timezone, e.description,
-                 ts(e.last_heartbeat)),
+                (
+                    e.key,
+                    e.revision,
+                    e.project_id,
+                    e.task_id,
+                    ts(e.start),
+                    ts(e.end) if e.end else None,
+                    e.status,
+                    e.timezone,
+                    e.description,
+                    ts(e.last_heartbeat),
+                ),
             )
 
     def update_entry(self, key: str, **fields: Any) -> None:
@@ -308,7 +338,8 @@ class Outbox:
         with self._tx() as db:
             db.execute(
                 "UPDATE entries SET last_heartbeat = ?, end_time = ?, revision = revision + 1 "
-                "WHERE key = ? AND status = 'RUNNING'", (ts(wall), ts(wall), key),
+                "WHERE key = ? AND status = 'RUNNING'",
+                (ts(wall), ts(wall), key),
             )
 
     def get_entry(self, key: str) -> LocalEntry | None:
@@ -320,10 +351,14 @@ class Outbox:
         return [_entry(r) for r in rows]
 
     def entries_since(self, since: datetime) -> list[LocalEntry]:
-        rows = self._db().execute(
-            "SELECT * FROM entries WHERE end_time IS NULL OR end_time > ? ORDER BY start_time",
-            (ts(since),),
-        ).fetchall()
+        rows = (
+            self._db()
+            .execute(
+                "SELECT * FROM entries WHERE end_time IS NULL OR end_time > ? ORDER BY start_time",
+                (ts(since),),
+            )
+            .fetchall()
+        )
         return [_entry(r) for r in rows]
 
     def all_entries(self) -> list[LocalEntry]:
@@ -345,14 +380,22 @@ class Outbox:
                 " OR activity.mouse_moves != excluded.mouse_moves"
                 " OR activity.mouse_clicks != excluded.mouse_clicks"
                 " OR activity.active_seconds != excluded.active_seconds",
-                (row.entry_key, ts(row.minute), row.keyboard, row.mouse_moves, row.mouse_clicks,
-                 row.active_seconds),
+                (
+                    row.entry_key,
+                    ts(row.minute),
+                    row.keyboard,
+                    row.mouse_moves,
+                    row.mouse_clicks,
+                    row.active_seconds,
+                ),
             )
 
     def activity_of(self, entry_key: str) -> list[ActivityRow]:
-        rows = self._db().execute(
-            "SELECT * FROM activity WHERE entry_key = ? ORDER BY minute", (entry_key,)
-        ).fetchall()
+        rows = (
+            self._db()
+            .execute("SELECT * FROM activity WHERE entry_key = ? ORDER BY minute", (entry_key,))
+            .fetchall()
+        )
         return [_activity(r) for r in rows]
 
     def all_activity(self) -> list[ActivityRow]:
@@ -413,17 +456,20 @@ class Outbox:
         inside the entry as the server will know it."""
         with self._read() as db:
             entries = [
-                _entry(r) for r in db.execute(
+                _entry(r)
+                for r in db.execute(
                     f"SELECT * FROM entries WHERE {_PENDING_ENTRY} ORDER BY start_time LIMIT ?",  # noqa: S608
                     (max_entries,),
                 )
             ]
             in_batch = {e.key: e for e in entries}
             rows = db.execute(
-                "SELECT a.*, e.end_time AS e_end, e.synced_revision AS e_synced, e.revision AS e_rev"
-                f" FROM activity a JOIN entries e ON e.key = a.entry_key WHERE {_PENDING_ACTIVITY}"
+                "SELECT a.*, e.end_time AS e_end, e.synced_revision AS e_synced,"  # noqa: S608
+                " e.revision AS e_rev FROM activity a JOIN entries e ON e.key = a.entry_key"
+                f" WHERE {_PENDING_ACTIVITY}"
                 " AND (e.end_time IS NULL OR a.minute < e.end_time)"
-                " ORDER BY a.minute LIMIT ?", (max_activity * 2,),
+                " ORDER BY a.minute LIMIT ?",
+                (max_activity * 2,),
             ).fetchall()
         activity: list[ActivityRow] = []
         for r in rows:
@@ -444,12 +490,13 @@ class Outbox:
         with self._tx() as db:
             db.execute(
                 "UPDATE entries SET parked_revision = ?, parked_reason = ?, parked_detail = ?"
-                " WHERE key = ?", (revision, reason, detail, key),
+                " WHERE key = ?",
+                (revision, reason, detail, key),
             )
             # Its pending activity cannot be accepted without it: park it too,
             # so that it is visible rather than silently waiting forever.
             db.execute(
-                f"UPDATE activity SET parked_version = version, parked_reason = ?"
+                "UPDATE activity SET parked_version = version, parked_reason = ?"  # noqa: S608
                 f" WHERE entry_key = ? AND {_PENDING_ACTIVITY.replace('a.', '')}",
                 (f"time entry rejected: {reason}", key),
             )
@@ -466,14 +513,19 @@ class Outbox:
         with self._tx() as db:
             db.execute(
                 "UPDATE activity SET parked_version = ?, parked_reason = ?"
-                " WHERE entry_key = ? AND minute = ?", (version, reason, key, ts(minute)),
+                " WHERE entry_key = ? AND minute = ?",
+                (version, reason, key, ts(minute)),
             )
 
     def parked_entries(self) -> list[LocalEntry]:
-        rows = self._db().execute(
-            "SELECT * FROM entries WHERE parked_revision IS NOT NULL"
-            " AND revision <= parked_revision ORDER BY start_time"
-        ).fetchall()
+        rows = (
+            self._db()
+            .execute(
+                "SELECT * FROM entries WHERE parked_revision IS NOT NULL"
+                " AND revision <= parked_revision ORDER BY start_time"
+            )
+            .fetchall()
+        )
         return [_entry(r) for r in rows]
 
     # --- screenshots ------------------------------------------------------------------
@@ -492,9 +544,19 @@ class Outbox:
             db.execute(
                 "INSERT INTO screenshots(key, entry_key, captured_at, file, size, content_type,"
                 " blur_level, metadata, thumbnail, state, reason) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-                (row.key, row.entry_key, ts(row.captured_at), row.file, row.size,
-                 row.content_type, row.blur_level, json.dumps(row.metadata), row.thumbnail,
-                 WAITING, row.reason),
+                (
+                    row.key,
+                    row.entry_key,
+                    ts(row.captured_at),
+                    row.file,
+                    row.size,
+                    row.content_type,
+                    row.blur_level,
+                    json.dumps(row.metadata),
+                    row.thumbnail,
+                    WAITING,
+                    row.reason,
+                ),
             )
         return self.enforce_quota()
 
@@ -520,7 +582,8 @@ class Outbox:
                 count = int(self._meta_in(db, "dropped_screenshots", "0")) + len(dropped)
                 db.execute(
                     "INSERT INTO meta(key, value) VALUES ('dropped_screenshots', ?)"
-                    " ON CONFLICT(key) DO UPDATE SET value = excluded.value", (str(count),),
+                    " ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                    (str(count),),
                 )
         for name in dropped:
             (self.shots_dir / name).unlink(missing_ok=True)
@@ -532,16 +595,22 @@ class Outbox:
         return row["value"] if row else default
 
     def waiting_screenshots(self, limit: int = 50) -> list[ScreenshotRow]:
-        rows = self._db().execute(
-            "SELECT * FROM screenshots WHERE state = ? ORDER BY captured_at LIMIT ?",
-            (WAITING, limit),
-        ).fetchall()
+        rows = (
+            self._db()
+            .execute(
+                "SELECT * FROM screenshots WHERE state = ? ORDER BY captured_at LIMIT ?",
+                (WAITING, limit),
+            )
+            .fetchall()
+        )
         return [_shot(r) for r in rows]
 
     def recent_screenshots(self, limit: int = 24) -> list[ScreenshotRow]:
-        rows = self._db().execute(
-            "SELECT * FROM screenshots ORDER BY captured_at DESC LIMIT ?", (limit,)
-        ).fetchall()
+        rows = (
+            self._db()
+            .execute("SELECT * FROM screenshots ORDER BY captured_at DESC LIMIT ?", (limit,))
+            .fetchall()
+        )
         return [_shot(r) for r in rows]
 
     def get_screenshot(self, key: str) -> ScreenshotRow | None:
@@ -551,15 +620,23 @@ class Outbox:
     def screenshot_path(self, row: ScreenshotRow) -> Path | None:
         return self.shots_dir / row.file if row.file else None
 
-    def _finish_screenshot(self, key: str, state: str, server_id: str | None,
-                           reason: str | None, *, only_waiting: bool = True) -> bool:
+    def _finish_screenshot(
+        self,
+        key: str,
+        state: str,
+        server_id: str | None,
+        reason: str | None,
+        *,
+        only_waiting: bool = True,
+    ) -> bool:
         with self._tx() as db:
             row = db.execute("SELECT file, state FROM screenshots WHERE key = ?", (key,)).fetchone()
             if row is None or (only_waiting and row["state"] != WAITING):
                 return False
             db.execute(
                 "UPDATE screenshots SET state = ?, file = NULL, server_id = ?, reason = ?"
-                " WHERE key = ?", (state, server_id, reason, key),
+                " WHERE key = ?",
+                (state, server_id, reason, key),
             )
         if row["file"]:
             (self.shots_dir / row["file"]).unlink(missing_ok=True)
@@ -578,16 +655,17 @@ class Outbox:
     def _sweep_orphans(self) -> None:
         """After a crash: files without a row go, rows without a file are dropped."""
         known = {
-            r["file"] for r in self._db().execute(
-                "SELECT file FROM screenshots WHERE file IS NOT NULL"
-            )
+            r["file"]
+            for r in self._db().execute("SELECT file FROM screenshots WHERE file IS NOT NULL")
         }
         for path in self.shots_dir.iterdir():
             if path.name not in known:
                 path.unlink(missing_ok=True)
-        for r in self._db().execute(
-            "SELECT key, file FROM screenshots WHERE state = ?", (WAITING,)
-        ).fetchall():
+        for r in (
+            self._db()
+            .execute("SELECT key, file FROM screenshots WHERE state = ?", (WAITING,))
+            .fetchall()
+        ):
             if not (self.shots_dir / r["file"]).exists():
                 self._finish_screenshot(r["key"], DROPPED, None, "file missing after restart")
 
@@ -595,7 +673,9 @@ class Outbox:
 
     def depth(self) -> QueueDepth:
         with self._read() as db:
-            entries = db.execute(f"SELECT COUNT(*) FROM entries WHERE {_PENDING_ENTRY}").fetchone()[0]  # noqa: S608
+            entries = db.execute(
+                f"SELECT COUNT(*) FROM entries WHERE {_PENDING_ENTRY}"  # noqa: S608
+            ).fetchone()[0]
             activity = db.execute(
                 f"SELECT COUNT(*) FROM activity a WHERE {_PENDING_ACTIVITY}"  # noqa: S608
             ).fetchone()[0]
@@ -608,7 +688,8 @@ class Outbox:
                 " AND revision <= parked_revision)"
                 " + (SELECT COUNT(*) FROM activity WHERE parked_version IS NOT NULL"
                 " AND version <= parked_version)"
-                " + (SELECT COUNT(*) FROM screenshots WHERE state = ?)", (PARKED,),
+                " + (SELECT COUNT(*) FROM screenshots WHERE state = ?)",
+                (PARKED,),
             ).fetchone()[0]
             dropped = int(self._meta_in(db, "dropped_screenshots", "0"))
         return QueueDepth(entries, activity, shots, size, parked, dropped)
@@ -620,12 +701,14 @@ class Outbox:
             db.execute(
                 "DELETE FROM activity WHERE version <= synced_version AND entry_key IN"
                 " (SELECT key FROM entries WHERE end_time < ? AND status != 'RUNNING'"
-                " AND revision <= synced_revision)", (cut,),
+                " AND revision <= synced_revision)",
+                (cut,),
             )
             db.execute(
                 "DELETE FROM entries WHERE end_time < ? AND status != 'RUNNING'"
                 " AND revision <= synced_revision AND NOT EXISTS"
-                " (SELECT 1 FROM activity a WHERE a.entry_key = entries.key)", (cut,),
+                " (SELECT 1 FROM activity a WHERE a.entry_key = entries.key)",
+                (cut,),
             )
             db.execute(
                 "DELETE FROM screenshots WHERE state != ? AND captured_at < ?", (WAITING, cut)

@@ -43,7 +43,10 @@ class Tracker:
 
     def start(self, project_id: str | None = None, task_id: str | None = None) -> None:
         if project_id is not None:
-            if self.state is State.RUNNING and (project_id, task_id) != (self.project_id, self.task_id):
+            if self.state is State.RUNNING and (project_id, task_id) != (
+                self.project_id,
+                self.task_id,
+            ):
                 self.switch(project_id, task_id)
                 return
             self.project_id, self.task_id = project_id, task_id
@@ -121,9 +124,15 @@ class Tracker:
         status = EntryStatus.STOPPED if is_current else EntryStatus(entry.status)
         self._outbox.update_entry(entry_key, end=gap_start, status=status.value)
         tail = LocalEntry(
-            key=str(uuid.uuid4()), revision=1, project_id=entry.project_id, task_id=entry.task_id,
-            start=gap_end, end=end, status=entry.status if not is_current else EntryStatus.RUNNING,
-            timezone=entry.timezone, description=entry.description,
+            key=str(uuid.uuid4()),
+            revision=1,
+            project_id=entry.project_id,
+            task_id=entry.task_id,
+            start=gap_end,
+            end=end,
+            status=entry.status if not is_current else EntryStatus.RUNNING,
+            timezone=entry.timezone,
+            description=entry.description,
             last_heartbeat=end or gap_end,
         )
         self._outbox.insert_entry(tail)
@@ -132,13 +141,21 @@ class Tracker:
             self.current = tail
         return tail.key
 
-    def add_closed(self, start: datetime, end: datetime, project_id: str | None,
-                   task_id: str | None) -> str:
+    def add_closed(
+        self, start: datetime, end: datetime, project_id: str | None, task_id: str | None
+    ) -> str:
         """A finished entry (idle time reassigned to another project)."""
         entry = LocalEntry(
-            key=str(uuid.uuid4()), revision=1, project_id=project_id, task_id=task_id,
-            start=start, end=end, status=EntryStatus.STOPPED, timezone=self.timezone,
-            description=None, last_heartbeat=end,
+            key=str(uuid.uuid4()),
+            revision=1,
+            project_id=project_id,
+            task_id=task_id,
+            start=start,
+            end=end,
+            status=EntryStatus.STOPPED,
+            timezone=self.timezone,
+            description=None,
+            last_heartbeat=end,
         )
         self._outbox.insert_entry(entry)
         return entry.key
@@ -179,9 +196,16 @@ class Tracker:
         if self._last_end is not None and at < self._last_end:
             at = self._last_end
         entry = LocalEntry(
-            key=str(uuid.uuid4()), revision=1, project_id=self.project_id, task_id=self.task_id,
-            start=at, end=None, status=EntryStatus.RUNNING, timezone=self.timezone,
-            description=self.description, last_heartbeat=at,
+            key=str(uuid.uuid4()),
+            revision=1,
+            project_id=self.project_id,
+            task_id=self.task_id,
+            start=at,
+            end=None,
+            status=EntryStatus.RUNNING,
+            timezone=self.timezone,
+            description=self.description,
+            last_heartbeat=at,
         )
         self._outbox.insert_entry(entry)
         self.current = entry
@@ -190,7 +214,6 @@ class Tracker:
     def _end(self, at: datetime, status: EntryStatus) -> None:
         assert self.current is not None
         at = max(at, self.current.start)
-        self._outbox.update_entry(self.current.key, end=at, status=status.value,
-                                  last_heartbeat=at)
+        self._outbox.update_entry(self.current.key, end=at, status=status.value, last_heartbeat=at)
         self._last_end = at
         self.current = None

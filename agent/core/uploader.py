@@ -45,8 +45,14 @@ class SyncStatus:
 
 def entry_to_wire(e: LocalEntry) -> EntryIn:
     return EntryIn(
-        idempotency_key=e.key, revision=e.revision, project_id=e.project_id, task_id=e.task_id,
-        start_time=e.start, end_time=e.end, status=EntryStatus(e.status), timezone=e.timezone,
+        idempotency_key=e.key,
+        revision=e.revision,
+        project_id=e.project_id,
+        task_id=e.task_id,
+        start_time=e.start,
+        end_time=e.end,
+        status=EntryStatus(e.status),
+        timezone=e.timezone,
         description=e.description,
     )
 
@@ -54,8 +60,11 @@ def entry_to_wire(e: LocalEntry) -> EntryIn:
 def activity_to_wire(a: ActivityRow) -> ActivityIn:
     # The wire has two mouse counters' worth of room in one: clicks count as mouse events.
     return ActivityIn(
-        time_entry_key=a.entry_key, minute=a.minute, keyboard_clicks=a.keyboard,
-        mouse_movements=a.mouse_moves + a.mouse_clicks, active_seconds=a.active_seconds,
+        time_entry_key=a.entry_key,
+        minute=a.minute,
+        keyboard_clicks=a.keyboard,
+        mouse_movements=a.mouse_moves + a.mouse_clicks,
+        active_seconds=a.active_seconds,
     )
 
 
@@ -70,10 +79,19 @@ def _minute_key(text: str | None) -> datetime | None:
 
 class Uploader:
     def __init__(
-        self, outbox: Outbox, api: ApiClient, device_id: str, clock: Clock,
-        policy: Callable[[], TrackingPolicy], *, batch_entries: int = 200,
-        batch_activity: int = 5000, interval: float = 60.0, spread: float = 30.0,
-        rng: random.Random | None = None, before_sync: Callable[[], None] | None = None,
+        self,
+        outbox: Outbox,
+        api: ApiClient,
+        device_id: str,
+        clock: Clock,
+        policy: Callable[[], TrackingPolicy],
+        *,
+        batch_entries: int = 200,
+        batch_activity: int = 5000,
+        interval: float = 60.0,
+        spread: float = 30.0,
+        rng: random.Random | None = None,
+        before_sync: Callable[[], None] | None = None,
     ) -> None:
         self.outbox = outbox
         self.api = api
@@ -151,10 +169,12 @@ class Uploader:
             return
         half = len(items) // 2
         for part in (items[:half], items[half:]):
-            self._send(PendingBatch(
-                [i for i in part if isinstance(i, LocalEntry)],
-                [i for i in part if isinstance(i, ActivityRow)],
-            ))
+            self._send(
+                PendingBatch(
+                    [i for i in part if isinstance(i, LocalEntry)],
+                    [i for i in part if isinstance(i, ActivityRow)],
+                )
+            )
 
     def _apply(self, batch: PendingBatch, resp: SyncBatchResponse) -> None:
         refused = {c.idempotency_key: c for c in resp.conflicts if c.idempotency_key}
@@ -176,14 +196,19 @@ class Uploader:
             if c is None:
                 acked_activity.append((a.entry_key, a.minute, a.version))
             else:
-                self.outbox.park_activity(a.entry_key, a.minute, a.version, f"{c.reason}: {c.detail}")
+                self.outbox.park_activity(
+                    a.entry_key, a.minute, a.version, f"{c.reason}: {c.detail}"
+                )
                 self.status.parked_now.append(f"activity {a.minute:%H:%M}: {c.reason}")
         self.outbox.ack_activity(acked_activity)
 
     def _sync_screenshots(self) -> None:
         policy = self.policy()
-        hold = timedelta(minutes=policy.screenshot_delete_window_minutes) \
-            if policy.allow_screenshot_delete else timedelta(0)
+        hold = (
+            timedelta(minutes=policy.screenshot_delete_window_minutes)
+            if policy.allow_screenshot_delete
+            else timedelta(0)
+        )
         now = self.clock.now()
         for shot in self.outbox.waiting_screenshots(limit=200):
             if shot.captured_at + hold > now:
@@ -194,7 +219,9 @@ class Uploader:
                 continue
             if entry.synced_revision == 0:
                 if entry.parked_reason:
-                    self.outbox.park_screenshot(shot.key, f"time entry rejected: {entry.parked_reason}")
+                    self.outbox.park_screenshot(
+                        shot.key, f"time entry rejected: {entry.parked_reason}"
+                    )
                 continue  # the server does not know the entry yet; next cycle
             path = self.outbox.screenshot_path(shot)
             try:
@@ -204,9 +231,13 @@ class Uploader:
                 continue
             try:
                 result = self.api.upload_screenshot(
-                    data=data, filename=path.name if path else "shot", content_type=shot.content_type,
-                    idempotency_key=shot.key, time_entry_key=shot.entry_key,
-                    captured_at=shot.captured_at, blur_level=shot.blur_level,
+                    data=data,
+                    filename=path.name if path else "shot",
+                    content_type=shot.content_type,
+                    idempotency_key=shot.key,
+                    time_entry_key=shot.entry_key,
+                    captured_at=shot.captured_at,
+                    blur_level=shot.blur_level,
                     metadata=shot.metadata,
                 )
             except Rejected as exc:

@@ -54,8 +54,12 @@ class ScreenCapturer:
     def _failed(self, reason: str, displays: int = 0) -> CaptureResult:
         reason = reason + _session_hint()
         return CaptureResult(
-            data=imaging.placeholder(reason), content_type="image/png", width=480, height=270,
-            metadata=self._meta(0, 0, displays), failure=reason,
+            data=imaging.placeholder(reason),
+            content_type="image/png",
+            width=480,
+            height=270,
+            metadata=self._meta(0, 0, displays),
+            failure=reason,
         )
 
     def __call__(self, blur_level: int) -> CaptureResult:
@@ -73,7 +77,10 @@ class ScreenCapturer:
             return self._failed(reason, displays)
         img = imaging.blur(img, blur_level)
         return CaptureResult(
-            data=imaging.encode_jpeg(img, self.quality), content_type="image/jpeg",
-            width=img.width, height=img.height, thumbnail=imaging.thumbnail(img),
+            data=imaging.encode_jpeg(img, self.quality),
+            content_type="image/jpeg",
+            width=img.width,
+            height=img.height,
+            thumbnail=imaging.thumbnail(img),
             metadata=self._meta(img.width, img.height, displays),
         )

@@ -26,8 +26,9 @@ def run_tray(data: Path, args: argparse.Namespace) -> int:
     except AlreadyRunning as exc:
         QMessageBox.information(None, "Hubnity", f"Hubnity is already running.\n{exc}")
         return 3
-    agent = Agent(data, capturer=None if args.no_capture else ScreenCapturer(),
-                  server_url=args.server_url)
+    agent = Agent(
+        data, capturer=None if args.no_capture else ScreenCapturer(), server_url=args.server_url
+    )
     listeners = InputListeners(agent.counter)
     if not args.no_input and not listeners.start():
         agent.notices.append(listeners.error or "input counting unavailable")

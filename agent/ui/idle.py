@@ -16,8 +16,10 @@ class IdleDialog(QDialog):
         start = period.start.astimezone().strftime("%H:%M")
         end = period.end.astimezone().strftime("%H:%M")
         minutes = round(period.seconds / 60)
-        text = QLabel(f"No keyboard or mouse activity from {start} to {end} ({minutes} min).\n"
-                      "What should happen to this time?")
+        text = QLabel(
+            f"No keyboard or mouse activity from {start} to {end} ({minutes} min).\n"
+            "What should happen to this time?"
+        )
         self.keep = QPushButton("Keep it")
         self.discard = QPushButton("Discard it")
         self.reassign = QPushButton("Assign to:")

@@ -55,11 +55,17 @@ class ScreenshotsWindow(QWidget):
         shots = self.agent.outbox.recent_screenshots(24)
         depth = self.agent.outbox.depth()
         policy = self.agent.policy
-        rule = (f"You may delete a screenshot within {policy.screenshot_delete_window_minutes} "
-                "minutes, before it is uploaded." if policy.allow_screenshot_delete
-                else "Your organization does not allow deleting screenshots.")
-        dropped = (f" {depth.dropped_screenshots} screenshot(s) were dropped by the local "
-                   "disk quota." if depth.dropped_screenshots else "")
+        rule = (
+            f"You may delete a screenshot within {policy.screenshot_delete_window_minutes} "
+            "minutes, before it is uploaded."
+            if policy.allow_screenshot_delete
+            else "Your organization does not allow deleting screenshots."
+        )
+        dropped = (
+            f" {depth.dropped_screenshots} screenshot(s) were dropped by the local disk quota."
+            if depth.dropped_screenshots
+            else ""
+        )
         self.header.setText(rule + dropped if shots else "No screenshots yet. " + rule)
         for i, shot in enumerate(shots):
             self.grid.addWidget(self._tile(shot), i // 3, i % 3)

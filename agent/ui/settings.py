@@ -36,14 +36,19 @@ class SettingsDialog(QDialog):
         form.addRow("Idle time when not answered", self.idle_default)
         form.addRow("Screenshot storage while offline", self.quota)
         p = agent.policy
-        form.addRow("Policy", QLabel(
-            f"screenshots every {p.screenshot_interval_seconds // 60} min"
-            f"{'' if p.screenshots_enabled else ' (off)'}, blur level {p.blur_level}, "
-            f"idle after {p.idle_timeout_seconds // 60} min"))
+        form.addRow(
+            "Policy",
+            QLabel(
+                f"screenshots every {p.screenshot_interval_seconds // 60} min"
+                f"{'' if p.screenshots_enabled else ' (off)'}, blur level {p.blur_level}, "
+                f"idle after {p.idle_timeout_seconds // 60} min"
+            ),
+        )
         self.parked = QListWidget()
         for e in agent.outbox.parked_entries():
             self.parked.addItem(
-                f"{e.start.astimezone():%Y-%m-%d %H:%M} ({round(e.seconds(e.end or e.start) / 60)} min): "
+                f"{e.start.astimezone():%Y-%m-%d %H:%M} "
+                f"({round(e.seconds(e.end or e.start) / 60)} min): "
                 f"{e.parked_reason} — {e.parked_detail or ''}"
             )
         buttons = QDialogButtonBox(

@@ -66,7 +66,9 @@ class SignInDialog(QDialog):
 
     def submit(self) -> None:
         server, email, password = (
-            self.server.text().strip(), self.email.text().strip(), self.password.text()
+            self.server.text().strip(),
+            self.email.text().strip(),
+            self.password.text(),
         )
         if not server or not email or not password:
             self.error.setText("Fill in the server address, your email and your password.")

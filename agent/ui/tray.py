@@ -103,8 +103,10 @@ class TrayController(QObject):
         self.tray.setIcon(icon_for(state))
         self.tray.setToolTip(tooltip(snap))
         self.tray_state = state
-        self.status_action.setText(f"Today {hm(snap.today_seconds)}"
-                                   + (f" — {snap.project_name}" if snap.project_name else ""))
+        self.status_action.setText(
+            f"Today {hm(snap.today_seconds)}"
+            + (f" — {snap.project_name}" if snap.project_name else "")
+        )
         running = snap.state is State.RUNNING
         self.start_action.setText("Resume" if snap.state is State.PAUSED else "Start")
         self.start_action.setEnabled(not running)
@@ -114,8 +116,9 @@ class TrayController(QObject):
         pending = f", {snap.depth.total} waiting" if snap.depth.total else ""
         self.sync_action.setText(f"Sync now (last: {last}{pending})")
         self.sync_action.setEnabled(snap.signed_in)
-        self.sign_action.setText("Sign out" if snap.signed_in and not snap.auth_required
-                                 else "Sign in…")
+        self.sign_action.setText(
+            "Sign out" if snap.signed_in and not snap.auth_required else "Sign in…"
+        )
         self._rebuild_projects(snap)
         for notice in snap.notices:
             self.tray.showMessage("Hubnity", notice, QSystemTrayIcon.MessageIcon.Information, 8000)

@@ -16,8 +16,13 @@ P1 = "11111111-1111-1111-1111-111111111111"
 
 
 def fake_capture(blur: int) -> CaptureResult:
-    return CaptureResult(data=b"\xff\xd8fakejpeg", content_type="image/jpeg", width=10, height=10,
-                         metadata={"blur": blur})
+    return CaptureResult(
+        data=b"\xff\xd8fakejpeg",
+        content_type="image/jpeg",
+        width=10,
+        height=10,
+        metadata={"blur": blur},
+    )
 
 
 def make_agent(data_dir: Path, clock: FakeClock, **policy: object) -> Agent:
@@ -89,8 +94,11 @@ def test_idle_discard_splits_entry_and_removes_idle_time(data_dir, clock) -> Non
     assert len(entries) == 2
     total = sum(e.seconds(clock.now()) for e in entries)
     assert 600 + 300 + 60 - 2 <= total <= 600 + 300 + 60 + 2
-    assert all(a.minute >= e.start.replace(second=0, microsecond=0)
-               for e in entries for a in agent.outbox.activity_of(e.key))
+    assert all(
+        a.minute >= e.start.replace(second=0, microsecond=0)
+        for e in entries
+        for a in agent.outbox.activity_of(e.key)
+    )
 
 
 def test_idle_reassign_gives_time_to_other_project(data_dir, clock) -> None:
@@ -137,8 +145,9 @@ def test_restart_after_kill_recovers_open_entry(data_dir, clock) -> None:
 
 
 def test_delete_screenshot_before_upload_follows_policy(data_dir, clock) -> None:
-    agent = make_agent(data_dir, clock, allow_screenshot_delete=True,
-                       screenshot_delete_window_minutes=10)
+    agent = make_agent(
+        data_dir, clock, allow_screenshot_delete=True, screenshot_delete_window_minutes=10
+    )
     agent.start_tracking(P1)
     agent.capture_now()
     agent.capture_now()

@@ -109,8 +109,15 @@ def test_stop_on_minute_boundary_folds_bucket_into_last_minute(
 
 def _shot(entry_key: str, at: datetime) -> ScreenshotRow:
     return ScreenshotRow(
-        key=str(uuid.uuid4()), entry_key=entry_key, captured_at=at, file=None, size=0,
-        content_type="image/jpeg", blur_level=0, metadata={}, state="waiting",
+        key=str(uuid.uuid4()),
+        entry_key=entry_key,
+        captured_at=at,
+        file=None,
+        size=0,
+        content_type="image/jpeg",
+        blur_level=0,
+        metadata={},
+        state="waiting",
     )
 
 

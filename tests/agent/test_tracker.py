@@ -13,7 +13,9 @@ def _durations(outbox: Outbox) -> list[float]:
     return [(e.end - e.start).total_seconds() for e in outbox.all_entries() if e.end]
 
 
-def test_start_pause_resume_stop_durations_from_timestamps(outbox: Outbox, clock: FakeClock) -> None:
+def test_start_pause_resume_stop_durations_from_timestamps(
+    outbox: Outbox, clock: FakeClock
+) -> None:
     t = Tracker(outbox, clock, "Europe/Berlin")
     t.start(P1)
     assert t.state is State.RUNNING

@@ -8,14 +8,14 @@ import socket
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-import pytest  # noqa: E402
+import pytest
 
-from agent.core.agent import Agent  # noqa: E402
-from agent.core.clock import FakeClock  # noqa: E402
-from agent.core.idle import IdlePeriod  # noqa: E402
-from agent.core.shots import CaptureResult  # noqa: E402
-from agent.core.tracker import State  # noqa: E402
-from shared.schemas import ActiveProject, TaskOut, TrackingPolicy  # noqa: E402
+from agent.core.agent import Agent
+from agent.core.clock import FakeClock
+from agent.core.idle import IdlePeriod
+from agent.core.shots import CaptureResult
+from agent.core.tracker import State
+from shared.schemas import ActiveProject, TaskOut, TrackingPolicy
 
 P1, P2 = "11111111-1111-1111-1111-111111111111", "22222222-2222-2222-2222-222222222222"
 T1 = "33333333-3333-3333-3333-333333333333"
@@ -33,8 +33,12 @@ def _thumb() -> bytes:
 
 @pytest.fixture
 def agent(data_dir, clock: FakeClock):
-    a = Agent(data_dir, clock=clock, rng=random.Random(1),
-              capturer=lambda blur: CaptureResult(_thumb(), "image/jpeg", 40, 20, _thumb()))
+    a = Agent(
+        data_dir,
+        clock=clock,
+        rng=random.Random(1),
+        capturer=lambda blur: CaptureResult(_thumb(), "image/jpeg", 40, 20, _thumb()),
+    )
     a.projects = [
         ActiveProject(id=P1, name="Website", tasks=[TaskOut(id=T1, project_id=P1, name="Blog")]),
         ActiveProject(id=P2, name="Internal"),
@@ -58,8 +62,15 @@ def tray(qtbot, agent: Agent):
 
 def test_menu_has_every_command(tray) -> None:
     texts = [a.text() for a in tray.menu.actions() if a.text()]
-    for expected in ("Start", "Pause", "Stop", "Sync now", "Recent screenshots…", "Settings…",
-                     "Quit"):
+    for expected in (
+        "Start",
+        "Pause",
+        "Stop",
+        "Sync now",
+        "Recent screenshots…",
+        "Settings…",
+        "Quit",
+    ):
         assert any(t.startswith(expected) for t in texts), (expected, texts)
     assert any(t.startswith("Project") for t in texts)
     assert any(t.startswith("Today 0:00") for t in texts)

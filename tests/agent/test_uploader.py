@@ -42,18 +42,27 @@ class Server:
 
 def ok_batch(request: httpx.Request) -> httpx.Response:
     body = json.loads(request.content)
-    return httpx.Response(200, json={"processed": len(body["entries"]), "skipped": 0,
-                                     "conflicts": [], "activity": {"processed": 0}})
+    return httpx.Response(
+        200,
+        json={
+            "processed": len(body["entries"]),
+            "skipped": 0,
+            "conflicts": [],
+            "activity": {"processed": 0},
+        },
+    )
 
 
-def make(data_dir: Path, clock: FakeClock, server: Server, tokens: Tokens | None = None
-         ) -> tuple[Outbox, Uploader, FileStore]:
+def make(
+    data_dir: Path, clock: FakeClock, server: Server, tokens: Tokens | None = None
+) -> tuple[Outbox, Uploader, FileStore]:
     store = FileStore(data_dir / "credentials.json")
     store.save(URL, tokens or Tokens("access-1", "refresh-1"))
     api = ApiClient(URL, store, transport=httpx.MockTransport(server))
     box = Outbox(data_dir)
-    up = Uploader(box, api, "device-1", clock, TrackingPolicy, rng=random.Random(5),
-                  batch_entries=4)
+    up = Uploader(
+        box, api, "device-1", clock, TrackingPolicy, rng=random.Random(5), batch_entries=4
+    )
     return box, up, store
 
 
@@ -98,10 +107,14 @@ def test_conflicts_are_parked_per_item(data_dir, clock) -> None:
 
     def handler(request: httpx.Request) -> httpx.Response:
         body = json.loads(request.content)
-        conflicts = [{"idempotencyKey": e["idempotencyKey"], "reason": "overlap", "detail": "x"}
-                     for e in body["entries"] if e["idempotencyKey"] in target]
-        return httpx.Response(200, json={"processed": 0, "skipped": 0, "conflicts": conflicts,
-                                         "activity": {}})
+        conflicts = [
+            {"idempotencyKey": e["idempotencyKey"], "reason": "overlap", "detail": "x"}
+            for e in body["entries"]
+            if e["idempotencyKey"] in target
+        ]
+        return httpx.Response(
+            200, json={"processed": 0, "skipped": 0, "conflicts": conflicts, "activity": {}}
+        )
 
     server = Server(handler)
     box, up, _ = make(data_dir, clock, server)
@@ -114,8 +127,9 @@ def test_conflicts_are_parked_per_item(data_dir, clock) -> None:
 
 
 def test_429_backs_off_at_least_retry_after_and_keeps_queue(data_dir, clock) -> None:
-    server = Server(lambda r: httpx.Response(429, headers={"Retry-After": "120"},
-                                             json={"detail": "slow down"}))
+    server = Server(
+        lambda r: httpx.Response(429, headers={"Retry-After": "120"}, json={"detail": "slow down"})
+    )
     box, up, _ = make(data_dir, clock, server)
     track(box, clock, 2)
     delay = up.cycle()
@@ -139,8 +153,15 @@ def test_401_refreshes_token_and_retries(data_dir, clock) -> None:
     def handler(request: httpx.Request) -> httpx.Response:
         if request.url.path == "/api/v1/auth/refresh":
             assert json.loads(request.content) == {"refreshToken": "refresh-1"}
-            return httpx.Response(200, json={"accessToken": "access-2", "refreshToken": "refresh-2",
-                                             "tokenType": "Bearer", "expiresIn": 900})
+            return httpx.Response(
+                200,
+                json={
+                    "accessToken": "access-2",
+                    "refreshToken": "refresh-2",
+                    "tokenType": "Bearer",
+                    "expiresIn": 900,
+                },
+            )
         if request.headers["Authorization"] != "Bearer access-2":
             return httpx.Response(401, json={"detail": "expired"})
         return ok_batch(request)

@@ -42,8 +42,14 @@ def display() -> Iterator[str]:
 def _probe(display: str, name: str) -> subprocess.Popen[str]:
     env = {**os.environ, "DISPLAY": display, "HUBNITY_AGENT_CREDENTIALS": "file"}
     env.pop("QT_QPA_PLATFORM", None)
-    return subprocess.Popen([sys.executable, "-m", "tests.agent.x11_probes", name], cwd=ROOT,
-                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", "tests.agent.x11_probes", name],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def test_tray_icon_is_shown_in_the_tray_host(display: str) -> None:
@@ -79,8 +85,11 @@ def test_pynput_counts_xdotool_events_exactly(display: str) -> None:
         for i in range(7):
             xdotool(display, "mousemove", str(200 + i * 10), str(300 + i * 5))
         xdotool(display, "click", "--repeat", "3", "--delay", "20", "1")
-        _wait_for(lambda: counter.total_keys >= 11 and counter.total_clicks >= 3
-                  and counter.total_moves >= 7)
+        _wait_for(
+            lambda: (
+                counter.total_keys >= 11 and counter.total_clicks >= 3 and counter.total_moves >= 7
+            )
+        )
         time.sleep(0.3)  # let any extra (wrong) events arrive before counting
         assert counter.total_keys == 11
         assert counter.total_clicks == 3

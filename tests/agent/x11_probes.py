@@ -11,8 +11,12 @@ import tempfile
 from pathlib import Path
 
 # The pattern drawn for the capture test: quadrant colours of a 400x300 window at (0, 0).
-PATTERN = {(100, 75): (255, 0, 0), (300, 75): (0, 255, 0), (100, 225): (0, 0, 255),
-           (300, 225): (255, 255, 255)}
+PATTERN = {
+    (100, 75): (255, 0, 0),
+    (300, 75): (0, 255, 0),
+    (100, 225): (0, 0, 255),
+    (300, 225): (255, 255, 255),
+}
 
 
 def tray() -> int:
@@ -31,8 +35,12 @@ def tray() -> int:
 
     def check() -> None:
         g = ctl.tray.geometry()
-        report.update(available=QSystemTrayIcon.isSystemTrayAvailable(),
-                      visible=ctl.tray.isVisible(), w=g.width(), h=g.height())
+        report.update(
+            available=QSystemTrayIcon.isSystemTrayAvailable(),
+            visible=ctl.tray.isVisible(),
+            w=g.width(),
+            h=g.height(),
+        )
         if g.width() > 0 or report.get("tries", 0) > 40:  # type: ignore[operator]
             print(report, flush=True)
             app.quit()
@@ -54,7 +62,7 @@ def pattern() -> int:
     from PySide6.QtWidgets import QApplication, QWidget
 
     class Pattern(QWidget):
-        def paintEvent(self, _event: object) -> None:  # noqa: N802 - Qt API
+        def paintEvent(self, _event: object) -> None:
             p = QPainter(self)
             for (x, y), rgb in PATTERN.items():
                 p.fillRect(x - 100, y - 75, 200, 150, QColor(*rgb))

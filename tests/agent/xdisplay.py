@@ -26,7 +26,8 @@ def xvfb(width: int = 1280, height: int = 800, tray: bool = False) -> Iterator[s
     display = f":{n}"
     proc = subprocess.Popen(
         ["Xvfb", display, "-screen", "0", f"{width}x{height}x24", "-nolisten", "tcp", "-noreset"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     env = {**os.environ, "DISPLAY": display}
     helpers: list[subprocess.Popen[bytes]] = []
@@ -37,11 +38,28 @@ def xvfb(width: int = 1280, height: int = 800, tray: bool = False) -> Iterator[s
                 raise RuntimeError(f"Xvfb {display} did not start")
             time.sleep(0.05)
         if tray:
-            helpers.append(subprocess.Popen(
-                ["trayer", "--edge", "top", "--align", "right", "--widthtype", "pixel",
-                 "--width", "200", "--height", "32", "--expand", "false"],
-                env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-            ))
+            helpers.append(
+                subprocess.Popen(
+                    [
+                        "trayer",
+                        "--edge",
+                        "top",
+                        "--align",
+                        "right",
+                        "--widthtype",
+                        "pixel",
+                        "--width",
+                        "200",
+                        "--height",
+                        "32",
+                        "--expand",
+                        "false",
+                    ],
+                    env=env,
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                )
+            )
             deadline = time.monotonic() + 10
             while b'"panel"' not in _tree(env):
                 if time.monotonic() > deadline:

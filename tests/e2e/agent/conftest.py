@@ -41,16 +41,20 @@ class Server:
         exe = VENV_BIN / "hubnity-server"
         cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "server.cli"]
         env = {
-            **os.environ, "HUBNITY_DATA_DIR": str(self.data_dir), "LOG_JSON": "true",
+            **os.environ,
+            "HUBNITY_DATA_DIR": str(self.data_dir),
+            "LOG_JSON": "true",
             "JWT_SECRET": "agent-e2e-secret-agent-e2e-secret-0123456789",
-            "SYNC_RATE_LIMIT": "100000/min", "LOGIN_RATE_LIMIT": "100000/min",
+            "SYNC_RATE_LIMIT": "100000/min",
+            "LOGIN_RATE_LIMIT": "100000/min",
         }
         env.pop("DATABASE_URL", None)
         env.pop("REDIS_URL", None)
         self.data_dir.mkdir(parents=True, exist_ok=True)
         with open(self.log, "ab") as log:
-            self.proc = subprocess.Popen([*cmd, "--port", str(self.port)], env=env, stdout=log,
-                                         stderr=subprocess.STDOUT)
+            self.proc = subprocess.Popen(
+                [*cmd, "--port", str(self.port)], env=env, stdout=log, stderr=subprocess.STDOUT
+            )
         deadline = time.monotonic() + 60
         while True:
             try:
@@ -100,9 +104,16 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 
 def new_account(server: Server, **policy: object) -> Account:
     email = f"agent-{uuid.uuid4().hex[:10]}@e2e.hubnity.test"
-    r = httpx.post(f"{server.url}/api/v1/auth/register", json={
-        "email": email, "password": PASSWORD, "name": "Agent Tester",
-        "organizationName": f"Agent E2E {uuid.uuid4().hex[:6]}", "timezone": "UTC"})
+    r = httpx.post(
+        f"{server.url}/api/v1/auth/register",
+        json={
+            "email": email,
+            "password": PASSWORD,
+            "name": "Agent Tester",
+            "organizationName": f"Agent E2E {uuid.uuid4().hex[:6]}",
+            "timezone": "UTC",
+        },
+    )
     assert r.status_code == 201, r.text
     access = r.json()["accessToken"]
     h = {"Authorization": f"Bearer {access}"}
@@ -110,8 +121,9 @@ def new_account(server: Server, **policy: object) -> Account:
     p1 = httpx.post(f"{server.url}/api/v1/projects", json={"name": "Website"}, headers=h)
     p2 = httpx.post(f"{server.url}/api/v1/projects", json={"name": "Internal"}, headers=h)
     assert p1.status_code == 201 and p2.status_code == 201, (p1.text, p2.text)
-    t = httpx.post(f"{server.url}/api/v1/projects/{p1.json()['id']}/tasks", json={"name": "Blog"},
-                   headers=h)
+    t = httpx.post(
+        f"{server.url}/api/v1/projects/{p1.json()['id']}/tasks", json={"name": "Blog"}, headers=h
+    )
     assert t.status_code == 201, t.text
     if policy:
         r = httpx.patch(f"{server.url}/api/v1/agent/config", json=policy, headers=h)
@@ -141,7 +153,8 @@ def server_entries(server: Server, user_id: str) -> dict[str, tuple[int, str, st
     with server.db() as db:
         rows = db.execute(
             "SELECT idempotency_key, revision, start_time, end_time, status FROM time_entries "
-            "WHERE replace(user_id, '-', '') = ?", (user_id.replace("-", ""),),
+            "WHERE replace(user_id, '-', '') = ?",
+            (user_id.replace("-", ""),),
         ).fetchall()
     return {str(uuid.UUID(str(k))): (r, norm(s), norm(e), st) for k, r, s, e, st in rows}  # type: ignore[misc]
 
@@ -179,11 +192,15 @@ def agent_entries(outbox) -> dict[str, tuple[int, str, str | None, str]]:  # typ
     def norm(t):  # type: ignore[no-untyped-def]
         return None if t is None else t.astimezone(UTC).isoformat(timespec="milliseconds")
 
-    return {e.key: (e.revision, norm(e.start), norm(e.end), e.status)
-            for e in outbox.all_entries()}
+    return {e.key: (e.revision, norm(e.start), norm(e.end), e.status) for e in outbox.all_entries()}
 
 
 def agent_activity(outbox) -> dict[tuple[str, str], tuple[int, int, int]]:  # type: ignore[no-untyped-def]
-    return {(a.entry_key, a.minute.isoformat()): (a.keyboard, a.mouse_moves + a.mouse_clicks,
-                                                  a.active_seconds)
-            for a in outbox.all_activity()}
+    return {
+        (a.entry_key, a.minute.isoformat()): (
+            a.keyboard,
+            a.mouse_moves + a.mouse_clicks,
+            a.active_seconds,
+        )
+        for a in outbox.all_activity()
+    }

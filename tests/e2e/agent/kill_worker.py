@@ -35,8 +35,9 @@ def main() -> int:
     start = datetime.fromisoformat(clock_file.read_text().strip())
     clock = FakeClock(start)
     rng = random.Random(seed)
-    agent = Agent(data, clock=clock, capturer=_capture, rng=rng,
-                  store=FileStore(data / "credentials.json"))
+    agent = Agent(
+        data, clock=clock, capturer=_capture, rng=rng, store=FileStore(data / "credentials.json")
+    )
     agent.uploader.batch_entries = 2
     agent.uploader.batch_activity = 10
     agent._refresh_remote = lambda: None  # type: ignore[method-assign]  # policy is fixed here
@@ -76,4 +77,3 @@ def main() -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
-

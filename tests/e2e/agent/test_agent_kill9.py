@@ -38,7 +38,11 @@ def _worker(mode: str, data: Path, seed: int, projects: str) -> subprocess.Popen
     env = {**os.environ, "HUBNITY_AGENT_CREDENTIALS": "file"}
     return subprocess.Popen(
         [sys.executable, "-m", "tests.e2e.agent.kill_worker", mode, str(data), str(seed), projects],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
 
 
@@ -47,10 +51,10 @@ def _advance_clock_file(data: Path) -> None:
     f.write_text((datetime.fromisoformat(f.read_text().strip()) + timedelta(minutes=2)).isoformat())
 
 
-def test_kill_minus_9_during_upload_loses_and_duplicates_nothing(server: Server,
-                                                                 tmp_path: Path) -> None:
-    account = new_account(server, screenshotIntervalSeconds=60,
-                          screenshotDeleteWindowMinutes=0)
+def test_kill_minus_9_during_upload_loses_and_duplicates_nothing(
+    server: Server, tmp_path: Path
+) -> None:
+    account = new_account(server, screenshotIntervalSeconds=60, screenshotDeleteWindowMinutes=0)
     data = tmp_path / "agent"
     data.mkdir()
     api = ApiClient(server.url, FileStore(data / "credentials.json"))

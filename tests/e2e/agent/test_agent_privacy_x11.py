@@ -19,7 +19,8 @@ from tests.agent.xdisplay import xdotool, xvfb
 from tests.e2e.agent.conftest import PASSWORD, Server, new_account, server_activity
 
 pytestmark = [
-    pytest.mark.x11, pytest.mark.slow,
+    pytest.mark.x11,
+    pytest.mark.slow,
     pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning"),
 ]
 SECRET = "qzxjvkwpfy"
@@ -45,8 +46,11 @@ def test_typed_keys_are_counted_but_never_stored_or_sent(server: Server, tmp_pat
     with xvfb() as display:
         old = os.environ.get("DISPLAY")
         os.environ["DISPLAY"] = display
-        agent = Agent(tmp_path / "agent", transport=transport,
-                      store=FileStore(tmp_path / "agent" / "credentials.json"))
+        agent = Agent(
+            tmp_path / "agent",
+            transport=transport,
+            store=FileStore(tmp_path / "agent" / "credentials.json"),
+        )
         listeners = InputListeners(agent.counter)
         try:
             agent.sign_in(server.url, account.email, PASSWORD, start_uploads=False)

@@ -36,10 +36,16 @@ def capture(blur: int) -> CaptureResult:
     return CaptureResult(data, "image/jpeg", 64, 48, data, {"os": "test", "displayCount": 1})
 
 
-def make_agent(tmp: Path, server: Server, account: Account, clock: FakeClock,
-               rng_seed: int = 3) -> Agent:
-    agent = Agent(tmp / "agent", clock=clock, capturer=capture, rng=random.Random(rng_seed),
-                  store=FileStore(tmp / "agent" / "credentials.json"))
+def make_agent(
+    tmp: Path, server: Server, account: Account, clock: FakeClock, rng_seed: int = 3
+) -> Agent:
+    agent = Agent(
+        tmp / "agent",
+        clock=clock,
+        capturer=capture,
+        rng=random.Random(rng_seed),
+        store=FileStore(tmp / "agent" / "credentials.json"),
+    )
     agent.sign_in(server.url, account.email, PASSWORD, start_uploads=False)
     return agent
 
@@ -67,8 +73,9 @@ def assert_same_record(agent: Agent, server: Server, account: Account) -> None:
     """The server's rows are exactly the agent's record: nothing lost, nothing doubled."""
     assert server_entries(server, account.user_id) == agent_entries(agent.outbox)
     assert server_activity(server, account.user_id) == agent_activity(agent.outbox)
-    uploaded = sorted(s.key for s in agent.outbox.recent_screenshots(10_000)
-                      if s.state == "uploaded")
+    uploaded = sorted(
+        s.key for s in agent.outbox.recent_screenshots(10_000) if s.state == "uploaded"
+    )
     on_server = server_screenshot_keys(server, account.user_id)
     assert sorted(on_server) == uploaded and len(set(on_server)) == len(on_server)
 
@@ -116,10 +123,10 @@ def test_refresh_on_401_and_sign_in_again_when_refresh_dies(server: Server, tmp_
     assert store.load(api.server_url) is None and not api.signed_in
 
 
-def test_simulated_hour_with_server_outage_arrives_exactly_once(server: Server,
-                                                                tmp_path: Path) -> None:
-    account = new_account(server, screenshotIntervalSeconds=300,
-                          screenshotDeleteWindowMinutes=0)
+def test_simulated_hour_with_server_outage_arrives_exactly_once(
+    server: Server, tmp_path: Path
+) -> None:
+    account = new_account(server, screenshotIntervalSeconds=300, screenshotDeleteWindowMinutes=0)
     clock = past_clock()
     agent = make_agent(tmp_path, server, account, clock)
     agent.start_tracking(account.project_id)
@@ -163,7 +170,7 @@ def test_sleep_jump_ends_entry_at_last_heartbeat_on_server(server: Server, tmp_p
     agent.tick()
     assert agent.tracker.state is State.STOPPED
     drain(agent)
-    ((_rev, start, end, status),) = server_entries(server, account.user_id).values()
+    ((_rev, _start, end, status),) = server_entries(server, account.user_id).values()
     assert status == "STOPPED"
     assert end == asleep_at.isoformat(timespec="milliseconds")
     assert_same_record(agent, server, account)
