@@ -5,8 +5,10 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any, TypeVar
 
 import httpx
@@ -86,3 +88,20 @@ async def wait_status(client: Any, account: Account, shot_id: str,
         if body["status"] != "PENDING" or loop.time() > deadline:
             return body
         await asyncio.sleep(0.05)
+
+
+@asynccontextmanager
+async def app_client(db_url: str, data_dir: Path, state_hook: Callable[[Any], None] | None = None,
+                     **env: str) -> AsyncIterator[Any]:
+    """A test client on an app of its own (custom environment, optional state tweak)."""
+    from litestar.testing import AsyncTestClient
+
+    from server.app import build_state, create_app
+    from tests.conftest import make_settings
+
+    settings = make_settings(db_url, data_dir, **env)
+    hub = build_state(settings)
+    if state_hook is not None:
+        state_hook(hub)
+    async with AsyncTestClient(app=create_app(settings, state=hub), timeout=120) as client:
+        yield client

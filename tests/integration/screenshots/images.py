@@ -58,3 +58,9 @@ def bomb_png(side: int = 30000) -> bytes:
     raw = b"".join(comp.compress(row) for _ in range(256)) + comp.flush()
     ihdr = struct.pack(">IIBBBBB", side, side, 8, 0, 0, 0, 0)
     return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", raw) + chunk(b"IEND", b"")
+
+
+def noise_png(width: int, height: int, seed: int = 1) -> bytes:
+    """Incompressible pixels: the PNG is about width*height*3 bytes."""
+    rng = random.Random(seed)
+    return encode(Image.frombytes("RGB", (width, height), rng.randbytes(width * height * 3)))
