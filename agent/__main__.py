@@ -167,18 +167,32 @@ def _headless(data: Path, args: argparse.Namespace) -> int:
     return 0
 
 
+def _logging(data: Path, verbose: bool, console: bool) -> None:
+    """A small rotating log in the data dir (the tray has no console: started at
+    login, and under pythonw there is no stderr at all), plus stderr when useful."""
+    from logging.handlers import RotatingFileHandler
+
+    handlers: list[logging.Handler] = [
+        RotatingFileHandler(data / "agent.log", maxBytes=1_000_000, backupCount=2)
+    ]
+    if console and sys.stderr is not None:
+        handlers.append(logging.StreamHandler())
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        handlers=handlers,
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.version:
         print(__version__)
         return 0
-    logging.basicConfig(
-        level=logging.INFO if args.verbose else logging.WARNING,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
     from agent.config import data_dir
 
     data = data_dir(args.data_dir)
+    _logging(data, args.verbose, console=args.headless or args.command != "run")
     if args.command == "status":
         return _status(data)
     if args.command == "login":

@@ -28,7 +28,7 @@ from agent.config import (
     save_projects,
 )
 from agent.core.activity import InputCounter, MinuteBuckets
-from agent.core.api import ApiClient
+from agent.core.api import ApiClient, Rejected
 from agent.core.clock import Clock, Jump, JumpDetector, SystemClock, floor_minute
 from agent.core.credentials import CredentialStore, open_store
 from agent.core.idle import IdleAction, IdleDetector, IdlePeriod
@@ -112,6 +112,8 @@ class Agent:
         self._policy_fetched = -POLICY_REFRESH_SECONDS
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        # Acknowledged history older than a couple of weeks is not needed locally.
+        self.outbox.prune(self.clock.now() - timedelta(days=self.settings.keep_history_days))
         recovered = self.tracker.recover()
         if recovered:
             self.notices.append(
@@ -346,8 +348,15 @@ class Agent:
         """Policy and project list, at most every few minutes (on the sync thread)."""
         if self.clock.monotonic() - self._policy_fetched < POLICY_REFRESH_SECONDS:
             return
-        policy = self.api.policy()
-        projects = self.api.active_projects()
+        try:
+            policy = self.api.policy()
+            projects = self.api.active_projects()
+        except Rejected as exc:
+            # A refusal here must not stop uploads (they do not depend on it):
+            # keep the cached policy and try again next period.
+            log.warning("could not refresh policy/projects: %s", exc)
+            self._policy_fetched = self.clock.monotonic()
+            return
         self._policy_fetched = self.clock.monotonic()
         save_policy(self.data_dir, policy)
         save_projects(self.data_dir, projects)

@@ -27,6 +27,10 @@ class Clock(Protocol):
 
 
 class SystemClock:
+    # Linux has a boot clock that keeps counting in suspend; elsewhere a big
+    # forward wall jump is taken for a sleep (see JumpDetector).
+    counts_suspend = hasattr(time, "CLOCK_BOOTTIME")
+
     def now(self) -> datetime:
         return datetime.now(UTC)
 
@@ -42,6 +46,8 @@ class SystemClock:
 
 class FakeClock:
     """Injectable clock for tests and simulations."""
+
+    counts_suspend = True
 
     def __init__(self, start: datetime | None = None) -> None:
         self._wall = start or datetime(2026, 1, 15, 9, 0, tzinfo=UTC)
@@ -115,6 +121,10 @@ class JumpDetector:
         if d_boot - d_mono > self._tolerance or d_mono > self._max_gap:
             return TickGap(Jump.SUSPEND, last_wall, min(d_mono, self._max_gap))
         if abs(d_wall - d_mono) > self._tolerance:
+            if d_wall - d_mono > self._max_gap and not getattr(self._clock, "counts_suspend", True):
+                # No boot clock (macOS, Windows): a large forward jump is most
+                # likely a sleep; ending at the last tick is the safe reading.
+                return TickGap(Jump.SUSPEND, last_wall, min(d_mono, self._max_gap))
             return TickGap(Jump.CLOCK_CHANGED, last_wall, d_mono)
         return TickGap(Jump.NONE, last_wall, d_mono)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 from typing import IO
 
@@ -19,7 +20,7 @@ class InstanceLock:
     def acquire(self) -> None:
         fh = open(self.path, "a+")  # noqa: SIM115 - held for the process lifetime
         try:
-            if os.name == "nt":
+            if sys.platform == "win32":
                 import msvcrt
 
                 msvcrt.locking(fh.fileno(), msvcrt.LK_NBLCK, 1)

@@ -17,7 +17,8 @@ def run_tray(data: Path, args: argparse.Namespace) -> int:
     from agent.platform.single_instance import AlreadyRunning, InstanceLock
     from agent.ui.tray import TrayController
 
-    app = QApplication.instance() or QApplication(sys.argv[:1])
+    existing = QApplication.instance()
+    app = existing if isinstance(existing, QApplication) else QApplication(sys.argv[:1])
     app.setApplicationName("Hubnity")
     app.setQuitOnLastWindowClosed(False)  # a tray app lives on without windows
     lock = InstanceLock(data)

@@ -49,8 +49,9 @@ class ScreenshotsWindow(QWidget):
     def refresh(self) -> None:
         while self.grid.count():
             item = self.grid.takeAt(0)
-            if item.widget():
-                item.widget().deleteLater()
+            widget = item.widget() if item is not None else None
+            if widget is not None:
+                widget.deleteLater()
         self.delete_buttons.clear()
         shots = self.agent.outbox.recent_screenshots(24)
         depth = self.agent.outbox.depth()

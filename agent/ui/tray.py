@@ -78,7 +78,7 @@ class TrayController(QObject):
         self.tray.setContextMenu(self.menu)
         self.tray.activated.connect(self._activated)
         self.windows: dict[str, object] = {}
-        self._projects_shown: list[tuple[str, str | None]] | None = None
+        self._projects_shown: list[tuple[str | None, str | None]] | None = None
         self._idle_dialog: IdleDialog | None = None
         self.timer = QTimer(self)
         self.timer.timeout.connect(self.refresh)
@@ -131,9 +131,8 @@ class TrayController(QObject):
         self._idle_dialog = None
 
     def _rebuild_projects(self, snap: Snapshot) -> None:
-        wanted = [(p.id, None) for p in self.agent.projects] + [
-            (p.id, t.id) for p in self.agent.projects for t in p.tasks
-        ]
+        wanted: list[tuple[str | None, str | None]] = [(p.id, None) for p in self.agent.projects]
+        wanted += [(p.id, t.id) for p in self.agent.projects for t in p.tasks]
         current = (snap.project_id, snap.task_id)
         key = [*wanted, current]
         if key == self._projects_shown:

@@ -84,3 +84,17 @@ def test_backoff_grows_with_jitter_and_honours_retry_after() -> None:
     assert b.next_delay() <= 2
     assert parse_retry_after("17") == 17.0
     assert parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT") is None
+
+
+def test_without_boot_clock_a_large_forward_jump_counts_as_sleep(clock: FakeClock) -> None:
+    clock.counts_suspend = False  # type: ignore[misc]  # like macOS/Windows
+    d = JumpDetector(clock)
+    d.check()
+    clock.suspend(3600)  # boot clock does not move either there: same as monotonic
+    clock._boot -= 3600
+    assert d.check().kind is Jump.SUSPEND
+    clock.advance(1)
+    d.check()
+    clock.set_wall(30)  # a small step (NTP) stays a clock change
+    clock.advance(1)
+    assert d.check().kind is Jump.CLOCK_CHANGED

@@ -1,0 +1,71 @@
+"""`hubnity-agent` as a real process: --version, status, headless run and SIGTERM."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from agent.core.outbox import Outbox
+from shared.version import __version__
+
+BIN = Path(sys.executable).parent / "hubnity-agent"
+
+
+def _cmd(*args: str) -> list[str]:
+    return [str(BIN), *args] if BIN.exists() else [sys.executable, "-m", "agent", *args]
+
+
+def _env(data: Path) -> dict[str, str]:
+    return {**os.environ, "HUBNITY_AGENT_DATA_DIR": str(data), "HUBNITY_AGENT_CREDENTIALS": "file"}
+
+
+def test_version() -> None:
+    out = subprocess.run(_cmd("--version"), capture_output=True, text=True, check=True).stdout
+    assert out.strip() == __version__
+
+
+def test_headless_tracks_reports_status_and_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
+    data = tmp_path / "agent"
+    env = _env(data)
+    proc = subprocess.Popen(
+        _cmd("--headless", "--track", "--no-capture", "--no-input"),
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        assert "headless" in proc.stdout.readline()
+        deadline = time.monotonic() + 10
+        status = ""
+        while time.monotonic() < deadline:
+            status = subprocess.run(_cmd("status"), env=env, capture_output=True, text=True).stdout
+            if "state:      running" in status:
+                break
+            time.sleep(0.2)
+        assert f"running (pid {proc.pid})" in status
+        assert "state:      running" in status
+        assert "queue:      1 entries" in status  # not signed in: kept locally
+        second = subprocess.run(
+            _cmd("--headless", "--no-capture", "--no-input"),
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+        assert second.returncode == 3 and "another agent is running" in second.stderr
+        time.sleep(1.5)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(15) == 0
+    box = Outbox(data, maintenance=False)
+    (entry,) = box.all_entries()
+    assert entry.status == "STOPPED" and entry.end is not None and entry.end > entry.start
+    box.close()
+    status = subprocess.run(_cmd("status"), env=env, capture_output=True, text=True).stdout
+    assert "not running" in status
