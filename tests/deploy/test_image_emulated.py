@@ -15,13 +15,21 @@ import socket
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import yaml
 
 from tests.deploy.conftest import ROOT
 from tests.deploy.test_dockerfile import FINAL, STAGES, _context_copy, exec_form, instructions
+from tests.support.services import (
+    REDIS_URL,
+    create_pg_database,
+    drop_pg_database,
+    require_redis,
+)
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(1200)]
 
@@ -131,38 +139,57 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def test_migrate_then_serve_then_healthcheck(image, tmp_path: Path):
+@pytest.mark.postgres
+@pytest.mark.redis
+def test_migrate_serve_healthchecks_and_worker_on_postgres_and_redis(image, tmp_path: Path):
+    """The compose roles, in order, from the replayed image: migrate, server, worker."""
+    require_redis()
     root, image_env = image
+    name, database_url = create_pg_database("hubnity_image")
     env = dict(
         image_env,
-        DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path / 'hubnity.db'}",
+        DATABASE_URL=database_url,
+        REDIS_URL=REDIS_URL,
+        REDIS_PREFIX=f"hubnity-image-{uuid.uuid4().hex[:8]}:",
         JWT_SECRET="image-test-secret-image-test-secret-0123",
         HUBNITY_PORT=str(_free_port()),
     )
     assert env["HUBNITY_ENV"] == "production", "the image's own default"
     cwd = root.path("/data")
-    migrate = subprocess.run(["hubnity-server", "migrate"], env=env, cwd=cwd,
-                             capture_output=True, text=True, timeout=300)
-    assert migrate.returncode == 0, migrate.stderr
-    (cmd,) = [exec_form(args) for args in instructions(FINAL, "CMD")]
-    log = (tmp_path / "server.log").open("w")
-    server = subprocess.Popen(cmd, env=env, cwd=cwd, stdout=log, stderr=subprocess.STDOUT)
+    compose = yaml.safe_load((ROOT / "compose.yaml").read_text())
     try:
-        (check,) = instructions(FINAL, "HEALTHCHECK")
-        argv = exec_form(check.partition("CMD ")[2])
-        deadline = time.monotonic() + 60
-        while True:
-            assert server.poll() is None, (tmp_path / "server.log").read_text()[-3000:]
-            result = subprocess.run(argv, env=env, cwd=cwd, capture_output=True, timeout=30)
-            if result.returncode == 0:
-                break
-            assert time.monotonic() < deadline, result.stderr.decode()[-2000:]
-            time.sleep(0.5)
-        # The same command fails when nothing answers, so the success above means something.
-        dead = subprocess.run(argv, env=dict(env, HUBNITY_PORT=str(_free_port())), cwd=cwd,
-                              capture_output=True, timeout=30)
-        assert dead.returncode != 0
+        migrate = subprocess.run(compose["services"]["migrate"]["command"], env=env, cwd=cwd,
+                                 capture_output=True, text=True, timeout=300)
+        assert migrate.returncode == 0, migrate.stderr
+        (cmd,) = [exec_form(args) for args in instructions(FINAL, "CMD")]
+        log = (tmp_path / "server.log").open("w")
+        server = subprocess.Popen(cmd, env=env, cwd=cwd, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            (check,) = instructions(FINAL, "HEALTHCHECK")
+            image_check = exec_form(check.partition("CMD ")[2])  # /health
+            # compose.yaml's server check (/ready: database, storage, queue), on this port.
+            compose_check = [a.replace("8000", env["HUBNITY_PORT"])
+                             for a in compose["services"]["server"]["healthcheck"]["test"][1:]]
+            for argv in (image_check, compose_check):
+                deadline = time.monotonic() + 60
+                while True:
+                    assert server.poll() is None, (tmp_path / "server.log").read_text()[-3000:]
+                    result = subprocess.run(argv, env=env, cwd=cwd, capture_output=True,
+                                            timeout=30)
+                    if result.returncode == 0:
+                        break
+                    assert time.monotonic() < deadline, result.stderr.decode()[-2000:]
+                    time.sleep(0.5)
+            # The same command fails when nothing answers, so the success above means something.
+            dead = subprocess.run(image_check, env=dict(env, HUBNITY_PORT=str(_free_port())),
+                                  cwd=cwd, capture_output=True, timeout=30)
+            assert dead.returncode != 0
+        finally:
+            server.terminate()
+            server.wait(30)
+            log.close()
+        worker = subprocess.run([*compose["services"]["worker"]["command"], "--burst"], env=env,
+                                cwd=cwd, capture_output=True, text=True, timeout=300)
+        assert worker.returncode == 0, worker.stderr[-3000:]
     finally:
-        server.terminate()
-        server.wait(30)
-        log.close()
+        drop_pg_database(name)
