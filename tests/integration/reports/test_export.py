@@ -39,7 +39,7 @@ async def _setup(client) -> tuple[Account, Account, Account, str]:
 
 
 async def test_csv_export_streams_and_neutralizes_formulas(client) -> None:
-    owner, ann, bob, team_id = await _setup(client)
+    owner, ann, _bob, team_id = await _setup(client)
     r = await owner.get("/api/v1/reports/export",
                         params={"format": "csv", "from": "2026-01-12", "to": "2026-01-13",
                                 "teamId": team_id})
@@ -76,7 +76,7 @@ async def test_csv_export_streams_and_neutralizes_formulas(client) -> None:
 async def test_xlsx_export_has_real_types(client) -> None:
     import openpyxl
 
-    owner, ann, _bob, _team = await _setup(client)
+    _owner, ann, _bob, _team = await _setup(client)
     r = await ann.get("/api/v1/reports/export",
                       params={"format": "xlsx", "from": "2026-01-01", "to": "2026-01-31"})
     assert r.status_code == 202
