@@ -116,7 +116,7 @@ class Agent:
         self.outbox.prune(self.clock.now() - timedelta(days=self.settings.keep_history_days))
         recovered = self.tracker.recover()
         if recovered:
-            self.notices.append(
+            self._notify(
                 f"{recovered} time entry(ies) left open by an unexpected exit were ended "
                 "at their last heartbeat"
             )
@@ -217,13 +217,13 @@ class Agent:
             # The wall clock was set: the entry keeps the time that really passed.
             ended = last_wall + timedelta(seconds=elapsed)
             self.tracker.interrupt(ended, now)
-            self.notices.append("The system clock changed; tracking continues in a new entry.")
+            self._notify("The system clock changed; tracking continues in a new entry.")
         else:
             asleep = (now - last_wall).total_seconds()
             # A short nap is a blip; after a long one the user decides to go on.
             resume = now if asleep < self.idle.timeout else None
             self.tracker.interrupt(last_wall, resume)
-            self.notices.append(
+            self._notify(
                 f"The computer was asleep or frozen for {int(asleep // 60)} min; "
                 + ("tracking continues." if resume else "tracking stopped at the last heartbeat.")
             )
@@ -412,6 +412,10 @@ class Agent:
 
     # --- internals -------------------------------------------------------------------------------
 
+    def _notify(self, text: str) -> None:
+        # Bounded: a headless agent has nobody reading them.
+        self.notices = [*self.notices[-19:], text]
+
     def _flush_activity(self, *, final: bool = False) -> None:
         self.buckets.flush(self.outbox, self.clock.now(), final=final)
 
@@ -457,7 +461,7 @@ class Agent:
         )
         dropped = self.outbox.add_screenshot(row, result.data)
         if dropped:
-            self.notices.append(f"{dropped} old screenshot(s) dropped: local disk quota reached")
+            self._notify(f"{dropped} old screenshot(s) dropped: local disk quota reached")
 
     def capture_now(self) -> None:
         """Capture immediately (tests, benchmarks); synchronous."""

@@ -266,8 +266,13 @@ class Uploader:
         self.status.auth_required = False
         self._wake.set()
 
+    def first_delay(self) -> float:
+        """A random wait before the first upload: agents started together (a
+        policy push, an office arriving at 9:00) reach the server spread out."""
+        return self._rng.uniform(0, self.spread)
+
     def _run(self) -> None:
-        delay = self._rng.uniform(0, self.spread)
+        delay = self.first_delay()
         while not self._stop.is_set():
             self._wake.wait(delay)
             self._wake.clear()

@@ -201,3 +201,45 @@ def test_credentials_file_is_private(data_dir) -> None:
     assert store.load(URL) == Tokens("a", "r")
     store.clear(URL)
     assert store.load(URL) is None
+
+
+def test_first_upload_is_spread_over_the_window(data_dir, clock) -> None:
+    _box, up, _ = make(data_dir, clock, Server(ok_batch))
+    up.spread = 30
+    delays = [up.first_delay() for _ in range(200)]
+    assert all(0 <= d <= 30 for d in delays)
+    assert max(delays) - min(delays) > 20  # spread, not a fixed offset
+    periods = [up.cycle() for _ in range(50)]
+    assert all(0.8 * up.interval <= p <= 1.2 * up.interval for p in periods)
+    assert len({round(p, 3) for p in periods}) > 40
+
+
+def test_keyring_without_backend_falls_back_to_private_file(data_dir, monkeypatch) -> None:
+    import keyring
+    from keyring.backends import fail
+
+    from agent.core.credentials import FallbackStore, KeyringStore, open_store
+
+    monkeypatch.delenv("HUBNITY_AGENT_CREDENTIALS", raising=False)
+    previous = keyring.get_keyring()
+    keyring.set_keyring(fail.Keyring())
+    try:
+        store = open_store(data_dir)
+        assert isinstance(store, FileStore)
+
+        class Broken(KeyringStore):
+            def __init__(self) -> None:
+                pass
+
+            def save(self, server_url: str, tokens: Tokens) -> None:
+                raise RuntimeError("no Secret Service on the session bus")
+
+            def load(self, server_url: str) -> Tokens | None:
+                raise RuntimeError("locked")
+
+        fallback = FallbackStore(Broken(), FileStore(data_dir / "credentials.json"))
+        fallback.save(URL, Tokens("a", "r"))
+        assert fallback.load(URL) == Tokens("a", "r")
+        assert (data_dir / "credentials.json").stat().st_mode & 0o777 == 0o600
+    finally:
+        keyring.set_keyring(previous)

@@ -9,6 +9,7 @@ import random
 import signal
 import subprocess
 import sys
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -72,11 +73,20 @@ def test_kill_minus_9_during_upload_loses_and_duplicates_nothing(
         assert proc.stdout is not None
         line = proc.stdout.readline()
         assert line.strip() == "ready", proc.stderr.read() if proc.stderr else ""
-        try:
-            proc.wait(timeout=rng.uniform(0.15, 1.2))
-        except subprocess.TimeoutExpired:
+        if trial % 2:
+            # Aim: kill within a few ms after an upload began (mid-request).
+            for _ in range(rng.randint(1, 25)):
+                if proc.stdout.readline().strip() != "sync":
+                    break
+            time.sleep(rng.uniform(0, 0.006))
             proc.send_signal(signal.SIGKILL)
             killed_busy += 1
+        else:
+            try:  # anywhere: mid-tick, mid-write, mid-capture, mid-upload
+                proc.wait(timeout=rng.uniform(0.15, 1.2))
+            except subprocess.TimeoutExpired:
+                proc.send_signal(signal.SIGKILL)
+                killed_busy += 1
         proc.wait(10)
         assert proc.returncode == -signal.SIGKILL, proc.stderr.read() if proc.stderr else ""
         _advance_clock_file(data)
