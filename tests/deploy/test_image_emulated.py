@@ -105,6 +105,7 @@ def image(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[FakeRoot, 
         apply_env(args, runtime_env, root)
     root.path("/data").mkdir(parents=True, exist_ok=True)
     yield root, runtime_env
+    shutil.rmtree(base, ignore_errors=True)  # a few hundred MB of virtualenv
 
 
 def test_build_stage_leaves_a_venv_with_both_entry_points(image):
