@@ -46,6 +46,7 @@ class Pages(Controller):
     async def person(
         self, user_id: str, web: WebUser, db_session: AsyncSession, date: str | None = None
     ) -> Template:
+        path_uuid(user_id, "person")  # a malformed id in a path names nothing: 404
         data = await views.person_day(db_session, web.principal, user_id, date, utcnow())
         return page("person.html", web, data=data, nav="dashboard")
 

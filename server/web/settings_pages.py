@@ -71,6 +71,9 @@ class SettingsPages(Controller):
             if exc.status_code in (401, 403, 404):
                 raise
             await session.rollback()
+            # A rollback expires every loaded row; the page reads these two.
+            await session.refresh(web.principal.organization)
+            await session.refresh(web.principal.user)
             return await _render(web, session, error=exc.detail, status=exc.status_code)
         return await _render(web, session, message=ok, invitation=invitation)
 
