@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.resources
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -176,3 +177,12 @@ def test_the_server_accepts_the_interpolated_environment(service: str, tmp_path:
     assert settings["uses_s3"] is True
     assert settings["body_limit"] == 50 * 1024 * 1024
     assert (settings["host"], settings["port"]) == ("0.0.0.0", 8000)
+
+
+def test_every_compose_variable_is_documented_in_the_example_env():
+    example = (INSTALLERS / "compose.env.example").read_text()
+    documented = set(re.findall(r"^#?([A-Z][A-Z0-9_]+)=", example, flags=re.MULTILINE))
+    used = {name for name, _, _ in compose_variables(COMPOSE_TEXT)}
+    assert used, "compose.yaml uses no variables?"
+    assert not used - documented, f"not in compose.env.example: {sorted(used - documented)}"
+    assert not documented - used, f"documented but unused: {sorted(documented - used)}"
