@@ -7,7 +7,6 @@ import io
 import uuid
 
 from PIL import Image, ImageChops, ImageFilter, ImageStat
-
 from sqlalchemy import select
 
 from server.db.models import Screenshot

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -144,7 +145,7 @@ async def test_transient_failures_back_off_then_fail(backend, session_tmp):
             assert status == "PENDING" and row.attempts == attempt
             assert "cannot read" in row.failure_reason
             delays.append(row.next_attempt_at - utcnow())
-        assert all(a < b for a, b in zip(delays, delays[1:], strict=False)), delays
+        assert all(a < b for a, b in itertools.pairwise(delays)), delays
         status = await in_app(client, processing.process, hub, uuid.UUID(shot_id))
         row = await _row(client, shot_id)
         assert status == "FAILED" and row.status == "FAILED"
