@@ -189,9 +189,11 @@ class Agent:
             drained = self.counter.drain()
             running = self.tracker.state is State.RUNNING and self.tracker.current is not None
             if running:
+                # Idle first: input that ends an idle stretch belongs to the
+                # entry that begins at the return, not to the idle one.
+                self._check_idle(mono)
                 assert self.tracker.current is not None
                 self.buckets.absorb(self.tracker.current.key, drained, now)
-                self._check_idle(mono)
                 if (
                     self.policy.screenshots_enabled
                     and self.capturer is not None
@@ -236,7 +238,12 @@ class Agent:
         if not was_idle and self.idle.idle:
             self._flush_activity()
         if period is not None and self.tracker.current is not None:
-            self.idle_pending = IdlePeriod(period[0], period[1], self.tracker.current.key)
+            # Split at the return right away, so that the answer (maybe given
+            # minutes later, after uploads) only ever shortens a finished entry.
+            self._flush_activity(final=True)
+            old_key = self.tracker.split(period[1])
+            assert old_key is not None
+            self.idle_pending = IdlePeriod(period[0], period[1], old_key)
             if self.auto_idle:  # nobody to ask (headless): the configured default
                 self.resolve_idle(IdleAction(self.settings.idle_default))
 
@@ -282,17 +289,20 @@ class Agent:
         self, action: IdleAction, project_id: str | None = None, task_id: str | None = None
     ) -> None:
         """The user's answer about the idle period: keep, discard or give it
-        to another project. Discarding splits the entry around the gap."""
+        to another project. The entry was already split at the return; keeping
+        leaves it as is, discarding ends it where idling began."""
         with self.lock:
             period = self.idle_pending
             self.idle_pending = None
             if period is None or action is IdleAction.KEEP:
                 return
-            self._flush_activity(final=True)
-            self.tracker.cut(period.start, period.end, period.entry_key)
-            if action is IdleAction.REASSIGN:
-                self.tracker.add_closed(period.start, period.end, project_id, task_id)
-            self.uploader.sync_now()
+            # The second of the last input was active: it stays tracked, which
+            # also keeps that input's minute inside the entry.
+            cut = min(period.end, period.start + timedelta(seconds=1))
+            self.tracker.trim_end(period.entry_key, cut)
+            if action is IdleAction.REASSIGN and cut < period.end:
+                self.tracker.add_closed(cut, period.end, project_id, task_id)
+        self.uploader.sync_now()
 
     def sync_now(self) -> None:
         with self.lock:

@@ -402,20 +402,6 @@ class Outbox:
         rows = self._db().execute("SELECT * FROM activity ORDER BY entry_key, minute").fetchall()
         return [_activity(r) for r in rows]
 
-    def move_activity(self, from_key: str, to_key: str, since_minute: datetime) -> None:
-        """Re-attribute buckets from `since_minute` on (an entry was split)."""
-        with self._tx() as db:
-            rows = db.execute(
-                "SELECT * FROM activity WHERE entry_key = ? AND minute >= ?",
-                (from_key, ts(since_minute)),
-            ).fetchall()
-            for r in rows:
-                self._merge_bucket(db, to_key, _activity(r))
-            db.execute(
-                "DELETE FROM activity WHERE entry_key = ? AND minute >= ?",
-                (from_key, ts(since_minute)),
-            )
-
     @staticmethod
     def _merge_bucket(db: sqlite3.Connection, key: str, a: ActivityRow) -> None:
         db.execute(

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
-from agent.core.clock import Clock, floor_minute
+from agent.core.clock import Clock
 from agent.core.outbox import LocalEntry, Outbox
 from shared.enums import EntryStatus
 
@@ -99,47 +99,24 @@ class Tracker:
         else:
             self._begin(resume_at)
 
-    def cut(self, gap_start: datetime, gap_end: datetime, entry_key: str) -> str | None:
-        """Remove [gap_start, gap_end) from entry `entry_key` (discarded idle
-        time). Returns the key of the entry that now holds the time after the
-        gap (the same key if nothing before the gap remained), or None."""
-        entry = self._outbox.get_entry(entry_key)
-        if entry is None:
+    def split(self, at: datetime) -> str | None:
+        """End the running entry at `at` and go on in a new one from there
+        (the user came back from idling: what happens to the idle stretch is
+        decided later on the old entry alone). Returns the old entry's key."""
+        if self.state is not State.RUNNING or self.current is None:
             return None
-        is_current = self.current is not None and self.current.key == entry_key
-        end = None if is_current else entry.end
-        gap_start = max(gap_start, entry.start)
-        if end is not None and gap_end >= end:
-            # Nothing after the gap: the entry simply ends where idling began.
-            if gap_start <= entry.start:
-                gap_start = entry.start
-            self._outbox.update_entry(entry_key, end=gap_start)
-            return None
-        if gap_start <= entry.start:
-            # Nothing before the gap: move the start instead of leaving an empty entry.
-            self._outbox.update_entry(entry_key, start=gap_end)
-            if is_current and self.current is not None:
-                self.current.start = gap_end
-            return entry_key
-        status = EntryStatus.STOPPED if is_current else EntryStatus(entry.status)
-        self._outbox.update_entry(entry_key, end=gap_start, status=status.value)
-        tail = LocalEntry(
-            key=str(uuid.uuid4()),
-            revision=1,
-            project_id=entry.project_id,
-            task_id=entry.task_id,
-            start=gap_end,
-            end=end,
-            status=entry.status if not is_current else EntryStatus.RUNNING,
-            timezone=entry.timezone,
-            description=entry.description,
-            last_heartbeat=end or gap_end,
-        )
-        self._outbox.insert_entry(tail)
-        self._outbox.move_activity(entry_key, tail.key, floor_minute(gap_end))
-        if is_current:
-            self.current = tail
-        return tail.key
+        old = self.current.key
+        at = max(at, self.current.start)
+        self._end(at, EntryStatus.STOPPED)
+        self._begin(at)
+        return old
+
+    def trim_end(self, key: str, end: datetime) -> None:
+        """Move a finished entry's end earlier (discarded idle time)."""
+        entry = self._outbox.get_entry(key)
+        if entry is None or entry.end is None or end >= entry.end:
+            return
+        self._outbox.update_entry(key, end=max(end, entry.start))
 
     def add_closed(
         self, start: datetime, end: datetime, project_id: str | None, task_id: str | None

@@ -89,31 +89,22 @@ def test_crash_recovery_ends_open_entry_at_last_heartbeat(data_dir, clock: FakeC
     assert t2.recover() == 0
 
 
-def test_cut_splits_running_entry_around_gap(outbox: Outbox, clock: FakeClock) -> None:
+def test_split_then_trim_removes_idle_stretch(outbox: Outbox, clock: FakeClock) -> None:
     t = Tracker(outbox, clock, "UTC")
     t.start(P1)
     start = clock.now()
-    key = t.current.key  # type: ignore[union-attr]
-    tail = t.cut(start + timedelta(seconds=600), start + timedelta(seconds=1500), key)
-    clock.advance(1800)
+    clock.advance(1500)
+    old = t.split(start + timedelta(seconds=1500))
+    assert old is not None and t.current is not None and t.current.key != old
+    clock.advance(300)
     t.stop()
+    t.trim_end(old, start + timedelta(seconds=600))
     first, second = outbox.all_entries()
-    assert first.key == key and second.key == tail
-    assert (first.start, first.end) == (start, start + timedelta(seconds=600))
+    assert first.key == old and first.end == start + timedelta(seconds=600)
     assert second.start == start + timedelta(seconds=1500)
     assert _durations(outbox) == [600, 300]
-
-
-def test_cut_of_gap_at_entry_start_moves_the_start(outbox: Outbox, clock: FakeClock) -> None:
-    t = Tracker(outbox, clock, "UTC")
-    t.start(P1)
-    start = clock.now()
-    key = t.current.key  # type: ignore[union-attr]
-    assert t.cut(start - timedelta(seconds=5), start + timedelta(seconds=60), key) == key
-    clock.advance(120)
-    t.stop()
-    (e,) = outbox.all_entries()
-    assert e.start == start + timedelta(seconds=60) and _durations(outbox) == [60]
+    t.trim_end(old, start + timedelta(seconds=900))  # never lengthens
+    assert outbox.get_entry(old).end == start + timedelta(seconds=600)  # type: ignore[union-attr]
 
 
 def test_backward_clock_never_starts_before_previous_end(outbox: Outbox, clock: FakeClock) -> None:

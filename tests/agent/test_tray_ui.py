@@ -12,7 +12,6 @@ import pytest
 
 from agent.core.agent import Agent
 from agent.core.clock import FakeClock
-from agent.core.idle import IdlePeriod
 from agent.core.shots import CaptureResult
 from agent.core.tracker import State
 from shared.schemas import ActiveProject, TaskOut, TrackingPolicy
@@ -153,22 +152,23 @@ def test_screenshots_window_deletes_before_upload(tray, agent, qtbot) -> None:
 
 
 def test_idle_dialog_discard(tray, agent, clock, qtbot) -> None:
+    agent.apply_policy(TrackingPolicy(idle_timeout_seconds=300))
     agent.start_tracking(P1)
-    start = clock.now()
-    clock.advance(1200)
-    key = agent.tracker.current.key
-    from datetime import timedelta
-
-    agent.idle_pending = IdlePeriod(start + timedelta(seconds=300), clock.now(), key)
+    for _ in range(1200):  # away for 20 minutes
+        clock.advance(1)
+        agent.tick()
+    agent.counter.key()  # back
+    agent.tick()
     tray.refresh()
     dlg = tray._idle_dialog
-    assert dlg is not None
+    assert dlg is not None and agent.idle_pending is not None
     qtbot.addWidget(dlg)
     dlg.discard.click()
     assert agent.idle_pending is None
     clock.advance(60)
     agent.stop()
-    assert sum(e.seconds(clock.now()) for e in agent.outbox.all_entries()) == 360
+    # The second of the start click stays; the 20 idle minutes are gone.
+    assert sum(e.seconds(clock.now()) for e in agent.outbox.all_entries()) == 61
 
 
 def test_settings_dialog_saves_quota(tray, agent, qtbot) -> None:
