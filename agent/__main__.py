@@ -89,14 +89,20 @@ def _login(data: Path, args: argparse.Namespace) -> int:
         print("hubnity-agent: give --server-url", file=sys.stderr)
         return 2
     password = os.environ.get("HUBNITY_AGENT_PASSWORD") or getpass.getpass("Password: ")
+    from agent.core.account import bind_account
+    from agent.core.outbox import Outbox
+
     api = ApiClient(url, open_store(data))
+    outbox = Outbox(data, maintenance=False)
     try:
         api.login(email, password)
+        bind_account(outbox, api)
     except ApiError as exc:
         print(f"hubnity-agent: sign-in failed: {exc}", file=sys.stderr)
         return 1
     finally:
         api.close()
+        outbox.close()
     settings.server_url, settings.email = api.server_url, email
     settings.save(data)
     print(f"Signed in to {api.server_url} as {email}")

@@ -30,7 +30,9 @@ def data_dir(override: str | Path | None = None) -> Path:
         from platformdirs import user_data_dir
 
         path = Path(user_data_dir(APP_NAME, "Hubnity"))
-    path.mkdir(parents=True, exist_ok=True)
+    if not path.exists():
+        # Screenshots and activity live here: private to the user.
+        path.mkdir(parents=True, mode=0o700)
     return path
 
 

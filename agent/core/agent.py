@@ -27,6 +27,7 @@ from agent.config import (
     save_policy,
     save_projects,
 )
+from agent.core.account import bind_account
 from agent.core.activity import InputCounter, MinuteBuckets
 from agent.core.api import ApiClient, Rejected
 from agent.core.clock import Clock, Jump, JumpDetector, SystemClock, floor_minute
@@ -79,7 +80,7 @@ class Agent:
         settings: Settings | None = None,
     ) -> None:
         self.data_dir = data_dir
-        data_dir.mkdir(parents=True, exist_ok=True)
+        data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
         self.clock = clock or SystemClock()
         self.settings = settings or Settings.load(data_dir)
         if server_url:
@@ -338,6 +339,7 @@ class Agent:
         self.settings.server_url = server_url
         self.api = self._make_api()
         self.api.login(email, password)
+        bind_account(self.outbox, self.api)
         self.settings.email = email.strip()
         self.settings.save(self.data_dir)
         self.uploader = self._make_uploader()

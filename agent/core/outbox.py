@@ -18,6 +18,7 @@ uploader reads); every write is one short transaction.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sqlite3
 import threading
@@ -232,6 +233,9 @@ class Outbox:
         self.shots_dir = data_dir / "screenshots"
         self.quota_bytes = quota_bytes
         self.shots_dir.mkdir(parents=True, exist_ok=True)
+        # Pictures of the user's screen: readable by the user only.
+        with contextlib.suppress(OSError):
+            self.shots_dir.chmod(0o700)
         self._local = threading.local()
         self._write_lock = threading.Lock()
         self._db().executescript(_SCHEMA)
@@ -679,6 +683,15 @@ class Outbox:
             ).fetchone()[0]
             dropped = int(self._meta_in(db, "dropped_screenshots", "0"))
         return QueueDepth(entries, activity, shots, size, parked, dropped)
+
+    def forget_history(self) -> None:
+        """Drop everything (another account signs in on an empty queue)."""
+        with self._tx() as db:
+            files = [r["file"] for r in db.execute("SELECT file FROM screenshots") if r["file"]]
+            for table in ("activity", "entries", "screenshots"):
+                db.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed table names
+        for name in files:
+            (self.shots_dir / name).unlink(missing_ok=True)
 
     def prune(self, older_than: datetime) -> None:
         """Forget acknowledged history (kept a while for today's total and review)."""

@@ -246,3 +246,26 @@ def test_poisoned_items_are_parked_and_do_not_block(server: Server, tmp_path) ->
     agent.uploader.sync_once()
     assert agent.outbox.depth().parked >= 3
     agent.shutdown()
+
+
+def test_unsent_time_is_never_uploaded_under_another_account(server: Server, tmp_path) -> None:
+    from agent.core.account import AccountMismatch
+
+    alice, bob = new_account(server, screenshotDeleteWindowMinutes=0), new_account(server)
+    clock = past_clock()
+    agent = make_agent(tmp_path, server, alice, clock)
+    agent.start_tracking(alice.project_id)
+    run(agent, clock, 300)
+    agent.sign_out()  # offline sign-out: alice's entry is still unsent
+    assert agent.outbox.depth().entries == 1
+    with pytest.raises(AccountMismatch, match="unsent item"):
+        agent.sign_in(server.url, bob.email, PASSWORD, start_uploads=False)
+    assert not agent.api.signed_in
+    assert server_entries(server, bob.user_id) == {}
+    agent.sign_in(server.url, alice.email, PASSWORD, start_uploads=False)
+    drain(agent)
+    assert len(server_entries(server, alice.user_id)) == 1
+    agent.sign_out()
+    agent.sign_in(server.url, bob.email, PASSWORD, start_uploads=False)  # queue empty: fine
+    assert agent.outbox.all_entries() == []  # alice's history is not shown to bob
+    agent.shutdown()
