@@ -118,28 +118,36 @@ async def run(users: int, days: int, repeat: int, naive_repeat: int, keep: bool)
             await conn.execute(text("VACUUM ANALYZE"))
             n_buckets = (await conn.execute(text("SELECT count(*) FROM activity_buckets"))).scalar()
             n_rollups = (await conn.execute(text("SELECT count(*) FROM activity_rollups"))).scalar()
-        print(f"seeded {users} users x {days} days: {n_buckets:,} activity buckets in "
-              f"{seeded:.1f} s; rollup {n_rollups:,} rows in {rolled:.1f} s")
+        print(
+            f"seeded {users} users x {days} days: {n_buckets:,} activity buckets in "
+            f"{seeded:.1f} s; rollup {n_rollups:,} rows in {rolled:.1f} s"
+        )
 
         last = FIRST + timedelta(days=days - 1)
         async with sessions() as s:
-            owner_id = (await s.execute(select(User.id).where(
-                User.organization_id == org, User.role == "OWNER"))).scalar_one()
+            owner_id = (
+                await s.execute(
+                    select(User.id).where(User.organization_id == org, User.role == "OWNER")
+                )
+            ).scalar_one()
             principal = await load_principal(s, owner_id, org)
             assert principal is not None
-            people = list((await s.execute(select(User).where(User.organization_id == org)))
-                          .scalars())
+            people = list(
+                (await s.execute(select(User).where(User.organization_id == org))).scalars()
+            )
             one = next(u for u in people if u.timezone == "Europe/Berlin")
 
             async def team() -> Any:
-                page = await service.team_report(s, principal, None, FIRST.isoformat(),
-                                                 last.isoformat(), None, users)
+                page = await service.team_report(
+                    s, principal, None, FIRST.isoformat(), last.isoformat(), None, users
+                )
                 assert len(page.items) == users
                 return page
 
             async def daily() -> Any:
-                return await service.daily_report(s, principal, str(one.id), FIRST.isoformat(),
-                                                  last.isoformat())
+                return await service.daily_report(
+                    s, principal, str(one.id), FIRST.isoformat(), last.isoformat()
+                )
 
             async def raw_sql() -> dict[Any, int]:
                 out: dict[Any, int] = {}
@@ -148,9 +156,13 @@ async def run(users: int, days: int, repeat: int, naive_repeat: int, keep: bool)
                     ids = [u.id for u in people if u.timezone == tz]
                     rows = await s.execute(
                         select(ActivityBucket.user_id, func.sum(ActivityBucket.active_seconds))
-                        .where(ActivityBucket.user_id.in_(ids), ActivityBucket.minute >= lo,
-                               ActivityBucket.minute < hi)
-                        .group_by(ActivityBucket.user_id))
+                        .where(
+                            ActivityBucket.user_id.in_(ids),
+                            ActivityBucket.minute >= lo,
+                            ActivityBucket.minute < hi,
+                        )
+                        .group_by(ActivityBucket.user_id)
+                    )
                     out.update(dict(rows.all()))
                 return out
 
@@ -159,14 +171,27 @@ async def run(users: int, days: int, repeat: int, naive_repeat: int, keep: bool)
                 for tz in ZONES:
                     lo, hi = range_bounds(FIRST, last, zone(tz))
                     ids = [u.id for u in people if u.timezone == tz]
-                    for e in (await s.execute(select(TimeEntry).where(
-                            TimeEntry.user_id.in_(ids), TimeEntry.start_time < hi,
-                            TimeEntry.end_time > lo))).scalars():
-                        sums[e.user_id][0] += (min(e.end_time, hi) - max(e.start_time, lo)
-                                               ).total_seconds()
-                    for b in (await s.execute(select(ActivityBucket).where(
-                            ActivityBucket.user_id.in_(ids), ActivityBucket.minute >= lo,
-                            ActivityBucket.minute < hi))).scalars():
+                    for e in (
+                        await s.execute(
+                            select(TimeEntry).where(
+                                TimeEntry.user_id.in_(ids),
+                                TimeEntry.start_time < hi,
+                                TimeEntry.end_time > lo,
+                            )
+                        )
+                    ).scalars():
+                        sums[e.user_id][0] += (
+                            min(e.end_time, hi) - max(e.start_time, lo)
+                        ).total_seconds()
+                    for b in (
+                        await s.execute(
+                            select(ActivityBucket).where(
+                                ActivityBucket.user_id.in_(ids),
+                                ActivityBucket.minute >= lo,
+                                ActivityBucket.minute < hi,
+                            )
+                        )
+                    ).scalars():
                         sums[b.user_id][1] += b.active_seconds
                     s.expunge_all()
                 return sums
@@ -175,9 +200,15 @@ async def run(users: int, days: int, repeat: int, naive_repeat: int, keep: bool)
                 tz = zone(one.timezone)
                 lo, hi = range_bounds(FIRST, last, tz)
                 per: dict[date, list[float]] = defaultdict(lambda: [0.0, 0.0])
-                for b in (await s.execute(select(ActivityBucket).where(
-                        ActivityBucket.user_id == one.id, ActivityBucket.minute >= lo,
-                        ActivityBucket.minute < hi))).scalars():
+                for b in (
+                    await s.execute(
+                        select(ActivityBucket).where(
+                            ActivityBucket.user_id == one.id,
+                            ActivityBucket.minute >= lo,
+                            ActivityBucket.minute < hi,
+                        )
+                    )
+                ).scalars():
                     per[b.minute.astimezone(tz).date()][1] += b.active_seconds
                 s.expunge_all()
                 return per
@@ -187,7 +218,8 @@ async def run(users: int, days: int, repeat: int, naive_repeat: int, keep: bool)
             ref = await naive()
             assert all(got[str(k)] == (round(v[0]), round(v[1])) for k, v in ref.items())
             assert {str(k): v for k, v in (await raw_sql()).items()} == {
-                k: v[1] for k, v in got.items() if v[1]}
+                k: v[1] for k, v in got.items() if v[1]
+            }
 
             results = {
                 "team report (rollup)": await timed(team, repeat),
@@ -205,17 +237,23 @@ async def run(users: int, days: int, repeat: int, naive_repeat: int, keep: bool)
 
     print(f"\n{'query':38} {'p50 ms':>9} {'p95 ms':>9} {'n':>4}")
     for label, samples in results.items():
-        print(f"{label:38} {statistics.median(samples):9.1f} {pct(samples, 0.95):9.1f} "
-              f"{len(samples):4d}")
+        print(
+            f"{label:38} {statistics.median(samples):9.1f} {pct(samples, 0.95):9.1f} "
+            f"{len(samples):4d}"
+        )
     team_p50 = statistics.median(results["team report (rollup)"])
     print(f"\nteam report p95 {pct(results['team report (rollup)'], 0.95):.1f} ms (target < 100)")
-    print(f"team: naive / rollup = "
-          f"{statistics.median(results['naive team: rows into Python']) / team_p50:.0f}x "
-          f"(target >= 10x); raw-bucket SQL / rollup = "
-          f"{statistics.median(results['team totals, SQL over raw buckets']) / team_p50:.1f}x")
+    print(
+        f"team: naive / rollup = "
+        f"{statistics.median(results['naive team: rows into Python']) / team_p50:.0f}x "
+        f"(target >= 10x); raw-bucket SQL / rollup = "
+        f"{statistics.median(results['team totals, SQL over raw buckets']) / team_p50:.1f}x"
+    )
     daily_p50 = statistics.median(results["daily report, 1 person (rollup)"])
-    print(f"daily: naive / rollup = "
-          f"{statistics.median(results['naive daily: rows into Python']) / daily_p50:.0f}x")
+    print(
+        f"daily: naive / rollup = "
+        f"{statistics.median(results['naive daily: rows into Python']) / daily_p50:.0f}x"
+    )
 
 
 def main() -> None:

@@ -29,16 +29,19 @@ from shared.schemas import RawActivity, RawEntry, SyncBatchRequest
 # (minutes ago the entry started, minutes ago it ended or None while running)
 _TODAY: list[list[tuple[int, int | None]]] = [
     [(240, 130), (55, None)],  # the manager: a morning block, tracking again now
-    [(80, None)],              # tracking now
-    [(180, 60)],               # worked earlier today
-    [],                        # not started today
+    [(80, None)],  # tracking now
+    [(180, 60)],  # worked earlier today
+    [],  # not started today
 ]
 _PALETTE = [(36, 99, 235), (22, 163, 74), (217, 119, 6), (147, 51, 234), (220, 38, 38)]
 SHOTS_PER_PERSON = 10
 
 
 def today_batch(
-    rng: random.Random, index: int, projects: list[tuple[Project, list[Task]]], tz: str,
+    rng: random.Random,
+    index: int,
+    projects: list[tuple[Project, list[Task]]],
+    tz: str,
     now: datetime,
 ) -> SyncBatchRequest | None:
     plan = _TODAY[index % len(_TODAY)]
@@ -52,21 +55,31 @@ def today_batch(
         start = now - timedelta(minutes=started)
         end = now - timedelta(minutes=ended) if ended is not None else None
         key = str(uuid.uuid4())
-        entries.append(RawEntry(
-            idempotency_key=key, revision=1, project_id=str(project.id),
-            task_id=str(rng.choice(tasks).id), start_time=start.isoformat(),
-            end_time=end.isoformat() if end else None,
-            status="STOPPED" if end else "RUNNING", timezone=tz,
-            description=f"Work on {project.name}",
-        ))
+        entries.append(
+            RawEntry(
+                idempotency_key=key,
+                revision=1,
+                project_id=str(project.id),
+                task_id=str(rng.choice(tasks).id),
+                start_time=start.isoformat(),
+                end_time=end.isoformat() if end else None,
+                status="STOPPED" if end else "RUNNING",
+                timezone=tz,
+                description=f"Work on {project.name}",
+            )
+        )
         minute = start
         while minute < (end or now):
             active = rng.choice([20, 35, 45, 55, 60, 60])
-            activity.append(RawActivity(
-                time_entry_key=key, minute=minute.astimezone(UTC).isoformat(),
-                keyboard_clicks=active * rng.randint(0, 3),
-                mouse_movements=active * rng.randint(1, 6), active_seconds=active,
-            ))
+            activity.append(
+                RawActivity(
+                    time_entry_key=key,
+                    minute=minute.astimezone(UTC).isoformat(),
+                    keyboard_clicks=active * rng.randint(0, 3),
+                    mouse_movements=active * rng.randint(1, 6),
+                    active_seconds=active,
+                )
+            )
             minute += timedelta(minutes=1)
     return SyncBatchRequest(device_id="demo-seed", entries=entries, activity=activity)
 
@@ -88,8 +101,11 @@ def _picture(rng: random.Random, title: str, when: datetime, color: tuple[int, i
         indent = rng.choice([0, 0, 28, 56])
         length = rng.randint(180, 700)
         fill = rng.choice([(90, 96, 110), color, (160, 120, 40), (60, 140, 90)])
-        draw.rounded_rectangle([x0 + 30 + indent, y0 + 80 + i * 32, x0 + 30 + indent + length,
-                                y0 + 94 + i * 32], 5, fill=fill)
+        draw.rounded_rectangle(
+            [x0 + 30 + indent, y0 + 80 + i * 32, x0 + 30 + indent + length, y0 + 94 + i * 32],
+            5,
+            fill=fill,
+        )
     draw.rectangle([0, h - 36, w, h], fill=(20, 22, 30))
     draw.text((w - 90, h - 29), when.strftime("%H:%M"), fill=(230, 230, 230), font=small)
     out = io.BytesIO()
@@ -98,19 +114,34 @@ def _picture(rng: random.Random, title: str, when: datetime, color: tuple[int, i
 
 
 async def add_screenshots(
-    session: AsyncSession, storage: Storage, org: Organization, people: list[User],
+    session: AsyncSession,
+    storage: Storage,
+    org: Organization,
+    people: list[User],
     rng: random.Random,
 ) -> int:
     """Screenshots every 10 minutes inside each person's latest entries."""
     count = 0
-    names = {p.id: p.name for p in (await session.execute(
-        select(Project).where(Project.organization_id == org.id))).scalars()}
+    names = {
+        p.id: p.name
+        for p in (
+            await session.execute(select(Project).where(Project.organization_id == org.id))
+        ).scalars()
+    }
     now = utcnow()
     for person in people:
-        entries = (await session.execute(
-            select(TimeEntry).where(TimeEntry.user_id == person.id)
-            .order_by(TimeEntry.start_time.desc()).limit(4)
-        )).scalars().all()
+        entries = (
+            (
+                await session.execute(
+                    select(TimeEntry)
+                    .where(TimeEntry.user_id == person.id)
+                    .order_by(TimeEntry.start_time.desc())
+                    .limit(4)
+                )
+            )
+            .scalars()
+            .all()
+        )
         shots: list[tuple[TimeEntry, datetime]] = []
         for e in entries:
             at = e.start_time + timedelta(minutes=rng.randint(1, 9))
@@ -127,13 +158,25 @@ async def add_screenshots(
             full = done.full or data
             await storage.put_bytes(key, full, "image/jpeg")
             await storage.put_bytes(thumb_key(key), done.thumb, "image/webp")
-            session.add(Screenshot(
-                id=shot_id, organization_id=org.id, user_id=person.id, time_entry_id=e.id,
-                idempotency_key=uuid.uuid4(), storage_key=key, thumbnail_key=thumb_key(key),
-                blur_level=org.blur_level, captured_at=at, size_bytes=len(full),
-                content_type="image/jpeg", width=done.width, height=done.height,
-                meta={"os": "demo", "displayCount": 1}, status=ScreenshotStatus.READY.value,
-            ))
+            session.add(
+                Screenshot(
+                    id=shot_id,
+                    organization_id=org.id,
+                    user_id=person.id,
+                    time_entry_id=e.id,
+                    idempotency_key=uuid.uuid4(),
+                    storage_key=key,
+                    thumbnail_key=thumb_key(key),
+                    blur_level=org.blur_level,
+                    captured_at=at,
+                    size_bytes=len(full),
+                    content_type="image/jpeg",
+                    width=done.width,
+                    height=done.height,
+                    meta={"os": "demo", "displayCount": 1},
+                    status=ScreenshotStatus.READY.value,
+                )
+            )
             count += 1
     await session.commit()
     return count

@@ -29,14 +29,33 @@ from shared.enums import JobStatus
 
 JOB_NAME = "export_report"
 FORMATS = ("csv", "xlsx")
-HEADER = ["Date", "Person", "Email", "Project", "Task", "Description", "Start", "End",
-          "Duration", "Hours", "Active", "Activity %", "Status", "Time zone"]
+HEADER = [
+    "Date",
+    "Person",
+    "Email",
+    "Project",
+    "Task",
+    "Description",
+    "Start",
+    "End",
+    "Duration",
+    "Hours",
+    "Active",
+    "Activity %",
+    "Status",
+    "Time zone",
+]
 WIDTHS = [12, 22, 28, 20, 20, 36, 20, 20, 11, 8, 11, 10, 10, 18]
 
 
 async def request_export(
-    session: AsyncSession, principal: Principal, *, fmt: str | None, start: str | None,
-    end: str | None, team_id: str | None,
+    session: AsyncSession,
+    principal: Principal,
+    *,
+    fmt: str | None,
+    start: str | None,
+    end: str | None,
+    team_id: str | None,
 ) -> ExportJob:
     fmt = (fmt or "csv").lower()
     if fmt not in FORMATS:
@@ -45,7 +64,9 @@ async def request_export(
     if team_id:
         await team_of(session, principal, team_id)  # 404 now rather than a failed job later
     job = ExportJob(
-        organization_id=principal.org_id, requested_by=principal.user_id, format=fmt,
+        organization_id=principal.org_id,
+        requested_by=principal.user_id,
+        format=fmt,
         params={"from": first.isoformat(), "to": last.isoformat(), "teamId": team_id},
         status=JobStatus.PENDING.value,
     )
@@ -73,9 +94,14 @@ async def get_export(session: AsyncSession, principal: Principal, job_id: str) -
 def status_of(job: ExportJob, download_url: str) -> ExportStatus:
     done = job.status == JobStatus.DONE.value
     return ExportStatus(
-        id=str(job.id), status=JobStatus(job.status), format=job.format,
-        row_count=job.row_count, download_url=download_url if done else None, error=job.error,
-        created_at=iso(job.created_at) or "", finished_at=iso(job.finished_at),
+        id=str(job.id),
+        status=JobStatus(job.status),
+        format=job.format,
+        row_count=job.row_count,
+        download_url=download_url if done else None,
+        error=job.error,
+        created_at=iso(job.created_at) or "",
+        finished_at=iso(job.finished_at),
     )
 
 
@@ -91,9 +117,11 @@ async def export_rows(
     first = d.parse_date(params.get("from"), "from")
     last = d.parse_date(params.get("to"), "to")
     assert first is not None and last is not None
-    users = (await session.execute(
-        await users_query(session, principal, params.get("teamId"))
-    )).scalars().all()
+    users = (
+        (await session.execute(await users_query(session, principal, params.get("teamId"))))
+        .scalars()
+        .all()
+    )
     by_zone: dict[str, list[uuid.UUID]] = defaultdict(list)
     for u in users:
         by_zone[u.timezone or "UTC"].append(u.id)
@@ -102,8 +130,9 @@ async def export_rows(
         lo, hi = d.range_bounds(first, last, tz)
         stmt = (
             entries_select(principal.org_id)
-            .where(TimeEntry.user_id.in_(ids), TimeEntry.start_time >= lo,
-                   TimeEntry.start_time < hi)
+            .where(
+                TimeEntry.user_id.in_(ids), TimeEntry.start_time >= lo, TimeEntry.start_time < hi
+            )
             .order_by(TimeEntry.start_time, TimeEntry.id)
             .execution_options(yield_per=500)
         )
@@ -113,10 +142,20 @@ async def export_rows(
             start = e.start_time.astimezone(tz)
             end = e.end_time.astimezone(tz) if e.end_time else None
             yield [
-                start.date(), uname, email, pname, tname, e.description,
-                start.replace(tzinfo=None), end.replace(tzinfo=None) if end else None,
-                timedelta(seconds=seconds), round(seconds / 3600, 2),
-                timedelta(seconds=int(act)), d.percent(int(act), seconds), e.status, tz.key,
+                start.date(),
+                uname,
+                email,
+                pname,
+                tname,
+                e.description,
+                start.replace(tzinfo=None),
+                end.replace(tzinfo=None) if end else None,
+                timedelta(seconds=seconds),
+                round(seconds / 3600, 2),
+                timedelta(seconds=int(act)),
+                d.percent(int(act), seconds),
+                e.status,
+                tz.key,
             ]
 
 

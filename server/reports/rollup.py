@@ -32,7 +32,8 @@ def _slot_expr(dialect: str) -> ColumnElement[Any]:
     minute = ActivityBucket.minute
     if dialect == "postgresql":
         expr: ColumnElement[Any] = func.date_bin(
-            literal_column("INTERVAL '15 minutes'"), minute,
+            literal_column("INTERVAL '15 minutes'"),
+            minute,
             literal_column("TIMESTAMPTZ '2000-01-01 00:00:00+00'"),
         )
     else:
@@ -45,21 +46,37 @@ def _slot_expr(dialect: str) -> ColumnElement[Any]:
 
 async def refresh(session: AsyncSession, *where: ColumnElement[bool]) -> None:
     """Recomputes every rollup slot touched by the buckets matching `where`."""
-    dialect = session.bind.dialect.name
+    dialect = session.get_bind().dialect.name
     slot = _slot_expr(dialect).label("slot")
     source = (
         select(
-            ActivityBucket.time_entry_id, slot, ActivityBucket.organization_id,
+            ActivityBucket.time_entry_id,
+            slot,
+            ActivityBucket.organization_id,
             ActivityBucket.user_id,
-            func.sum(ActivityBucket.active_seconds), func.sum(ActivityBucket.keyboard_clicks),
-            func.sum(ActivityBucket.mouse_movements), func.count(),
+            func.sum(ActivityBucket.active_seconds),
+            func.sum(ActivityBucket.keyboard_clicks),
+            func.sum(ActivityBucket.mouse_movements),
+            func.count(),
         )
         .where(*where)
-        .group_by(ActivityBucket.time_entry_id, slot, ActivityBucket.organization_id,
-                  ActivityBucket.user_id)
+        .group_by(
+            ActivityBucket.time_entry_id,
+            slot,
+            ActivityBucket.organization_id,
+            ActivityBucket.user_id,
+        )
     )
-    columns = ["time_entry_id", "slot", "organization_id", "user_id", "active_seconds",
-               "keyboard_clicks", "mouse_movements", "minutes"]
+    columns = [
+        "time_entry_id",
+        "slot",
+        "organization_id",
+        "user_id",
+        "active_seconds",
+        "keyboard_clicks",
+        "mouse_movements",
+        "minutes",
+    ]
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     stmt = insert(ActivityRollup).from_select(columns, source)
     stmt = stmt.on_conflict_do_update(
@@ -70,8 +87,11 @@ async def refresh(session: AsyncSession, *where: ColumnElement[bool]) -> None:
 
 
 async def refresh_entries(
-    session: AsyncSession, user_id: uuid.UUID, entry_ids: set[uuid.UUID],
-    first_minute: datetime, last_minute: datetime,
+    session: AsyncSession,
+    user_id: uuid.UUID,
+    entry_ids: set[uuid.UUID],
+    first_minute: datetime,
+    last_minute: datetime,
 ) -> None:
     """Called once per sync batch, inside its transaction, after activity is written.
 

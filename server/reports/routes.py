@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from litestar import Controller, Response, get
 from litestar.params import QueryParameter
@@ -24,10 +24,10 @@ from server.reports.schemas import (
 from server.reports.writers import CONTENT_TYPES
 from server.state import AppState
 
-_FROM = QueryParameter(name="from", default=None, required=False)
-_TO = QueryParameter(name="to", default=None, required=False)
-_USER = QueryParameter(name="userId", default=None, required=False)
-_TEAM = QueryParameter(name="teamId", default=None, required=False)
+FromQ = Annotated[str | None, QueryParameter(name="from", required=False)]
+ToQ = Annotated[str | None, QueryParameter(name="to", required=False)]
+UserQ = Annotated[str | None, QueryParameter(name="userId", required=False)]
+TeamQ = Annotated[str | None, QueryParameter(name="teamId", required=False)]
 
 
 def download_path(prefix: str, job_id: str) -> str:
@@ -41,8 +41,10 @@ async def stream_export(app_state: AppState, job: Any) -> Stream:
     return Stream(
         app_state.storage.iter_bytes(job.storage_key),
         media_type=CONTENT_TYPES[job.format],
-        headers={"Content-Disposition": f'attachment; filename="{name}"',
-                 "Cache-Control": "private, no-store"},
+        headers={
+            "Content-Disposition": f'attachment; filename="{name}"',
+            "Cache-Control": "private, no-store",
+        },
     )
 
 
@@ -52,15 +54,24 @@ class ReportsController(Controller):
 
     @get("/daily")
     async def daily(
-        self, db_session: AsyncSession, principal: Principal, user_id: str | None = _USER,
-        from_date: str | None = _FROM, to_date: str | None = _TO,
+        self,
+        db_session: AsyncSession,
+        principal: Principal,
+        user_id: UserQ = None,
+        from_date: FromQ = None,
+        to_date: ToQ = None,
     ) -> DailyReport:
         return await service.daily_report(db_session, principal, user_id, from_date, to_date)
 
     @get("/team")
     async def team(
-        self, db_session: AsyncSession, principal: Principal, team_id: str | None = _TEAM,
-        from_date: str | None = _FROM, to_date: str | None = _TO, cursor: str | None = None,
+        self,
+        db_session: AsyncSession,
+        principal: Principal,
+        team_id: TeamQ = None,
+        from_date: FromQ = None,
+        to_date: ToQ = None,
+        cursor: str | None = None,
         limit: int | None = None,
     ) -> TeamReport:
         return await service.team_report(
@@ -69,34 +80,55 @@ class ReportsController(Controller):
 
     @get("/entries")
     async def entries(
-        self, db_session: AsyncSession, principal: Principal, user_id: str | None = _USER,
-        team_id: str | None = _TEAM, from_time: str | None = _FROM, to_time: str | None = _TO,
-        cursor: str | None = None, limit: int | None = None,
+        self,
+        db_session: AsyncSession,
+        principal: Principal,
+        user_id: UserQ = None,
+        team_id: TeamQ = None,
+        from_time: FromQ = None,
+        to_time: ToQ = None,
+        cursor: str | None = None,
+        limit: int | None = None,
     ) -> EntryPage:
         return await service.list_entries(
-            db_session, principal, user_id=user_id, team_id=team_id, start=from_time,
-            end=to_time, cursor=cursor, limit=limit,
+            db_session,
+            principal,
+            user_id=user_id,
+            team_id=team_id,
+            start=from_time,
+            end=to_time,
+            cursor=cursor,
+            limit=limit,
         )
 
     @get("/activity")
     async def activity(
-        self, db_session: AsyncSession, principal: Principal, user_id: str | None = _USER,
+        self,
+        db_session: AsyncSession,
+        principal: Principal,
+        user_id: UserQ = None,
         date: str | None = None,
     ) -> ActivityDay:
         return await service.activity_day(db_session, principal, user_id, date)
 
     @get("/export", status_code=HTTP_202_ACCEPTED)
     async def start_export(
-        self, db_session: AsyncSession, principal: Principal, app_state: AppState,
-        format: str | None = None, from_date: str | None = _FROM,
-        to_date: str | None = _TO, team_id: str | None = _TEAM,
+        self,
+        db_session: AsyncSession,
+        principal: Principal,
+        app_state: AppState,
+        format: str | None = None,
+        from_date: FromQ = None,
+        to_date: ToQ = None,
+        team_id: TeamQ = None,
     ) -> Response[ExportAccepted]:
         job = await export.request_export(
             db_session, principal, fmt=format, start=from_date, end=to_date, team_id=team_id
         )
         await app_state.jobs.enqueue(export.JOB_NAME, job_id=str(job.id), export_id=str(job.id))
         return Response(
-            ExportAccepted(job_id=str(job.id)), status_code=HTTP_202_ACCEPTED,
+            ExportAccepted(job_id=str(job.id)),
+            status_code=HTTP_202_ACCEPTED,
             headers={"Location": f"{self.path}/exports/{job.id}"},
         )
 

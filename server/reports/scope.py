@@ -51,7 +51,7 @@ async def team_of(session: AsyncSession, principal: Principal, team_id: str) -> 
 
 async def users_query(
     session: AsyncSession, principal: Principal, team_id: str | None
-) -> Select[tuple[User]]:
+) -> Select[User]:
     """SELECT of the users in report scope (always filtered on the organization)."""
     stmt = select(User).where(User.organization_id == principal.org_id)
     if team_id:

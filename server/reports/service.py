@@ -5,8 +5,9 @@ from __future__ import annotations
 import uuid
 from collections import defaultdict
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import ScalarSelect, Select, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.auth.principal import Principal
@@ -64,8 +65,10 @@ async def _names(
 
 
 def _projects_of(
-    tracked: dict[Key, float], active: dict[Key, int],
-    projects: dict[uuid.UUID, str], tasks: dict[uuid.UUID, str],
+    tracked: dict[Key, float],
+    active: dict[Key, int],
+    projects: dict[uuid.UUID, str],
+    tasks: dict[uuid.UUID, str],
 ) -> list[ProjectTotal]:
     grouped: dict[uuid.UUID | None, list[Key]] = defaultdict(list)
     for key in set(tracked) | set(active):
@@ -74,25 +77,34 @@ def _projects_of(
     for pid, keys in grouped.items():
         task_rows = [
             TaskTotal(
-                task_id=str(t) if t else None, name=tasks.get(t, NO_TASK) if t else NO_TASK,
-                seconds=round(tracked.get((pid, t), 0)), active_seconds=active.get((pid, t), 0),
+                task_id=str(t) if t else None,
+                name=tasks.get(t, NO_TASK) if t else NO_TASK,
+                seconds=round(tracked.get((pid, t), 0)),
+                active_seconds=active.get((pid, t), 0),
             )
             for _, t in keys
         ]
         task_rows.sort(key=lambda r: (-r.seconds, r.name))
-        out.append(ProjectTotal(
-            project_id=str(pid) if pid else None,
-            name=projects.get(pid, NO_PROJECT) if pid else NO_PROJECT,
-            seconds=sum(r.seconds for r in task_rows),
-            active_seconds=sum(r.active_seconds for r in task_rows), tasks=task_rows,
-        ))
+        out.append(
+            ProjectTotal(
+                project_id=str(pid) if pid else None,
+                name=projects.get(pid, NO_PROJECT) if pid else NO_PROJECT,
+                seconds=sum(r.seconds for r in task_rows),
+                active_seconds=sum(r.active_seconds for r in task_rows),
+                tasks=task_rows,
+            )
+        )
     out.sort(key=lambda p: (-p.seconds, p.name))
     return out
 
 
 async def daily_report(
-    session: AsyncSession, principal: Principal, user_id: str | None,
-    from_date: str | None, to_date: str | None, now: datetime | None = None,
+    session: AsyncSession,
+    principal: Principal,
+    user_id: str | None,
+    from_date: str | None,
+    to_date: str | None,
+    now: datetime | None = None,
 ) -> DailyReport:
     """One item per local day in the user's zone, split at local midnight."""
     now = now or utcnow()
@@ -103,44 +115,69 @@ async def daily_report(
     tracked: dict[date, dict[Key, float]] = defaultdict(lambda: defaultdict(float))
     active: dict[date, dict[Key, int]] = defaultdict(lambda: defaultdict(int))
     entries = await session.execute(
-        select(TimeEntry.project_id, TimeEntry.task_id, TimeEntry.start_time, TimeEntry.end_time)
-        .where(TimeEntry.organization_id == principal.org_id, TimeEntry.user_id == user.id,
-               overlapping(lo, hi))
+        select(
+            TimeEntry.project_id, TimeEntry.task_id, TimeEntry.start_time, TimeEntry.end_time
+        ).where(
+            TimeEntry.organization_id == principal.org_id,
+            TimeEntry.user_id == user.id,
+            overlapping(lo, hi),
+        )
     )
     for pid, tid, start, end in entries:
         for day, seconds in d.split_by_day(start, end or max(now, start), tz, first, last):
             tracked[day][(pid, tid)] += seconds
     slots = await session.execute(
-        select(ActivityRollup.slot, ActivityRollup.active_seconds, TimeEntry.project_id,
-               TimeEntry.task_id)
+        select(
+            ActivityRollup.slot,
+            ActivityRollup.active_seconds,
+            TimeEntry.project_id,
+            TimeEntry.task_id,
+        )
         .join(TimeEntry, TimeEntry.id == ActivityRollup.time_entry_id)
-        .where(ActivityRollup.organization_id == principal.org_id,
-               ActivityRollup.user_id == user.id,
-               ActivityRollup.slot >= lo, ActivityRollup.slot < hi)
+        .where(
+            ActivityRollup.organization_id == principal.org_id,
+            ActivityRollup.user_id == user.id,
+            ActivityRollup.slot >= lo,
+            ActivityRollup.slot < hi,
+        )
     )
     for slot, seconds, pid, tid in slots:
         active[d.local_date(slot, tz)][(pid, tid)] += seconds
-    keys = {k for per_day in (*tracked.values(), *active.values()) for k in per_day}
+    keys: set[Key] = set()
+    for t_day in tracked.values():
+        keys.update(t_day)
+    for a_day in active.values():
+        keys.update(a_day)
     projects, tasks = await _names(session, principal.org_id, keys)
     out: list[DayReport] = []
     for day in d.days(first, last):
         t = round(sum(tracked[day].values())) if day in tracked else 0
         a = sum(active[day].values()) if day in active else 0
-        out.append(DayReport(
-            date=day.isoformat(), tracked_seconds=t, active_seconds=a,
-            activity_percent=d.percent(a, t),
-            projects=_projects_of(tracked.get(day, {}), active.get(day, {}), projects, tasks),
-        ))
+        out.append(
+            DayReport(
+                date=day.isoformat(),
+                tracked_seconds=t,
+                active_seconds=a,
+                activity_percent=d.percent(a, t),
+                projects=_projects_of(tracked.get(day, {}), active.get(day, {}), projects, tasks),
+            )
+        )
     total_t = sum(x.tracked_seconds for x in out)
     total_a = sum(x.active_seconds for x in out)
     return DailyReport(
-        user_id=str(user.id), name=user.name, timezone=tz.key, from_date=first.isoformat(),
-        to_date=last.isoformat(), tracked_seconds=total_t, active_seconds=total_a,
-        activity_percent=d.percent(total_a, total_t), days=out,
+        user_id=str(user.id),
+        name=user.name,
+        timezone=tz.key,
+        from_date=first.isoformat(),
+        to_date=last.isoformat(),
+        tracked_seconds=total_t,
+        active_seconds=total_a,
+        activity_percent=d.percent(total_a, total_t),
+        days=out,
     )
 
 
-def _after_user(stmt: Select[tuple[User]], cursor: str | None) -> Select[tuple[User]]:
+def _after_user(stmt: Select[User], cursor: str | None) -> Select[User]:
     after = decode_cursor(cursor, 2)
     if not after:
         return stmt
@@ -152,9 +189,14 @@ def _after_user(stmt: Select[tuple[User]], cursor: str | None) -> Select[tuple[U
 
 
 async def team_report(
-    session: AsyncSession, principal: Principal, team_id: str | None,
-    from_date: str | None, to_date: str | None, cursor: str | None = None,
-    limit: int | None = None, now: datetime | None = None,
+    session: AsyncSession,
+    principal: Principal,
+    team_id: str | None,
+    from_date: str | None,
+    to_date: str | None,
+    cursor: str | None = None,
+    limit: int | None = None,
+    now: datetime | None = None,
 ) -> TeamReport:
     """Totals per user over local dates; pages are keyset on (name, id), so
     people or time added between two page requests never shift a page."""
@@ -171,16 +213,27 @@ async def team_report(
     for u in users:
         t = totals[u.id]
         tracked = round(t.tracked)
-        items.append(UserTotal(
-            user_id=str(u.id), name=u.name, email=u.email, timezone=u.timezone,
-            tracked_seconds=tracked, active_seconds=t.active,
-            activity_percent=d.percent(t.active, tracked),
-        ))
-    return TeamReport(from_date=first.isoformat(), to_date=last.isoformat(), team_id=team_id,
-                      items=items, next_cursor=nxt)
+        items.append(
+            UserTotal(
+                user_id=str(u.id),
+                name=u.name,
+                email=u.email,
+                timezone=u.timezone,
+                tracked_seconds=tracked,
+                active_seconds=t.active,
+                activity_percent=d.percent(t.active, tracked),
+            )
+        )
+    return TeamReport(
+        from_date=first.isoformat(),
+        to_date=last.isoformat(),
+        team_id=team_id,
+        items=items,
+        next_cursor=nxt,
+    )
 
 
-def entry_active_seconds():  # type: ignore[no-untyped-def]
+def entry_active_seconds() -> ScalarSelect[Any]:
     """Correlated sum over the rollup's primary key (time_entry_id, slot)."""
     return (
         select(func.coalesce(func.sum(ActivityRollup.active_seconds), 0))
@@ -189,11 +242,18 @@ def entry_active_seconds():  # type: ignore[no-untyped-def]
     )
 
 
-def entries_select(org_id: uuid.UUID):  # type: ignore[no-untyped-def]
+def entries_select(org_id: uuid.UUID) -> Select[Any]:
     """Timesheet rows: entry, person, project, task and the entry's active seconds."""
     return (
-        select(TimeEntry, User.name, User.email, User.timezone, Project.name, Task.name,
-               entry_active_seconds().label("active"))
+        select(
+            TimeEntry,
+            User.name,
+            User.email,
+            User.timezone,
+            Project.name,
+            Task.name,
+            entry_active_seconds().label("active"),
+        )
         .join(User, User.id == TimeEntry.user_id)
         .outerjoin(Project, Project.id == TimeEntry.project_id)
         .outerjoin(Task, Task.id == TimeEntry.task_id)
@@ -208,8 +268,15 @@ def entry_seconds(entry: TimeEntry, now: datetime) -> int:
 
 
 async def list_entries(
-    session: AsyncSession, principal: Principal, *, user_id: str | None, team_id: str | None,
-    start: str | None, end: str | None, cursor: str | None = None, limit: int | None = None,
+    session: AsyncSession,
+    principal: Principal,
+    *,
+    user_id: str | None,
+    team_id: str | None,
+    start: str | None,
+    end: str | None,
+    cursor: str | None = None,
+    limit: int | None = None,
     now: datetime | None = None,
 ) -> EntryPage:
     """Entries overlapping [from, to) (RFC 3339 instants), oldest first."""
@@ -233,11 +300,12 @@ async def list_entries(
             at, eid = d.parse_instant(str(after[0]), "cursor"), uuid.UUID(str(after[1]))
         except (ValueError, BadRequest):
             raise BadRequest("cursor is malformed") from None
-        stmt = stmt.where(or_(TimeEntry.start_time > at,
-                              and_(TimeEntry.start_time == at, TimeEntry.id > eid)))
-    rows = (await session.execute(
-        stmt.order_by(TimeEntry.start_time, TimeEntry.id).limit(size + 1)
-    )).all()
+        stmt = stmt.where(
+            or_(TimeEntry.start_time > at, and_(TimeEntry.start_time == at, TimeEntry.id > eid))
+        )
+    rows = (
+        await session.execute(stmt.order_by(TimeEntry.start_time, TimeEntry.id).limit(size + 1))
+    ).all()
     nxt = None
     if len(rows) > size:
         last = rows[size - 1][0]
@@ -245,19 +313,32 @@ async def list_entries(
     items = []
     for e, uname, _email, _tz, pname, tname, act in rows[:size]:
         seconds = entry_seconds(e, now)
-        items.append(EntryRow(
-            id=str(e.id), user_id=str(e.user_id), user_name=uname,
-            project_id=str(e.project_id) if e.project_id else None, project_name=pname,
-            task_id=str(e.task_id) if e.task_id else None, task_name=tname,
-            description=e.description, status=e.status, start_time=iso(e.start_time) or "",
-            end_time=iso(e.end_time), duration_seconds=seconds, active_seconds=int(act),
-            activity_percent=d.percent(int(act), seconds),
-        ))
+        items.append(
+            EntryRow(
+                id=str(e.id),
+                user_id=str(e.user_id),
+                user_name=uname,
+                project_id=str(e.project_id) if e.project_id else None,
+                project_name=pname,
+                task_id=str(e.task_id) if e.task_id else None,
+                task_name=tname,
+                description=e.description,
+                status=e.status,
+                start_time=iso(e.start_time) or "",
+                end_time=iso(e.end_time),
+                duration_seconds=seconds,
+                active_seconds=int(act),
+                activity_percent=d.percent(int(act), seconds),
+            )
+        )
     return EntryPage(items=items, next_cursor=nxt)
 
 
 async def activity_day(
-    session: AsyncSession, principal: Principal, user_id: str | None, day: str | None,
+    session: AsyncSession,
+    principal: Principal,
+    user_id: str | None,
+    day: str | None,
     now: datetime | None = None,
 ) -> ActivityDay:
     """Tracked and active seconds per 10-minute slot of one local day (non-empty slots)."""
@@ -274,8 +355,10 @@ async def activity_day(
     mouse = [0] * count
     entries = await session.execute(
         select(TimeEntry.start_time, TimeEntry.end_time).where(
-            TimeEntry.organization_id == principal.org_id, TimeEntry.user_id == user.id,
-            overlapping(lo, hi))
+            TimeEntry.organization_id == principal.org_id,
+            TimeEntry.user_id == user.id,
+            overlapping(lo, hi),
+        )
     )
     for start, end in entries:
         s, e = max(start, lo), min(end or max(now, start), hi)
@@ -284,11 +367,17 @@ async def activity_day(
             tracked[i] += d.clipped_seconds(s, e, lo + i * width, lo + (i + 1) * width)
             i += 1
     buckets = await session.execute(
-        select(ActivityBucket.minute, ActivityBucket.active_seconds,
-               ActivityBucket.keyboard_clicks, ActivityBucket.mouse_movements)
-        .where(ActivityBucket.organization_id == principal.org_id,
-               ActivityBucket.user_id == user.id,
-               ActivityBucket.minute >= lo, ActivityBucket.minute < hi)
+        select(
+            ActivityBucket.minute,
+            ActivityBucket.active_seconds,
+            ActivityBucket.keyboard_clicks,
+            ActivityBucket.mouse_movements,
+        ).where(
+            ActivityBucket.organization_id == principal.org_id,
+            ActivityBucket.user_id == user.id,
+            ActivityBucket.minute >= lo,
+            ActivityBucket.minute < hi,
+        )
     )
     for minute, act, kb, mv in buckets:
         i = int((minute - lo) / width)
@@ -297,13 +386,21 @@ async def activity_day(
         mouse[i] += mv
     slots = [
         ActivitySlot(
-            start=iso(lo + i * width) or "", end=iso(min(hi, lo + (i + 1) * width)) or "",
-            tracked_seconds=round(tracked[i]), active_seconds=active[i],
+            start=iso(lo + i * width) or "",
+            end=iso(min(hi, lo + (i + 1) * width)) or "",
+            tracked_seconds=round(tracked[i]),
+            active_seconds=active[i],
             activity_percent=d.percent(active[i], tracked[i]),
-            keyboard_clicks=keys[i], mouse_movements=mouse[i],
+            keyboard_clicks=keys[i],
+            mouse_movements=mouse[i],
         )
         for i in range(count)
         if tracked[i] > 0 or active[i] > 0
     ]
-    return ActivityDay(user_id=str(user.id), date=the_day.isoformat(), timezone=tz.key,
-                       slot_minutes=SLOT_MINUTES, slots=slots)
+    return ActivityDay(
+        user_id=str(user.id),
+        date=the_day.isoformat(),
+        timezone=tz.key,
+        slot_minutes=SLOT_MINUTES,
+        slots=slots,
+    )

@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import and_, func, not_, or_, select
+from sqlalchemy import ColumnElement, and_, func, not_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.db.models import ActivityRollup, TimeEntry, User
@@ -29,7 +29,7 @@ class Totals:
     active: int = 0
 
 
-def overlapping(lo: datetime, hi: datetime):  # type: ignore[no-untyped-def]
+def overlapping(lo: datetime, hi: datetime) -> ColumnElement[bool]:
     """Entries that share at least one instant with [lo, hi)."""
     return and_(
         TimeEntry.start_time < hi, or_(TimeEntry.end_time.is_(None), TimeEntry.end_time > lo)
@@ -37,7 +37,11 @@ def overlapping(lo: datetime, hi: datetime):  # type: ignore[no-untyped-def]
 
 
 async def user_totals(
-    session: AsyncSession, org_id: uuid.UUID, users: Iterable[User], first: date, last: date,
+    session: AsyncSession,
+    org_id: uuid.UUID,
+    users: Iterable[User],
+    first: date,
+    last: date,
     now: datetime,
 ) -> dict[uuid.UUID, Totals]:
     by_zone: dict[str, list[uuid.UUID]] = defaultdict(list)
@@ -53,21 +57,25 @@ async def user_totals(
         mine = and_(TimeEntry.organization_id == org_id, TimeEntry.user_id.in_(ids))
         whole = await session.execute(
             select(TimeEntry.user_id, func.sum(TimeEntry.duration_seconds))
-            .where(mine, inside).group_by(TimeEntry.user_id)
+            .where(mine, inside)
+            .group_by(TimeEntry.user_id)
         )
         for uid, seconds in whole:
             out[uid].tracked += float(seconds or 0)
         edges = await session.execute(
-            select(TimeEntry.user_id, TimeEntry.start_time, TimeEntry.end_time)
-            .where(mine, overlapping(lo, hi), not_(inside))
+            select(TimeEntry.user_id, TimeEntry.start_time, TimeEntry.end_time).where(
+                mine, overlapping(lo, hi), not_(inside)
+            )
         )
         for uid, start, end in edges:
             out[uid].tracked += clipped_seconds(start, end or max(now, start), lo, hi)
         active = await session.execute(
             select(ActivityRollup.user_id, func.sum(ActivityRollup.active_seconds))
             .where(
-                ActivityRollup.organization_id == org_id, ActivityRollup.user_id.in_(ids),
-                ActivityRollup.slot >= lo, ActivityRollup.slot < hi,
+                ActivityRollup.organization_id == org_id,
+                ActivityRollup.user_id.in_(ids),
+                ActivityRollup.slot >= lo,
+                ActivityRollup.slot < hi,
             )
             .group_by(ActivityRollup.user_id)
         )

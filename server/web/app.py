@@ -23,8 +23,10 @@ from server.web.settings_pages import SettingsPages
 HERE = Path(__file__).parent
 
 # Scripts only from this server; inline style attributes are used for bar widths.
-_CSP = ("default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; "
-        "script-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'")
+_CSP = (
+    "default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; "
+    "script-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
+)
 SECURITY_HEADERS = [
     ResponseHeader(name="Content-Security-Policy", value=_CSP),
     ResponseHeader(name="X-Content-Type-Options", value="nosniff"),
@@ -38,8 +40,9 @@ def _engine_callback(engine: JinjaTemplateEngine) -> None:
 
 
 def template_config() -> TemplateConfig[JinjaTemplateEngine]:
-    return TemplateConfig(directory=HERE / "templates", engine=JinjaTemplateEngine,
-                          engine_callback=_engine_callback)
+    return TemplateConfig(
+        directory=HERE / "templates", engine=JinjaTemplateEngine, engine_callback=_engine_callback
+    )
 
 
 def web_handlers() -> list[Any]:
@@ -56,7 +59,9 @@ def web_handlers() -> list[Any]:
         include_in_schema=False,
     )
     static = create_static_files_router(
-        path="/static", directories=[HERE / "static"], include_in_schema=False,
+        path="/static",
+        directories=[HERE / "static"],
+        include_in_schema=False,
         cache_control=None,
     )
     return [pages, static]

@@ -56,15 +56,24 @@ def safe_next(target: str | None) -> str:
 
 
 def _login_page(
-    request: Request[Any, Any, Any], app_state: AppState, *, error: str | None = None,
-    email: str = "", status: int = 200,
+    request: Request[Any, Any, Any],
+    app_state: AppState,
+    *,
+    error: str | None = None,
+    email: str = "",
+    status: int = 200,
 ) -> Template:
     cookie = request.cookies.get(LOGIN_CSRF_COOKIE) or web_session.new_login_cookie()
     page = Template(
-        template_name="login.html", status_code=status,
-        context={"web": None, "error": error, "email": email,
-                 "next": safe_next(request.query_params.get("next")),
-                 "csrf": web_session.csrf_for_login(app_state, cookie)},
+        template_name="login.html",
+        status_code=status,
+        context={
+            "web": None,
+            "error": error,
+            "email": email,
+            "next": safe_next(request.query_params.get("next")),
+            "csrf": web_session.csrf_for_login(app_state, cookie),
+        },
     )
     web_session.set_login_cookie(page, request, app_state, cookie)
     return page
@@ -87,7 +96,10 @@ class AuthPages(Controller):
 
     @post("/login")
     async def login(
-        self, request: Request[Any, Any, Any], data: Form, db_session: AsyncSession,
+        self,
+        request: Request[Any, Any, Any],
+        data: Form,
+        db_session: AsyncSession,
         app_state: AppState,
     ) -> Response[Any]:
         cookie = request.cookies.get(LOGIN_CSRF_COOKIE)
@@ -98,20 +110,34 @@ class AuthPages(Controller):
         email = data.get("email", "").strip()
         ip = client_ip(request)
         try:
-            await enforce(app_state, f"login:{ip}", app_state.settings.security.login_rate,
-                          "login attempts")
+            await enforce(
+                app_state, f"login:{ip}", app_state.settings.security.login_rate, "login attempts"
+            )
             issued = await auth_service.login(
-                db_session, app_state.settings.security, email=email,
-                password=data.get("password", ""), ip=ip,
+                db_session,
+                app_state.settings.security,
+                email=email,
+                password=data.get("password", ""),
+                ip=ip,
             )
         except TooManyRequests as exc:
-            page = _login_page(request, app_state, email=email, status=429,
-                               error=f"Too many attempts. Try again in {exc.retry_after} s.")
+            page = _login_page(
+                request,
+                app_state,
+                email=email,
+                status=429,
+                error=f"Too many attempts. Try again in {exc.retry_after} s.",
+            )
             page.headers["Retry-After"] = str(exc.retry_after)
             return page
         except Unauthorized:
-            return _login_page(request, app_state, email=email, status=401,
-                               error="That email and password do not match an account.")
+            return _login_page(
+                request,
+                app_state,
+                email=email,
+                status=401,
+                error="That email and password do not match an account.",
+            )
         # The refresh-token row issued by the login is the server-side session.
         response = Redirect(path=safe_next(data.get("next")), status_code=303)
         web_session.set_session_cookie(response, request, app_state, issued.pair.refresh_token)
@@ -119,7 +145,10 @@ class AuthPages(Controller):
 
     @post("/logout")
     async def logout(
-        self, request: Request[Any, Any, Any], data: Form, web: WebUser,
+        self,
+        request: Request[Any, Any, Any],
+        data: Form,
+        web: WebUser,
         db_session: AsyncSession,
     ) -> Redirect:
         check_form(web, data, request)

@@ -10,15 +10,25 @@ from litestar.response import Redirect, Template
 
 from server.errors import DomainError, TooManyRequests
 
-_TITLES = {400: "That did not work", 401: "Please sign in", 403: "Not allowed",
-           404: "Not found", 409: "Conflict", 429: "Slow down"}
+_TITLES = {
+    400: "That did not work",
+    401: "Please sign in",
+    403: "Not allowed",
+    404: "Not found",
+    409: "Conflict",
+    429: "Slow down",
+}
 
 
 def error_page(status: int, detail: str) -> Template:
     return Template(
         template_name="error.html",
-        context={"status": status, "title": _TITLES.get(status, "Something went wrong"),
-                 "detail": detail, "web": None},
+        context={
+            "status": status,
+            "title": _TITLES.get(status, "Something went wrong"),
+            "detail": detail,
+            "web": None,
+        },
         status_code=status,
     )
 
@@ -31,8 +41,11 @@ def login_required(request: Request[Any, Any, Any], _: Exception) -> Response[An
 
 
 def csrf_rejected(_: Request[Any, Any, Any], __: Exception) -> Response[Any]:
-    return error_page(403, "This form has expired or was sent from another site. "
-                           "Go back, reload the page and try again.")
+    return error_page(
+        403,
+        "This form has expired or was sent from another site. "
+        "Go back, reload the page and try again.",
+    )
 
 
 def domain_error(_: Request[Any, Any, Any], exc: DomainError) -> Response[Any]:

@@ -36,5 +36,10 @@ def todt(value: str) -> datetime:
     return datetime.fromisoformat(value)
 
 
-FILTERS: dict[str, Any] = {"duration": duration, "percent": percent, "clock": clock,
-                           "level": level, "todt": todt}
+FILTERS: dict[str, Any] = {
+    "duration": duration,
+    "percent": percent,
+    "clock": clock,
+    "level": level,
+    "todt": todt,
+}

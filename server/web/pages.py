@@ -25,8 +25,15 @@ def _wants_json(request: Request[Any, Any, Any]) -> bool:
 
 
 def page(name: str, web: WebUser, **context: Any) -> Template:
-    return Template(template_name=name, context={"web": web, "me": web.principal.user,
-                                                 "org": web.principal.organization, **context})
+    return Template(
+        template_name=name,
+        context={
+            "web": web,
+            "me": web.principal.user,
+            "org": web.principal.organization,
+            **context,
+        },
+    )
 
 
 class Pages(Controller):
@@ -39,8 +46,7 @@ class Pages(Controller):
         p = web.principal
         teams = await visible_teams(db_session, p)
         data = await views.dashboard(db_session, p, team or None, utcnow())
-        return page("dashboard.html", web, data=data, teams=teams, team=team or "",
-                    nav="dashboard")
+        return page("dashboard.html", web, data=data, teams=teams, team=team or "", nav="dashboard")
 
     @get("/people/{user_id:str}")
     async def person(
@@ -52,42 +58,68 @@ class Pages(Controller):
 
     @get("/reports")
     async def reports(
-        self, request: Request[Any, Any, Any], web: WebUser, db_session: AsyncSession,
-        team: str | None = None, cursor: str | None = None,
+        self,
+        request: Request[Any, Any, Any],
+        web: WebUser,
+        db_session: AsyncSession,
+        team: str | None = None,
+        cursor: str | None = None,
     ) -> Template:
         p = web.principal
         q = request.query_params
         report = await service.team_report(
-            db_session, p, team or None, q.get("from") or None, q.get("to") or None,
-            cursor or None, 200,
+            db_session,
+            p,
+            team or None,
+            q.get("from") or None,
+            q.get("to") or None,
+            cursor or None,
+            200,
         )
         teams = await visible_teams(db_session, p)
         return page(
-            "reports.html", web, report=report, chart=views.chart_rows(report.items),
-            teams=teams, team=team or "", nav="reports",
+            "reports.html",
+            web,
+            report=report,
+            chart=views.chart_rows(report.items),
+            teams=teams,
+            team=team or "",
+            nav="reports",
             total_tracked=sum(i.tracked_seconds for i in report.items),
             total_active=sum(i.active_seconds for i in report.items),
         )
 
     @post("/exports")
     async def start_export(
-        self, request: Request[Any, Any, Any], data: Form, web: WebUser,
-        db_session: AsyncSession, app_state: AppState,
+        self,
+        request: Request[Any, Any, Any],
+        data: Form,
+        web: WebUser,
+        db_session: AsyncSession,
+        app_state: AppState,
     ) -> Response[Any]:
         check_form(web, data, request)
         job = await export.request_export(
-            db_session, web.principal, fmt=data.get("format"), start=data.get("from") or None,
-            end=data.get("to") or None, team_id=data.get("team") or None,
+            db_session,
+            web.principal,
+            fmt=data.get("format"),
+            start=data.get("from") or None,
+            end=data.get("to") or None,
+            team_id=data.get("team") or None,
         )
         await app_state.jobs.enqueue(export.JOB_NAME, job_id=str(job.id), export_id=str(job.id))
         if _wants_json(request):
-            return Response({"jobId": str(job.id), "statusUrl": f"/app/exports/{job.id}"},
-                            status_code=202)
+            return Response(
+                {"jobId": str(job.id), "statusUrl": f"/app/exports/{job.id}"}, status_code=202
+            )
         return Redirect(path=f"/app/exports/{job.id}", status_code=303)
 
     @get("/exports/{job_id:str}")
     async def export_status(
-        self, request: Request[Any, Any, Any], job_id: str, web: WebUser,
+        self,
+        request: Request[Any, Any, Any],
+        job_id: str,
+        web: WebUser,
         db_session: AsyncSession,
     ) -> Response[Any]:
         job = await export.get_export(db_session, web.principal, job_id)
@@ -95,18 +127,26 @@ class Pages(Controller):
         if _wants_json(request):
             return Response(status)
         pending = status.status in (JobStatus.PENDING, JobStatus.RUNNING)
-        return page("export.html", web, job=status, params=job.params, pending=pending,
-                    nav="reports")
+        return page(
+            "export.html", web, job=status, params=job.params, pending=pending, nav="reports"
+        )
 
     @get("/screenshots/{shot_id:str}/{variant:str}")
     async def screenshot_image(
-        self, shot_id: str, variant: str, web: WebUser, db_session: AsyncSession,
+        self,
+        shot_id: str,
+        variant: str,
+        web: WebUser,
+        db_session: AsyncSession,
         app_state: AppState,
     ) -> Stream:
         shot = await access.visible(db_session, web.principal, path_uuid(shot_id, "screenshot"))
         key, content_type = access.variant_of(shot, variant)
-        return Stream(access.stream(app_state, key), media_type=content_type,
-                      headers={"Cache-Control": "private, max-age=3600"})
+        return Stream(
+            access.stream(app_state, key),
+            media_type=content_type,
+            headers={"Cache-Control": "private, max-age=3600"},
+        )
 
     @get("/exports/{job_id:str}/download")
     async def export_download(

@@ -68,11 +68,7 @@ def new_login_cookie() -> str:
     return secrets.token_urlsafe(24)
 
 
-
-
-async def load_session(
-    session: AsyncSession, token: str | None
-) -> tuple[Principal, str] | None:
+async def load_session(session: AsyncSession, token: str | None) -> tuple[Principal, str] | None:
     if not token:
         return None
     row = (
@@ -96,8 +92,9 @@ async def end_session(session: AsyncSession, token: str | None) -> None:
         return
     await session.execute(
         update(RefreshToken)
-        .where(RefreshToken.token_hash == hash_opaque_token(token),
-               RefreshToken.revoked_at.is_(None))
+        .where(
+            RefreshToken.token_hash == hash_opaque_token(token), RefreshToken.revoked_at.is_(None)
+        )
         .values(revoked_at=utcnow())
     )
     await session.commit()
@@ -108,7 +105,12 @@ def set_session_cookie(
 ) -> None:
     ttl = app_state.settings.security.refresh_ttl_seconds
     response.set_cookie(
-        SESSION_COOKIE, token, max_age=ttl, path="/", httponly=True, samesite="lax",
+        SESSION_COOKIE,
+        token,
+        max_age=ttl,
+        path="/",
+        httponly=True,
+        samesite="lax",
         secure=is_secure(request, app_state),
     )
     response.delete_cookie(LOGIN_CSRF_COOKIE, path="/login")
@@ -122,8 +124,11 @@ def set_login_cookie(
     response: Response[Any], request: Request[Any, Any, Any], app_state: AppState, value: str
 ) -> None:
     response.set_cookie(
-        LOGIN_CSRF_COOKIE, value, max_age=int(timedelta(hours=2).total_seconds()),
-        path="/login", httponly=True, samesite="lax", secure=is_secure(request, app_state),
+        LOGIN_CSRF_COOKIE,
+        value,
+        max_age=int(timedelta(hours=2).total_seconds()),
+        path="/login",
+        httponly=True,
+        samesite="lax",
+        secure=is_secure(request, app_state),
     )
-
-

@@ -38,19 +38,32 @@ def _int(form: dict[str, str], name: str, label: str, scale: int = 1) -> int:
 
 
 async def _render(
-    web: WebUser, session: AsyncSession, *, message: str | None = None,
-    error: str | None = None, invitation: dict[str, str] | None = None, status: int = 200,
+    web: WebUser,
+    session: AsyncSession,
+    *,
+    message: str | None = None,
+    error: str | None = None,
+    invitation: dict[str, str] | None = None,
+    status: int = 200,
 ) -> Template:
     p = web.principal
     people = await members.list_members(session, p, None, 200)
     team_page = await teams.list_teams(session, p, None, 200)
     project_page = await projects.list_projects(session, p, None, 200, include_archived=False)
     tpl = page(
-        "settings.html", web, policy=policy.policy_of(p.organization),
-        retention=p.organization.retention_days, people=people.items, teams=team_page.items,
-        projects=project_page.items, roles=[r.value for r in Role],
-        team_roles=[r.value for r in TeamRole], message=message, error=error,
-        invitation=invitation, nav="settings",
+        "settings.html",
+        web,
+        policy=policy.policy_of(p.organization),
+        retention=p.organization.retention_days,
+        people=people.items,
+        teams=team_page.items,
+        projects=project_page.items,
+        roles=[r.value for r in Role],
+        team_roles=[r.value for r in TeamRole],
+        message=message,
+        error=error,
+        invitation=invitation,
+        nav="settings",
     )
     tpl.status_code = status
     return tpl
@@ -79,7 +92,10 @@ class SettingsPages(Controller):
 
     @post("/policy")
     async def save_policy(
-        self, request: Request[Any, Any, Any], data: Form, web: WebUser,
+        self,
+        request: Request[Any, Any, Any],
+        data: Form,
+        web: WebUser,
         db_session: AsyncSession,
     ) -> Template:
         check_form(web, data, request)
@@ -102,7 +118,10 @@ class SettingsPages(Controller):
 
     @post("/invite")
     async def invite(
-        self, request: Request[Any, Any, Any], data: Form, web: WebUser,
+        self,
+        request: Request[Any, Any, Any],
+        data: Form,
+        web: WebUser,
         db_session: AsyncSession,
     ) -> Template:
         check_form(web, data, request)
@@ -114,7 +133,8 @@ class SettingsPages(Controller):
             except ValueError:
                 raise BadRequest("choose a role from the list") from None
             out = await members.invite(
-                db_session, web.principal,
+                db_session,
+                web.principal,
                 InviteRequest(email=data.get("email", ""), name=data.get("name", ""), role=role),
                 client_ip(request),
             )
@@ -124,22 +144,31 @@ class SettingsPages(Controller):
 
     @post("/teams")
     async def create_team(
-        self, request: Request[Any, Any, Any], data: Form, web: WebUser,
+        self,
+        request: Request[Any, Any, Any],
+        data: Form,
+        web: WebUser,
         db_session: AsyncSession,
     ) -> Template:
         check_form(web, data, request)
         _require_admin(web)
 
         async def action() -> None:
-            await teams.create_team(db_session, web.principal,
-                                    TeamIn(name=data.get("name", ""),
-                                           project_id=data.get("project") or None))
+            await teams.create_team(
+                db_session,
+                web.principal,
+                TeamIn(name=data.get("name", ""), project_id=data.get("project") or None),
+            )
 
         return await self._apply(web, db_session, action, "Team created.")
 
     @post("/teams/{team_id:str}/members")
     async def add_team_member(
-        self, request: Request[Any, Any, Any], team_id: str, data: Form, web: WebUser,
+        self,
+        request: Request[Any, Any, Any],
+        team_id: str,
+        data: Form,
+        web: WebUser,
         db_session: AsyncSession,
     ) -> Template:
         check_form(web, data, request)
@@ -150,14 +179,21 @@ class SettingsPages(Controller):
                 role = TeamRole(data.get("role", "MEMBER"))
             except ValueError:
                 raise BadRequest("choose MEMBER or MANAGER") from None
-            await teams.add_member(db_session, web.principal, path_uuid(team_id, "team"),
-                                   TeamMemberIn(user_id=data.get("user", ""), role=role))
+            await teams.add_member(
+                db_session,
+                web.principal,
+                path_uuid(team_id, "team"),
+                TeamMemberIn(user_id=data.get("user", ""), role=role),
+            )
 
         return await self._apply(web, db_session, action, "Team updated.")
 
     @post("/projects")
     async def create_project(
-        self, request: Request[Any, Any, Any], data: Form, web: WebUser,
+        self,
+        request: Request[Any, Any, Any],
+        data: Form,
+        web: WebUser,
         db_session: AsyncSession,
     ) -> Template:
         check_form(web, data, request)
@@ -165,7 +201,8 @@ class SettingsPages(Controller):
 
         async def action() -> None:
             await projects.create_project(
-                db_session, web.principal,
+                db_session,
+                web.principal,
                 ProjectIn(name=data.get("name", ""), description=data.get("description") or None),
             )
 

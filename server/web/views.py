@@ -59,10 +59,16 @@ async def _now_state(
     rows = await session.execute(
         select(TimeEntry.user_id, TimeEntry.status, Project.name, TimeEntry.start_time)
         .outerjoin(Project, Project.id == TimeEntry.project_id)
-        .where(TimeEntry.organization_id == org_id, TimeEntry.user_id.in_(ids),
-               or_(TimeEntry.end_time.is_(None),
-                   TimeEntry.status.in_([EntryStatus.RUNNING.value, EntryStatus.PAUSED.value])),
-               TimeEntry.start_time <= now, TimeEntry.start_time > now - timedelta(days=2))
+        .where(
+            TimeEntry.organization_id == org_id,
+            TimeEntry.user_id.in_(ids),
+            or_(
+                TimeEntry.end_time.is_(None),
+                TimeEntry.status.in_([EntryStatus.RUNNING.value, EntryStatus.PAUSED.value]),
+            ),
+            TimeEntry.start_time <= now,
+            TimeEntry.start_time > now - timedelta(days=2),
+        )
         .order_by(TimeEntry.start_time)
     )
     for uid, status, project, start in rows:
@@ -70,8 +76,11 @@ async def _now_state(
         running[uid] = (state, project, start)
     recent = await session.execute(
         select(ActivityBucket.user_id, func.max(ActivityBucket.minute))
-        .where(ActivityBucket.organization_id == org_id, ActivityBucket.user_id.in_(ids),
-               ActivityBucket.minute >= now - RECENT_ACTIVITY)
+        .where(
+            ActivityBucket.organization_id == org_id,
+            ActivityBucket.user_id.in_(ids),
+            ActivityBucket.minute >= now - RECENT_ACTIVITY,
+        )
         .group_by(ActivityBucket.user_id)
     )
     return running, {uid for uid, _ in recent}
@@ -81,9 +90,13 @@ async def dashboard(
     session: AsyncSession, principal: Principal, team_id: str | None, now: datetime
 ) -> Dashboard:
     stmt = await users_query(session, principal, team_id)
-    users = list((await session.execute(
-        stmt.where(User.active.is_(True)).order_by(User.name, User.id).limit(500)
-    )).scalars())
+    users = list(
+        (
+            await session.execute(
+                stmt.where(User.active.is_(True)).order_by(User.name, User.id).limit(500)
+            )
+        ).scalars()
+    )
     today = d.local_date(now, d.zone(principal.user.timezone))
     totals = await user_totals(session, principal.org_id, users, today, today, now)
     running, recent = await _now_state(session, principal.org_id, [u.id for u in users], now)
@@ -91,21 +104,37 @@ async def dashboard(
     for u in users:
         t = totals[u.id]
         tracked = round(t.tracked)
-        state, project, since = running.get(u.id, ("recent" if u.id in recent else "offline",
-                                                   None, None))
-        people.append(PersonRow(
-            id=str(u.id), name=u.name, email=u.email, role=u.role, tracked=tracked,
-            active=t.active, percent=d.percent(t.active, tracked), state=state,
-            project=project, since=since,
-        ))
+        idle: tuple[str, str | None, datetime | None] = (  # not tracking
+            "recent" if u.id in recent else "offline",
+            None,
+            None,
+        )
+        state, project, since = running.get(u.id, idle)
+        people.append(
+            PersonRow(
+                id=str(u.id),
+                name=u.name,
+                email=u.email,
+                role=u.role,
+                tracked=tracked,
+                active=t.active,
+                percent=d.percent(t.active, tracked),
+                state=state,
+                project=project,
+                since=since,
+            )
+        )
     order = {"tracking": 0, "paused": 1, "recent": 2, "offline": 3}
     people.sort(key=lambda p: (order[p.state], -p.tracked, p.name))
     tracked_total = sum(p.tracked for p in people)
     active_total = sum(p.active for p in people)
     return Dashboard(
-        people=people, tracking=sum(1 for p in people if p.state == "tracking"),
-        tracked_total=tracked_total, active_total=active_total,
-        percent=d.percent(active_total, tracked_total), today=today,
+        people=people,
+        tracking=sum(1 for p in people if p.state == "tracking"),
+        tracked_total=tracked_total,
+        active_total=active_total,
+        percent=d.percent(active_total, tracked_total),
+        today=today,
     )
 
 
@@ -137,20 +166,31 @@ def _pct(instant: datetime, lo: datetime, span: float) -> float:
 
 
 async def person_day(
-    session: AsyncSession, principal: Principal, user_id: str, day_text: str | None,
+    session: AsyncSession,
+    principal: Principal,
+    user_id: str,
+    day_text: str | None,
     now: datetime,
 ) -> PersonDay:
     user = await visible_user(session, principal, user_id)
     tz = d.zone(user.timezone)
     day = d.parse_date(day_text, "date") or d.local_date(now, tz)
-    report = (await service.daily_report(
-        session, principal, str(user.id), day.isoformat(), day.isoformat(), now
-    )).days[0]
+    report = (
+        await service.daily_report(
+            session, principal, str(user.id), day.isoformat(), day.isoformat(), now
+        )
+    ).days[0]
     lo, hi = d.day_bounds(day, tz)
     span = (hi - lo).total_seconds()
     page = await service.list_entries(
-        session, principal, user_id=str(user.id), team_id=None, start=service.iso(lo),
-        end=service.iso(hi), limit=200, now=now,
+        session,
+        principal,
+        user_id=str(user.id),
+        team_id=None,
+        start=service.iso(lo),
+        end=service.iso(hi),
+        limit=200,
+        now=now,
     )
     timeline = []
     for e in page.items:
@@ -158,8 +198,14 @@ async def person_day(
         end = datetime.fromisoformat(e.end_time.replace("Z", "+00:00")) if e.end_time else now
         left, right = _pct(max(start, lo), lo, span), _pct(min(end, hi), lo, span)
         label = e.project_name or "No project"
-        timeline.append(Bar(left, max(right - left, 0.4), label,
-                            f"{label}: {start.astimezone(tz):%H:%M} to {end.astimezone(tz):%H:%M}"))
+        timeline.append(
+            Bar(
+                left,
+                max(right - left, 0.4),
+                label,
+                f"{label}: {start.astimezone(tz):%H:%M} to {end.astimezone(tz):%H:%M}",
+            )
+        )
     activity = await service.activity_day(session, principal, str(user.id), day.isoformat(), now)
     by_start = {s.start: s for s in activity.slots}
     slots = []
@@ -168,34 +214,58 @@ async def person_day(
     for i in range(count):
         at = lo + i * width
         s = by_start.get(service.iso(at) or "")
-        slots.append({
-            "left": round(i * 100 / count, 3), "width": round(100 / count, 3),
-            "percent": s.activity_percent if s else 0, "tracked": s.tracked_seconds if s else 0,
-            "title": (f"{at.astimezone(tz):%H:%M} · {s.activity_percent:.0f}% active · "
-                      f"{s.keyboard_clicks} keys · {s.mouse_movements} mouse")
-            if s else f"{at.astimezone(tz):%H:%M} · not tracked",
-        })
+        slots.append(
+            {
+                "left": round(i * 100 / count, 3),
+                "width": round(100 / count, 3),
+                "percent": s.activity_percent if s else 0,
+                "tracked": s.tracked_seconds if s else 0,
+                "title": (
+                    f"{at.astimezone(tz):%H:%M} · {s.activity_percent:.0f}% active · "
+                    f"{s.keyboard_clicks} keys · {s.mouse_movements} mouse"
+                )
+                if s
+                else f"{at.astimezone(tz):%H:%M} · not tracked",
+            }
+        )
     ticks = []
     for hour in range(0, 25, 3):
         local = datetime.combine(day, datetime.min.time()) + timedelta(hours=hour)
         at = local.replace(tzinfo=tz) if hour < 24 else hi
         ticks.append(Bar(_pct(at, lo, span), 0, f"{hour:02d}:00", ""))
     shots = await access.list_screenshots(
-        session, principal, user_id=user.id, start=lo, end=hi - timedelta(microseconds=1),
-        status=None, cursor=None, limit=200,
+        session,
+        principal,
+        user_id=user.id,
+        start=lo,
+        end=hi - timedelta(microseconds=1),
+        status=None,
+        cursor=None,
+        limit=200,
     )
     gallery = [
-        {"id": s.id, "captured_at": s.captured_at, "status": s.status,
-         "blur_level": s.blur_level,
-         "thumb_url": f"/app/screenshots/{s.id}/thumb" if s.status == "READY" else None,
-         "full_url": f"/app/screenshots/{s.id}/full"}
+        {
+            "id": s.id,
+            "captured_at": s.captured_at,
+            "status": s.status,
+            "blur_level": s.blur_level,
+            "thumb_url": f"/app/screenshots/{s.id}/thumb" if s.status == "READY" else None,
+            "full_url": f"/app/screenshots/{s.id}/full",
+        }
         for s in reversed(shots.items)
     ]
     today = d.local_date(now, tz)
     return PersonDay(
-        user=user, day=day, prev_day=day - timedelta(days=1),
-        next_day=day + timedelta(days=1) if day < today else None, report=report,
-        entries=page.items, timeline=timeline, slots=slots, ticks=ticks, screenshots=gallery,
+        user=user,
+        day=day,
+        prev_day=day - timedelta(days=1),
+        next_day=day + timedelta(days=1) if day < today else None,
+        report=report,
+        entries=page.items,
+        timeline=timeline,
+        slots=slots,
+        ticks=ticks,
+        screenshots=gallery,
     )
 
 
@@ -203,8 +273,13 @@ def chart_rows(items: list[Any]) -> list[dict[str, Any]]:
     """Horizontal bars per person: tracked length, active share inside it."""
     top = max((i.tracked_seconds for i in items), default=0) or 1
     return [
-        {"name": i.name, "user_id": i.user_id, "tracked": i.tracked_seconds,
-         "width": round(i.tracked_seconds * 100 / top, 2),
-         "active_width": round(i.activity_percent, 2), "percent": i.activity_percent}
+        {
+            "name": i.name,
+            "user_id": i.user_id,
+            "tracked": i.tracked_seconds,
+            "width": round(i.tracked_seconds * 100 / top, 2),
+            "active_width": round(i.activity_percent, 2),
+            "percent": i.activity_percent,
+        }
         for i in items
     ]

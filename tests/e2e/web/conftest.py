@@ -16,8 +16,14 @@ import pytest
 from tests.support.process import run_server, server_command
 
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 ARTIFACTS = Path(__file__).resolve().parents[3] / "test-artifacts" / "web"
 
 
@@ -37,8 +43,14 @@ def site() -> Iterator[Site]:
     with tempfile.TemporaryDirectory(prefix="hubnity-web-") as tmp:
         data_dir = Path(tmp)
         env = {**os.environ, "HUBNITY_DATA_DIR": str(data_dir), "LOG_JSON": "true"}
-        out = subprocess.run([*server_command(), "demo"], env=env, capture_output=True,
-                             text=True, timeout=180, check=True).stdout
+        out = subprocess.run(
+            [*server_command(), "demo"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=180,
+            check=True,
+        ).stdout
         m = re.search(r"Sign in as (\S+) / (\S+)", out)
         assert m, out
         with run_server(data_dir, env={"LOGIN_RATE_LIMIT": "1000/min"}) as server:
@@ -59,8 +71,9 @@ async def browser() -> AsyncIterator[object]:
 
 
 async def sign_in(browser, site: Site, email: str, *, width: int = 1280, height: int = 860):  # type: ignore[no-untyped-def]
-    context = await browser.new_context(viewport={"width": width, "height": height},
-                                        accept_downloads=True)
+    context = await browser.new_context(
+        viewport={"width": width, "height": height}, accept_downloads=True
+    )
     page = await context.new_page()
     await page.goto(f"{site.url}/app")
     assert "/login" in page.url  # not signed in: sent to the sign-in form

@@ -29,7 +29,8 @@ async def test_dashboard_person_day_and_screenshot(browser, site) -> None:
     thumbs = page.locator(".gallery img")
     assert await thumbs.count() >= 1
     await page.wait_for_function(
-        "Array.from(document.querySelectorAll('.gallery img')).every(i => i.naturalWidth > 0)")
+        "Array.from(document.querySelectorAll('.gallery img')).every(i => i.naturalWidth > 0)"
+    )
     await page.screenshot(path=str(ARTIFACTS / "person-day.png"), full_page=True)
     await thumbs.first.click()
     await page.wait_for_selector("#lightbox[open] img")
@@ -120,26 +121,29 @@ async def test_settings_page_and_csrf(browser, site) -> None:
     context, page = await sign_in(browser, site, site.owner)
     await page.goto(f"{site.url}/app/settings")
     await page.fill("form[action='/app/settings/invite'] input[name=name]", "Dana Designer")
-    await page.fill("form[action='/app/settings/invite'] input[name=email]",
-                    "dana@demo.hubnity.local")
+    await page.fill(
+        "form[action='/app/settings/invite'] input[name=email]", "dana@demo.hubnity.local"
+    )
     await page.click("form[action='/app/settings/invite'] button")
     await page.wait_for_selector("[data-testid=invitation-token]")
     await page.screenshot(path=str(ARTIFACTS / "settings.png"), full_page=True)
     # A form post without the token, with the session cookie (as a forged cross-site
     # form would be): rejected, nothing changed.
-    r = await page.request.post(f"{site.url}/app/settings/projects",
-                                form={"name": "Forged project"})
+    r = await page.request.post(
+        f"{site.url}/app/settings/projects", form={"name": "Forged project"}
+    )
     assert r.status == 403
-    r = await page.request.post(f"{site.url}/app/settings/projects",
-                                form={"name": "Forged project", "_csrf": "0" * 64})
+    r = await page.request.post(
+        f"{site.url}/app/settings/projects", form={"name": "Forged project", "_csrf": "0" * 64}
+    )
     assert r.status == 403
     await page.goto(f"{site.url}/app/settings")
     assert "Forged project" not in await page.text_content("body")
     # Sign-in form without its pre-session cookie: rejected too.
     fresh = await browser.new_context()
-    r = await fresh.request.post(f"{site.url}/login",
-                                 form={"email": site.owner, "password": site.password,
-                                       "_csrf": "x"})
+    r = await fresh.request.post(
+        f"{site.url}/login", form={"email": site.owner, "password": site.password, "_csrf": "x"}
+    )
     assert r.status == 403
     await fresh.close()
     # Sign out ends the session on the server: the old cookie no longer works.

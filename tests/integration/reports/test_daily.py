@@ -30,10 +30,15 @@ async def test_entry_crossing_midnight_splits_by_local_day(client) -> None:
     assert (d15["trackedSeconds"], d15["activeSeconds"]) == (1800, 80)
     assert (d16["trackedSeconds"], d16["activeSeconds"]) == (4500, 80)
     assert d15["activityPercent"] == round(80 * 100 / 1800, 1)
-    assert d16["projects"] == [{
-        "projectId": project["id"], "name": "Website", "seconds": 4500, "activeSeconds": 80,
-        "tasks": [{"taskId": task["id"], "name": "Blog", "seconds": 4500, "activeSeconds": 80}],
-    }]
+    assert d16["projects"] == [
+        {
+            "projectId": project["id"],
+            "name": "Website",
+            "seconds": 4500,
+            "activeSeconds": 80,
+            "tasks": [{"taskId": task["id"], "name": "Blog", "seconds": 4500, "activeSeconds": 80}],
+        }
+    ]
     assert body["trackedSeconds"] == 6300 and body["activeSeconds"] == 160
 
 
@@ -47,20 +52,24 @@ async def test_dst_spring_forward_and_fall_back(client) -> None:
     fall = entry(utc(2026, 10, 24, 22, 0), utc(2026, 10, 25, 23, 0))
     acts = [
         minute(spring["idempotencyKey"], utc(2026, 3, 28, 22, 59), 30),  # the 28th
-        minute(spring["idempotencyKey"], utc(2026, 3, 28, 23, 0), 45),   # the 29th
-        minute(fall["idempotencyKey"], utc(2026, 10, 25, 22, 59), 60),   # still the 25th
+        minute(spring["idempotencyKey"], utc(2026, 3, 28, 23, 0), 45),  # the 29th
+        minute(fall["idempotencyKey"], utc(2026, 10, 25, 22, 59), 60),  # still the 25th
     ]
     await sync(berlin, [spring, fall], acts)
 
     r = await berlin.get("/api/v1/reports/daily", params={"from": "2026-03-28", "to": "2026-03-30"})
     days = r.json()["days"]
     assert [(d["date"], d["trackedSeconds"], d["activeSeconds"]) for d in days] == [
-        ("2026-03-28", 2 * 3600, 30), ("2026-03-29", 3 * 3600, 45), ("2026-03-30", 0, 0),
+        ("2026-03-28", 2 * 3600, 30),
+        ("2026-03-29", 3 * 3600, 45),
+        ("2026-03-30", 0, 0),
     ]
     r = await berlin.get("/api/v1/reports/daily", params={"from": "2026-10-24", "to": "2026-10-26"})
     days = r.json()["days"]
     assert [(d["date"], d["trackedSeconds"], d["activeSeconds"]) for d in days] == [
-        ("2026-10-24", 0, 0), ("2026-10-25", 25 * 3600, 60), ("2026-10-26", 0, 0),
+        ("2026-10-24", 0, 0),
+        ("2026-10-25", 25 * 3600, 60),
+        ("2026-10-26", 0, 0),
     ]
 
 
@@ -71,8 +80,9 @@ async def test_fractional_offset_zone(client) -> None:
     e = entry(utc(2026, 2, 1, 18, 0), utc(2026, 2, 1, 18, 30))
     acts = minutes(e["idempotencyKey"], utc(2026, 2, 1, 18, 0), 30, 20)
     await sync(kathmandu, [e], acts)
-    r = await kathmandu.get("/api/v1/reports/daily",
-                            params={"from": "2026-02-01", "to": "2026-02-02"})
+    r = await kathmandu.get(
+        "/api/v1/reports/daily", params={"from": "2026-02-01", "to": "2026-02-02"}
+    )
     days = r.json()["days"]
     assert [(d["trackedSeconds"], d["activeSeconds"]) for d in days] == [(900, 300), (900, 300)]
 
@@ -82,12 +92,16 @@ async def test_overlapping_minutes_replace_and_shared_boundary_minute(client) ->
     p = await person(owner, "Pat")
     first = entry(utc(2026, 1, 20, 9, 0), utc(2026, 1, 20, 10, 0, 30))
     second = entry(utc(2026, 1, 20, 10, 0, 30), utc(2026, 1, 20, 11, 0))
-    await sync(p, [first, second], [
-        minute(first["idempotencyKey"], utc(2026, 1, 20, 9, 0), 10),
-        # Minute 10:00 belongs to both entries (each had input in its half).
-        minute(first["idempotencyKey"], utc(2026, 1, 20, 10, 0), 25),
-        minute(second["idempotencyKey"], utc(2026, 1, 20, 10, 0), 20),
-    ])
+    await sync(
+        p,
+        [first, second],
+        [
+            minute(first["idempotencyKey"], utc(2026, 1, 20, 9, 0), 10),
+            # Minute 10:00 belongs to both entries (each had input in its half).
+            minute(first["idempotencyKey"], utc(2026, 1, 20, 10, 0), 25),
+            minute(second["idempotencyKey"], utc(2026, 1, 20, 10, 0), 20),
+        ],
+    )
     # A retry with new values replaces the minute rather than adding to it.
     await sync(p, [], [minute(first["idempotencyKey"], utc(2026, 1, 20, 9, 0), 50)])
     await sync(p, [], [minute(first["idempotencyKey"], utc(2026, 1, 20, 9, 0), 50)])

@@ -40,9 +40,10 @@ async def _setup(client) -> tuple[Account, Account, Account, str]:
 
 async def test_csv_export_streams_and_neutralizes_formulas(client) -> None:
     owner, ann, _bob, team_id = await _setup(client)
-    r = await owner.get("/api/v1/reports/export",
-                        params={"format": "csv", "from": "2026-01-12", "to": "2026-01-13",
-                                "teamId": team_id})
+    r = await owner.get(
+        "/api/v1/reports/export",
+        params={"format": "csv", "from": "2026-01-12", "to": "2026-01-13", "teamId": team_id},
+    )
     assert r.status_code == 202, r.text
     job_id = r.json()["jobId"]
     assert r.headers["location"].endswith(f"/exports/{job_id}")
@@ -77,8 +78,10 @@ async def test_xlsx_export_has_real_types(client) -> None:
     import openpyxl
 
     _owner, ann, _bob, _team = await _setup(client)
-    r = await ann.get("/api/v1/reports/export",
-                      params={"format": "xlsx", "from": "2026-01-01", "to": "2026-01-31"})
+    r = await ann.get(
+        "/api/v1/reports/export",
+        params={"format": "xlsx", "from": "2026-01-01", "to": "2026-01-31"},
+    )
     assert r.status_code == 202
     done = await _finished(ann, r.json()["jobId"])
     assert done["status"] == "DONE" and done["rowCount"] == 1  # a MEMBER exports only self

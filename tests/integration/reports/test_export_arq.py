@@ -29,20 +29,30 @@ async def test_export_runs_on_an_arq_worker(session_tmp: Path) -> None:
     name, url = create_pg_database()
     try:
         upgrade(url)
-        settings = make_settings(url, session_tmp / "arq-export", REDIS_URL=REDIS_URL,
-                                 REDIS_PREFIX=f"hubtest-{uuid.uuid4().hex[:8]}:")
+        settings = make_settings(
+            url,
+            session_tmp / "arq-export",
+            REDIS_URL=REDIS_URL,
+            REDIS_PREFIX=f"hubtest-{uuid.uuid4().hex[:8]}:",
+        )
         async with AsyncTestClient(app=create_app(settings), timeout=60) as client:
             owner = await register(client)
-            await sync(owner, [entry(utc(2026, 1, 12, 8, 0), utc(2026, 1, 12, 9, 15),
-                                     description="=1+1")])
-            r = await owner.get("/api/v1/reports/export",
-                                params={"format": "csv", "from": "2026-01-12", "to": "2026-01-12"})
+            await sync(
+                owner, [entry(utc(2026, 1, 12, 8, 0), utc(2026, 1, 12, 9, 15), description="=1+1")]
+            )
+            r = await owner.get(
+                "/api/v1/reports/export",
+                params={"format": "csv", "from": "2026-01-12", "to": "2026-01-12"},
+            )
             assert r.status_code == 202
             job_id = r.json()["jobId"]
-            assert (await owner.get(f"/api/v1/reports/exports/{job_id}")).json()["status"] == "PENDING"
+            assert (await owner.get(f"/api/v1/reports/exports/{job_id}")).json()[
+                "status"
+            ] == "PENDING"
 
-            worker = Worker(**worker_kwargs(settings, burst=True, handle_signals=False,
-                                            cron_jobs=[]))
+            worker = Worker(
+                **worker_kwargs(settings, burst=True, handle_signals=False, cron_jobs=[])
+            )
             try:
                 await worker.main()
             finally:

@@ -28,8 +28,14 @@ async def test_team_totals_per_user_in_their_own_zone(client) -> None:
     # Tokyo (UTC+9): 23:00 on the 4th .. 01:00 on the 5th, then 05:00 .. 10:00 on the 6th.
     k1 = entry(utc(2026, 1, 4, 14, 0), utc(2026, 1, 4, 16, 0))
     k2 = entry(utc(2026, 1, 5, 20, 0), utc(2026, 1, 6, 1, 0))
-    await sync(ken, [k1, k2], [minute(k1["idempotencyKey"], utc(2026, 1, 4, 14, 59), 60),
-                               minute(k1["idempotencyKey"], utc(2026, 1, 4, 15, 0), 30)])
+    await sync(
+        ken,
+        [k1, k2],
+        [
+            minute(k1["idempotencyKey"], utc(2026, 1, 4, 14, 59), 60),
+            minute(k1["idempotencyKey"], utc(2026, 1, 4, 15, 0), 30),
+        ],
+    )
 
     r = await owner.get("/api/v1/reports/team", params={"from": "2026-01-05", "to": "2026-01-05"})
     assert r.status_code == 200, r.text
@@ -55,28 +61,37 @@ async def test_role_rules_and_other_organizations(client) -> None:
     # MEMBER: only self.
     r = await ann.get("/api/v1/reports/team")
     assert [i["name"] for i in r.json()["items"]] == ["Ann Member"]
-    assert (await ann.get("/api/v1/reports/daily", params={"userId": bob.user_id})).status_code == 404
+    assert (
+        await ann.get("/api/v1/reports/daily", params={"userId": bob.user_id})
+    ).status_code == 404
     assert (await ann.get("/api/v1/reports/team", params={"teamId": team_id})).status_code == 404
-    assert (await ann.get("/api/v1/reports/activity",
-                          params={"userId": boss.user_id})).status_code == 404
+    assert (
+        await ann.get("/api/v1/reports/activity", params={"userId": boss.user_id})
+    ).status_code == 404
     # Team MANAGER: their team (and self), nobody else.
     r = await boss.get("/api/v1/reports/team")
     assert sorted(i["name"] for i in r.json()["items"]) == ["Ann Member", "Mia Manager"]
     r = await boss.get("/api/v1/reports/team", params={"teamId": team_id})
     assert r.status_code == 200 and len(r.json()["items"]) == 2
-    assert (await boss.get("/api/v1/reports/daily", params={"userId": ann.user_id})).status_code == 200
-    assert (await boss.get("/api/v1/reports/daily", params={"userId": bob.user_id})).status_code == 404
+    assert (
+        await boss.get("/api/v1/reports/daily", params={"userId": ann.user_id})
+    ).status_code == 200
+    assert (
+        await boss.get("/api/v1/reports/daily", params={"userId": bob.user_id})
+    ).status_code == 404
     r = await boss.get("/api/v1/reports/entries", params={"userId": bob.user_id})
     assert r.status_code == 404
     # ADMIN/OWNER: everyone in the organization.
     r = await owner.get("/api/v1/reports/team")
     assert len(r.json()["items"]) == 4
     # Another organization: 404 for its people and teams, never 403.
-    for url, params in [("/api/v1/reports/daily", {"userId": ann.user_id}),
-                        ("/api/v1/reports/team", {"teamId": team_id}),
-                        ("/api/v1/reports/activity", {"userId": ann.user_id}),
-                        ("/api/v1/reports/entries", {"userId": ann.user_id}),
-                        ("/api/v1/reports/export", {"teamId": team_id})]:
+    for url, params in [
+        ("/api/v1/reports/daily", {"userId": ann.user_id}),
+        ("/api/v1/reports/team", {"teamId": team_id}),
+        ("/api/v1/reports/activity", {"userId": ann.user_id}),
+        ("/api/v1/reports/entries", {"userId": ann.user_id}),
+        ("/api/v1/reports/export", {"teamId": team_id}),
+    ]:
         r = await stranger.get(url, params=params)
         assert r.status_code == 404, (url, r.text)
     r = await stranger.get("/api/v1/reports/team")
@@ -96,8 +111,9 @@ async def test_pagination_is_stable_while_inserting(client) -> None:
     early = await person(owner, "Alpha 0")
     middle = await person(owner, "Alpha 25")
     for acc in (early, middle):
-        await owner.post(f"/api/v1/teams/{team_id}/members",
-                         json={"userId": acc.user_id, "role": "MEMBER"})
+        await owner.post(
+            f"/api/v1/teams/{team_id}/members", json={"userId": acc.user_id, "role": "MEMBER"}
+        )
     e = entry(utc(2026, 1, 5, 8, 0), utc(2026, 1, 5, 9, 0))
     await sync(team[2], [e])
     seen = [i["name"] for i in page1["items"]]
@@ -122,18 +138,27 @@ async def test_pagination_is_stable_while_inserting(client) -> None:
 async def test_entries_list_and_keyset(client) -> None:
     owner = await register(client)
     ann = await person(owner, "Ann")
-    es = [entry(utc(2026, 1, 7, h, 0), utc(2026, 1, 7, h, 30), description=f"e{h}")
-          for h in (9, 10, 11)]
+    es = [
+        entry(utc(2026, 1, 7, h, 0), utc(2026, 1, 7, h, 30), description=f"e{h}")
+        for h in (9, 10, 11)
+    ]
     await sync(ann, es, minutes(es[0]["idempotencyKey"], utc(2026, 1, 7, 9, 0), 30, 30))
-    window = {"userId": ann.user_id, "from": z(utc(2026, 1, 7, 9, 15)),
-              "to": z(utc(2026, 1, 7, 11, 0)), "limit": 1}
+    window = {
+        "userId": ann.user_id,
+        "from": z(utc(2026, 1, 7, 9, 15)),
+        "to": z(utc(2026, 1, 7, 11, 0)),
+        "limit": 1,
+    }
     r = await owner.get("/api/v1/reports/entries", params=window)
     assert r.status_code == 200, r.text
     first = r.json()
     assert [i["description"] for i in first["items"]] == ["e9"]
     item = first["items"][0]
     assert (item["durationSeconds"], item["activeSeconds"], item["activityPercent"]) == (
-        1800, 900, 50.0)
+        1800,
+        900,
+        50.0,
+    )
     assert item["userName"] == "Ann" and item["startTime"] == "2026-01-07T09:00:00Z"
     r = await owner.get("/api/v1/reports/entries", params={**window, "cursor": first["nextCursor"]})
     second = r.json()
@@ -152,8 +177,10 @@ async def test_activity_per_ten_minutes(client) -> None:
     assert r.status_code == 200, r.text
     body = r.json()
     assert body["slotMinutes"] == 10 and body["timezone"] == "Europe/Berlin"
-    got = [(s["start"], s["trackedSeconds"], s["activeSeconds"], s["activityPercent"])
-           for s in body["slots"]]
+    got = [
+        (s["start"], s["trackedSeconds"], s["activeSeconds"], s["activityPercent"])
+        for s in body["slots"]
+    ]
     assert got == [
         ("2026-01-08T09:00:00Z", 420, 210, 50.0),
         ("2026-01-08T09:10:00Z", 600, 300, 50.0),

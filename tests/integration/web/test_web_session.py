@@ -20,9 +20,16 @@ async def _sign_in(client, email: str, password: str = PASSWORD):  # type: ignor
     client.cookies.clear()
     page = await client.get("/login")
     assert page.status_code == 200
-    return await client.post("/login", data={"_csrf": _csrf(page.text), "email": email,
-                                             "password": password, "next": "/app/reports"},
-                             follow_redirects=False)
+    return await client.post(
+        "/login",
+        data={
+            "_csrf": _csrf(page.text),
+            "email": email,
+            "password": password,
+            "next": "/app/reports",
+        },
+        follow_redirects=False,
+    )
 
 
 async def test_sign_in_sets_a_safe_cookie_and_sign_out_ends_it(client) -> None:
@@ -61,8 +68,15 @@ async def test_forms_need_the_csrf_token(client) -> None:
     owner = await register(client)
     await _sign_in(client, owner.email)
     page = await client.get("/app/settings")
-    form = {"interval": "5", "blur": "2", "idle": "3", "screenshots": "on",
-            "delete_window": "0", "retention": "90", "timezone": "Europe/Paris"}
+    form = {
+        "interval": "5",
+        "blur": "2",
+        "idle": "3",
+        "screenshots": "on",
+        "delete_window": "0",
+        "retention": "90",
+        "timezone": "Europe/Paris",
+    }
     assert (await client.post("/app/settings/policy", data=form)).status_code == 403
     r = await client.post("/app/settings/policy", data={**form, "_csrf": "f" * 64})
     assert r.status_code == 403
@@ -74,8 +88,9 @@ async def test_forms_need_the_csrf_token(client) -> None:
     assert (policy["screenshotIntervalSeconds"], policy["blurLevel"]) == (300, 2)
     assert policy["allowScreenshotDelete"] is False
     # Bad input re-renders the page with a readable error.
-    r = await client.post("/app/settings/policy",
-                          data={**form, "interval": "often", "_csrf": _csrf(page.text)})
+    r = await client.post(
+        "/app/settings/policy", data={**form, "interval": "often", "_csrf": _csrf(page.text)}
+    )
     assert r.status_code == 400 and "whole number" in r.text
     client.cookies.clear()
 
@@ -102,8 +117,9 @@ async def test_secure_cookie_behind_https(backend: str, session_tmp: Path) -> No
 
     from server.app import create_app
 
-    settings = make_settings(backend, session_tmp / "https-web",
-                             HUBNITY_PUBLIC_URL="https://hubnity.example.com")
+    settings = make_settings(
+        backend, session_tmp / "https-web", HUBNITY_PUBLIC_URL="https://hubnity.example.com"
+    )
     async with AsyncTestClient(app=create_app(settings)) as c:
         owner = await register(c)
         page = await c.get("/login")
@@ -111,10 +127,14 @@ async def test_secure_cookie_behind_https(backend: str, session_tmp: Path) -> No
         assert "Secure" in login_cookie and "HttpOnly" in login_cookie
         value = login_cookie.split(";", 1)[0]
         # The client would not send a Secure cookie over http: send it by hand.
-        r = await c.post("/login", headers={"cookie": value}, follow_redirects=False,
-                         data={"_csrf": _csrf(page.text), "email": owner.email,
-                               "password": PASSWORD})
+        r = await c.post(
+            "/login",
+            headers={"cookie": value},
+            follow_redirects=False,
+            data={"_csrf": _csrf(page.text), "email": owner.email, "password": PASSWORD},
+        )
         assert r.status_code == 303, r.text
-        cookie = next(x for x in r.headers.get_list("set-cookie")
-                      if x.startswith("hubnity_session="))
+        cookie = next(
+            x for x in r.headers.get_list("set-cookie") if x.startswith("hubnity_session=")
+        )
         assert "Secure" in cookie and "HttpOnly" in cookie

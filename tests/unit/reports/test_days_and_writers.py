@@ -35,11 +35,22 @@ def test_midnight_that_does_not_exist() -> None:
 
 def test_split_by_day_clips_to_range() -> None:
     ny = ZoneInfo("America/New_York")
-    parts = list(d.split_by_day(utc(2026, 1, 16, 4, 30), utc(2026, 1, 17, 6, 0), ny,
-                                date(2026, 1, 15), date(2026, 1, 16)))
+    parts = list(
+        d.split_by_day(
+            utc(2026, 1, 16, 4, 30),
+            utc(2026, 1, 17, 6, 0),
+            ny,
+            date(2026, 1, 15),
+            date(2026, 1, 16),
+        )
+    )
     assert parts == [(date(2026, 1, 15), 1800.0), (date(2026, 1, 16), 86400.0)]
-    assert list(d.split_by_day(utc(2026, 1, 1), utc(2026, 1, 2), ny,
-                               date(2026, 2, 1), date(2026, 2, 2))) == []
+    assert (
+        list(
+            d.split_by_day(utc(2026, 1, 1), utc(2026, 1, 2), ny, date(2026, 2, 1), date(2026, 2, 2))
+        )
+        == []
+    )
 
 
 def test_date_range_validation() -> None:
@@ -66,8 +77,9 @@ def test_formula_like_text_is_neutralized(text: str) -> None:
 def test_csv_sheet_formats_values() -> None:
     out = io.StringIO()
     sheet = CsvSheet(out, ["a", "b", "c", "d", "e"])
-    sheet.row([date(2026, 1, 2), datetime(2026, 1, 2, 9, 5), timedelta(hours=26, seconds=5),
-               None, "=cmd"])
+    sheet.row(
+        [date(2026, 1, 2), datetime(2026, 1, 2, 9, 5), timedelta(hours=26, seconds=5), None, "=cmd"]
+    )
     rows = list(csv.reader(io.StringIO(out.getvalue())))
     assert rows[1] == ["2026-01-02", "2026-01-02 09:05:00", "26:00:05", "", "'=cmd"]
     assert hms(timedelta(0)) == "0:00:00"
