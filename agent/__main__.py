@@ -166,9 +166,9 @@ def _headless(data: Path, args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         pass
     finally:
+        agent.shutdown()  # first: the entry ends at the moment we were asked to stop
         if listeners:
             listeners.stop()
-        agent.shutdown()
         lock.release()
     return 0
 

@@ -53,5 +53,6 @@ class InputListeners:
         for listener in self._listeners:
             listener.stop()
         for listener in self._listeners:
-            listener.join(2)  # before the display connection can go away
+            # Bounded: pynput's X record thread may linger; it is a daemon.
+            listener.join(0.5)
         self._listeners = []

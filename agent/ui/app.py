@@ -36,8 +36,8 @@ def run_tray(data: Path, args: argparse.Namespace) -> int:
     agent.start()
 
     def shutdown() -> None:
+        agent.shutdown()  # first: the entry ends at the moment the user quit
         listeners.stop()
-        agent.shutdown()
         lock.release()
 
     tray = TrayController(agent, app, shutdown)
