@@ -26,6 +26,29 @@ T = TypeVar("T")
 
 PART_SIZE = 8 * 1024 * 1024  # S3 needs ≥ 5 MiB per part except the last
 _MEMORY_BUFFER = 256 * 1024  # bytes gathered in memory before one disk write
+_PARTS_IN_FLIGHT = 2  # part uploads running while the next part is received
+_READ_CAP = 64 * 1024
+
+
+class _SmallReads:
+    """A seekable file whose reads return at most 64 KiB.
+
+    botocore hashes and checksums file bodies in 1 MiB reads; on the pool's
+    many threads those buffers land in per-thread malloc arenas that keep
+    them. Small reads keep the server's memory flat whatever the object size.
+    """
+
+    def __init__(self, fh: IO[bytes]) -> None:
+        self._fh = fh
+
+    def read(self, size: int = -1) -> bytes:
+        return self._fh.read(_READ_CAP if size < 0 or size > _READ_CAP else size)
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        return self._fh.seek(offset, whence)
+
+    def tell(self) -> int:
+        return self._fh.tell()
 
 
 class S3Storage(Storage):
@@ -50,6 +73,9 @@ class S3Storage(Storage):
                 # MinIO and moto serve buckets by path, not by DNS name.
                 s3={"addressing_style": "path" if settings.s3_endpoint else "auto"},
                 retries={"max_attempts": 4, "mode": "standard"},
+                # The payload is SigV4-hashed already; a CRC32 pass on top is
+                # only computed where an operation requires it.
+                request_checksum_calculation="when_required",
                 max_pool_connections=max_threads * 2,
                 connect_timeout=5,
                 read_timeout=60,
@@ -186,7 +212,7 @@ class _MultipartWriter(ObjectWriter):
         self._spooled = 0
         self._upload_id: str | None = None
         self._parts: list[dict[str, Any]] = []
-        self._inflight: asyncio.Future[None] | None = None
+        self._inflight: list[asyncio.Future[None]] = []
         self._done = False
 
     async def write(self, chunk: bytes) -> None:
@@ -211,9 +237,8 @@ class _MultipartWriter(ObjectWriter):
 
     async def _ship_part(self) -> None:
         """Hands the current spool file to a background part upload."""
-        if self._inflight is not None:
-            await self._inflight
-            self._inflight = None
+        while len(self._inflight) >= _PARTS_IN_FLIGHT:
+            await self._inflight.pop(0)
         if self._upload_id is None:
             response = await self._s3.call(
                 self._s3.client.create_multipart_upload, Bucket=self._s3.bucket, Key=self.key,
@@ -224,14 +249,14 @@ class _MultipartWriter(ObjectWriter):
         assert spool is not None
         number = len(self._parts) + 1
         self._parts.append({"PartNumber": number})
-        self._inflight = asyncio.ensure_future(self._upload_part(spool, number))
+        self._inflight.append(asyncio.ensure_future(self._upload_part(spool, number)))
 
     async def _upload_part(self, spool: IO[bytes], number: int) -> None:
         try:
             spool.seek(0)
             response = await self._s3.call(
                 self._s3.client.upload_part, Bucket=self._s3.bucket, Key=self.key,
-                UploadId=self._upload_id, PartNumber=number, Body=spool,
+                UploadId=self._upload_id, PartNumber=number, Body=_SmallReads(spool),
             )
             self._parts[number - 1]["ETag"] = response["ETag"]
         finally:
@@ -246,7 +271,7 @@ class _MultipartWriter(ObjectWriter):
             if self._spool is not None:
                 await self._flush_buffer()
                 self._spool.seek(0)
-                body = self._spool
+                body = _SmallReads(self._spool)
             else:
                 body = bytes(self._buffer)
             await self._s3.call(
@@ -259,9 +284,8 @@ class _MultipartWriter(ObjectWriter):
         await self._flush_buffer()
         if self._spooled:
             await self._ship_part()
-        if self._inflight is not None:
-            await self._inflight
-            self._inflight = None
+        while self._inflight:
+            await self._inflight.pop(0)
         await self._s3.call(
             self._s3.client.complete_multipart_upload, Bucket=self._s3.bucket, Key=self.key,
             UploadId=self._upload_id, MultipartUpload={"Parts": self._parts},
@@ -282,10 +306,9 @@ class _MultipartWriter(ObjectWriter):
     async def _abort(self) -> None:
         self._close_spool()
         self._buffer = bytearray()
-        if self._inflight is not None:
+        while self._inflight:
             with contextlib.suppress(Exception):
-                await self._inflight
-            self._inflight = None
+                await self._inflight.pop(0)
         if self._upload_id is not None:
             with contextlib.suppress(StorageError):
                 await self._s3.call(
