@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import random
+import sqlite3
 import threading
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -232,6 +233,7 @@ class Agent:
             )
         self.idle.reset()
         self._reset_schedule()
+        self._save_state()
 
     def _check_idle(self, mono: float) -> None:
         was_idle = self.idle.idle
@@ -471,7 +473,12 @@ class Agent:
             reason=result.failure,
             thumbnail=result.thumbnail,
         )
-        dropped = self.outbox.add_screenshot(row, result.data)
+        try:
+            dropped = self.outbox.add_screenshot(row, result.data)
+        except (OSError, sqlite3.Error) as exc:  # disk full, permissions: say so, go on
+            log.exception("cannot store screenshot")
+            self.capture_problem = f"cannot store the screenshot: {exc}"
+            return
         if dropped:
             self._notify(f"{dropped} old screenshot(s) dropped: local disk quota reached")
 

@@ -145,3 +145,23 @@ def test_restart_sweeps_orphan_files_and_keeps_waiting_ones(data_dir) -> None:
     box2 = Outbox(data_dir)
     assert [p.name for p in box2.shots_dir.iterdir()] == [f"{row.key}.jpg"]
     assert [s.key for s in box2.waiting_screenshots()] == [row.key]
+
+
+def test_prune_forgets_only_acknowledged_old_history(outbox: Outbox, clock: FakeClock) -> None:
+    t = Tracker(outbox, clock, "UTC")
+    t.start(P1)
+    old_key = t.current.key  # type: ignore[union-attr]
+    outbox.put_activity(ActivityRow(old_key, clock.now(), 1, 1, 0, 1))
+    clock.advance(60)
+    t.stop()
+    clock.advance(60)
+    t.start(P1)
+    unsent_key = t.current.key  # type: ignore[union-attr]
+    clock.advance(60)
+    t.stop()
+    batch = outbox.pending_batch(10, 10)
+    outbox.ack_entries([(e.key, e.revision) for e in batch.entries if e.key == old_key])
+    outbox.ack_activity([(a.entry_key, a.minute, a.version) for a in batch.activity])
+    outbox.prune(clock.now() + timedelta(days=1))
+    assert [e.key for e in outbox.all_entries()] == [unsent_key]  # unsent survives
+    assert outbox.all_activity() == []
