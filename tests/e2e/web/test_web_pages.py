@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import re
@@ -12,6 +13,15 @@ import pytest
 from tests.e2e.web.conftest import ARTIFACTS, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+
+async def until(page, predicate: str, timeout: float = 15.0) -> None:  # type: ignore[no-untyped-def]
+    """Polls with page.evaluate: wait_for_function needs eval, which our CSP forbids."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not await page.evaluate(predicate):
+        assert loop.time() < deadline, f"timed out waiting for {predicate}"
+        await asyncio.sleep(0.1)
 
 
 async def test_dashboard_person_day_and_screenshot(browser, site) -> None:
@@ -28,13 +38,15 @@ async def test_dashboard_person_day_and_screenshot(browser, site) -> None:
     assert await page.locator(".activity .bar").count() >= 3
     thumbs = page.locator(".gallery img")
     assert await thumbs.count() >= 1
-    await page.wait_for_function(
-        "Array.from(document.querySelectorAll('.gallery img')).every(i => i.naturalWidth > 0)"
+    await until(
+        page,
+        "() => Array.from(document.querySelectorAll('.gallery img'))"
+        ".every(i => i.complete && i.naturalWidth > 0)",
     )
     await page.screenshot(path=str(ARTIFACTS / "person-day.png"), full_page=True)
     await thumbs.first.click()
     await page.wait_for_selector("#lightbox[open] img")
-    await page.wait_for_function("document.querySelector('#lightbox img').naturalWidth >= 1000")
+    await until(page, "() => document.querySelector('#lightbox img').naturalWidth >= 1000")
     await page.screenshot(path=str(ARTIFACTS / "screenshot-open.png"))
     await page.keyboard.press("Escape")
     # A past day with the previous-day link, and an empty day reads well.
