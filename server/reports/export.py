@@ -28,6 +28,8 @@ from server.reports.writers import CONTENT_TYPES, CsvSheet, SheetWriter, XlsxShe
 from shared.enums import JobStatus
 
 JOB_NAME = "export_report"
+#: Finished files are deleted after this long (they hold personal data).
+EXPORT_TTL = timedelta(days=7)
 FORMATS = ("csv", "xlsx")
 HEADER = [
     "Date",
@@ -92,7 +94,7 @@ async def get_export(session: AsyncSession, principal: Principal, job_id: str) -
 
 
 def status_of(job: ExportJob, download_url: str) -> ExportStatus:
-    done = job.status == JobStatus.DONE.value
+    done = job.status == JobStatus.DONE.value and job.storage_key is not None
     return ExportStatus(
         id=str(job.id),
         status=JobStatus(job.status),
@@ -212,3 +214,30 @@ async def run_export(sessions: Any, storage: Any, job_id: uuid.UUID) -> None:
         finally:
             os.unlink(path)
         await session.commit()
+
+
+async def purge_expired(sessions: Any, storage: Any, now: datetime) -> int:
+    """Deletes export files older than EXPORT_TTL; the job row stays, without a link."""
+    async with sessions() as session:
+        jobs = (
+            (
+                await session.execute(
+                    select(ExportJob)
+                    .where(
+                        ExportJob.status == JobStatus.DONE.value,
+                        ExportJob.storage_key.is_not(None),
+                        ExportJob.finished_at < now - EXPORT_TTL,
+                    )
+                    .limit(500)
+                )
+            )
+            .scalars()
+            .all()
+        )
+        for job in jobs:
+            if storage is not None and job.storage_key:
+                await storage.delete(job.storage_key)
+            job.storage_key = None
+            job.error = f"the file was deleted after {EXPORT_TTL.days} days; export again"
+        await session.commit()
+        return len(jobs)

@@ -5,11 +5,18 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from server.jobs.registry import job
-from server.reports.export import JOB_NAME, run_export
+from server.db.base import utcnow
+from server.jobs.registry import job, periodic
+from server.reports.export import JOB_NAME, purge_expired, run_export
 
 
 @job(JOB_NAME)
 async def export_report(ctx: dict[str, Any], *, export_id: str) -> None:
     state = ctx["state"]
     await run_export(state.sessions, state.storage, uuid.UUID(export_id))
+
+
+@periodic(3600, name="purge_exports")
+async def purge_exports(ctx: dict[str, Any]) -> None:
+    state = ctx["state"]
+    await purge_expired(state.sessions, state.storage, utcnow())

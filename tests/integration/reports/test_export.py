@@ -7,6 +7,8 @@ import csv
 import io
 from datetime import date, datetime, timedelta
 
+from server.db.base import utcnow
+from server.reports.export import purge_expired
 from tests.integration.reports.helpers import entry, make_team, minutes, person, sync, utc
 from tests.support.api import Account, create_project, register
 
@@ -38,7 +40,7 @@ async def _setup(client) -> tuple[Account, Account, Account, str]:
     return owner, ann, bob, team_id
 
 
-async def test_csv_export_streams_and_neutralizes_formulas(client) -> None:
+async def test_csv_export_streams_and_neutralizes_formulas(client, db) -> None:
     owner, ann, _bob, team_id = await _setup(client)
     r = await owner.get(
         "/api/v1/reports/export",
@@ -72,6 +74,16 @@ async def test_csv_export_streams_and_neutralizes_formulas(client) -> None:
     assert (await ann.get(done["downloadUrl"])).status_code == 404
     stranger = await register(client, org_name="Else")
     assert (await stranger.get(f"/api/v1/reports/exports/{job_id}")).status_code == 404
+    # After a week the file is deleted; the job says so and has no link. (The
+    # app runs on the test client's own loop: use the test's sessions.)
+    hub = client.app.state.hub
+    key = f"exports/{owner.org_id}/{job_id}.csv"
+    assert await hub.storage.size(key) is not None
+    assert await purge_expired(db, hub.storage, utcnow() + timedelta(days=8)) >= 1
+    assert await hub.storage.size(key) is None
+    expired = (await owner.get(f"/api/v1/reports/exports/{job_id}")).json()
+    assert expired["downloadUrl"] is None and "export again" in expired["error"]
+    assert (await owner.get(done["downloadUrl"])).status_code == 404
 
 
 async def test_xlsx_export_has_real_types(client) -> None:
