@@ -42,18 +42,18 @@ PURGE_BATCH = 500
 async def _claim_attempt(hub: AppState, shot_id: uuid.UUID) -> Screenshot | None:
     """Counts an attempt on a PENDING row; None when there is nothing to do."""
     async with hub.sessions() as session:
-        result = await session.execute(
+        shot = (await session.execute(
             update(Screenshot)
             .where(Screenshot.id == shot_id, Screenshot.status == PENDING,
                    Screenshot.deleted_at.is_(None))
             .values(attempts=Screenshot.attempts + 1,
                     # if this run dies, the sweep retries after the backoff
                     next_attempt_at=utcnow() + ENQUEUE_GRACE)
-        )
+            .returning(Screenshot)
+            .execution_options(synchronize_session=False)
+        )).scalar_one_or_none()
         await session.commit()
-        if not result.rowcount:  # type: ignore[attr-defined]
-            return None
-        return await session.get(Screenshot, shot_id, populate_existing=True)
+        return shot
 
 
 async def _fail(hub: AppState, shot: Screenshot, reason: str) -> None:
@@ -96,10 +96,11 @@ async def process(hub: AppState, shot_id: uuid.UUID) -> str | None:
     sha256 = shot.sha256 or hashlib.sha256(data).hexdigest()
     del data
     thumb = thumb_key(shot.storage_key)
+    writes = [storage.put_bytes(thumb, result.thumb, "image/webp")]
+    if result.full is not None:
+        writes.append(storage.put_bytes(shot.storage_key, result.full, shot.content_type))
     try:
-        await storage.put_bytes(thumb, result.thumb, "image/webp")
-        if result.full is not None:
-            await storage.put_bytes(shot.storage_key, result.full, shot.content_type)
+        await asyncio.gather(*writes)
     except Exception as exc:
         return await _transient(hub, shot, f"cannot write the processed image: {exc}")
     size = len(result.full) if result.full is not None else shot.size_bytes
