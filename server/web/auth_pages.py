@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from server.auth import service as auth_service
 from server.auth.principal import Principal
 from server.deps import client_ip
-from server.errors import TooManyRequests, Unauthorized
+from server.errors import DomainError, TooManyRequests, Unauthorized
 from server.security.limits import enforce
 from server.state import AppState
 from server.web import session as web_session
@@ -72,6 +72,29 @@ def _login_page(
             "error": error,
             "email": email,
             "next": safe_next(request.query_params.get("next")),
+            "csrf": web_session.csrf_for_login(app_state, cookie),
+        },
+    )
+    web_session.set_login_cookie(page, request, app_state, cookie)
+    return page
+
+
+def _invite_page(
+    request: Request[Any, Any, Any],
+    app_state: AppState,
+    *,
+    token: str,
+    error: str | None = None,
+    status: int = 200,
+) -> Template:
+    cookie = request.cookies.get(LOGIN_CSRF_COOKIE) or web_session.new_login_cookie()
+    page = Template(
+        template_name="invite.html",
+        status_code=status,
+        context={
+            "web": None,
+            "error": error,
+            "token": token,
             "csrf": web_session.csrf_for_login(app_state, cookie),
         },
     )
@@ -140,6 +163,58 @@ class AuthPages(Controller):
             )
         # The refresh-token row issued by the login is the server-side session.
         response = Redirect(path=safe_next(data.get("next")), status_code=303)
+        web_session.set_session_cookie(response, request, app_state, issued.pair.refresh_token)
+        return response
+
+    @get("/invite")
+    async def invite_form(
+        self, request: Request[Any, Any, Any], app_state: AppState, token: str = ""
+    ) -> Template:
+        return _invite_page(request, app_state, token=token)
+
+    @post("/invite")
+    async def accept_invite(
+        self,
+        request: Request[Any, Any, Any],
+        data: Form,
+        db_session: AsyncSession,
+        app_state: AppState,
+    ) -> Response[Any]:
+        cookie = request.cookies.get(LOGIN_CSRF_COOKIE)
+        web_session.check_csrf(
+            web_session.csrf_for_login(app_state, cookie) if cookie else None,
+            data.get(CSRF_FIELD),
+        )
+        token = data.get("token", "")
+        password = data.get("password", "")
+        if password != data.get("confirm", ""):
+            return _invite_page(
+                request,
+                app_state,
+                token=token,
+                status=400,
+                error="The two passwords are not the same.",
+            )
+        ip = client_ip(request)
+        try:
+            await enforce(
+                app_state,
+                f"invite:{ip}",
+                app_state.settings.security.login_rate,
+                "invitation attempts",
+            )
+            issued = await auth_service.accept_invite(
+                db_session, app_state.settings.security, token=token, password=password, ip=ip
+            )
+        except DomainError as exc:
+            return _invite_page(
+                request,
+                app_state,
+                token=token,
+                status=exc.status_code,
+                error=exc.detail[:1].upper() + exc.detail[1:] + ".",
+            )
+        response = Redirect(path="/app", status_code=303)
         web_session.set_session_cookie(response, request, app_state, issued.pair.refresh_token)
         return response
 

@@ -113,7 +113,7 @@ def set_session_cookie(
         samesite="lax",
         secure=is_secure(request, app_state),
     )
-    response.delete_cookie(LOGIN_CSRF_COOKIE, path="/login")
+    response.delete_cookie(LOGIN_CSRF_COOKIE, path="/")
 
 
 def clear_session_cookie(response: Response[Any]) -> None:
@@ -127,7 +127,7 @@ def set_login_cookie(
         LOGIN_CSRF_COOKIE,
         value,
         max_age=int(timedelta(hours=2).total_seconds()),
-        path="/login",
+        path="/",
         httponly=True,
         samesite="lax",
         secure=is_secure(request, app_state),

@@ -7,6 +7,7 @@ function as the JSON API and re-renders the page with a message.
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 from litestar import Controller, Request, get, post
 from litestar.response import Template
@@ -19,6 +20,7 @@ from server.orgs import members, policy, teams
 from server.orgs.schemas import PolicyPatch, TeamIn
 from server.projects import service as projects
 from server.projects.schemas import ProjectIn
+from server.state import AppState
 from server.web.auth_pages import Form, WebUser, check_form
 from server.web.pages import page
 from shared.enums import Role, TeamRole
@@ -123,6 +125,7 @@ class SettingsPages(Controller):
         data: Form,
         web: WebUser,
         db_session: AsyncSession,
+        app_state: AppState,
     ) -> Template:
         check_form(web, data, request)
         _require_admin(web)
@@ -138,7 +141,9 @@ class SettingsPages(Controller):
                 InviteRequest(email=data.get("email", ""), name=data.get("name", ""), role=role),
                 client_ip(request),
             )
-            return {"email": out.member.email, "token": out.invitation_token}
+            base = app_state.settings.server.public_url or str(request.base_url)
+            link = f"{base.rstrip('/')}/invite?token={quote(out.invitation_token)}"
+            return {"email": out.member.email, "token": out.invitation_token, "url": link}
 
         return await self._apply(web, db_session, action, "Invitation created.")
 

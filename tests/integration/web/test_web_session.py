@@ -138,3 +138,37 @@ async def test_secure_cookie_behind_https(backend: str, session_tmp: Path) -> No
             x for x in r.headers.get_list("set-cookie") if x.startswith("hubnity_session=")
         )
         assert "Secure" in cookie and "HttpOnly" in cookie
+
+
+async def test_invitation_link_sets_a_password_and_signs_in(client) -> None:
+    owner = await register(client)
+    await _sign_in(client, owner.email)
+    page = await client.get("/app/settings")
+    r = await client.post(
+        "/app/settings/invite",
+        data={
+            "_csrf": _csrf(page.text),
+            "name": "Ivy Invitee",
+            "email": "ivy@example.test",
+            "role": "MEMBER",
+        },
+    )
+    assert r.status_code == 200, r.text
+    link = re.search(r'data-testid="invitation-link" href="([^"]+)"', r.text).group(1)
+    path = link.split("testserver.local", 1)[1]
+    client.cookies.clear()
+    form = await client.get(path)
+    assert form.status_code == 200 and "Join your team" in form.text
+    token = re.search(r'name="token" value="([^"]+)"', form.text).group(1)
+    data = {"_csrf": _csrf(form.text), "token": token, "password": PASSWORD}
+    r = await client.post("/invite", data={**data, "confirm": "something else"})
+    assert r.status_code == 400 and "not the same" in r.text
+    r = await client.post("/invite", data={**data, "confirm": PASSWORD}, follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == "/app"
+    dash = await client.get("/app")
+    assert dash.status_code == 200 and "Ivy Invitee" in dash.text
+    client.cookies.clear()
+    form = await client.get(path)
+    r = await client.post("/invite", data={**data, "confirm": PASSWORD, "_csrf": _csrf(form.text)})
+    assert r.status_code == 400 and "already used" in r.text
+    client.cookies.clear()
