@@ -175,16 +175,18 @@ class S3Storage(Storage):
     async def presign_put(
         self, key: str, content_type: str, size: int, expires_in: int
     ) -> PresignedUpload:
-        # Content-Type and Content-Length are signed: the client must send
-        # exactly the announced type and size.
+        # Content-Type, Content-Length and If-None-Match are signed headers:
+        # the client must send exactly the announced type and size, and the URL
+        # can only create the object, never overwrite it (so it cannot put
+        # sharp pixels back over a processed, blurred image).
         url = await self.call(
             self.client.generate_presigned_url, "put_object",
             Params={"Bucket": self.bucket, "Key": key, "ContentType": content_type,
-                    "ContentLength": size},
+                    "ContentLength": size, "IfNoneMatch": "*"},
             ExpiresIn=expires_in, HttpMethod="PUT",
         )
         return PresignedUpload(
-            url=url, headers={"Content-Type": content_type},
+            url=url, headers={"Content-Type": content_type, "If-None-Match": "*"},
             expires_at=datetime.now(UTC) + timedelta(seconds=expires_in),
         )
 

@@ -103,8 +103,17 @@ async def test_presigned_flow_on_s3(backend, session_tmp, moto, bucket):
         async with httpx.AsyncClient() as http:
             r = await http.put(ticket["uploadUrl"], content=data, headers=ticket["uploadHeaders"])
         assert r.status_code == 200, r.text
-        r = await owner.post("/api/v1/sync/screenshots/confirm", json=confirm)
+        r = await owner.post("/api/v1/sync/screenshots/confirm", json={**confirm, "blurLevel": 2})
         assert r.status_code == 200, r.text
         shot = await wait_status(client, owner, ticket["screenshotId"])
-        assert shot["status"] == "READY" and shot["width"] == 640
+        assert shot["status"] == "READY" and shot["width"] == 640 and shot["blurLevel"] == 2
         assert shot["sha256"] == hashlib.sha256(data).hexdigest()
+        # The URL only creates: it cannot put sharp pixels back over the processed image.
+        key = next(k for k in _keys(moto, bucket, owner.org_id) if k.endswith(".png"))
+        processed = moto.client().get_object(Bucket=bucket, Key=key)["Body"].read()
+        async with httpx.AsyncClient() as http:
+            r = await http.put(ticket["uploadUrl"], content=data, headers=ticket["uploadHeaders"])
+        assert r.status_code == 412
+        assert moto.client().get_object(Bucket=bucket, Key=key)["Body"].read() == processed
+        # Headers are signed: dropping If-None-Match breaks the signature on real S3
+        # (moto does not verify signatures, so that part is not asserted here).
