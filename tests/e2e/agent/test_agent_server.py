@@ -269,3 +269,32 @@ def test_unsent_time_is_never_uploaded_under_another_account(server: Server, tmp
     agent.sign_in(server.url, bob.email, PASSWORD, start_uploads=False)  # queue empty: fine
     assert agent.outbox.all_entries() == []  # alice's history is not shown to bob
     agent.shutdown()
+
+
+def test_failed_capture_uploads_an_explanation_not_a_black_image(server: Server, tmp_path) -> None:
+    import json
+
+    from agent.platform.capture import ScreenCapturer
+
+    account = new_account(server, screenshotDeleteWindowMinutes=0)
+    clock = past_clock()
+    agent = make_agent(tmp_path, server, account, clock)
+    reason = "the captured screen is completely black"
+    agent.capturer = lambda blur: ScreenCapturer()._failed(reason)
+    agent.start_tracking(account.project_id)
+    run(agent, clock, 30)
+    agent.capture_now()
+    assert agent.snapshot().capture_problem == reason  # shown in the tray
+    agent.stop()
+    drain(agent)
+    with server.db() as db:
+        rows = db.execute(
+            "SELECT content_type, metadata FROM screenshots WHERE replace(user_id, '-', '') = ?",
+            (account.user_id.replace("-", ""),),
+        ).fetchall()
+    assert rows  # (a scheduled capture may have added one more; all are failures)
+    for content_type, raw in rows:
+        meta = json.loads(raw) if isinstance(raw, str) else raw
+        assert content_type == "image/png"
+        assert meta["captureFailed"] is True and meta["captureProblem"].startswith(reason)
+    agent.shutdown()
