@@ -404,3 +404,35 @@ async def activity_day(
         slot_minutes=SLOT_MINUTES,
         slots=slots,
     )
+
+
+async def team_days(
+    session: AsyncSession,
+    principal: Principal,
+    team_id: str | None,
+    from_date: str | None,
+    to_date: str | None,
+    now: datetime | None = None,
+) -> list[tuple[date, int]]:
+    """Tracked seconds per local date over everyone in scope (the reports chart)."""
+    now = now or utcnow()
+    first, last = d.date_range(from_date, to_date, d.zone(principal.user.timezone), now)
+    users = (await session.execute(await users_query(session, principal, team_id))).scalars()
+    by_zone: dict[str, list[uuid.UUID]] = defaultdict(list)
+    for u in users:
+        by_zone[u.timezone or "UTC"].append(u.id)
+    per_day: dict[date, float] = defaultdict(float)
+    for tz_name, ids in by_zone.items():
+        tz = d.zone(tz_name)
+        lo, hi = d.range_bounds(first, last, tz)
+        rows = await session.execute(
+            select(TimeEntry.start_time, TimeEntry.end_time).where(
+                TimeEntry.organization_id == principal.org_id,
+                TimeEntry.user_id.in_(ids),
+                overlapping(lo, hi),
+            )
+        )
+        for start, end in rows:
+            for day, seconds in d.split_by_day(start, end or max(now, start), tz, first, last):
+                per_day[day] += seconds
+    return [(day, round(per_day.get(day, 0))) for day in d.days(first, last)]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from litestar import Controller, Request, Response, get, post
@@ -77,9 +78,17 @@ class Pages(Controller):
             200,
         )
         teams = await visible_teams(db_session, p)
+        days: list[Any] = []
+        if (date.fromisoformat(report.to_date) - date.fromisoformat(report.from_date)).days < 62:
+            days = views.day_bars(
+                await service.team_days(
+                    db_session, p, team or None, report.from_date, report.to_date
+                )
+            )
         return page(
             "reports.html",
             web,
+            days=days,
             report=report,
             chart=views.chart_rows(report.items),
             teams=teams,

@@ -159,6 +159,7 @@ class PersonDay:
     slots: list[dict[str, Any]]
     ticks: list[Bar]
     screenshots: list[Any] = field(default_factory=list)
+    week: list[dict[str, Any]] = field(default_factory=list)
 
 
 def _pct(instant: datetime, lo: datetime, span: float) -> float:
@@ -254,6 +255,17 @@ async def person_day(
         }
         for s in reversed(shots.items)
     ]
+    week_report = await service.daily_report(
+        session,
+        principal,
+        str(user.id),
+        (day - timedelta(days=6)).isoformat(),
+        day.isoformat(),
+        now,
+    )
+    week = day_bars([(date.fromisoformat(x.date), x.tracked_seconds) for x in week_report.days])
+    for bar, x in zip(week, week_report.days, strict=True):
+        bar["percent"] = x.activity_percent
     today = d.local_date(now, tz)
     return PersonDay(
         user=user,
@@ -266,6 +278,7 @@ async def person_day(
         slots=slots,
         ticks=ticks,
         screenshots=gallery,
+        week=week,
     )
 
 
@@ -282,4 +295,18 @@ def chart_rows(items: list[Any]) -> list[dict[str, Any]]:
             "percent": i.activity_percent,
         }
         for i in items
+    ]
+
+
+def day_bars(per_day: list[tuple[date, int]]) -> list[dict[str, Any]]:
+    """Vertical bars per day, scaled to the busiest day."""
+    top = max((s for _, s in per_day), default=0) or 1
+    return [
+        {
+            "date": day,
+            "seconds": s,
+            "height": round(s * 100 / top, 2),
+            "weekend": day.weekday() >= 5,
+        }
+        for day, s in per_day
     ]
