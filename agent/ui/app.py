@@ -3,12 +3,23 @@
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 from pathlib import Path
 
 
+def _no_display() -> bool:
+    if not sys.platform.startswith("linux") or os.environ.get("QT_QPA_PLATFORM"):
+        return False
+    return not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
 def run_tray(data: Path, args: argparse.Namespace) -> int:
+    if _no_display():  # Qt would abort with a core dump; say what to do instead
+        print("hubnity-agent: no display found; use `hubnity-agent --headless` on servers",
+              file=sys.stderr)
+        return 2
     from PySide6.QtWidgets import QApplication, QMessageBox, QSystemTrayIcon
 
     from agent.core.agent import Agent

@@ -69,3 +69,11 @@ def test_headless_tracks_reports_status_and_stops_cleanly_on_sigterm(tmp_path: P
     box.close()
     status = subprocess.run(_cmd("status"), env=env, capture_output=True, text=True).stdout
     assert "not running" in status
+
+
+def test_tray_without_display_explains_headless(tmp_path: Path) -> None:
+    env = _env(tmp_path / "agent")
+    for name in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"):
+        env.pop(name, None)
+    r = subprocess.run(_cmd(), env=env, capture_output=True, text=True, timeout=30)
+    assert r.returncode == 2 and "--headless" in r.stderr
