@@ -189,3 +189,43 @@ async def test_activity_per_ten_minutes(client) -> None:
     assert body["slots"][0]["keyboardClicks"] == 7 * 5
     r = await ann.get("/api/v1/reports/activity", params={"date": "2026-01-09"})
     assert r.json()["slots"] == []
+
+
+async def test_activity_slots_on_a_25_hour_day(client) -> None:
+    owner = await register(client)
+    ann = await person(owner, "Ann", "Europe/Berlin")
+    # 02:00-02:20 CET, the second 02:00 of 2026-10-25, is 01:00-01:20Z.
+    e = entry(utc(2026, 10, 25, 1, 0), utc(2026, 10, 25, 1, 20))
+    late = entry(utc(2026, 10, 25, 22, 50), utc(2026, 10, 25, 23, 0))  # 23:50-24:00 CET
+    await sync(ann, [e, late], minutes(e["idempotencyKey"], utc(2026, 10, 25, 1, 0), 20, 60))
+    r = await ann.get("/api/v1/reports/activity", params={"date": "2026-10-25"})
+    got = [
+        (s["start"], s["end"], s["trackedSeconds"], s["activeSeconds"]) for s in r.json()["slots"]
+    ]
+    assert got == [
+        ("2026-10-25T01:00:00Z", "2026-10-25T01:10:00Z", 600, 600),
+        ("2026-10-25T01:10:00Z", "2026-10-25T01:20:00Z", 600, 600),
+        ("2026-10-25T22:50:00Z", "2026-10-25T23:00:00Z", 600, 0),
+    ]
+
+
+async def test_team_days_for_the_chart(client, db) -> None:
+    from server.auth.principal import load_principal
+    from server.reports.service import team_days
+
+    owner = await register(client)
+    ann = await person(owner, "Ann", "America/New_York")
+    bob = await person(owner, "Bob", "UTC")
+    # New York: 23:00 on the 2nd .. 02:00 on the 3rd (EST, UTC-5).
+    await sync(ann, [entry(utc(2026, 2, 3, 4, 0), utc(2026, 2, 3, 7, 0))])
+    await sync(bob, [entry(utc(2026, 2, 3, 10, 0), utc(2026, 2, 3, 10, 30))])
+    async with db() as session:
+        import uuid
+
+        principal = await load_principal(session, uuid.UUID(owner.user_id), uuid.UUID(owner.org_id))
+        got = await team_days(session, principal, None, "2026-02-02", "2026-02-04")
+    assert [(day.isoformat(), s) for day, s in got] == [
+        ("2026-02-02", 3600),
+        ("2026-02-03", 7200 + 1800),
+        ("2026-02-04", 0),
+    ]
