@@ -53,15 +53,19 @@ def _probe(display: str, name: str) -> subprocess.Popen[str]:
 
 
 def test_tray_icon_is_shown_in_the_tray_host(display: str) -> None:
-    before = window_tree(display)
     proc = _probe(display, "tray")
-    out, err = proc.communicate(timeout=60)
+    assert proc.stdout is not None
+    report = ast.literal_eval(proc.stdout.readline().strip())
+    tree = window_tree(display)
+    _out, err = proc.communicate(timeout=60)
     assert proc.returncode == 0, err
-    report = ast.literal_eval(out.strip().splitlines()[-1])
     assert report["available"] is True
     assert report["visible"] is True
     assert report["w"] > 0 and report["h"] > 0, report  # embedded: it has a place in the tray
-    assert before.count("\n") > 0
+    # The icon window sits inside trayer's panel (top right, x >= 1080 on this screen).
+    icons = [line for line in tree.splitlines() if '"Hubnity"' in line and "x" in line]
+    xs = [int(line.rsplit("+", 2)[1]) for line in icons]
+    assert any(x >= 1280 - 200 for x in xs), tree
 
 
 def _wait_for(pred, timeout: float = 5.0) -> None:

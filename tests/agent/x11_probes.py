@@ -28,6 +28,7 @@ def tray() -> int:
     from agent.ui.tray import TrayController
 
     app = QApplication([])
+    app.setApplicationName("Hubnity")  # as agent.ui.app does; names the icon window
     data = Path(tempfile.mkdtemp(prefix="hubnity-tray-"))
     agent = Agent(data, rng=random.Random(1))
     ctl = TrayController(agent, app, lambda: None)
@@ -43,7 +44,8 @@ def tray() -> int:
         )
         if g.width() > 0 or report.get("tries", 0) > 40:  # type: ignore[operator]
             print(report, flush=True)
-            app.quit()
+            timer.stop()
+            QTimer.singleShot(3000, app.quit)  # stay a moment: the test inspects the tray
         report["tries"] = int(report.get("tries", 0)) + 1  # type: ignore[call-overload]
 
     timer = QTimer()
