@@ -49,6 +49,13 @@ class Pages(Controller):
         data = await views.dashboard(db_session, p, team or None, utcnow())
         return page("dashboard.html", web, data=data, teams=teams, team=team or "", nav="dashboard")
 
+    @get("/{rest:path}", name="web-not-found")
+    async def not_found(self, rest: str, web: WebUser) -> Template:
+        # Unknown pages under /app read like the rest of the site, not like the API.
+        from server.web.errors import error_page
+
+        return error_page(404, "This page does not exist, or it is not yours to see.")
+
     @get("/people/{user_id:str}")
     async def person(
         self, user_id: str, web: WebUser, db_session: AsyncSession, date: str | None = None

@@ -3,12 +3,30 @@
   "use strict";
 
   // Filters that apply on change (the <noscript> button covers no-JS browsers).
-  document.querySelectorAll("form[data-autosubmit] select").forEach(function (el) {
-    el.addEventListener("change", function () { el.form.submit(); });
+  // Delegated, so that they keep working after a live refresh swaps the page.
+  document.addEventListener("change", function (ev) {
+    var el = ev.target;
+    if (el.matches("form[data-autosubmit] select") ||
+        (el.matches("input[data-autosubmit-input]") && el.value)) {
+      el.form.submit();
+    }
   });
-  document.querySelectorAll("input[data-autosubmit-input]").forEach(function (el) {
-    el.addEventListener("change", function () { if (el.value) el.form.submit(); });
-  });
+
+  // Live pages (the dashboard): refetch and swap the content while visible.
+  var live = document.querySelector("main[data-refresh]");
+  if (live && window.DOMParser) {
+    setInterval(function () {
+      if (document.hidden) return;
+      fetch(location.href, { credentials: "same-origin" })
+        .then(function (r) { return r.ok && !r.redirected ? r.text() : null; })
+        .then(function (html) {
+          if (!html) return;
+          var fresh = new DOMParser().parseFromString(html, "text/html").querySelector("main");
+          if (fresh) live.innerHTML = fresh.innerHTML;
+        })
+        .catch(function () { /* offline for a moment: try again next time */ });
+    }, 1000 * Number(live.getAttribute("data-refresh")));
+  }
 
   // Screenshot thumbnails open the full image in a dialog instead of a new page.
   var box = document.getElementById("lightbox");

@@ -172,3 +172,14 @@ async def test_invitation_link_sets_a_password_and_signs_in(client) -> None:
     r = await client.post("/invite", data={**data, "confirm": PASSWORD, "_csrf": _csrf(form.text)})
     assert r.status_code == 400 and "already used" in r.text
     client.cookies.clear()
+
+
+async def test_unknown_pages_read_like_the_site(client) -> None:
+    owner = await register(client)
+    await _sign_in(client, owner.email)
+    r = await client.get("/app/no/such/page")
+    assert r.status_code == 404 and "does not exist" in r.text
+    assert r.headers["content-type"].startswith("text/html")
+    assert (await client.get("/app")).status_code == 200
+    assert (await client.get("/app/reports")).status_code == 200
+    client.cookies.clear()
