@@ -17,8 +17,10 @@ def _no_display() -> bool:
 
 def run_tray(data: Path, args: argparse.Namespace) -> int:
     if _no_display():  # Qt would abort with a core dump; say what to do instead
-        print("hubnity-agent: no display found; use `hubnity-agent --headless` on servers",
-              file=sys.stderr)
+        print(
+            "hubnity-agent: no display found; use `hubnity-agent --headless` on servers",
+            file=sys.stderr,
+        )
         return 2
     from PySide6.QtWidgets import QApplication, QMessageBox, QSystemTrayIcon
 
