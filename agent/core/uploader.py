@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 import random
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -109,6 +110,7 @@ class Uploader:
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._not_before = 0.0  # time.monotonic() before which no request is made
 
     # --- one cycle --------------------------------------------------------------------------
 
@@ -276,6 +278,9 @@ class Uploader:
         while not self._stop.is_set():
             self._wake.wait(delay)
             self._wake.clear()
+            # Even "Sync now" waits out the server's Retry-After.
+            while not self._stop.is_set() and time.monotonic() < self._not_before:
+                self._stop.wait(self._not_before - time.monotonic())
             if self._stop.is_set():
                 return
             delay = self.cycle()
@@ -290,6 +295,8 @@ class Uploader:
             return 3600.0  # until the user signs in (sync_now wakes us)
         except ServerBusy as exc:
             self.status.last_error = str(exc)
+            if exc.retry_after:
+                self._not_before = time.monotonic() + min(exc.retry_after, 3600.0)
             return self.backoff.next_delay(exc.retry_after)
         except NetworkError as exc:
             self.status.online = False

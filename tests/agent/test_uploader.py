@@ -243,3 +243,31 @@ def test_keyring_without_backend_falls_back_to_private_file(data_dir, monkeypatc
         assert (data_dir / "credentials.json").stat().st_mode & 0o777 == 0o600
     finally:
         keyring.set_keyring(previous)
+
+
+def test_sync_now_does_not_jump_a_retry_after(data_dir, clock) -> None:
+    import time as _time
+
+    hits: list[float] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        hits.append(_time.monotonic())
+        if len(hits) == 1:
+            return httpx.Response(429, headers={"Retry-After": "1"}, json={"detail": "slow"})
+        return ok_batch(request)
+
+    box, up, _ = make(data_dir, clock, Server(handler))
+    track(box, clock, 1)
+    up.spread = 0
+    up.start()
+    try:
+        deadline = _time.monotonic() + 5
+        while not hits and _time.monotonic() < deadline:
+            _time.sleep(0.01)
+        up.sync_now()  # the user insists at once
+        while len(hits) < 2 and _time.monotonic() < deadline:
+            _time.sleep(0.01)
+    finally:
+        up.stop()
+    assert len(hits) >= 2 and hits[1] - hits[0] >= 0.95
+    assert box.depth().entries == 0
