@@ -98,7 +98,8 @@ def _cron(p: Periodic, prefix: str, options: WorkerOptions) -> Any:
 
     # The cron job id is global in Redis (arq:job:cron:<name>:<time>); the
     # prefix keeps two installs from swallowing each other's runs.
-    return cron(p.fn, name=f"{prefix}{p.name}", timeout=options.job_timeout, keep_result=0,
+    fn: Any = p.fn  # arq's WorkerCoroutine protocol is narrower than our JobFn alias
+    return cron(fn, name=f"{prefix}{p.name}", timeout=options.job_timeout, keep_result=0,
                 max_tries=1, **_schedule(p.every_seconds))
 
 
@@ -133,10 +134,11 @@ def worker_kwargs(settings: Settings, options: WorkerOptions | None = None,
         raise ConfigError("hubnity-worker needs REDIS_URL (or REDIS_HOST)")
     options = options or WorkerOptions.from_env()
     prefix = settings.redis.prefix
+    jobs: dict[str, Any] = dict(JOBS)  # arq's WorkerCoroutine protocol is narrower than JobFn
     functions = [
         func(fn, name=name, keep_result=0, timeout=options.job_timeout,
              max_tries=options.max_tries)
-        for name, fn in JOBS.items()
+        for name, fn in jobs.items()
     ]
     return {
         "functions": functions,

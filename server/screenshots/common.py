@@ -46,7 +46,7 @@ def storage_of(hub: AppState) -> Storage:
     storage = hub.storage
     if storage is None:
         raise RuntimeError("no storage configured on the application state")
-    return storage  # type: ignore[no-any-return]
+    return storage
 
 
 async def enqueue_processing(hub: AppState, shot_id: uuid.UUID) -> None:

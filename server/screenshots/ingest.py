@@ -149,7 +149,7 @@ async def _resolve_entry(hub: AppState, principal: Principal, ref: EntryRef) -> 
         )
     if row.user_id != principal.user_id or row.organization_id != principal.org_id:
         raise NotFound("time entry")
-    return row.id  # type: ignore[no-any-return]
+    return row.id
 
 
 async def _precheck(

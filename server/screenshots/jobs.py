@@ -12,7 +12,7 @@ from server.state import AppState
 
 
 def _hub(ctx: dict[str, Any]) -> AppState:
-    return ctx["state"]  # type: ignore[no-any-return]
+    return ctx["state"]
 
 
 @job(PROCESS_JOB)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
-from typing import Any
+from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, delete, get, post, put
 from litestar.params import QueryParameter
@@ -137,9 +137,9 @@ class ScreenshotsController(Controller):
     @get("/")
     async def list_screenshots(
         self, db_session: AsyncSession, principal: Principal,
-        user_id: str | None = QueryParameter(name="userId", default=None, required=False),
-        start: str | None = QueryParameter(name="from", default=None, required=False),
-        end: str | None = QueryParameter(name="to", default=None, required=False),
+        user_id: Annotated[str | None, QueryParameter(name="userId", required=False)] = None,
+        start: Annotated[str | None, QueryParameter(name="from", required=False)] = None,
+        end: Annotated[str | None, QueryParameter(name="to", required=False)] = None,
         status: str | None = None, cursor: str | None = None, limit: int | None = None,
     ) -> ScreenshotPage:
         return await access.list_screenshots(

@@ -114,7 +114,7 @@ class S3Storage(Storage):
         def work() -> bytes:
             body = self.client.get_object(Bucket=self.bucket, Key=key)["Body"]
             try:
-                return body.read()  # type: ignore[no-any-return]
+                return body.read()
             finally:
                 body.close()
 
@@ -135,7 +135,7 @@ class S3Storage(Storage):
                 Bucket=self.bucket, Key=key, Range=f"bytes=0-{max(length - 1, 0)}"
             )
             try:
-                return response["Body"].read()  # type: ignore[no-any-return]
+                return response["Body"].read()
             finally:
                 response["Body"].close()
 
