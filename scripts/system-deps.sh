@@ -10,6 +10,12 @@ command -v trayer >/dev/null || need+=(trayer)
 command -v chromium >/dev/null || need+=(chromium)
 command -v xwininfo >/dev/null || need+=(x11-utils)
 python3 -c 'import venv, ensurepip' 2>/dev/null || need+=(python3-venv)
+# Qt's xcb platform plugin (the tray on a real X display) needs these at run time.
+for lib in libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-render-util0 \
+           libxcb-xkb1 libxkbcommon-x11-0 libxcb-shape0 libxcb-randr0 libxcb-xinerama0 \
+           libegl1 libgl1 libfontconfig1 libdbus-1-3; do
+  dpkg -s "$lib" >/dev/null 2>&1 || need+=("$lib")
+done
 [ ${#need[@]} -eq 0 ] && exit 0
 sudo=""
 [ "$(id -u)" -eq 0 ] || sudo="sudo"
