@@ -110,3 +110,8 @@ def percent(active: float, tracked: float) -> float:
     if tracked <= 0:
         return 0.0
     return round(min(100.0, active * 100.0 / tracked), 1)
+
+
+def iso(instant: datetime | None) -> str | None:
+    """RFC 3339 in UTC with a Z, as the wire contract writes instants."""
+    return instant.astimezone(UTC).isoformat().replace("+00:00", "Z") if instant else None

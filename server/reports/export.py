@@ -21,9 +21,9 @@ from server.errors import BadRequest, NotFound
 from server.ids import path_uuid
 from server.observability.logging import log
 from server.reports import days as d
+from server.reports.entries import entries_select, entry_seconds
 from server.reports.schemas import ExportStatus
 from server.reports.scope import team_of, users_query
-from server.reports.service import entries_select, entry_seconds, iso
 from server.reports.writers import CONTENT_TYPES, CsvSheet, SheetWriter, XlsxSheet
 from shared.enums import JobStatus
 
@@ -102,8 +102,8 @@ def status_of(job: ExportJob, download_url: str) -> ExportStatus:
         row_count=job.row_count,
         download_url=download_url if done else None,
         error=job.error,
-        created_at=iso(job.created_at) or "",
-        finished_at=iso(job.finished_at),
+        created_at=d.iso(job.created_at) or "",
+        finished_at=d.iso(job.finished_at),
     )
 
 

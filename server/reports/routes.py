@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.auth.principal import Principal
 from server.errors import NotFound
-from server.reports import export, service
+from server.reports import activity, entries, export, service
 from server.reports.schemas import (
     ActivityDay,
     DailyReport,
@@ -90,7 +90,7 @@ class ReportsController(Controller):
         cursor: str | None = None,
         limit: int | None = None,
     ) -> EntryPage:
-        return await service.list_entries(
+        return await entries.list_entries(
             db_session,
             principal,
             user_id=user_id,
@@ -109,7 +109,7 @@ class ReportsController(Controller):
         user_id: UserQ = None,
         date: str | None = None,
     ) -> ActivityDay:
-        return await service.activity_day(db_session, principal, user_id, date)
+        return await activity.activity_day(db_session, principal, user_id, date)
 
     @get("/export", status_code=HTTP_202_ACCEPTED)
     async def start_export(

@@ -1,28 +1,26 @@
-"""Report use cases, free of HTTP: each takes a session and a Principal."""
+"""Daily and team reports, free of HTTP: each takes a session and a Principal.
+
+Timesheet entries live in `entries`, the 10-minute activity view in `activity`.
+"""
 
 from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from datetime import date, datetime
 
-from sqlalchemy import ScalarSelect, Select, and_, func, or_, select
+from sqlalchemy import Select, and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.auth.principal import Principal
 from server.db.base import utcnow
-from server.db.models import ActivityBucket, ActivityRollup, Project, Task, TimeEntry, User
+from server.db.models import ActivityRollup, Project, Task, TimeEntry, User
 from server.errors import BadRequest
 from server.pagination import clamp_limit, decode_cursor, encode_cursor
 from server.reports import days as d
 from server.reports.schemas import (
-    ActivityDay,
-    ActivitySlot,
     DailyReport,
     DayReport,
-    EntryPage,
-    EntryRow,
     ProjectTotal,
     TaskTotal,
     TeamReport,
@@ -31,15 +29,10 @@ from server.reports.schemas import (
 from server.reports.scope import users_query, visible_user
 from server.reports.totals import overlapping, user_totals
 
-SLOT_MINUTES = 10
 NO_PROJECT = "No project"
 NO_TASK = "No task"
 
 Key = tuple[uuid.UUID | None, uuid.UUID | None]  # (project_id, task_id)
-
-
-def iso(instant: datetime | None) -> str | None:
-    return instant.astimezone(UTC).isoformat().replace("+00:00", "Z") if instant else None
 
 
 async def _names(
@@ -230,179 +223,6 @@ async def team_report(
         team_id=team_id,
         items=items,
         next_cursor=nxt,
-    )
-
-
-def entry_active_seconds() -> ScalarSelect[Any]:
-    """Correlated sum over the rollup's primary key (time_entry_id, slot)."""
-    return (
-        select(func.coalesce(func.sum(ActivityRollup.active_seconds), 0))
-        .where(ActivityRollup.time_entry_id == TimeEntry.id)
-        .scalar_subquery()
-    )
-
-
-def entries_select(org_id: uuid.UUID) -> Select[Any]:
-    """Timesheet rows: entry, person, project, task and the entry's active seconds."""
-    return (
-        select(
-            TimeEntry,
-            User.name,
-            User.email,
-            User.timezone,
-            Project.name,
-            Task.name,
-            entry_active_seconds().label("active"),
-        )
-        .join(User, User.id == TimeEntry.user_id)
-        .outerjoin(Project, Project.id == TimeEntry.project_id)
-        .outerjoin(Task, Task.id == TimeEntry.task_id)
-        .where(TimeEntry.organization_id == org_id)
-    )
-
-
-def entry_seconds(entry: TimeEntry, now: datetime) -> int:
-    if entry.end_time is None:
-        return max(0, round((now - entry.start_time).total_seconds()))
-    return entry.duration_seconds
-
-
-async def list_entries(
-    session: AsyncSession,
-    principal: Principal,
-    *,
-    user_id: str | None,
-    team_id: str | None,
-    start: str | None,
-    end: str | None,
-    cursor: str | None = None,
-    limit: int | None = None,
-    now: datetime | None = None,
-) -> EntryPage:
-    """Entries overlapping [from, to) (RFC 3339 instants), oldest first."""
-    now = now or utcnow()
-    size = clamp_limit(limit)
-    hi = d.parse_instant(end, "to") or now
-    lo = d.parse_instant(start, "from") or hi - timedelta(days=7)
-    if lo >= hi:
-        raise BadRequest("from must be before to")
-    if user_id:
-        person = await visible_user(session, principal, user_id)
-        people = select(User.id).where(User.id == person.id)
-    else:
-        people = (await users_query(session, principal, team_id)).with_only_columns(User.id)
-    stmt = entries_select(principal.org_id).where(
-        TimeEntry.user_id.in_(people), overlapping(lo, hi)
-    )
-    after = decode_cursor(cursor, 2)
-    if after:
-        try:
-            at, eid = d.parse_instant(str(after[0]), "cursor"), uuid.UUID(str(after[1]))
-        except (ValueError, BadRequest):
-            raise BadRequest("cursor is malformed") from None
-        stmt = stmt.where(
-            or_(TimeEntry.start_time > at, and_(TimeEntry.start_time == at, TimeEntry.id > eid))
-        )
-    rows = (
-        await session.execute(stmt.order_by(TimeEntry.start_time, TimeEntry.id).limit(size + 1))
-    ).all()
-    nxt = None
-    if len(rows) > size:
-        last = rows[size - 1][0]
-        nxt = encode_cursor([iso(last.start_time), last.id])
-    items = []
-    for e, uname, _email, _tz, pname, tname, act in rows[:size]:
-        seconds = entry_seconds(e, now)
-        items.append(
-            EntryRow(
-                id=str(e.id),
-                user_id=str(e.user_id),
-                user_name=uname,
-                project_id=str(e.project_id) if e.project_id else None,
-                project_name=pname,
-                task_id=str(e.task_id) if e.task_id else None,
-                task_name=tname,
-                description=e.description,
-                status=e.status,
-                start_time=iso(e.start_time) or "",
-                end_time=iso(e.end_time),
-                duration_seconds=seconds,
-                active_seconds=int(act),
-                activity_percent=d.percent(int(act), seconds),
-            )
-        )
-    return EntryPage(items=items, next_cursor=nxt)
-
-
-async def activity_day(
-    session: AsyncSession,
-    principal: Principal,
-    user_id: str | None,
-    day: str | None,
-    now: datetime | None = None,
-) -> ActivityDay:
-    """Tracked and active seconds per 10-minute slot of one local day (non-empty slots)."""
-    now = now or utcnow()
-    user = await visible_user(session, principal, user_id)
-    tz = d.zone(user.timezone)
-    the_day = d.parse_date(day, "date") or d.local_date(now, tz)
-    lo, hi = d.day_bounds(the_day, tz)
-    width = timedelta(minutes=SLOT_MINUTES)
-    count = int((hi - lo) / width) + 1
-    tracked = [0.0] * count
-    active = [0] * count
-    keys = [0] * count
-    mouse = [0] * count
-    entries = await session.execute(
-        select(TimeEntry.start_time, TimeEntry.end_time).where(
-            TimeEntry.organization_id == principal.org_id,
-            TimeEntry.user_id == user.id,
-            overlapping(lo, hi),
-        )
-    )
-    for start, end in entries:
-        s, e = max(start, lo), min(end or max(now, start), hi)
-        i = int((s - lo) / width)
-        while i < count and lo + i * width < e:
-            tracked[i] += d.clipped_seconds(s, e, lo + i * width, lo + (i + 1) * width)
-            i += 1
-    buckets = await session.execute(
-        select(
-            ActivityBucket.minute,
-            ActivityBucket.active_seconds,
-            ActivityBucket.keyboard_clicks,
-            ActivityBucket.mouse_movements,
-        ).where(
-            ActivityBucket.organization_id == principal.org_id,
-            ActivityBucket.user_id == user.id,
-            ActivityBucket.minute >= lo,
-            ActivityBucket.minute < hi,
-        )
-    )
-    for minute, act, kb, mv in buckets:
-        i = int((minute - lo) / width)
-        active[i] += act
-        keys[i] += kb
-        mouse[i] += mv
-    slots = [
-        ActivitySlot(
-            start=iso(lo + i * width) or "",
-            end=iso(min(hi, lo + (i + 1) * width)) or "",
-            tracked_seconds=round(tracked[i]),
-            active_seconds=active[i],
-            activity_percent=d.percent(active[i], tracked[i]),
-            keyboard_clicks=keys[i],
-            mouse_movements=mouse[i],
-        )
-        for i in range(count)
-        if tracked[i] > 0 or active[i] > 0
-    ]
-    return ActivityDay(
-        user_id=str(user.id),
-        date=the_day.isoformat(),
-        timezone=tz.key,
-        slot_minutes=SLOT_MINUTES,
-        slots=slots,
     )
 
 

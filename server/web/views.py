@@ -16,8 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.auth.principal import Principal
 from server.db.models import ActivityBucket, Project, TimeEntry, User
+from server.reports import activity, entries, service
 from server.reports import days as d
-from server.reports import service
 from server.reports.scope import users_query, visible_user
 from server.reports.totals import user_totals
 from server.screenshots import access
@@ -183,13 +183,13 @@ async def person_day(
     ).days[0]
     lo, hi = d.day_bounds(day, tz)
     span = (hi - lo).total_seconds()
-    page = await service.list_entries(
+    page = await entries.list_entries(
         session,
         principal,
         user_id=str(user.id),
         team_id=None,
-        start=service.iso(lo),
-        end=service.iso(hi),
+        start=d.iso(lo),
+        end=d.iso(hi),
         limit=200,
         now=now,
     )
@@ -207,14 +207,16 @@ async def person_day(
                 f"{label}: {start.astimezone(tz):%H:%M} to {end.astimezone(tz):%H:%M}",
             )
         )
-    activity = await service.activity_day(session, principal, str(user.id), day.isoformat(), now)
-    by_start = {s.start: s for s in activity.slots}
+    day_activity = await activity.activity_day(
+        session, principal, str(user.id), day.isoformat(), now
+    )
+    by_start = {s.start: s for s in day_activity.slots}
     slots = []
-    width = timedelta(minutes=service.SLOT_MINUTES)
+    width = timedelta(minutes=activity.SLOT_MINUTES)
     count = int((hi - lo) / width)
     for i in range(count):
         at = lo + i * width
-        s = by_start.get(service.iso(at) or "")
+        s = by_start.get(d.iso(at) or "")
         slots.append(
             {
                 "left": round(i * 100 / count, 3),
