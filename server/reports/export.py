@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.auth.principal import Principal, load_principal
@@ -241,3 +241,26 @@ async def purge_expired(sessions: Any, storage: Any, now: datetime) -> int:
             job.error = f"the file was deleted after {EXPORT_TTL.days} days; export again"
         await session.commit()
         return len(jobs)
+
+
+#: A job still PENDING or RUNNING after this long was lost (a restart of the
+#: in-process runner, a killed worker): it is marked FAILED so nobody waits forever.
+STALE_AFTER = timedelta(hours=1)
+
+
+async def fail_stale(sessions: Any, now: datetime) -> int:
+    async with sessions() as session:
+        result = await session.execute(
+            update(ExportJob)
+            .where(
+                ExportJob.status.in_([JobStatus.PENDING.value, JobStatus.RUNNING.value]),
+                ExportJob.created_at < now - STALE_AFTER,
+            )
+            .values(
+                status=JobStatus.FAILED.value,
+                finished_at=now,
+                error="the export was interrupted (the server restarted); export again",
+            )
+        )
+        await session.commit()
+        return int(result.rowcount or 0)

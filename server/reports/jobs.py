@@ -7,7 +7,7 @@ from typing import Any
 
 from server.db.base import utcnow
 from server.jobs.registry import job, periodic
-from server.reports.export import JOB_NAME, purge_expired, run_export
+from server.reports.export import JOB_NAME, fail_stale, purge_expired, run_export
 
 
 @job(JOB_NAME)
@@ -19,4 +19,6 @@ async def export_report(ctx: dict[str, Any], *, export_id: str) -> None:
 @periodic(3600, name="purge_exports")
 async def purge_exports(ctx: dict[str, Any]) -> None:
     state = ctx["state"]
-    await purge_expired(state.sessions, state.storage, utcnow())
+    now = utcnow()
+    await purge_expired(state.sessions, state.storage, now)
+    await fail_stale(state.sessions, now)

@@ -8,7 +8,7 @@ import io
 from datetime import date, datetime, timedelta
 
 from server.db.base import utcnow
-from server.reports.export import purge_expired
+from server.reports.export import fail_stale, purge_expired
 from tests.integration.reports.helpers import entry, make_team, minutes, person, sync, utc
 from tests.support.api import Account, create_project, register
 
@@ -84,6 +84,29 @@ async def test_csv_export_streams_and_neutralizes_formulas(client, db) -> None:
     expired = (await owner.get(f"/api/v1/reports/exports/{job_id}")).json()
     assert expired["downloadUrl"] is None and "export again" in expired["error"]
     assert (await owner.get(done["downloadUrl"])).status_code == 404
+
+
+async def test_lost_jobs_are_marked_failed(client, db) -> None:
+    import uuid
+
+    from server.db.models import ExportJob
+
+    owner = await register(client)
+    async with db() as session:
+        job = ExportJob(
+            organization_id=uuid.UUID(owner.org_id),
+            requested_by=uuid.UUID(owner.user_id),
+            format="csv",
+            params={"from": "2026-01-01", "to": "2026-01-02"},
+            status="RUNNING",
+            created_at=utcnow() - timedelta(hours=2),
+        )
+        session.add(job)
+        await session.commit()
+        job_id = str(job.id)
+    assert await fail_stale(db, utcnow()) >= 1
+    body = (await owner.get(f"/api/v1/reports/exports/{job_id}")).json()
+    assert body["status"] == "FAILED" and "interrupted" in body["error"]
 
 
 async def test_xlsx_export_has_real_types(client) -> None:
