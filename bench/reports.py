@@ -1,6 +1,6 @@
 """Report queries on PostgreSQL: 100 users x 30 days of per-minute activity.
 
-Run:  .venv/bin/python -m bench.reports [--users 100] [--days 30] [--repeat 40]
+Run:  .venv/bin/python -m bench.reports [--users 100] [--days 30] [--history 30] [--repeat 40]
 
 Seeds a fresh database in SQL (generate_series; two 4-hour entries per person
 and day, one activity bucket per tracked minute: 1.44 M rows for the
@@ -25,7 +25,8 @@ import sys
 import time
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
+from datetime import time as dtime
 from pathlib import Path
 from typing import Any
 
@@ -65,7 +66,7 @@ FROM users u
 CROSS JOIN generate_series(0, :days - 1) AS d
 CROSS JOIN (VALUES (interval '8 hours'), (interval '12 hours 30 minutes')) AS b(off)
 CROSS JOIN LATERAL (
-  SELECT (timestamptz '2026-09-01 00:00+00' + d * interval '1 day' + b.off) AS s) t
+  SELECT (CAST(:start AS timestamptz) + d * interval '1 day' + b.off) AS s) t
 WHERE u.organization_id = :org;
 
 INSERT INTO activity_buckets (time_entry_id, minute, organization_id, user_id,
@@ -92,7 +93,9 @@ async def timed(fn: Callable[[], Awaitable[Any]], repeat: int) -> list[float]:
     return out
 
 
-async def run(users: int, days: int, repeat: int, naive_repeat: int, keep: bool) -> None:
+async def run(
+    users: int, days: int, history: int, repeat: int, naive_repeat: int, keep: bool
+) -> None:
     import uuid
 
     name, url = create_pg_database("hubnity_bench_reports")
@@ -101,11 +104,15 @@ async def run(users: int, days: int, repeat: int, naive_repeat: int, keep: bool)
         engine = create_engine(DatabaseSettings(url=url))
         sessions = session_factory(engine)
         org = uuid.uuid4()
+        # History ends with the reported window: the last `days` of `history` days.
+        start = datetime.combine(FIRST - timedelta(days=history - days), dtime(0), tzinfo=UTC)
         t0 = time.perf_counter()
         async with sessions() as s:
             for stmt in SEED.split(";\n"):
                 if stmt.strip():
-                    await s.execute(text(stmt), {"org": org, "users": users, "days": days})
+                    await s.execute(
+                        text(stmt), {"org": org, "users": users, "days": history, "start": start}
+                    )
             await s.commit()
         seeded = time.perf_counter() - t0
         t0 = time.perf_counter()
@@ -119,7 +126,8 @@ async def run(users: int, days: int, repeat: int, naive_repeat: int, keep: bool)
             n_buckets = (await conn.execute(text("SELECT count(*) FROM activity_buckets"))).scalar()
             n_rollups = (await conn.execute(text("SELECT count(*) FROM activity_rollups"))).scalar()
         print(
-            f"seeded {users} users x {days} days: {n_buckets:,} activity buckets in "
+            f"seeded {users} users x {history} days (reports: the last {days}): "
+            f"{n_buckets:,} activity buckets in "
             f"{seeded:.1f} s; rollup {n_rollups:,} rows in {rolled:.1f} s"
         )
 
@@ -259,12 +267,14 @@ async def run(users: int, days: int, repeat: int, naive_repeat: int, keep: bool)
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--users", type=int, default=100)
-    parser.add_argument("--days", type=int, default=30)
+    parser.add_argument("--days", type=int, default=30, help="days in the reports")
+    parser.add_argument("--history", type=int, default=0, help="days seeded (default: --days)")
     parser.add_argument("--repeat", type=int, default=40)
     parser.add_argument("--naive-repeat", type=int, default=3)
     parser.add_argument("--keep", action="store_true", help="keep the database (for EXPLAIN)")
     args = parser.parse_args()
-    asyncio.run(run(args.users, args.days, args.repeat, args.naive_repeat, args.keep))
+    history = max(args.history, args.days)
+    asyncio.run(run(args.users, args.days, history, args.repeat, args.naive_repeat, args.keep))
 
 
 if __name__ == "__main__":
