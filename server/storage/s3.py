@@ -25,7 +25,7 @@ from server.storage.base import ObjectWriter, PresignedUpload, Storage, StorageE
 T = TypeVar("T")
 
 PART_SIZE = 8 * 1024 * 1024  # S3 needs ≥ 5 MiB per part except the last
-_MEMORY_BUFFER = 256 * 1024  # bytes gathered in memory before one disk write
+_MEMORY_BUFFER = 128 * 1024  # bytes gathered in memory before one disk write
 _PARTS_IN_FLIGHT = 2  # part uploads running while the next part is received
 _READ_CAP = 64 * 1024
 
@@ -230,7 +230,7 @@ class _MultipartWriter(ObjectWriter):
     async def _flush_buffer(self) -> None:
         if not self._buffer:
             return
-        data, self._buffer = bytes(self._buffer), bytearray()
+        data, self._buffer = self._buffer, bytearray()  # handed over, not copied
         if self._spool is None:
             self._spool = tempfile.TemporaryFile(prefix="hubnity-s3-")  # noqa: SIM115
         spool = self._spool
