@@ -118,6 +118,15 @@ def _entry_ref(fields: dict[str, str]) -> EntryRef | None:
     return None
 
 
+def _validate_present(fields: dict[str, str]) -> None:
+    if "capturedAt" in fields:
+        _aware(fields["capturedAt"], "capturedAt")
+    if "blurLevel" in fields:
+        _blur(fields["blurLevel"])
+    if "metadata" in fields:
+        _metadata(fields["metadata"])
+
+
 # --- lookups ------------------------------------------------------------------------
 
 
@@ -256,6 +265,7 @@ async def upload_stream(
                     if sink.started:
                         raise BadRequest("send exactly one file part")
                     sink.started = True
+                    _validate_present(fields)  # fail before a byte is stored
                     ref = _entry_ref(fields)
                     if fields.get("idempotencyKey") and ref is not None:
                         key = parse_uuid(fields["idempotencyKey"], "idempotencyKey")
