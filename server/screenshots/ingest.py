@@ -46,6 +46,7 @@ from server.screenshots.common import (
     object_key,
     storage_of,
 )
+from server.screenshots.metrics import UPLOAD_BYTES, UPLOADS
 from server.screenshots.multipart import Field, FileChunk, FileEnd, FileStart, parse_form
 from server.state import AppState
 from server.storage.base import ObjectWriter, Storage
@@ -344,6 +345,8 @@ async def _insert(
         await asyncio.shield(_forget(storage, shot.storage_key))
         raise
     await enqueue_processing(hub, shot.id)
+    UPLOADS.labels("multipart", "created").inc()
+    UPLOAD_BYTES.inc(shot.size_bytes)
     return Outcome(shot, True)
 
 

@@ -8,6 +8,7 @@ from server.ids import parse_uuid
 from server.jobs.registry import job, periodic
 from server.screenshots import processing
 from server.screenshots.common import PROCESS_JOB
+from server.screenshots.metrics import PROCESSED
 from server.state import AppState
 
 
@@ -17,7 +18,9 @@ def _hub(ctx: dict[str, Any]) -> AppState:
 
 @job(PROCESS_JOB)
 async def process_screenshot(ctx: dict[str, Any], *, screenshot_id: str) -> str | None:
-    return await processing.process(_hub(ctx), parse_uuid(screenshot_id, "screenshot_id"))
+    status = await processing.process(_hub(ctx), parse_uuid(screenshot_id, "screenshot_id"))
+    PROCESSED.labels(status or "noop").inc()
+    return status
 
 
 @periodic(60, name="sweep_screenshots")

@@ -18,6 +18,7 @@ from server.errors import BadRequest, NotFound
 from server.ids import parse_uuid, path_uuid
 from server.screenshots import access, ingest, signing
 from server.screenshots.common import READ_URL_TTL, storage_of
+from server.screenshots.metrics import UPLOADS
 from server.screenshots.schemas import ImageUrlOut, PresignOut, ScreenshotOut, ScreenshotPage
 from server.security.limits import enforce
 from server.state import AppState
@@ -72,6 +73,8 @@ class ScreenshotUploadController(Controller):
             app_state, principal, request.stream(), request.headers.get("content-type"),
             request.content_length,
         )
+        if not outcome.created:
+            UPLOADS.labels("multipart", "duplicate").inc()
         return Response(
             ScreenshotUploaded(id=str(outcome.shot.id), status=outcome.shot.status),
             status_code=HTTP_201_CREATED if outcome.created else HTTP_200_OK,
@@ -109,6 +112,7 @@ class ScreenshotUploadController(Controller):
         self, data: ConfirmRequest, principal: Principal, app_state: AppState,
     ) -> ScreenshotUploaded:
         shot = await ingest.confirm(app_state, principal, data)
+        UPLOADS.labels("presigned", "confirmed").inc()
         return ScreenshotUploaded(id=str(shot.id), status=shot.status)
 
 

@@ -171,3 +171,13 @@ async def test_upload_needs_a_token(client):
     r = await client.post(UPLOAD, files={"file": ("a.png", png_bytes(), "image/png")})
     assert r.status_code == 401
     assert hub_of(client).storage is not None
+
+
+async def test_metrics_count_uploads_and_jobs(client):
+    owner = await register(client)
+    entry = await make_entry(owner)
+    r = await upload(owner, png_bytes(), entry)
+    await wait_status(client, owner, r.json()["id"])
+    text = (await client.get("/metrics")).text
+    assert 'hubnity_screenshot_uploads_total{outcome="created",path="multipart"}' in text
+    assert 'hubnity_screenshot_jobs_total{status="READY"}' in text
