@@ -112,6 +112,9 @@ class StorageSettings:
     s3_access_key: str | None = None
     s3_secret_key: str | None = None
     s3_region: str | None = None
+    s3_public_endpoint: str | None = None
+    """Address clients use for presigned URLs when S3_ENDPOINT is internal
+    (e.g. http://minio:9000 inside compose); defaults to S3_ENDPOINT."""
     screenshot_max_bytes: int = 20 * 1024 * 1024
 
     @property
@@ -229,6 +232,7 @@ def load_settings() -> Settings:
             s3_access_key=_env("S3_ACCESS_KEY"),
             s3_secret_key=_env("S3_SECRET_KEY"),
             s3_region=_env("S3_REGION"),
+            s3_public_endpoint=_env("S3_PUBLIC_ENDPOINT"),
             screenshot_max_bytes=parse_size(
                 "SCREENSHOT_MAX_BYTES", _env("SCREENSHOT_MAX_BYTES", "20mb") or ""
             ),

@@ -55,23 +55,35 @@ class S3Storage(Storage):
     native_presign = True
 
     def __init__(self, settings: StorageSettings, max_threads: int = 16) -> None:
-        import boto3
-        from botocore.config import Config
-
         if not settings.s3_bucket:
             raise ValueError("S3 storage needs S3_BUCKET")
         self.bucket = settings.s3_bucket
         self._pool = ThreadPoolExecutor(max_workers=max_threads, thread_name_prefix="s3")
-        self.client = boto3.session.Session().client(
+        self.client = self._client(settings, settings.s3_endpoint, max_threads)
+        # Presigned URLs carry the host in their signature, so they are signed
+        # for the address clients reach (signing is local: no request is made).
+        public = settings.s3_public_endpoint
+        self.signer = (
+            self._client(settings, public, 1)
+            if public and public != settings.s3_endpoint
+            else self.client
+        )
+
+    @staticmethod
+    def _client(settings: StorageSettings, endpoint: str | None, max_threads: int) -> Any:
+        import boto3
+        from botocore.config import Config
+
+        return boto3.session.Session().client(
             "s3",
-            endpoint_url=settings.s3_endpoint,
+            endpoint_url=endpoint,
             aws_access_key_id=settings.s3_access_key,
             aws_secret_access_key=settings.s3_secret_key,
             region_name=settings.s3_region or "us-east-1",
             config=Config(
                 signature_version="s3v4",
                 # MinIO and moto serve buckets by path, not by DNS name.
-                s3={"addressing_style": "path" if settings.s3_endpoint else "auto"},
+                s3={"addressing_style": "path" if endpoint else "auto"},
                 retries={"max_attempts": 4, "mode": "standard"},
                 # The payload is SigV4-hashed already; a CRC32 pass on top is
                 # only computed where an operation requires it.
@@ -180,7 +192,7 @@ class S3Storage(Storage):
         # can only create the object, never overwrite it (so it cannot put
         # sharp pixels back over a processed, blurred image).
         url = await self.call(
-            self.client.generate_presigned_url, "put_object",
+            self.signer.generate_presigned_url, "put_object",
             Params={"Bucket": self.bucket, "Key": key, "ContentType": content_type,
                     "ContentLength": size, "IfNoneMatch": "*"},
             ExpiresIn=expires_in, HttpMethod="PUT",
@@ -192,7 +204,7 @@ class S3Storage(Storage):
 
     async def presign_get(self, key: str, expires_in: int, content_type: str) -> str:
         return await self.call(
-            self.client.generate_presigned_url, "get_object",
+            self.signer.generate_presigned_url, "get_object",
             Params={"Bucket": self.bucket, "Key": key, "ResponseContentType": content_type},
             ExpiresIn=expires_in,
         )
