@@ -176,11 +176,16 @@ async def person_day(
     user = await visible_user(session, principal, user_id)
     tz = d.zone(user.timezone)
     day = d.parse_date(day_text, "date") or d.local_date(now, tz)
-    report = (
-        await service.daily_report(
-            session, principal, str(user.id), day.isoformat(), day.isoformat(), now
-        )
-    ).days[0]
+    # One daily report for the week also gives this day's totals and projects.
+    week_report = await service.daily_report(
+        session,
+        principal,
+        str(user.id),
+        (day - timedelta(days=6)).isoformat(),
+        day.isoformat(),
+        now,
+    )
+    report = week_report.days[-1]
     lo, hi = d.day_bounds(day, tz)
     span = (hi - lo).total_seconds()
     page = await entries.list_entries(
@@ -257,14 +262,6 @@ async def person_day(
         }
         for s in reversed(shots.items)
     ]
-    week_report = await service.daily_report(
-        session,
-        principal,
-        str(user.id),
-        (day - timedelta(days=6)).isoformat(),
-        day.isoformat(),
-        now,
-    )
     week = day_bars([(date.fromisoformat(x.date), x.tracked_seconds) for x in week_report.days])
     for bar, x in zip(week, week_report.days, strict=True):
         bar["percent"] = x.activity_percent
