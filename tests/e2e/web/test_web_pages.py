@@ -66,6 +66,11 @@ async def test_phone_width_pages(browser, site) -> None:
     await page.goto(f"{site.url}/app/reports")
     await page.screenshot(path=str(ARTIFACTS / "reports-phone.png"), full_page=True)
     assert await page.evaluate("document.documentElement.scrollWidth") <= 400
+    await page.click("a[href='/app']")
+    await page.click("text=Alice Anders")
+    await page.wait_for_url(re.compile(r"/app/people/"))
+    await page.screenshot(path=str(ARTIFACTS / "person-day-phone.png"), full_page=True)
+    assert await page.evaluate("document.documentElement.scrollWidth") <= 400
     await context.close()
 
 
