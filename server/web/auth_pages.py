@@ -40,7 +40,9 @@ async def provide_web_user(
     if loaded is None:
         raise web_session.LoginRequired
     principal, token = loaded
-    return WebUser(principal, web_session.csrf_for_session(app_state, token))
+    web = WebUser(principal, web_session.csrf_for_session(app_state, token))
+    request.state.web_user = web  # error pages keep the signed-in navigation
+    return web
 
 
 def check_form(web: WebUser, form: dict[str, str], request: Request[Any, Any, Any]) -> None:

@@ -54,7 +54,7 @@ class Pages(Controller):
         # Unknown pages under /app read like the rest of the site, not like the API.
         from server.web.errors import error_page
 
-        return error_page(404, "This page does not exist, or it is not yours to see.")
+        return error_page(404, "This page does not exist, or it is not yours to see.", web)
 
     @get("/people/{user_id:str}")
     async def person(
