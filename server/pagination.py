@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import base64
 import json
+import uuid
 from typing import Any
+
+from sqlalchemy import Select, literal, tuple_
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
 
 from server.errors import BadRequest
 
@@ -36,3 +41,31 @@ def clamp_limit(limit: int | None) -> int:
     if limit < 1:
         raise BadRequest("limit must be at least 1")
     return min(limit, MAX_LIMIT)
+
+
+async def keyset_page(
+    session: AsyncSession,
+    stmt: Select[Any],
+    sort_column: InstrumentedAttribute[Any],
+    id_column: InstrumentedAttribute[Any],
+    cursor: str | None,
+    limit: int | None,
+) -> tuple[list[Any], str | None]:
+    """One page of `stmt` ordered by (sort_column, id); the cursor is the last row's pair."""
+    size = clamp_limit(limit)
+    after = decode_cursor(cursor, 2)
+    if after:
+        try:
+            last_id = uuid.UUID(str(after[1]))
+        except ValueError:
+            raise BadRequest("cursor is malformed") from None
+        stmt = stmt.where(
+            tuple_(sort_column, id_column) > tuple_(literal(str(after[0])), literal(last_id))
+        )
+    rows = list(
+        (await session.execute(stmt.order_by(sort_column, id_column).limit(size + 1))).scalars()
+    )
+    if len(rows) <= size:
+        return rows, None
+    last = rows[size - 1]
+    return rows[:size], encode_cursor([getattr(last, sort_column.key), last.id])

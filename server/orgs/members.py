@@ -13,9 +13,10 @@ from server.auth import service as auth_service
 from server.auth.principal import Principal
 from server.db.base import utcnow
 from server.db.models import RefreshToken, User
-from server.errors import BadRequest, Conflict, Forbidden, NotFound
+from server.db.scoped import get_in_org
+from server.errors import BadRequest, Conflict, Forbidden
 from server.orgs.schemas import InviteOut, MemberOut, MemberPage, MemberPatch
-from server.pagination import clamp_limit, decode_cursor, encode_cursor
+from server.pagination import keyset_page
 from shared.enums import Role
 from shared.schemas import InviteRequest
 
@@ -38,14 +39,7 @@ def _check_grant(principal: Principal, role: Role) -> None:
 
 
 async def get_member(session: AsyncSession, principal: Principal, user_id: uuid.UUID) -> User:
-    user = (
-        await session.execute(
-            select(User).where(User.id == user_id, User.organization_id == principal.org_id)
-        )
-    ).scalar_one_or_none()
-    if user is None:
-        raise NotFound("member")
-    return user
+    return await get_in_org(session, User, user_id, principal.org_id, "member")
 
 
 async def invite(
@@ -89,16 +83,9 @@ async def list_members(
 ) -> MemberPage:
     if principal.role == Role.MEMBER.value:
         return MemberPage(items=[member_out(principal.user)], next_cursor=None)
-    size = clamp_limit(limit)
     stmt = select(User).where(User.organization_id == principal.org_id)
-    after = decode_cursor(cursor, 2)
-    if after:
-        stmt = stmt.where((User.email, User.id) > (str(after[0]), uuid.UUID(str(after[1]))))
-    rows = list(
-        (await session.execute(stmt.order_by(User.email, User.id).limit(size + 1))).scalars()
-    )
-    nxt = encode_cursor([rows[size - 1].email, rows[size - 1].id]) if len(rows) > size else None
-    return MemberPage(items=[member_out(u) for u in rows[:size]], next_cursor=nxt)
+    rows, nxt = await keyset_page(session, stmt, User.email, User.id, cursor, limit)
+    return MemberPage(items=[member_out(u) for u in rows], next_cursor=nxt)
 
 
 async def _owner_count(session: AsyncSession, org_id: uuid.UUID) -> int:

@@ -9,23 +9,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.auth.principal import Principal
 from server.db.models import Project, Team, TeamMember, User
+from server.db.scoped import get_in_org
 from server.errors import BadRequest, NotFound
 from server.ids import parse_uuid
 from server.orgs.schemas import TeamIn, TeamMemberOut, TeamOut, TeamPage
-from server.pagination import clamp_limit, decode_cursor, encode_cursor
+from server.pagination import keyset_page
 from shared.enums import TeamRole
 from shared.schemas import TeamMemberIn
 
 
 async def _team(session: AsyncSession, principal: Principal, team_id: uuid.UUID) -> Team:
-    team = (
-        await session.execute(
-            select(Team).where(Team.id == team_id, Team.organization_id == principal.org_id)
-        )
-    ).scalar_one_or_none()
-    if team is None:
-        raise NotFound("team")
-    return team
+    return await get_in_org(session, Team, team_id, principal.org_id, "team")
 
 
 async def _members(
@@ -111,19 +105,11 @@ async def create_team(session: AsyncSession, principal: Principal, data: TeamIn)
 async def list_teams(
     session: AsyncSession, principal: Principal, cursor: str | None, limit: int | None
 ) -> TeamPage:
-    size = clamp_limit(limit)
     stmt = select(Team).where(Team.organization_id == principal.org_id)
     if not principal.is_admin:
         mine = select(TeamMember.team_id).where(TeamMember.user_id == principal.user_id)
         stmt = stmt.where(Team.id.in_(mine))
-    after = decode_cursor(cursor, 2)
-    if after:
-        stmt = stmt.where((Team.name, Team.id) > (str(after[0]), uuid.UUID(str(after[1]))))
-    teams = list(
-        (await session.execute(stmt.order_by(Team.name, Team.id).limit(size + 1))).scalars()
-    )
-    nxt = encode_cursor([teams[size - 1].name, teams[size - 1].id]) if len(teams) > size else None
-    teams = teams[:size]
+    teams, nxt = await keyset_page(session, stmt, Team.name, Team.id, cursor, limit)
     members = await _members(session, [t.id for t in teams])
     return TeamPage(items=[_team_out(t, members[t.id]) for t in teams], next_cursor=nxt)
 

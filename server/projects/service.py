@@ -10,8 +10,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.auth.principal import Principal
 from server.db.models import Project, Task
-from server.errors import BadRequest, Conflict, NotFound
-from server.pagination import clamp_limit, decode_cursor, encode_cursor
+from server.db.scoped import get_in_org
+from server.errors import BadRequest, Conflict
+from server.pagination import keyset_page
 from server.projects.schemas import ActivePage, ProjectIn, ProjectPage, ProjectPatch, TaskIn
 from shared.schemas import ActiveProject, ProjectOut, TaskOut
 
@@ -34,16 +35,7 @@ def task_out(t: Task) -> TaskOut:
 async def get_project(
     session: AsyncSession, principal: Principal, project_id: uuid.UUID
 ) -> Project:
-    project = (
-        await session.execute(
-            select(Project).where(
-                Project.id == project_id, Project.organization_id == principal.org_id
-            )
-        )
-    ).scalar_one_or_none()
-    if project is None:
-        raise NotFound("project")
-    return project
+    return await get_in_org(session, Project, project_id, principal.org_id, "project")
 
 
 async def create_project(
@@ -69,18 +61,11 @@ async def list_projects(
     limit: int | None,
     include_archived: bool,
 ) -> ProjectPage:
-    size = clamp_limit(limit)
     stmt = select(Project).where(Project.organization_id == principal.org_id)
     if not include_archived:
         stmt = stmt.where(Project.archived.is_(False))
-    after = decode_cursor(cursor, 2)
-    if after:
-        stmt = stmt.where((Project.name, Project.id) > (str(after[0]), uuid.UUID(str(after[1]))))
-    rows = list(
-        (await session.execute(stmt.order_by(Project.name, Project.id).limit(size + 1))).scalars()
-    )
-    nxt = encode_cursor([rows[size - 1].name, rows[size - 1].id]) if len(rows) > size else None
-    return ProjectPage(items=[project_out(p) for p in rows[:size]], next_cursor=nxt)
+    rows, nxt = await keyset_page(session, stmt, Project.name, Project.id, cursor, limit)
+    return ProjectPage(items=[project_out(p) for p in rows], next_cursor=nxt)
 
 
 async def active_projects(session: AsyncSession, principal: Principal) -> ActivePage:

@@ -133,6 +133,12 @@ async def test_pagination_cursor_walks_every_project_once(client):
     assert seen == names
     r = await owner.get("/api/v1/projects", params={"cursor": "%%%bad"})
     assert r.status_code == 400
+    from server.pagination import encode_cursor
+
+    for forged in (encode_cursor(["a", "not-a-uuid"]), encode_cursor(["only-one"])):
+        for url in ("/api/v1/projects", "/api/v1/teams", "/api/v1/members"):
+            r = await owner.get(url, params={"cursor": forged})
+            assert r.status_code == 400 and "cursor" in r.json()["detail"], (url, r.text)
 
 
 async def test_another_organizations_objects_answer_404_everywhere(client):
