@@ -16,7 +16,8 @@ from server.state import AppState
 
 
 def hub(state: State) -> AppState:
-    return state.hub  # type: ignore[no-any-return]
+    hub_state: AppState = state.hub
+    return hub_state
 
 
 async def provide_db_session(state: State) -> AsyncGenerator[AsyncSession, None]:
@@ -40,9 +41,9 @@ async def provide_principal(
     request: Request[Any, Any, Any], db_session: AsyncSession, state: State
 ) -> Principal:
     # Web pages set request.scope["hubnity_principal"] from the cookie session.
-    preset = request.scope.get("hubnity_principal")  # type: ignore[typeddict-item]
-    if preset is not None:
-        return preset  # type: ignore[no-any-return]
+    preset: Any = request.scope.get("hubnity_principal")
+    if isinstance(preset, Principal):
+        return preset
     token = bearer_token(request)
     if token is None:
         raise Unauthorized("missing bearer token")

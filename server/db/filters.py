@@ -10,6 +10,8 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
+from server.db.session import dialect_of
+
 
 def in_values(
     session: AsyncSession, column: InstrumentedAttribute[Any], values: Collection[Any]
@@ -17,7 +19,7 @@ def in_values(
     """`column IN values`. On PostgreSQL it is `= ANY(:array)`: one parameter
     whatever the count, so the statement text (and its cached plan) stays the
     same from batch to batch instead of growing with the IN list."""
-    if session.bind.dialect.name == "postgresql":
+    if dialect_of(session) == "postgresql":
         param = bindparam(None, list(values), type_=ARRAY(column.type))
         return column == any_(cast(param, ARRAY(column.type)))
     return column.in_(list(values))

@@ -25,4 +25,4 @@ async def get_in_org(
     ).scalar_one_or_none()
     if row is None:
         raise NotFound(what)
-    return row  # type: ignore[no-any-return]
+    return row

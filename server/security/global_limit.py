@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import json
 
-from litestar.types import ASGIApp, Receive, Scope, Send
+from litestar.types import (
+    ASGIApp,
+    HTTPResponseBodyEvent,
+    HTTPResponseStartEvent,
+    Receive,
+    Scope,
+    Send,
+)
 
 from server.state import AppState
 
@@ -31,17 +38,21 @@ def global_rate_limit_middleware(app: ASGIApp) -> ASGIApp:
                 "detail": f"too many requests; retry after {decision.retry_after} s",
             }
         ).encode()
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 429,
-                "headers": [
-                    (b"content-type", b"application/json"),
-                    (b"retry-after", str(decision.retry_after).encode()),
-                    (b"content-length", str(len(body)).encode()),
-                ],
-            }
-        )
-        await send({"type": "http.response.body", "body": body})
+        start: HTTPResponseStartEvent = {
+            "type": "http.response.start",
+            "status": 429,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"retry-after", str(decision.retry_after).encode()),
+                (b"content-length", str(len(body)).encode()),
+            ],
+        }
+        await send(start)
+        end: HTTPResponseBodyEvent = {
+            "type": "http.response.body",
+            "body": body,
+            "more_body": False,
+        }
+        await send(end)
 
     return middleware

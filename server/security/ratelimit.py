@@ -12,6 +12,7 @@ import asyncio
 import math
 import time
 from dataclasses import dataclass
+from typing import Any
 
 from server.config import Rate
 
@@ -59,7 +60,7 @@ return {n, redis.call('TTL', KEYS[1])}
 
 
 class RedisRateLimiter(RateLimiter):
-    def __init__(self, redis, prefix: str) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, redis: Any, prefix: str) -> None:
         self._redis = redis
         self._prefix = prefix
         self._script = redis.register_script(_LUA)

@@ -16,6 +16,7 @@ from sqlalchemy.dialects import sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.db.models import ActivityBucket, TimeEntry
+from server.db.session import dialect_of
 
 ENTRY_COLUMNS = (
     "id",
@@ -117,15 +118,15 @@ async def upsert_entries(session: AsyncSession, rows: list[dict[str, Any]]) -> s
     """Inserts new entries and applies higher revisions; returns the keys written."""
     if not rows:
         return set()
-    if session.bind.dialect.name == "postgresql":
+    if dialect_of(session) == "postgresql":
         result = await session.execute(_PG_ENTRY_UPSERT, _columns(rows, ENTRY_COLUMNS))
         return {r[0] for r in result}
-    stmt = sqlite.insert(TimeEntry)
-    stmt = stmt.on_conflict_do_update(
+    insert = sqlite.insert(TimeEntry)
+    stmt = insert.on_conflict_do_update(
         index_elements=[TimeEntry.idempotency_key],
-        set_={c: stmt.excluded[c] for c in _ENTRY_UPDATED},
-        where=(TimeEntry.revision < stmt.excluded.revision)
-        & (TimeEntry.user_id == stmt.excluded.user_id),
+        set_={c: insert.excluded[c] for c in _ENTRY_UPDATED},
+        where=(TimeEntry.revision < insert.excluded.revision)
+        & (TimeEntry.user_id == insert.excluded.user_id),
     ).returning(TimeEntry.idempotency_key)
     result = await session.execute(stmt, rows)
     return set(result.scalars())
@@ -135,16 +136,16 @@ async def upsert_activity(session: AsyncSession, rows: list[dict[str, Any]]) -> 
     """Replace-on-conflict per (entry, minute); returns how many rows changed."""
     if not rows:
         return 0
-    if session.bind.dialect.name == "postgresql":
+    if dialect_of(session) == "postgresql":
         result = await session.execute(_PG_ACTIVITY_UPSERT, _columns(rows, ACTIVITY_COLUMNS))
         return int(result.scalar_one())
-    stmt = sqlite.insert(ActivityBucket)
-    stmt = stmt.on_conflict_do_update(
+    insert = sqlite.insert(ActivityBucket)
+    stmt = insert.on_conflict_do_update(
         index_elements=[ActivityBucket.time_entry_id, ActivityBucket.minute],
-        set_={c: stmt.excluded[c] for c in _ACTIVITY_VALUES},
-        where=(ActivityBucket.keyboard_clicks != stmt.excluded.keyboard_clicks)
-        | (ActivityBucket.mouse_movements != stmt.excluded.mouse_movements)
-        | (ActivityBucket.active_seconds != stmt.excluded.active_seconds),
+        set_={c: insert.excluded[c] for c in _ACTIVITY_VALUES},
+        where=(ActivityBucket.keyboard_clicks != insert.excluded.keyboard_clicks)
+        | (ActivityBucket.mouse_movements != insert.excluded.mouse_movements)
+        | (ActivityBucket.active_seconds != insert.excluded.active_seconds),
     ).returning(ActivityBucket.time_entry_id)
     result = await session.execute(stmt, rows)
     return len(result.all())

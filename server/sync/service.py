@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from server.db.base import utcnow
 from server.db.filters import in_values
 from server.db.models import Project, Task, TimeEntry
+from server.db.session import dialect_of
 from server.errors import BadRequest
 from server.reports import rollup as activity_rollup
 from server.sync import bulk
@@ -42,7 +43,7 @@ async def user_lock(session: AsyncSession, user_id: uuid.UUID) -> AsyncIterator[
     PostgreSQL: a transaction-scoped advisory lock (works across replicas).
     SQLite: embedded mode is one process, so an in-process lock suffices.
     """
-    if session.bind.dialect.name == "postgresql":
+    if dialect_of(session) == "postgresql":
         key = int.from_bytes(user_id.bytes[:8], "big", signed=True)
         await session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": key})
         yield
