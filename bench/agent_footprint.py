@@ -27,54 +27,25 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tests.agent.xdisplay import xvfb  # noqa: E402
+
 BIN = Path(sys.executable).parent
 TICKS = os.sysconf("SC_CLK_TCK")
 
 
-def start_x(display: str) -> list[subprocess.Popen[bytes]]:
-    procs = [
-        subprocess.Popen(
-            ["Xvfb", display, "-screen", "0", "1920x1080x24", "-nolisten", "tcp"],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-    ]
-    env = {**os.environ, "DISPLAY": display}
-    for _ in range(100):
-        if subprocess.run(["xdpyinfo"], env=env, capture_output=True).returncode == 0:
-            break
-        time.sleep(0.05)
-    procs.append(
-        subprocess.Popen(
-            [
-                "trayer",
-                "--edge",
-                "top",
-                "--align",
-                "right",
-                "--widthtype",
-                "pixel",
-                "--width",
-                "200",
-                "--height",
-                "32",
-            ],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
+def start_content(display: str) -> subprocess.Popen[bytes]:
+    """A window of desktop-like content, so captures encode realistic pixels."""
+    proc = subprocess.Popen(
+        [sys.executable, "-c", _CONTENT],
+        env={**os.environ, "DISPLAY": display, "QT_QPA_PLATFORM": "xcb"},
+        stdout=subprocess.PIPE,
     )
-    procs.append(
-        subprocess.Popen(
-            [sys.executable, "-c", _CONTENT],
-            env={**env, "QT_QPA_PLATFORM": "xcb"},
-            stdout=subprocess.PIPE,
-        )
-    )
-    assert procs[-1].stdout is not None
-    procs[-1].stdout.readline()
+    assert proc.stdout is not None
+    proc.stdout.readline()
     time.sleep(0.5)
-    return procs
+    return proc
 
 
 # Desktop-like content: an editor full of text, panels and a photo-like gradient.
@@ -210,17 +181,17 @@ def measure_capture(display: str, rounds: int = 20) -> dict[str, float]:
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=float, default=60.0)
-    parser.add_argument("--display", default=":77")
     args = parser.parse_args()
-    procs = start_x(args.display)
-    try:
-        capture = measure_capture(args.display)
-        headless = measure_agent(args.display, tray=False, seconds=args.seconds)
-        tray = measure_agent(args.display, tray=True, seconds=args.seconds)
-    finally:
-        for p in reversed(procs):
-            p.terminate()
-            p.wait(10)
+    # The same private Xvfb + trayer the X tests use.
+    with xvfb(1920, 1080, tray=True) as display:
+        content = start_content(display)
+        try:
+            capture = measure_capture(display)
+            headless = measure_agent(display, tray=False, seconds=args.seconds)
+            tray = measure_agent(display, tray=True, seconds=args.seconds)
+        finally:
+            content.terminate()
+            content.wait(10)
     print(f"| agent ({args.seconds:.0f} s windows) | CPU idle | CPU with input | peak RSS |")
     print("| --- | ---: | ---: | ---: |")
     for name, m in (("headless", headless), ("tray", tray)):
