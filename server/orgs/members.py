@@ -14,8 +14,9 @@ from server.auth.principal import Principal
 from server.db.base import utcnow
 from server.db.models import RefreshToken, User
 from server.db.scoped import get_in_org
-from server.errors import BadRequest, Conflict, Forbidden
+from server.errors import BadRequest, Conflict, Forbidden, NotFound
 from server.orgs.schemas import InviteOut, MemberOut, MemberPage, MemberPatch
+from server.orgs.teams import can_see_user
 from server.pagination import keyset_page
 from shared.enums import Role
 from shared.schemas import InviteRequest
@@ -40,6 +41,15 @@ def _check_grant(principal: Principal, role: Role) -> None:
 
 async def get_member(session: AsyncSession, principal: Principal, user_id: uuid.UUID) -> User:
     return await get_in_org(session, User, user_id, principal.org_id, "member")
+
+
+async def get_visible_member(
+    session: AsyncSession, principal: Principal, user_id: uuid.UUID
+) -> MemberOut:
+    """A member the caller may see (self, their team as MANAGER, anyone as ADMIN); else 404."""
+    if not await can_see_user(session, principal, user_id):
+        raise NotFound("member")
+    return member_out(await get_member(session, principal, user_id))
 
 
 async def invite(

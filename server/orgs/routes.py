@@ -53,12 +53,9 @@ class MembersController(Controller):
     async def get_member(
         self, member_id: str, db_session: AsyncSession, principal: Principal
     ) -> MemberOut:
-        user_id = path_uuid(member_id, "member")
-        if not await teams.can_see_user(db_session, principal, user_id):
-            from server.errors import NotFound
-
-            raise NotFound("member")
-        return members.member_out(await members.get_member(db_session, principal, user_id))
+        return await members.get_visible_member(
+            db_session, principal, path_uuid(member_id, "member")
+        )
 
     @patch("/{member_id:str}")
     async def update_member(
