@@ -13,7 +13,6 @@ from server.observability.metrics import record_sync
 from server.security.limits import enforce
 from server.state import AppState
 from server.sync.service import ingest_batch
-from server.sync.validate import decode_strict
 from shared.schemas import SyncBatchRequest, SyncBatchResponse
 
 
@@ -36,9 +35,8 @@ class SyncController(Controller):
             app_state.settings.security.sync_rate,
             "sync requests",
         )
-        # The body is cached by Litestar; decoding it strictly lets well-formed
-        # batches (nearly all) skip item-by-item validation in Python.
-        strict = decode_strict(await request.body())
-        result = await ingest_batch(db_session, principal.org_id, principal.user_id, data, strict)
+        # Litestar caches the body it decoded `data` from: no second read.
+        body = await request.body()
+        result = await ingest_batch(db_session, principal.org_id, principal.user_id, data, body)
         record_sync(result)
         return result

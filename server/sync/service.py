@@ -3,7 +3,8 @@
 A batch costs a fixed handful of statements whatever its size: a per-user
 lock, one SELECT of referenced projects/tasks, one SELECT of stored entries
 (by key and in the batch's time window), one upsert of entries, one SELECT
-mapping activity keys to entries, one upsert of activity.
+mapping activity keys to entries, one upsert of activity, one refresh of the
+reports' rollup.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from server.errors import BadRequest
 from server.reports import rollup as activity_rollup
 from server.sync import bulk
 from server.sync.overlap import Interval, Timeline
-from server.sync.validate import StrictBatch, ValidActivity, ValidEntry, validate_batch
+from server.sync.validate import ValidActivity, ValidEntry, decode_strict, validate_batch
 from shared.enums import ConflictReason, EntrySource
 from shared.limits import MAX_BATCH_ACTIVITY, MAX_BATCH_ENTRIES
 from shared.schemas import ActivityResult, Conflict, SyncBatchRequest, SyncBatchResponse
@@ -322,10 +323,12 @@ async def ingest_batch(
     org_id: uuid.UUID,
     user_id: uuid.UUID,
     batch: SyncBatchRequest,
-    strict: StrictBatch | None = None,
+    body: bytes | None = None,
 ) -> SyncBatchResponse:
-    """`strict` is the same body decoded strictly (fast path) when that succeeded."""
-    check_limits(batch)
+    """`body` is the raw JSON `batch` was decoded from, when there is one: decoding
+    it strictly lets well-formed batches (nearly all) skip per-item validation."""
+    check_limits(batch)  # before any decoding work on an oversized batch
+    strict = decode_strict(body) if body is not None else None
     now = utcnow()
     entry_items, activity_items = validate_batch(batch, strict, user_id, now)
     async with user_lock(session, user_id):
