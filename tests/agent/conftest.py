@@ -6,7 +6,6 @@ own data dir and tokens go to a 0600 file in it, not the OS keyring.
 
 from __future__ import annotations
 
-import os
 import random
 from collections.abc import Iterator
 from pathlib import Path
@@ -49,12 +48,7 @@ def outbox(data_dir: Path) -> Iterator[Outbox]:
 
 def need_binaries(*names: str) -> None:
     """Skip loudly when a tool is missing locally; fail in CI, where it must be there."""
-    import shutil
+    from tests.support.tools import require_tool
 
-    missing = [n for n in names if shutil.which(n) is None]
-    if not missing:
-        return
-    message = f"needs {', '.join(missing)} (apt-get install xvfb xdotool trayer)"
-    if os.environ.get("CI"):
-        pytest.fail(f"CI is set but {message}")
-    pytest.skip(f"SKIPPED LOUDLY: {message}")
+    for name in names:
+        require_tool(name, "drive a real X display")

@@ -21,7 +21,7 @@ def _free_display() -> int:
 
 @contextmanager
 def xvfb(width: int = 1280, height: int = 800, tray: bool = False) -> Iterator[str]:
-    need_binaries("Xvfb", "xdotool", *(["trayer"] if tray else []))
+    need_binaries("Xvfb", "xdpyinfo", "xdotool", *(["trayer", "xwininfo"] if tray else []))
     n = _free_display()
     display = f":{n}"
     proc = subprocess.Popen(
