@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import subprocess
 import tempfile
 from collections.abc import AsyncIterator, Iterator
@@ -14,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from tests.support.process import run_server, server_command
+from tests.support.tools import require_tool
 
-CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -59,13 +58,12 @@ def site() -> Iterator[Site]:
 
 @pytest.fixture(scope="session")
 async def browser() -> AsyncIterator[object]:
-    if not shutil.which(CHROMIUM):
-        pytest.skip(f"SKIPPED LOUDLY: {CHROMIUM} is missing (apt-get install chromium)")
+    chromium = require_tool("chromium", "render the web pages")
     from playwright.async_api import async_playwright
 
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     async with async_playwright() as pw:
-        b = await pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        b = await pw.chromium.launch(executable_path=chromium, headless=True, args=CHROMIUM_ARGS)
         yield b
         await b.close()
 
