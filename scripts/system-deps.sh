@@ -1,14 +1,19 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the test suite drives for real: Xvfb, xdotool
-# and a tray host for the agent, Chromium for the web pages. Skips what is
-# already there; needs root (or sudo) only when something is missing.
+# and a tray host for the agent, Chromium for the web pages, dpkg-deb,
+# systemd-analyze and desktop-file-validate for the installers. Under CI=true
+# a test missing one of these fails (tests/support/tools.py lists them).
+# Skips what is already there; needs root (or sudo) only when something is missing.
 set -euo pipefail
 need=()
 command -v Xvfb >/dev/null || need+=(xvfb)
 command -v xdotool >/dev/null || need+=(xdotool)
 command -v trayer >/dev/null || need+=(trayer)
 command -v chromium >/dev/null || need+=(chromium)
-command -v xwininfo >/dev/null || need+=(x11-utils)
+command -v xwininfo >/dev/null && command -v xdpyinfo >/dev/null || need+=(x11-utils)
+command -v dpkg >/dev/null && command -v dpkg-deb >/dev/null || need+=(dpkg)
+command -v systemd-analyze >/dev/null || need+=(systemd)
+command -v desktop-file-validate >/dev/null || need+=(desktop-file-utils)
 python3 -c 'import venv, ensurepip' 2>/dev/null || need+=(python3-venv)
 # Qt's xcb platform plugin (the tray on a real X display) needs these at run time.
 for lib in libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-render-util0 \

@@ -22,6 +22,7 @@ import pytest
 
 from tests.deploy.conftest import INSTALLERS, ROOT
 from tests.deploy.test_desktop_installers import build_deb, project_version
+from tests.support.tools import require, require_tool
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(1200)]
 
@@ -43,9 +44,7 @@ def build_dir() -> Iterator[Path]:
 
 @pytest.fixture(scope="module")
 def bundle(build_dir: Path) -> Path:
-    if not AGENT_MAIN.exists():
-        pytest.skip("!!! agent/__main__.py does not exist yet: nothing to bundle. "
-                    "This test must run once the agent is in the tree.")
+    assert AGENT_MAIN.exists(), "agent/__main__.py is missing: nothing to bundle"
     started = time.monotonic()
     result = subprocess.run(
         [sys.executable, str(INSTALLERS / "build_agent.py"), "--dist", str(build_dir / "dist"),
@@ -122,10 +121,7 @@ def test_bundle_runs_headless_and_stops_on_sigterm(bundle: Path, tmp_path: Path)
 def xvfb_with_tray() -> Iterator[str]:
     """A private X display with a system tray host (trayer)."""
     for tool in ("Xvfb", "trayer", "xdotool", "xdpyinfo"):
-        if shutil.which(tool) is None:
-            if os.environ.get("CI"):
-                pytest.fail(f"{tool} is missing (scripts/system-deps.sh installs it)")
-            pytest.skip(f"{tool} is not installed")
+        require_tool(tool, "start the frozen agent's tray on a private X display")
     number = next(n for n in range(120, 200) if not Path(f"/tmp/.X11-unix/X{n}").exists()
                   and not Path(f"/tmp/.X{n}-lock").exists())
     display = f":{number}"
@@ -216,11 +212,12 @@ def _dpkg(*args: str) -> subprocess.CompletedProcess[str]:
     return result
 
 
-@pytest.mark.skipif(shutil.which("dpkg") is None, reason="not a Debian-based machine")
-@pytest.mark.skipif(os.geteuid() != 0, reason="dpkg -i needs root")
 def test_deb_installs_with_dpkg_and_runs(bundle: Path, build_dir: Path, tmp_path: Path):
-    if _installed("hubnity-agent"):
-        pytest.skip("a hubnity-agent package is already installed here; not touching it")
+    require_tool("dpkg", "install the agent's .deb")
+    require(os.geteuid() == 0, "dpkg -i needs root", "run the tests as root, as CI does")
+    require(not _installed("hubnity-agent"),
+            "a hubnity-agent package is already installed here; not touching it",
+            "dpkg --purge hubnity-agent")
     deb = build_deb.build_deb(bundle, build_dir / "deb", compression="gzip")
     _install_missing_dependencies(deb)
     try:

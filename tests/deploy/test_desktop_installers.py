@@ -8,7 +8,6 @@ import configparser
 import importlib.util
 import plistlib
 import re
-import shutil
 import stat
 import subprocess
 import sys
@@ -17,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from tests.deploy.conftest import INSTALLERS, ROOT, assert_console_script
+from tests.support.tools import require_tool
 
 LINUX = INSTALLERS / "linux"
 WINDOWS = INSTALLERS / "windows"
@@ -92,10 +92,14 @@ def test_desktop_entries(name: str):
     assert entry["Exec"].split()[0] == "hubnity-agent", "the launcher installed in /usr/bin"
     assert entry["Icon"] == "hubnity-agent"
     assert entry["Terminal"] == "false"
-    validator = shutil.which("desktop-file-validate")
-    if validator:
-        result = subprocess.run([validator, str(LINUX / name)], capture_output=True, text=True)
-        assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("name", ["hubnity-agent.desktop", "hubnity-agent-autostart.desktop"])
+def test_desktop_entries_pass_desktop_file_validate(name: str):
+    validator = require_tool("desktop-file-validate", "check the .desktop files")
+    result = subprocess.run([validator, str(LINUX / name)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert not result.stdout.strip(), result.stdout  # no warnings either
 
 
 def test_autostart_entry_is_enabled_and_hidden_from_menus():
@@ -138,15 +142,15 @@ def fake_bundle(tmp_path: Path) -> Path:
     return bundle
 
 
-@pytest.mark.skipif(shutil.which("dpkg-deb") is None, reason="dpkg-deb not installed")
 def test_deb_layout_from_a_stand_in_bundle(fake_bundle: Path, tmp_path: Path):
+    dpkg_deb = require_tool("dpkg-deb", "build and inspect the agent's .deb")
     deb = build_deb.build_deb(fake_bundle, tmp_path / "out", compression="gzip",
                               maintainer="Test <test@example.invalid>")
     arch = build_deb.host_architecture()
     assert deb.name == f"hubnity-agent_{build_deb.debian_version(project_version())}_{arch}.deb"
 
     def field(name: str) -> str:
-        return subprocess.run(["dpkg-deb", "--field", str(deb), name], capture_output=True,
+        return subprocess.run([dpkg_deb, "--field", str(deb), name], capture_output=True,
                               text=True, check=True).stdout.strip()
 
     assert field("Package") == "hubnity-agent"
@@ -154,7 +158,7 @@ def test_deb_layout_from_a_stand_in_bundle(fake_bundle: Path, tmp_path: Path):
     depends = [d.strip() for d in field("Depends").split(",")]
     assert depends[0] == "libc6 (>= 2.34)", "the newest glibc symbol version in the bundle"
     assert "libxcb-cursor0" in depends and "libxkbcommon-x11-0" in depends
-    listing = subprocess.run(["dpkg-deb", "--contents", str(deb)], capture_output=True,
+    listing = subprocess.run([dpkg_deb, "--contents", str(deb)], capture_output=True,
                              text=True, check=True).stdout
     entries = {}
     for line in listing.splitlines():
@@ -174,7 +178,7 @@ def test_deb_layout_from_a_stand_in_bundle(fake_bundle: Path, tmp_path: Path):
         assert path in entries, f"{path} not in the package"
         assert entries[path] == (mode, "root/root"), path
     control = tmp_path / "control"
-    subprocess.run(["dpkg-deb", "--control", str(deb), str(control)], check=True)
+    subprocess.run([dpkg_deb, "--control", str(deb), str(control)], check=True)
     assert (control / "conffiles").read_text() == "/etc/xdg/autostart/hubnity-agent.desktop\n"
     assert "usr/bin/hubnity-agent" in (control / "md5sums").read_text()
     assert (control / "postinst").stat().st_mode & stat.S_IXUSR
