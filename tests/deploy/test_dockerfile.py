@@ -1,8 +1,16 @@
-"""installers/Dockerfile, checked statically (no Docker engine on this machine)."""
+"""installers/Dockerfile: what the image promises, and its command run for real.
+
+There is no Docker engine here. The Dockerfile is parsed with dockerfile-parse;
+the runtime stage's command line then runs unchanged as a real process with
+the image's ENV (its virtualenv /opt/hubnity mapped to this one, /data to a
+temporary directory), and the image's own HEALTHCHECK command must pass
+against it.
+"""
 
 from __future__ import annotations
 
 import json
+import os
 import re
 import shlex
 import subprocess
@@ -10,41 +18,181 @@ import sys
 import zipfile
 from pathlib import Path
 
+import httpx
 import pytest
+from dockerfile_parse import DockerfileParser
 
-from tests.deploy.conftest import ROOT, assert_console_script, pyproject, server_env_names
+from tests.deploy.conftest import (
+    ROOT,
+    assert_console_script,
+    load_server_settings,
+    pyproject,
+    server_env_names,
+)
+from tests.support.process import VENV_BIN, free_port, serve
 
 DOCKERFILE = ROOT / "installers" / "Dockerfile"
+IMAGE_VENV = "/opt/hubnity"  # the build stage's virtualenv, copied into the runtime stage
+IMAGE_DATA = "/data"
+JWT_SECRET = "image-test-secret-image-test-secret-0123"
+
+PARSER = DockerfileParser(path=str(DOCKERFILE))
 
 
-def parse_dockerfile(text: str) -> list[list[tuple[str, str]]]:
-    """Stages of (INSTRUCTION, arguments), continuation lines joined, comments dropped."""
-    stages: list[list[tuple[str, str]]] = [[]]  # stage 0 holds ARGs before the first FROM
-    logical = ""
-    for raw in text.splitlines():
-        line = raw.strip()
-        if not logical and (not line or line.startswith("#")):
+def stages() -> list[list[tuple[str, str]]]:
+    """(INSTRUCTION, value) per stage; stage 0 holds what precedes the first FROM."""
+    result: list[list[tuple[str, str]]] = [[]]
+    for item in PARSER.structure:
+        if item["instruction"] == "COMMENT":
             continue
-        if logical and line.startswith("#"):
-            continue  # comment inside a continued instruction
-        if line.endswith("\\"):
-            logical += line[:-1].rstrip() + " "
-            continue
-        logical += line
-        keyword, _, args = logical.strip().partition(" ")
-        keyword = keyword.upper()
-        if keyword == "FROM":
-            stages.append([])
-        stages[-1].append((keyword, args.strip()))
-        logical = ""
-    assert not logical, "Dockerfile ends inside a continued line"
-    return stages
+        if item["instruction"] == "FROM":
+            result.append([])
+        result[-1].append((item["instruction"], item["value"]))
+    return result
 
 
-def exec_form(args: str) -> list[str]:
-    parsed = json.loads(args)
-    assert isinstance(parsed, list), args
+STAGES = stages()
+BUILD, FINAL = STAGES[1], STAGES[-1]
+
+
+def instructions(stage: list[tuple[str, str]], keyword: str) -> list[str]:
+    return [value for kw, value in stage if kw == keyword]
+
+
+def exec_form(value: str) -> list[str]:
+    parsed = json.loads(value)
+    assert isinstance(parsed, list) and all(isinstance(a, str) for a in parsed), value
     return parsed
+
+
+def image_env() -> dict[str, str]:
+    """The runtime stage's ENV (dockerfile-parse resolves ENV and ARG per stage)."""
+    return dict(PARSER.envs)
+
+
+def image_cmd() -> list[str]:
+    (cmd,) = instructions(FINAL, "CMD")
+    return exec_form(cmd)
+
+
+def image_healthcheck() -> tuple[str, list[str]]:
+    (check,) = instructions(FINAL, "HEALTHCHECK")
+    options, _, command = check.partition("CMD ")
+    return options, exec_form(command.strip())
+
+
+def image_user() -> str:
+    return instructions(FINAL, "USER")[-1]
+
+
+def exposed_ports() -> list[int]:
+    ports = [p for value in instructions(FINAL, "EXPOSE") for p in value.split()]
+    return [int(p.split("/")[0]) for p in ports]
+
+
+def local_env(tmp: Path, **extra: str) -> dict[str, str]:
+    """The image's ENV on this machine: its virtualenv is ours, /data is `tmp`."""
+    env = image_env()
+    assert env["PATH"].split(":")[0] == f"{IMAGE_VENV}/bin", "console scripts come first on PATH"
+    assert env["HUBNITY_DATA_DIR"] == IMAGE_DATA
+    env["PATH"] = f"{VENV_BIN}:{os.environ.get('PATH', '/usr/bin:/bin')}"
+    env["HUBNITY_DATA_DIR"] = str(tmp)
+    return {**env, **extra}
+
+
+# --- what the image promises ---------------------------------------------------------
+
+
+def test_multi_stage_build_on_slim_python():
+    assert len(STAGES) == 3, "expected ARG prelude, a build stage and a runtime stage"
+    base = instructions(STAGES[0], "ARG")[0]
+    assert re.fullmatch(r"PYTHON_IMAGE=python:3\.1[1-9]-slim(-\w+)?", base), base
+    assert instructions(BUILD, "FROM")[0] == "${PYTHON_IMAGE} AS build"
+    assert instructions(FINAL, "FROM")[0].split()[0] == "${PYTHON_IMAGE}"
+    assert f"--from=build {IMAGE_VENV} {IMAGE_VENV}" in instructions(FINAL, "COPY")
+
+
+def test_runs_the_server_console_script_by_default():
+    assert image_cmd() == ["hubnity-server"]
+    assert not instructions(FINAL, "ENTRYPOINT"), "an ENTRYPOINT would break `... hubnity-worker`"
+    for script in ("hubnity-server", "hubnity-worker"):
+        assert_console_script(script)
+
+
+def test_runtime_user_is_not_root():
+    user, _, group = image_user().partition(":")
+    assert user not in ("root", "0") and group not in ("root", "0"), image_user()
+    assert user.isdigit() and int(user) >= 1000, "numeric uid (Kubernetes runAsNonRoot checks it)"
+    useradd = " ".join(instructions(FINAL, "RUN"))
+    assert f"--uid {user}" in useradd, "the runtime user is created with that uid"
+    assert re.search(rf"chown \S+ {IMAGE_DATA}\b", useradd), "the user owns the data dir"
+    assert instructions(FINAL, "WORKDIR")[-1] == IMAGE_DATA
+
+
+def test_exposes_the_port_the_server_listens_on(tmp_path: Path):
+    env = image_env()
+    assert env["HUBNITY_HOST"] == "0.0.0.0", "bound to loopback the container is unreachable"
+    # The server's own settings loader, on exactly the image's environment.
+    settings = load_server_settings(
+        {k: v for k, v in local_env(tmp_path, JWT_SECRET=JWT_SECRET).items() if k != "PATH"})
+    assert "error" not in settings, settings
+    assert settings["env"] == "production", "the image's own default"
+    assert exposed_ports() == [settings["port"]]
+    assert settings["host"] == "0.0.0.0"
+
+
+def test_environment_names_are_server_settings():
+    hubnity = {n for n in image_env() if n.startswith("HUBNITY_")}
+    assert hubnity == {"HUBNITY_ENV", "HUBNITY_DATA_DIR", "HUBNITY_HOST", "HUBNITY_PORT"}
+    assert hubnity <= server_env_names(), hubnity - server_env_names()
+
+
+def test_healthcheck_requests_the_health_endpoint():
+    options, argv = image_healthcheck()
+    assert "--interval=" in options and "--timeout=" in options
+    assert argv[0] == "python", "no curl in the slim image"
+    assert "/health" in argv[-1]
+
+
+def test_installs_the_server_extra():
+    runs = " ".join(instructions(BUILD, "RUN"))
+    assert '".[server]"' in runs
+    assert "server" in pyproject()["project"]["optional-dependencies"]
+
+
+# --- the image's command, run for real -----------------------------------------------
+
+
+def test_the_images_command_serves_health_and_passes_its_healthcheck(tmp_path: Path):
+    """`hubnity-server migrate` (the documented first step), then the CMD exactly as
+    the image runs it, with the image's ENV plus the one secret production needs."""
+    port = free_port()
+    env = local_env(tmp_path, JWT_SECRET=JWT_SECRET, HUBNITY_PORT=str(port))
+    migrate = subprocess.run(["hubnity-server", "migrate"], env=env, cwd=tmp_path,
+                             capture_output=True, text=True, timeout=300)
+    assert migrate.returncode == 0, migrate.stdout + migrate.stderr
+    _options, check = image_healthcheck()
+    with serve(image_cmd(), env, port, tmp_path / "server.log", cwd=tmp_path) as server:
+        response = httpx.get(f"{server.url}/health", timeout=5)
+        assert response.status_code == 200 and response.json() == {"status": "ok"}
+        healthy = subprocess.run(check, env=env, cwd=tmp_path, capture_output=True, text=True,
+                                 timeout=30)
+        assert healthy.returncode == 0, healthy.stderr
+    # The same check fails when nothing answers, so the pass above means something.
+    dead = subprocess.run(check, env=env, cwd=tmp_path, capture_output=True, timeout=30)
+    assert dead.returncode != 0
+
+
+def test_production_image_refuses_to_start_without_jwt_secret(tmp_path: Path):
+    port = free_port()
+    env = local_env(tmp_path, HUBNITY_PORT=str(port))
+    result = subprocess.run(image_cmd(), env=env, cwd=tmp_path, capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode != 0
+    assert "JWT_SECRET" in result.stdout + result.stderr
+
+
+# --- the build context ---------------------------------------------------------------
 
 
 def dockerignore_excludes(path: str, patterns: list[str]) -> bool:
@@ -87,93 +235,26 @@ def dockerignore_patterns() -> list[str]:
     return [ln.strip() for ln in lines if ln.strip() and not ln.strip().startswith("#")]
 
 
-STAGES = parse_dockerfile(DOCKERFILE.read_text())
-FINAL = STAGES[-1]
-
-
-def instructions(stage: list[tuple[str, str]], keyword: str) -> list[str]:
-    return [args for kw, args in stage if kw == keyword]
-
-
-def test_parser_and_ignore_rules_on_known_cases():
-    stages = parse_dockerfile("ARG X=1\nFROM a AS b\nRUN one \\\n  # note\n  two\nFROM c\nUSER 1\n")
-    assert stages == [[("ARG", "X=1")], [("FROM", "a AS b"), ("RUN", "one two")],
-                      [("FROM", "c"), ("USER", "1")]]
+def test_ignore_rules_on_known_cases():
     rules = ["*", "!server/", "**/__pycache__"]
     assert dockerignore_excludes(".venv/bin/python", rules)
     assert not dockerignore_excludes("server/cli.py", rules)
     assert dockerignore_excludes("server/db/__pycache__/x.pyc", rules)
 
 
-def test_multi_stage_build_on_slim_python():
-    assert len(STAGES) == 3, "expected ARG prelude, a build stage and a runtime stage"
-    base = instructions(STAGES[0], "ARG")[0]
-    assert re.fullmatch(r"PYTHON_IMAGE=python:3\.1[1-9]-slim(-\w+)?", base), base
-    assert instructions(FINAL, "FROM")[0].split()[0] == "${PYTHON_IMAGE}"
-
-
-def test_runtime_user_is_not_root():
-    users = instructions(FINAL, "USER")
-    assert users, "the runtime stage never switches user"
-    user = users[-1].split(":")[0]
-    assert user not in ("root", "0"), users
-    assert user.isdigit() and int(user) >= 1000, "numeric uid (Kubernetes runAsNonRoot checks it)"
-    useradd = " ".join(instructions(FINAL, "RUN"))
-    assert f"--uid {user}" in useradd, "the runtime user is created with that uid"
-
-
-def test_healthcheck_requests_the_health_endpoint():
-    checks = instructions(FINAL, "HEALTHCHECK")
-    assert len(checks) == 1
-    options, _, command = checks[0].partition("CMD ")
-    assert "--interval=" in options and "--timeout=" in options
-    argv = exec_form(command)
-    assert argv[0] == "python" and "/health" in argv[-1]
-    # The server actually routes /health.
-    routes = "\n".join(p.read_text() for p in (ROOT / "server").rglob("*.py"))
-    assert re.search(r"""["']/health["']""", routes), "server/ defines no /health route"
-
-
-def test_default_command_and_worker_are_console_scripts():
-    cmd = exec_form(instructions(FINAL, "CMD")[-1])
-    assert cmd == ["hubnity-server"]
-    assert not instructions(FINAL, "ENTRYPOINT"), "an ENTRYPOINT would break `... hubnity-worker`"
-    for script in ("hubnity-server", "hubnity-worker"):
-        assert_console_script(script)
-    path_env = " ".join(instructions(FINAL, "ENV"))
-    assert "PATH=/opt/hubnity/bin:$PATH" in path_env, "console scripts are on PATH"
-
-
-def test_environment_names_are_server_settings():
-    env_line = " ".join(instructions(FINAL, "ENV"))
-    names = {tok.split("=", 1)[0] for tok in shlex.split(env_line) if "=" in tok}
-    hubnity = {n for n in names if n.startswith("HUBNITY_")}
-    assert hubnity == {"HUBNITY_ENV", "HUBNITY_DATA_DIR", "HUBNITY_HOST", "HUBNITY_PORT"}
-    assert hubnity <= server_env_names(), hubnity - server_env_names()
-    assert "HUBNITY_HOST=0.0.0.0" in env_line, "bound to loopback the container is unreachable"
-
-
 def test_copy_sources_exist_and_are_in_the_build_context():
     patterns = dockerignore_patterns()
-    copies = [args for stage in STAGES for args in instructions(stage, "COPY")]
+    copies = [value for stage in STAGES for value in instructions(stage, "COPY")]
     local = [c for c in copies if not c.startswith("--from")]
     assert local, "no COPY from the build context"
     for copy in local:
         *sources, _dest = shlex.split(copy)
         for source in sources:
-            path = ROOT / source
-            assert path.exists(), f"COPY {source}: missing in the repository"
+            assert (ROOT / source).exists(), f"COPY {source}: missing in the repository"
             assert not dockerignore_excludes(source, patterns), f"COPY {source}: in .dockerignore"
-    from_stage = [c for c in copies if c.startswith("--from")]
-    stage_names = {args.split()[-1] for stage in STAGES for args in instructions(stage, "FROM")}
-    for copy in from_stage:
+    stage_names = {value.split()[-1] for stage in STAGES for value in instructions(stage, "FROM")}
+    for copy in (c for c in copies if c.startswith("--from")):
         assert copy.split()[0].removeprefix("--from=") in stage_names
-
-
-def test_installs_the_server_extra():
-    runs = " ".join(instructions(STAGES[1], "RUN"))
-    assert '".[server]"' in runs
-    assert "server" in pyproject()["project"]["optional-dependencies"]
 
 
 def _context_copy(dest: Path) -> None:

@@ -39,20 +39,21 @@ def server_command() -> list[str]:
 
 
 @contextmanager
-def run_server(
-    data_dir: Path, env: dict[str, str] | None = None, port: int | None = None, timeout: float = 60
+def serve(
+    argv: list[str],
+    env: dict[str, str],
+    port: int,
+    log_path: Path,
+    cwd: Path | None = None,
+    timeout: float = 60,
 ) -> Iterator[ServerProcess]:
-    port = port or free_port()
-    full_env = {**os.environ, "HUBNITY_DATA_DIR": str(data_dir), "LOG_JSON": "true", **(env or {})}
-    data_dir.mkdir(parents=True, exist_ok=True)
-    log_path = data_dir / f"server-{port}.log"
+    """Runs `argv` with exactly `env` until /health on 127.0.0.1:`port` answers 200;
+    stops it on exit. The command line is not changed: it must listen on `port`
+    by itself (for instance through HUBNITY_PORT in `env`)."""
+    log_path.parent.mkdir(parents=True, exist_ok=True)
     with open(log_path, "w") as log:
         proc = subprocess.Popen(
-            [*server_command(), "--port", str(port)],
-            env=full_env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            text=True,
+            argv, env=env, cwd=cwd, stdout=log, stderr=subprocess.STDOUT, text=True
         )
     url = f"http://127.0.0.1:{port}"
     server = ServerProcess(url, proc, log_path)
@@ -77,3 +78,20 @@ def run_server(
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+@contextmanager
+def run_server(
+    data_dir: Path, env: dict[str, str] | None = None, port: int | None = None, timeout: float = 60
+) -> Iterator[ServerProcess]:
+    port = port or free_port()
+    full_env = {**os.environ, "HUBNITY_DATA_DIR": str(data_dir), "LOG_JSON": "true", **(env or {})}
+    data_dir.mkdir(parents=True, exist_ok=True)
+    with serve(
+        [*server_command(), "--port", str(port)],
+        full_env,
+        port,
+        data_dir / f"server-{port}.log",
+        timeout=timeout,
+    ) as server:
+        yield server
