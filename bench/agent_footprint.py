@@ -29,7 +29,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.agent.xdisplay import xvfb  # noqa: E402
+from bench._processes import xvfb  # noqa: E402
 
 BIN = Path(sys.executable).parent
 TICKS = os.sysconf("SC_CLK_TCK")
@@ -182,7 +182,7 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=float, default=60.0)
     args = parser.parse_args()
-    # The same private Xvfb + trayer the X tests use.
+    # A private Xvfb with a system tray (trayer).
     with xvfb(1920, 1080, tray=True) as display:
         content = start_content(display)
         try:

@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import io
+import random
 import statistics
 import sys
 import tempfile
@@ -34,20 +35,43 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from PIL import Image, ImageFilter
+from PIL import Image, ImageDraw, ImageFilter
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sqlalchemy import update
 
+from bench._env import bench_settings, create_pg_database, drop_pg_database
 from server.app import build_state
 from server.db.migrate import upgrade
 from server.db.models import Organization, Screenshot, TimeEntry, User
 from server.screenshots import imaging, processing
 from server.screenshots.common import object_key
-from tests.conftest import make_settings
-from tests.integration.screenshots.images import encode, text_screenshot
-from tests.support.services import create_pg_database, drop_pg_database
+
+
+def text_screenshot(width: int = 1920, height: int = 1080, seed: int = 7) -> Image.Image:
+    """A text-heavy, UI-like image: title bar, side bar and many lines of small text."""
+    rng = random.Random(seed)
+    image = Image.new("RGB", (width, height), (245, 246, 248))
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((0, 0, width, 32), fill=(40, 44, 52))
+    draw.rectangle((0, 32, width // 5, height), fill=(230, 232, 236))
+    words = ["invoice", "total", "customer", "project", "deadline", "report", "meeting",
+             "hubnity", "screenshot", "timesheet", "approve", "budget", "ticket", "merge"]
+    y = 44
+    while y < height - 16:
+        x = width // 5 + 16
+        line = " ".join(rng.choice(words) for _ in range(rng.randint(6, 16)))
+        draw.text((x, y), line, fill=(20, 20, 20))
+        draw.text((8, y), rng.choice(words), fill=(60, 60, 90))
+        y += 16
+    return image
+
+
+def encode(image: Image.Image, fmt: str, **options: object) -> bytes:
+    out = io.BytesIO()
+    image.save(out, fmt, **options)
+    return out.getvalue()
 
 
 def bare_pillow(data: bytes, fmt: str, level: int) -> tuple[bytes | None, bytes]:
@@ -73,7 +97,7 @@ def bare_pillow(data: bytes, fmt: str, level: int) -> tuple[bytes | None, bytes]
 
 async def _setup(tmp: Path, url: str) -> tuple[object, Organization, User, TimeEntry]:
     upgrade(url)
-    hub = build_state(make_settings(url, tmp / "data"))
+    hub = build_state(bench_settings(url, tmp / "data"))
     org = Organization(name="Bench")
     async with hub.sessions() as session:
         session.add(org)

@@ -34,6 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sqlalchemy import func, select, text
 
+from bench._env import create_pg_database, drop_pg_database
 from server.auth.principal import load_principal
 from server.config import DatabaseSettings
 from server.db.migrate import upgrade
@@ -41,7 +42,6 @@ from server.db.models import ActivityBucket, TimeEntry, User
 from server.db.session import create_engine, session_factory
 from server.reports import rollup, service
 from server.reports.days import range_bounds, zone
-from tests.support.services import create_pg_database, drop_pg_database
 
 ZONES = ["UTC", "Europe/Berlin", "America/New_York", "Asia/Kolkata"]
 FIRST = date(2026, 9, 1)

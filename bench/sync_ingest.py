@@ -31,16 +31,9 @@ import redis.asyncio as aioredis
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench._env import REDIS_URL, create_pg_database, drop_pg_database, pg_dsn
+from bench._processes import run_server
 from server.db.migrate import upgrade
-from tests.support.process import run_server
-from tests.support.services import (
-    PG_HOST,
-    PG_PORT,
-    PG_USER,
-    REDIS_URL,
-    create_pg_database,
-    drop_pg_database,
-)
 
 ENTRIES = 1000
 ACTIVITY = 10000
@@ -322,8 +315,7 @@ async def main(batches: int, baseline_batches: int) -> None:
                         client, f"cp-{uuid.uuid4().hex[:6]}@bench.test"
                     )
                 peak = rss_kib(srv.proc.pid)
-        dsn = f"postgresql://{PG_USER}@{PG_HOST}:{PG_PORT}/{name}"
-        conn = await asyncpg.connect(dsn)
+        conn = await asyncpg.connect(pg_dsn(name))
         cache = aioredis.from_url(REDIS_URL)
         from server.config import DatabaseSettings
         from server.db.session import create_engine, session_factory

@@ -37,10 +37,8 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.conftest import TEST_ENV
-from tests.support.process import run_server
-from tests.support.s3 import MotoServer, run_moto
-from tests.support.services import REDIS_URL, require_redis
+from bench._env import REDIS_URL, require_redis
+from bench._processes import MotoServer, run_moto, run_server
 
 MB = 1024 * 1024
 SIZES = (1 * MB, 40 * MB)
@@ -93,7 +91,7 @@ async def _measure(env: dict[str, str], size: int, repeat: int) -> tuple[int, fl
     """(peak RSS growth of one upload of `size`, median seconds per upload,
     peak RSS right after start-up, peak RSS after the warm-up)."""
     with tempfile.TemporaryDirectory(prefix="hubnity-bench-") as tmp:
-        server_env = {**TEST_ENV, **env, "SCREENSHOT_MAX_BYTES": "64mb",
+        server_env = {**env, "SCREENSHOT_MAX_BYTES": "64mb",
                       "BODY_SIZE_LIMIT": "100mb", "REDIS_URL": REDIS_URL,
                       "REDIS_PREFIX": f"hubnity-bench-{uuid.uuid4().hex[:8]}:",
                       "SYNC_RATE_LIMIT": "100000/min", "LOG_JSON": "true"}
