@@ -1,4 +1,4 @@
-"""moto's standalone S3 server as a real HTTP endpoint, for storage tests and benches."""
+"""moto's standalone S3 server as a real HTTP endpoint, for the storage tests."""
 
 from __future__ import annotations
 
