@@ -148,7 +148,7 @@ def _headless(data: Path, args: argparse.Namespace) -> int:
         listeners = InputListeners(agent.counter)
         if not listeners.start():
             print(f"hubnity-agent: {listeners.error}", file=sys.stderr)
-    signal.signal(signal.SIGTERM, lambda *_: agent._stop.set())
+    signal.signal(signal.SIGTERM, lambda *_: agent.request_stop())
     if hasattr(signal, "SIGUSR1"):
         signal.signal(signal.SIGUSR1, lambda *_: agent.sync_now())
     if not agent.api.signed_in:
@@ -196,9 +196,19 @@ def main(argv: list[str] | None = None) -> int:
         print(__version__)
         return 0
     from agent.config import data_dir
+    from agent.core.outbox import QueueTooNew
 
     data = data_dir(args.data_dir)
     _logging(data, args.verbose, console=args.headless or args.command != "run")
+    try:
+        return _dispatch(data, args)
+    except QueueTooNew as exc:  # a downgrade: say so rather than touch the queue
+        logging.getLogger("agent").error("%s", exc)
+        print(f"hubnity-agent: {exc}", file=sys.stderr)
+        return 4
+
+
+def _dispatch(data: Path, args: argparse.Namespace) -> int:
     if args.command == "status":
         return _status(data)
     if args.command == "login":

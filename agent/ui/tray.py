@@ -10,7 +10,8 @@ from PySide6.QtCore import QObject, QTimer
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QApplication, QMenu, QSystemTrayIcon
 
-from agent.core.agent import Agent, Snapshot
+from agent.core.agent import Agent
+from agent.core.snapshot import Snapshot
 from agent.core.tracker import State
 from agent.ui.icons import TrayState, icon_for
 from agent.ui.idle import IdleDialog

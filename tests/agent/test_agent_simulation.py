@@ -44,7 +44,7 @@ def test_simulated_hour_tracks_an_hour_with_screenshots_and_activity(data_dir, c
     agent.start_tracking(P1)
     run(agent, clock, 3600)
     agent.stop()
-    agent._capture_pool.shutdown(wait=True)
+    agent.screenshots.wait()
     entries = agent.outbox.all_entries()
     assert sum(e.seconds(clock.now()) for e in entries) == 3600
     assert agent.tracker.today_seconds() == 3600

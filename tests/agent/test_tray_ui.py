@@ -114,7 +114,7 @@ def test_project_and_task_picker_switches_running_entry(tray, agent, clock) -> N
 def test_error_icon_when_capture_fails(tray, agent) -> None:
     from agent.ui.icons import TrayState
 
-    agent.capture_problem = "the captured screen is completely black"
+    agent.screenshots.problem = "the captured screen is completely black"
     tray.refresh()
     assert tray.tray_state is TrayState.ERROR
     assert "completely black" in tray.tray.toolTip()

@@ -40,7 +40,6 @@ def main() -> int:
     )
     agent.uploader.batch_entries = 2
     agent.uploader.batch_activity = 10
-    agent._refresh_remote = lambda: None  # type: ignore[method-assign]  # policy is fixed here
     if mode == "drain":
         for _ in range(50):
             agent.uploader.sync_once()

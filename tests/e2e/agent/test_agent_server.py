@@ -64,7 +64,7 @@ def run(agent: Agent, clock: FakeClock, seconds: int, typing: bool = True) -> No
 
 
 def drain(agent: Agent) -> None:
-    agent._capture_pool.submit(lambda: None).result()  # captures finished
+    agent.screenshots.wait()  # captures finished
     agent.uploader.sync_once()
     assert agent.outbox.depth().total == 0, agent.outbox.depth()
 
@@ -144,7 +144,7 @@ def test_simulated_hour_with_server_outage_arrives_exactly_once(
             server.start()
             outage = False
         if minute % 5 == 4:
-            agent._capture_pool.submit(lambda: None).result()
+            agent.screenshots.wait()
             delay = agent.uploader.cycle()
             if outage:
                 assert not agent.uploader.status.online and delay > 0
@@ -220,7 +220,7 @@ def test_poisoned_items_are_parked_and_do_not_block(server: Server, tmp_path) ->
     invalid_key = agent.tracker.current.key  # type: ignore[union-attr]
     agent.tracker.timezone = "UTC"
     agent.switch(account.other_project_id, None)
-    agent._capture_pool.submit(lambda: None).result()
+    agent.screenshots.wait()
     agent.capture_now()
     # A screenshot the server refuses for good (not an image at all).
     bad = agent.outbox.waiting_screenshots()[-1]
@@ -280,7 +280,7 @@ def test_failed_capture_uploads_an_explanation_not_a_black_image(server: Server,
     clock = past_clock()
     agent = make_agent(tmp_path, server, account, clock)
     reason = "the captured screen is completely black"
-    agent.capturer = lambda blur: ScreenCapturer()._failed(reason)
+    agent.screenshots.capturer = lambda blur: ScreenCapturer()._failed(reason)
     agent.start_tracking(account.project_id)
     run(agent, clock, 30)
     agent.capture_now()
