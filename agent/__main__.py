@@ -1,4 +1,5 @@
-"""`hubnity-agent`: the tray (default), `--headless`, `status`, `login`, `logout`."""
+"""`hubnity-agent`: the tray (default), `--headless`, `status`, `login`, `logout`,
+and `start`/`resume`/`pause`/`stop`/`sync` for the agent that is running."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import signal
 import sys
 from pathlib import Path
 
+from agent.core.control import COMMANDS
 from shared.version import __version__
 
 
@@ -24,8 +26,9 @@ def _parser() -> argparse.ArgumentParser:
         "command",
         nargs="?",
         default="run",
-        choices=["run", "status", "login", "logout"],
-        help="run (default), status, login, logout",
+        choices=["run", "status", "login", "logout", *COMMANDS],
+        help="run (default), status, login, logout; start [--project ID [--task ID]], "
+        "resume, pause, stop, sync: tell the running agent",
     )
     p.add_argument("--headless", action="store_true", help="run the core without a tray")
     p.add_argument("--version", action="store_true", help="print the version and exit")
@@ -122,6 +125,23 @@ def _logout(data: Path) -> int:
     return 0
 
 
+def _command(data: Path, args: argparse.Namespace) -> int:
+    """Tell the running agent (tray or headless) to start, pause, ... ."""
+    from agent.core.control import NoAnswer, send
+    from agent.platform.single_instance import InstanceLock
+
+    if InstanceLock(data).held_by_other() is None:
+        print(f"hubnity-agent: no agent is running with {data}", file=sys.stderr)
+        return 1
+    try:
+        reply = send(data, args.command, project=args.project, task=args.task)
+    except NoAnswer as exc:
+        print(f"hubnity-agent: {exc}", file=sys.stderr)
+        return 1
+    print(reply.message, file=sys.stdout if reply.ok else sys.stderr)
+    return 0 if reply.ok else 1
+
+
 def _headless(data: Path, args: argparse.Namespace) -> int:
     from agent.core.agent import Agent
     from agent.platform.single_instance import AlreadyRunning, InstanceLock
@@ -215,6 +235,8 @@ def _dispatch(data: Path, args: argparse.Namespace) -> int:
         return _login(data, args)
     if args.command == "logout":
         return _logout(data)
+    if args.command in COMMANDS:
+        return _command(data, args)
     if args.headless:
         return _headless(data, args)
     from agent.ui.app import run_tray

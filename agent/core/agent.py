@@ -7,7 +7,8 @@ the uploader has its own thread. One re-entrant lock guards the state.
 
 The parts with a job of their own live beside it: `recorder` (the work of
 every second), `interruptions` (gaps and idle time), `screenshots` (taking
-and deleting them) and `remote` (policy and projects from the server).
+and deleting them), `remote` (policy and projects from the server) and
+`control` (commands from other processes).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from agent.config import Settings, load_policy, load_projects, local_timezone
 from agent.core.account import bind_account
 from agent.core.api import ApiClient
 from agent.core.clock import Clock, SystemClock
+from agent.core.control import ControlInbox
 from agent.core.credentials import CredentialStore, open_store
 from agent.core.idle import IdleAction, IdlePeriod
 from agent.core.outbox import Outbox
@@ -88,6 +90,7 @@ class Agent:
         self.api = self._make_api()
         self.remote = RemoteConfig(data_dir, self.clock, lambda: self.api, self._apply_remote)
         self.uploader = self._make_uploader()
+        self.control = ControlInbox(data_dir)
         self.idle_pending: IdlePeriod | None = None
         self.auto_idle = False  # headless sets True; the tray asks the user instead
         self._stop = threading.Event()
@@ -120,6 +123,7 @@ class Agent:
     # --- lifecycle -------------------------------------------------------------------------------
 
     def start(self, *, tick_thread: bool = True, uploads: bool = True) -> None:
+        self.control.open()
         if uploads and self.api.signed_in:
             self.uploader.start()
         if tick_thread:
@@ -130,10 +134,11 @@ class Agent:
 
     def run_forever(self) -> None:
         """Tick once a second until `shutdown()` (on the core thread, or on the
-        calling one when headless)."""
+        calling one when headless), and run commands from other processes."""
         while not self._stop.wait(1.0):
             try:
                 self.tick()
+                self.control.poll(self.run_command)
             except Exception:
                 # The core must not die from one bad tick; the next one retries.
                 log.exception("tick failed")
@@ -225,6 +230,28 @@ class Agent:
     def delete_screenshot(self, key: str) -> str | None:
         """Delete a screenshot before it is uploaded; returns why not, or None."""
         return self.screenshots.delete(key, self.policy)
+
+    def run_command(self, command: str, args: dict[str, str | None]) -> str:
+        """A command from another process (`hubnity-agent pause`, see
+        `control`); returns what the agent is doing now."""
+        if command == "start":
+            self.start_tracking(args.get("project"), args.get("task"))
+        elif command == "resume":
+            self.start_tracking()
+        elif command == "pause":
+            self.pause()
+        elif command == "stop":
+            self.stop()
+        elif command == "sync":
+            self.sync_now()
+        else:
+            raise ValueError(f"unknown command {command!r}")
+        with self.lock:
+            state = self.tracker.state
+            project = self.project_name(self.tracker.project_id, self.tracker.task_id)
+        if state is State.RUNNING:
+            return f"tracking {project or '(no project)'}"
+        return state.value
 
     # --- account ---------------------------------------------------------------------------------
 

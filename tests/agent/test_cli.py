@@ -77,3 +77,62 @@ def test_tray_without_display_explains_headless(tmp_path: Path) -> None:
         env.pop(name, None)
     r = subprocess.run(_cmd(), env=env, capture_output=True, text=True, timeout=30)
     assert r.returncode == 2 and "--headless" in r.stderr
+
+
+def test_pause_resume_stop_a_running_headless_agent(tmp_path: Path) -> None:
+    data = tmp_path / "agent"
+    env = _env(data)
+    nobody = subprocess.run(_cmd("pause"), env=env, capture_output=True, text=True, timeout=30)
+    assert nobody.returncode == 1 and "no agent is running" in nobody.stderr
+    proc = subprocess.Popen(
+        _cmd("--headless", "--track", "--no-capture", "--no-input"),
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+    def tell(command: str) -> str:
+        r = subprocess.run(_cmd(command), env=env, capture_output=True, text=True, timeout=30)
+        assert r.returncode == 0, r.stderr
+        return r.stdout.strip()
+
+    try:
+        assert proc.stdout is not None and "headless" in proc.stdout.readline()
+        time.sleep(1.2)
+        assert tell("pause") == "paused"
+        status = subprocess.run(_cmd("status"), env=env, capture_output=True, text=True).stdout
+        assert "state:      paused" in status
+        time.sleep(1.2)
+        assert tell("resume") == "tracking (no project)"
+        time.sleep(1.2)
+        assert tell("stop") == "stopped"
+        assert tell("sync") == "stopped"  # not signed in: nothing to send, still an answer
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(15) == 0
+    box = Outbox(data, maintenance=False)
+    entries = box.all_entries()
+    box.close()
+    assert [e.status for e in entries] == ["PAUSED", "STOPPED"]
+    assert entries[0].end is not None and entries[0].end <= entries[1].start
+    # Paused between them: the second entry begins at least a second later.
+    assert (entries[1].start - entries[0].end).total_seconds() >= 1.0
+
+
+def test_a_queue_written_by_a_newer_agent_is_refused_with_a_clear_message(
+    tmp_path: Path,
+) -> None:
+    import sqlite3
+
+    data = tmp_path / "agent"
+    data.mkdir()
+    Outbox(data).close()
+    db = sqlite3.connect(data / "outbox.sqlite3")
+    db.execute("PRAGMA user_version = 99")
+    db.close()
+    for args in (("status",), ("--headless", "--no-capture", "--no-input")):
+        r = subprocess.run(_cmd(*args), env=_env(data), capture_output=True, text=True, timeout=30)
+        assert r.returncode == 4, (args, r.stderr)
+        assert "written by a newer Hubnity agent (queue version 99" in r.stderr
+        assert "Traceback" not in r.stderr
