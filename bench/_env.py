@@ -57,8 +57,8 @@ def _environ(env: Mapping[str, str]) -> Iterator[None]:
 
 
 def bench_settings(db_url: str, data_dir: Path, **env: str) -> Any:
-    """`server.config.load_settings()` on server_env() with this database and data dir."""
-    from server.config import load_settings
+    """`server.runtime.config.load_settings()` on server_env() with this database and data dir."""
+    from server.runtime.config import load_settings
 
     with _environ(server_env(DATABASE_URL=db_url, HUBNITY_DATA_DIR=str(data_dir), **env)):
         return load_settings()

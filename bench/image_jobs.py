@@ -42,9 +42,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from sqlalchemy import update
 
 from bench._env import bench_settings, create_pg_database, drop_pg_database
-from server.app import build_state
 from server.db.migrate import upgrade
 from server.db.models import Organization, Screenshot, TimeEntry, User
+from server.runtime.state import build_state
 from server.screenshots import imaging, processing
 from server.screenshots.common import object_key
 
@@ -97,9 +97,9 @@ def bare_pillow(data: bytes, fmt: str, level: int) -> tuple[bytes | None, bytes]
 
 async def _setup(tmp: Path, url: str) -> tuple[object, Organization, User, TimeEntry]:
     upgrade(url)
-    hub = build_state(bench_settings(url, tmp / "data"))
+    app_state = build_state(bench_settings(url, tmp / "data"))
     org = Organization(name="Bench")
-    async with hub.sessions() as session:
+    async with app_state.sessions() as session:
         session.add(org)
         await session.flush()
         user = User(organization_id=org.id, email=f"{uuid.uuid4().hex}@x.test", name="Bench")
@@ -110,14 +110,14 @@ async def _setup(tmp: Path, url: str) -> tuple[object, Organization, User, TimeE
                           start_time=start, end_time=start + timedelta(hours=1))
         session.add(entry)
         await session.commit()
-    return hub, org, user, entry
+    return app_state, org, user, entry
 
 
-async def _job_runs(hub, org, user, entry, data: bytes, content_type: str, level: int,
+async def _job_runs(app_state, org, user, entry, data: bytes, content_type: str, level: int,
                     runs: int) -> list[float]:
     shot_id = uuid.uuid4()
     key = object_key(org.id, user.id, shot_id, datetime.now(UTC), content_type)
-    async with hub.sessions() as session:
+    async with app_state.sessions() as session:
         session.add(Screenshot(
             id=shot_id, organization_id=org.id, user_id=user.id, time_entry_id=entry.id,
             idempotency_key=uuid.uuid4(), storage_key=key, blur_level=level,
@@ -126,13 +126,13 @@ async def _job_runs(hub, org, user, entry, data: bytes, content_type: str, level
         await session.commit()
     times = []
     for _ in range(runs):
-        await hub.storage.put_bytes(key, data, content_type)
-        async with hub.sessions() as session:
+        await app_state.storage.put_bytes(key, data, content_type)
+        async with app_state.sessions() as session:
             await session.execute(update(Screenshot).where(Screenshot.id == shot_id).values(
                 status="PENDING", attempts=0))
             await session.commit()
         t0 = time.perf_counter()
-        status = await processing.process(hub, shot_id)
+        status = await processing.process(app_state, shot_id)
         times.append(time.perf_counter() - t0)
         assert status == "READY", status
     return times
@@ -153,14 +153,14 @@ async def main() -> int:
             pg_name, url = create_pg_database("hubnity_bench")
         else:
             url = f"sqlite+aiosqlite:///{Path(tmp) / 'bench.db'}"
-        hub, org, user, entry = await _setup(Path(tmp), url)
+        app_state, org, user, entry = await _setup(Path(tmp), url)
         print(f"database: {args.database}; storage: local directory")
         print(f"{'input':<6} {'blur':>4} {'job ms':>8} {'image ms':>9} {'bare ms':>8} "
               f"{'job/bare':>9} {'image/bare':>10}")
         for fmt, (data, content_type) in inputs.items():
             for level in (0, 1, 2, 3):
                 bare_pillow(data, fmt, level)  # warm caches
-                await _job_runs(hub, org, user, entry, data, content_type, level, 2)
+                await _job_runs(app_state, org, user, entry, data, content_type, level, 2)
                 bare, work = [], []
                 for _ in range(args.runs):  # interleaved: both see the same machine load
                     t0 = time.perf_counter()
@@ -169,13 +169,13 @@ async def main() -> int:
                     t0 = time.perf_counter()
                     imaging.process(data, content_type, level)
                     work.append(time.perf_counter() - t0)
-                job = await _job_runs(hub, org, user, entry, data, content_type, level,
+                job = await _job_runs(app_state, org, user, entry, data, content_type, level,
                                       args.runs)
                 j, w, b = (statistics.median(x) * 1000 for x in (job, work, bare))
                 ok &= w / b <= 1.3
                 print(f"{fmt:<6} {level:>4} {j:>8.1f} {w:>9.1f} {b:>8.1f} {j / b:>9.2f} "
                       f"{w / b:>10.2f}")
-        await hub.engine.dispose()
+        await app_state.engine.dispose()
     if pg_name:
         drop_pg_database(pg_name)
     print("target: image work / bare Pillow ≤ 1.3 —", "met" if ok else "NOT met")

@@ -36,12 +36,12 @@ from sqlalchemy import func, select, text
 
 from bench._env import create_pg_database, drop_pg_database
 from server.auth.principal import load_principal
-from server.config import DatabaseSettings
 from server.db.migrate import upgrade
 from server.db.models import ActivityBucket, TimeEntry, User
 from server.db.session import create_engine, session_factory
 from server.reports import rollup, service
 from server.reports.days import range_bounds, zone
+from server.runtime.config import DatabaseSettings
 
 ZONES = ["UTC", "Europe/Berlin", "America/New_York", "Asia/Kolkata"]
 FIRST = date(2026, 9, 1)

@@ -317,8 +317,8 @@ async def main(batches: int, baseline_batches: int) -> None:
                 peak = rss_kib(srv.proc.pid)
         conn = await asyncpg.connect(pg_dsn(name))
         cache = aioredis.from_url(REDIS_URL)
-        from server.config import DatabaseSettings
         from server.db.session import create_engine, session_factory
+        from server.runtime.config import DatabaseSettings
 
         engine = create_engine(DatabaseSettings(url=url))
         try:

@@ -6,7 +6,7 @@ import argparse
 import asyncio
 import sys
 
-from server.config import ConfigError, Settings, get_settings
+from server.runtime.config import ConfigError, Settings, get_settings
 
 
 def _migrate(settings: Settings) -> None:
@@ -17,7 +17,7 @@ def _migrate(settings: Settings) -> None:
 
 async def _demo(settings: Settings) -> None:
     from server.db.session import create_engine, session_factory
-    from server.demo import seed_demo
+    from server.demo.seed import seed_demo
     from server.storage import build_storage
 
     engine = create_engine(settings.database)
@@ -36,7 +36,7 @@ def _serve(settings: Settings, host: str | None, port: int | None) -> None:
     import uvicorn
 
     from server.app import create_app
-    from server.demo import read_demo_login
+    from server.demo.seed import read_demo_login
 
     if settings.database.is_sqlite and not settings.production:
         _migrate(settings)  # embedded mode migrates itself; production runs `migrate`

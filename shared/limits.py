@@ -10,3 +10,5 @@ DEFAULT_IDLE_TIMEOUT_SECONDS = 300
 ACCESS_TOKEN_TTL_SECONDS = 15 * 60
 REFRESH_TOKEN_TTL_SECONDS = 30 * 24 * 3600
 ALLOWED_SCREENSHOT_TYPES = ("image/jpeg", "image/png", "image/webp")
+MAX_REVISION = 2**62
+MAX_COUNTER = 10_000_000  # keyboard/mouse events in one minute: far above any human

@@ -1,19 +1,28 @@
-"""msgspec Structs for every JSON body of the wire contract (DESIGN §4).
+"""msgspec Structs for what the agent and the server both speak (docs/api.md):
+sign-in, the agent config, active projects, the sync batch, screenshot upload.
+Server-only bodies live in their domain package (`server/<domain>/schemas.py`).
 
 Field names are snake_case in Python and camelCase on the wire
 (`rename="camel"`). Times are tz-aware datetimes; the server rejects naive ones.
-Sync items are decoded leniently (see `RawEntry`) so that one bad item becomes
-a per-item conflict instead of failing the whole batch.
+The server also reads a batch leniently (`server/sync/schemas.py`) so that one
+bad item becomes a per-item conflict instead of failing the whole batch.
 """
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
-from typing import Any
+from typing import Annotated
 
 import msgspec
 
-from shared.enums import ConflictReason, EntryStatus, Role, TeamRole
+from shared.enums import ConflictReason, EntryStatus, Role
+from shared.limits import (
+    MAX_ACTIVE_SECONDS,
+    MAX_COUNTER,
+    MAX_DESCRIPTION_LENGTH,
+    MAX_REVISION,
+)
 
 
 class Wire(msgspec.Struct, rename="camel", omit_defaults=False, forbid_unknown_fields=False):
@@ -21,14 +30,6 @@ class Wire(msgspec.Struct, rename="camel", omit_defaults=False, forbid_unknown_f
 
 
 # --- auth -------------------------------------------------------------------
-
-
-class RegisterRequest(Wire):
-    email: str
-    password: str
-    name: str
-    organization_name: str
-    timezone: str = "UTC"
 
 
 class LoginRequest(Wire):
@@ -66,17 +67,6 @@ class Me(Wire):
     organization: OrgRef
 
 
-class AcceptInviteRequest(Wire):
-    token: str
-    password: str
-
-
-class InviteRequest(Wire):
-    email: str
-    name: str
-    role: Role = Role.MEMBER
-
-
 # --- policy -----------------------------------------------------------------
 
 
@@ -90,14 +80,7 @@ class TrackingPolicy(Wire):
     timezone: str = "UTC"
 
 
-# --- projects and teams ------------------------------------------------------
-
-
-class ProjectOut(Wire):
-    id: str
-    name: str
-    description: str | None = None
-    archived: bool = False
+# --- projects the agent offers ------------------------------------------------------
 
 
 class TaskOut(Wire):
@@ -118,61 +101,38 @@ class ActiveProject(Wire):
 
 # Sync items hold only scalars, so they can never be part of a reference cycle:
 # `gc=False` keeps tens of thousands of them per batch out of the cycle collector.
-class RawEntry(msgspec.Struct, rename="camel", forbid_unknown_fields=False, gc=False):
-    """A time entry as sent; every field is optional and loosely typed so that
-    validation can happen per item (bad item → `invalid` conflict)."""
-
-    idempotency_key: Any = None
-    revision: Any = None
-    project_id: Any = None
-    task_id: Any = None
-    start_time: Any = None
-    end_time: Any = None
-    status: Any = None
-    timezone: Any = None
-    description: Any = None
-    user_id: Any = None
+_Aware = Annotated[datetime, msgspec.Meta(tz=True)]
+_Counter = Annotated[int, msgspec.Meta(ge=0, le=MAX_COUNTER)]
 
 
-class RawActivity(msgspec.Struct, rename="camel", forbid_unknown_fields=False, gc=False):
-    time_entry_key: Any = None
-    minute: Any = None
-    keyboard_clicks: Any = None
-    mouse_movements: Any = None
-    active_seconds: Any = None
-    user_id: Any = None
+class EntryIn(Wire, gc=False):
+    """One revision of a time entry, as the agent sends it."""
 
-
-class SyncBatchRequest(msgspec.Struct, rename="camel", forbid_unknown_fields=False):
-    device_id: str
-    entries: list[RawEntry] = []
-    activity: list[RawActivity] = []
-
-
-class EntryIn(Wire):
-    """A time entry as the agent builds it (strictly typed)."""
-
-    idempotency_key: str
-    revision: int
-    project_id: str | None
-    start_time: datetime
+    idempotency_key: uuid.UUID
+    revision: Annotated[int, msgspec.Meta(ge=0, le=MAX_REVISION)]
+    start_time: _Aware
     status: EntryStatus
-    timezone: str
-    task_id: str | None = None
-    end_time: datetime | None = None
-    description: str | None = None
+    project_id: uuid.UUID | None = None
+    task_id: uuid.UUID | None = None
+    end_time: _Aware | None = None
+    timezone: str = "UTC"
+    description: Annotated[str, msgspec.Meta(max_length=MAX_DESCRIPTION_LENGTH)] | None = None
+    user_id: uuid.UUID | None = None
 
 
-class ActivityIn(Wire):
-    time_entry_key: str
-    minute: datetime
-    keyboard_clicks: int
-    mouse_movements: int
-    active_seconds: int
+class ActivityIn(Wire, gc=False):
+    """One minute of input counts for an entry (never which keys)."""
+
+    time_entry_key: uuid.UUID
+    minute: _Aware
+    keyboard_clicks: _Counter
+    mouse_movements: _Counter
+    active_seconds: Annotated[int, msgspec.Meta(ge=0, le=MAX_ACTIVE_SECONDS)]
+    user_id: uuid.UUID | None = None
 
 
 class SyncBatch(Wire):
-    """What the agent sends (strict counterpart of SyncBatchRequest)."""
+    """`POST /api/v1/sync/batch`: the one shape of a batch (docs/api.md)."""
 
     device_id: str
     entries: list[EntryIn] = []
@@ -206,41 +166,3 @@ class SyncBatchResponse(Wire):
 class ScreenshotUploaded(Wire):
     id: str
     status: str
-
-
-class PresignRequest(Wire):
-    idempotency_key: str
-    time_entry_key: str
-    content_type: str
-    size: int
-
-
-class PresignResponse(Wire):
-    screenshot_id: str
-    upload_url: str
-    expires_at: datetime
-
-
-class ConfirmRequest(Wire):
-    screenshot_id: str
-    captured_at: datetime
-    blur_level: int = 0
-    metadata: dict[str, Any] = {}
-
-
-# --- errors -----------------------------------------------------------------
-
-
-class ErrorBody(Wire):
-    status_code: int
-    detail: str
-    extra: dict[str, Any] | None = None
-
-
-class TeamMemberIn(Wire):
-    user_id: str
-    role: TeamRole = TeamRole.MEMBER
-
-
-def encode(obj: Any) -> bytes:
-    return msgspec.json.encode(obj)

@@ -54,7 +54,7 @@ def backend(request: pytest.FixtureRequest, session_tmp: Path) -> Iterator[str]:
 
 def make_settings(db_url: str, data_dir: Path, **env: str):  # type: ignore[no-untyped-def]
     """Settings from the real loader with test overrides (no global env mutation)."""
-    from server.config import load_settings
+    from server.runtime.config import load_settings
 
     saved = dict(os.environ)
     try:
@@ -82,8 +82,8 @@ async def client(backend: str, session_tmp: Path) -> AsyncIterator[object]:
 @pytest.fixture(scope="session")
 async def db(backend: str) -> AsyncIterator[object]:
     """A session factory on the same database as `client`, for checking rows directly."""
-    from server.config import DatabaseSettings
     from server.db.session import create_engine, session_factory
+    from server.runtime.config import DatabaseSettings
 
     engine = create_engine(DatabaseSettings(url=backend))
     yield session_factory(engine)

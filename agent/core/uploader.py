@@ -18,6 +18,7 @@ import logging
 import random
 import threading
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -44,12 +45,17 @@ class SyncStatus:
     parked_now: list[str] = field(default_factory=list)  # human-readable, latest cycle
 
 
+def _uuid(text: str | None) -> uuid.UUID | None:
+    return uuid.UUID(text) if text else None
+
+
 def entry_to_wire(e: LocalEntry) -> EntryIn:
+    # Keys are the agent's own uuid4s; project and task ids come from the server.
     return EntryIn(
-        idempotency_key=e.key,
+        idempotency_key=uuid.UUID(e.key),
         revision=e.revision,
-        project_id=e.project_id,
-        task_id=e.task_id,
+        project_id=_uuid(e.project_id),
+        task_id=_uuid(e.task_id),
         start_time=e.start,
         end_time=e.end,
         status=EntryStatus(e.status),
@@ -61,7 +67,7 @@ def entry_to_wire(e: LocalEntry) -> EntryIn:
 def activity_to_wire(a: ActivityRow) -> ActivityIn:
     # The wire has two mouse counters' worth of room in one: clicks count as mouse events.
     return ActivityIn(
-        time_entry_key=a.entry_key,
+        time_entry_key=uuid.UUID(a.entry_key),
         minute=a.minute,
         keyboard_clicks=a.keyboard,
         mouse_movements=a.mouse_moves + a.mouse_clicks,

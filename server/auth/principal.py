@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from server.core.errors import Forbidden
 from server.db.models import Organization, User
-from server.errors import Forbidden
 from shared.enums import Role
 
 ADMINS = frozenset({Role.OWNER.value, Role.ADMIN.value})

@@ -10,20 +10,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.auth import service
 from server.auth.principal import Principal
-from server.deps import client_ip
-from server.security.limits import enforce
-from server.state import AppState
+from server.auth.schemas import AcceptInviteRequest, RegisterRequest
+from server.http.deps import client_ip, sign_in_limit
+from server.runtime.state import AppState
 from shared.enums import Role
-from shared.schemas import (
-    AcceptInviteRequest,
-    LoginRequest,
-    LogoutRequest,
-    Me,
-    OrgRef,
-    RefreshRequest,
-    RegisterRequest,
-    TokenPair,
-)
+from shared.schemas import LoginRequest, LogoutRequest, Me, OrgRef, RefreshRequest, TokenPair
 
 
 def me_of(principal: Principal) -> Me:
@@ -42,7 +33,7 @@ class AuthController(Controller):
     path = "/api/v1/auth"
     tags = ["auth"]
 
-    @post("/register", status_code=HTTP_201_CREATED)
+    @post("/register", status_code=HTTP_201_CREATED, before_request=sign_in_limit("register"))
     async def register(
         self,
         data: RegisterRequest,
@@ -51,12 +42,6 @@ class AuthController(Controller):
         request: Request[Any, Any, Any],
     ) -> TokenPair:
         ip = client_ip(request)
-        await enforce(
-            app_state,
-            f"register:{ip}",
-            app_state.settings.security.login_rate,
-            "registration attempts",
-        )
         issued = await service.register(
             db_session,
             app_state.settings.security,
@@ -69,7 +54,7 @@ class AuthController(Controller):
         )
         return issued.pair
 
-    @post("/login", status_code=HTTP_200_OK)
+    @post("/login", status_code=HTTP_200_OK, before_request=sign_in_limit("login"))
     async def login(
         self,
         data: LoginRequest,
@@ -78,9 +63,6 @@ class AuthController(Controller):
         request: Request[Any, Any, Any],
     ) -> TokenPair:
         ip = client_ip(request)
-        await enforce(
-            app_state, f"login:{ip}", app_state.settings.security.login_rate, "login attempts"
-        )
         issued = await service.login(
             db_session,
             app_state.settings.security,
@@ -105,7 +87,7 @@ class AuthController(Controller):
             ip=client_ip(request),
         )
 
-    @post("/accept-invite", status_code=HTTP_200_OK)
+    @post("/accept-invite", status_code=HTTP_200_OK, before_request=sign_in_limit("invite"))
     async def accept_invite(
         self,
         data: AcceptInviteRequest,
@@ -114,9 +96,6 @@ class AuthController(Controller):
         request: Request[Any, Any, Any],
     ) -> TokenPair:
         ip = client_ip(request)
-        await enforce(
-            app_state, f"invite:{ip}", app_state.settings.security.login_rate, "invitation attempts"
-        )
         issued = await service.accept_invite(
             db_session,
             app_state.settings.security,

@@ -8,14 +8,14 @@ from datetime import timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server import audit
-from server.config import SecuritySettings
+from server.core.errors import BadRequest, Forbidden, Unauthorized
 from server.db.base import utcnow
 from server.db.models import Invitation, Organization, RefreshToken, User
-from server.errors import BadRequest, Conflict, Forbidden, Unauthorized
+from server.db.unique import unique_or_conflict
+from server.runtime.config import SecuritySettings
 from server.security.passwords import (
     WeakPasswordError,
     check_password_policy,
@@ -61,7 +61,15 @@ def validate_password(password: str) -> None:
         raise BadRequest(str(exc)) from None
 
 
-def _require_name(value: str, field: str) -> str:
+async def add_user(session: AsyncSession, user: User) -> User:
+    """Inserts a person; an email already in use is a 409, not a half-made account."""
+    session.add(user)
+    async with unique_or_conflict(session, "an account with this email already exists"):
+        await session.flush()
+    return user
+
+
+def require_name(value: str, field: str) -> str:
     value = value.strip()
     if not value or len(value) > 200:
         raise BadRequest(f"{field} must be 1 to 200 characters")
@@ -116,23 +124,20 @@ async def register(
     email = normalize_email(email)
     validate_password(password)
     timezone = validate_timezone(timezone or "UTC")
-    org = Organization(name=_require_name(organization_name, "organizationName"), timezone=timezone)
+    org = Organization(name=require_name(organization_name, "organizationName"), timezone=timezone)
     session.add(org)
     await session.flush()
-    user = User(
-        organization_id=org.id,
-        email=email,
-        name=_require_name(name, "name"),
-        password_hash=hash_password(password),
-        timezone=timezone,
-        role=Role.OWNER.value,
+    user = await add_user(
+        session,
+        User(
+            organization_id=org.id,
+            email=email,
+            name=require_name(name, "name"),
+            password_hash=hash_password(password),
+            timezone=timezone,
+            role=Role.OWNER.value,
+        ),
     )
-    session.add(user)
-    try:
-        await session.flush()
-    except IntegrityError:
-        await session.rollback()
-        raise Conflict("an account with this email already exists") from None
     audit.record(session, "organization.created", organization_id=org.id, actor_id=user.id, ip=ip)
     pair = await issue_tokens(session, user, security)
     await session.commit()

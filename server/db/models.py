@@ -39,7 +39,7 @@ class Organization(UUIDPrimaryKey, Timestamped, Base):
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
     subscription: Mapped[str] = mapped_column(String(16), default=Subscription.FREE.value)
     retention_days: Mapped[int] = mapped_column(Integer, default=365)
-    # Tracking policy (DESIGN §3), sent to agents by GET /api/v1/agent/config.
+    # Tracking policy (docs/api.md, "Agent config"), sent to agents by GET /api/v1/agent/config.
     screenshot_interval_seconds: Mapped[int] = mapped_column(Integer, default=600)
     blur_level: Mapped[int] = mapped_column(SmallInteger, default=0)
     idle_timeout_seconds: Mapped[int] = mapped_column(Integer, default=300)

@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.errors import NotFound
+from server.core.errors import NotFound
 
 M = TypeVar("M")
 

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.pool import NullPool
 
-from server.config import DatabaseSettings
+from server.runtime.config import DatabaseSettings
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:

@@ -1,15 +1,22 @@
 """Job functions by name. Domain packages register theirs with `@job(...)`.
 
 A job is `async def fn(ctx: dict, **kwargs)`: thin, idempotent (a job may run
-more than once), delegating to service functions. `ctx["state"]` is the
-AppState. Periodic jobs register with `@periodic(seconds)`.
+more than once), delegating to service functions. `ctx["app_state"]` is the
+application state (`app_state_of(ctx)`). Job modules are listed in
+`server/jobs/catalog.py`. Periodic jobs register with `@periodic(seconds)`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from server.runtime.state import AppState
+
+# The key of the application state in a job's `ctx`.
+STATE_KEY = "app_state"
 
 JobFn = Callable[..., Awaitable[Any]]
 
@@ -42,13 +49,7 @@ def periodic(every_seconds: int, name: str | None = None) -> Callable[[JobFn], J
     return register
 
 
-def load_all() -> None:
-    """Imports the modules that register jobs (kept in one list on purpose)."""
-    import importlib
-
-    for module in JOB_MODULES:
-        importlib.import_module(module)
-
-
-# Domain job modules; each registers its functions on import.
-JOB_MODULES: list[str] = ["server.reports.jobs", "server.screenshots.jobs"]
+def app_state_of(ctx: dict[str, Any]) -> AppState:
+    """The application state a job runs with (put in `ctx` by the runner)."""
+    app_state: AppState = ctx[STATE_KEY]
+    return app_state

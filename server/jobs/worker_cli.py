@@ -11,10 +11,9 @@ import argparse
 import asyncio
 import sys
 
-from server.config import ConfigError, get_settings
-from server.jobs.arq_queue import WorkerOptions, worker_kwargs
-from server.jobs.registry import load_all
+from server.jobs.worker import WorkerOptions, worker_kwargs
 from server.observability.logging import configure_logging, log
+from server.runtime.config import ConfigError, get_settings
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -30,7 +29,6 @@ def main(argv: list[str] | None = None) -> int:
         if args.max_jobs is not None:
             options = WorkerOptions(max(1, args.max_jobs), options.job_timeout,
                                     options.max_tries)
-        load_all()
         kwargs = worker_kwargs(settings, options, burst=args.burst)
     except ConfigError as exc:
         print(f"hubnity-worker: {exc}", file=sys.stderr)

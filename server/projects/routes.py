@@ -7,17 +7,18 @@ from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.auth.principal import Principal
-from server.ids import path_uuid
+from server.core.ids import path_uuid
 from server.projects import service
 from server.projects.schemas import (
     ActivePage,
     ProjectIn,
+    ProjectOut,
     ProjectPage,
     ProjectPatch,
     TaskIn,
     TaskPage,
 )
-from shared.schemas import ProjectOut, TaskOut
+from shared.schemas import TaskOut
 
 
 class ProjectsController(Controller):

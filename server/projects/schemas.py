@@ -1,6 +1,15 @@
+"""Bodies of /api/v1/projects (TaskOut and ActiveProject are what the agent reads: shared)."""
+
 from __future__ import annotations
 
-from shared.schemas import ActiveProject, ProjectOut, TaskOut, Wire
+from shared.schemas import ActiveProject, TaskOut, Wire
+
+
+class ProjectOut(Wire):
+    id: str
+    name: str
+    description: str | None = None
+    archived: bool = False
 
 
 class ProjectIn(Wire):

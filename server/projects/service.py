@@ -5,16 +5,23 @@ from __future__ import annotations
 import uuid
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.auth.principal import Principal
+from server.core.errors import BadRequest
 from server.db.models import Project, Task
+from server.db.pagination import keyset_page
 from server.db.scoped import get_in_org
-from server.errors import BadRequest, Conflict
-from server.pagination import keyset_page
-from server.projects.schemas import ActivePage, ProjectIn, ProjectPage, ProjectPatch, TaskIn
-from shared.schemas import ActiveProject, ProjectOut, TaskOut
+from server.db.unique import unique_or_conflict
+from server.projects.schemas import (
+    ActivePage,
+    ProjectIn,
+    ProjectOut,
+    ProjectPage,
+    ProjectPatch,
+    TaskIn,
+)
+from shared.schemas import ActiveProject, TaskOut
 
 
 def _name(value: str) -> str:
@@ -46,11 +53,8 @@ async def create_project(
         organization_id=principal.org_id, name=_name(data.name), description=data.description
     )
     session.add(project)
-    try:
+    async with unique_or_conflict(session, f"a project named {data.name.strip()!r} already exists"):
         await session.commit()
-    except IntegrityError:
-        await session.rollback()
-        raise Conflict(f"a project named {data.name.strip()!r} already exists") from None
     return project_out(project)
 
 
@@ -105,11 +109,8 @@ async def update_project(
         project.description = patch.description
     if patch.archived is not None:
         project.archived = patch.archived
-    try:
+    async with unique_or_conflict(session, "a project with this name already exists"):
         await session.commit()
-    except IntegrityError:
-        await session.rollback()
-        raise Conflict("a project with this name already exists") from None
     return project_out(project)
 
 

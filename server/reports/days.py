@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from server.errors import BadRequest
+from server.core.errors import BadRequest
 
 MAX_RANGE_DAYS = 366
 

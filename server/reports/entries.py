@@ -10,10 +10,10 @@ from sqlalchemy import ScalarSelect, Select, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.auth.principal import Principal
+from server.core.errors import BadRequest
 from server.db.base import utcnow
 from server.db.models import ActivityRollup, Project, Task, TimeEntry, User
-from server.errors import BadRequest
-from server.pagination import clamp_limit, decode_cursor, encode_cursor
+from server.db.pagination import clamp_limit, decode_cursor, encode_cursor
 from server.reports import days as d
 from server.reports.schemas import EntryPage, EntryRow
 from server.reports.scope import users_query, visible_user

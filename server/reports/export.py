@@ -15,10 +15,10 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.auth.principal import Principal, load_principal
+from server.core.errors import BadRequest, NotFound
+from server.core.ids import path_uuid
 from server.db.base import utcnow
 from server.db.models import ExportJob, TimeEntry
-from server.errors import BadRequest, NotFound
-from server.ids import path_uuid
 from server.observability.logging import log
 from server.reports import days as d
 from server.reports.entries import entries_select, entry_seconds

@@ -1,4 +1,4 @@
-"""HTTP routes for /api/v1/reports (DESIGN §4)."""
+"""HTTP routes for /api/v1/reports (docs/reports.md)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from litestar.status_codes import HTTP_202_ACCEPTED
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.auth.principal import Principal
-from server.errors import NotFound
+from server.core.errors import NotFound
 from server.reports import activity, entries, export, service
 from server.reports.schemas import (
     ActivityDay,
@@ -22,7 +22,7 @@ from server.reports.schemas import (
     TeamReport,
 )
 from server.reports.writers import CONTENT_TYPES
-from server.state import AppState
+from server.runtime.state import AppState
 
 FromQ = Annotated[str | None, QueryParameter(name="from", required=False)]
 ToQ = Annotated[str | None, QueryParameter(name="to", required=False)]

@@ -1,4 +1,4 @@
-"""Whose data a caller may report on (DESIGN §3 role rules).
+"""Whose data a caller may report on (the role rules of docs/api.md, "Roles").
 
 MEMBER: only themselves. Team MANAGER: the members of the teams they manage
 (and themselves). ADMIN/OWNER: everyone in the organization. Anything outside
@@ -11,10 +11,10 @@ from sqlalchemy import Select, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.auth.principal import Principal
+from server.core.errors import NotFound
+from server.core.ids import parse_uuid
 from server.db.models import Team, TeamMember, User
-from server.errors import NotFound
-from server.ids import parse_uuid
-from server.orgs.teams import can_see_user, managed_team_ids
+from server.teams.service import can_see_user, managed_team_ids
 
 
 async def visible_user(session: AsyncSession, principal: Principal, user_id: str | None) -> User:

@@ -16,15 +16,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from server import audit
 from server.auth.principal import Principal
+from server.core.errors import BadRequest, Conflict, Forbidden, NotFound
 from server.db.base import utcnow
 from server.db.models import Screenshot, TeamMember
-from server.errors import BadRequest, Conflict, Forbidden, NotFound
-from server.orgs.teams import can_see_user, managed_team_ids
-from server.pagination import clamp_limit, decode_cursor, encode_cursor
+from server.db.pagination import clamp_limit, decode_cursor, encode_cursor
+from server.runtime.state import AppState
 from server.screenshots import processing
 from server.screenshots.common import UPLOADING, storage_of, thumb_key, to_out
 from server.screenshots.schemas import ScreenshotOut, ScreenshotPage
-from server.state import AppState
+from server.teams.service import can_see_user, managed_team_ids
 from shared.enums import ScreenshotStatus
 
 VARIANTS = ("full", "thumb")
@@ -118,12 +118,12 @@ def variant_of(shot: Screenshot, variant: str) -> tuple[str, str]:
     return shot.storage_key, shot.content_type
 
 
-def stream(hub: AppState, key: str) -> AsyncIterator[bytes]:
-    return storage_of(hub).iter_bytes(key)
+def stream(app_state: AppState, key: str) -> AsyncIterator[bytes]:
+    return storage_of(app_state).iter_bytes(key)
 
 
 async def delete_screenshot(
-    hub: AppState, session: AsyncSession, principal: Principal, shot_id: uuid.UUID, ip: str
+    app_state: AppState, session: AsyncSession, principal: Principal, shot_id: uuid.UUID, ip: str
 ) -> None:
     """ADMIN/OWNER always; the owner within the policy window; others never."""
     shot = await visible(session, principal, shot_id)
@@ -143,4 +143,4 @@ async def delete_screenshot(
                  actor_id=principal.user_id, target_type="screenshot", target_id=shot.id, ip=ip,
                  owner=str(shot.user_id))
     await session.commit()
-    await processing.purge(hub, [shot])
+    await processing.purge(app_state, [shot])

@@ -8,9 +8,9 @@ from datetime import datetime, timedelta
 from server.db.base import utcnow
 from server.db.models import Screenshot
 from server.observability.logging import log
+from server.runtime.state import AppState
 from server.screenshots.imaging import EXTENSION
 from server.screenshots.schemas import ScreenshotOut
-from server.state import AppState
 from server.storage.base import Storage
 
 #: Internal state of a presigned upload not confirmed yet; never on the wire.
@@ -42,19 +42,19 @@ def retry_delay(attempts: int) -> timedelta:
     return timedelta(minutes=min(60, 2 ** max(attempts - 1, 0)))
 
 
-def storage_of(hub: AppState) -> Storage:
-    storage = hub.storage
+def storage_of(app_state: AppState) -> Storage:
+    storage = app_state.storage
     if storage is None:
         raise RuntimeError("no storage configured on the application state")
     return storage
 
 
-async def enqueue_processing(hub: AppState, shot_id: uuid.UUID) -> None:
+async def enqueue_processing(app_state: AppState, shot_id: uuid.UUID) -> None:
     """Best effort: a lost enqueue is recovered by the sweep (next_attempt_at)."""
-    if hub.jobs is None:
+    if app_state.jobs is None:
         return
     try:
-        await hub.jobs.enqueue(PROCESS_JOB, job_id=str(shot_id),
+        await app_state.jobs.enqueue(PROCESS_JOB, job_id=str(shot_id),
                                screenshot_id=str(shot_id))
     except Exception as exc:  # the row is committed: never fail the upload for this
         log.warning("screenshot enqueue failed; the sweep will retry", id=str(shot_id),

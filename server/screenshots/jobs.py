@@ -4,30 +4,25 @@ from __future__ import annotations
 
 from typing import Any
 
-from server.ids import parse_uuid
-from server.jobs.registry import job, periodic
+from server.core.ids import parse_uuid
+from server.jobs.registry import app_state_of, job, periodic
 from server.screenshots import processing
 from server.screenshots.common import PROCESS_JOB
 from server.screenshots.metrics import PROCESSED
-from server.state import AppState
-
-
-def _hub(ctx: dict[str, Any]) -> AppState:
-    return ctx["state"]
 
 
 @job(PROCESS_JOB)
 async def process_screenshot(ctx: dict[str, Any], *, screenshot_id: str) -> str | None:
-    status = await processing.process(_hub(ctx), parse_uuid(screenshot_id, "screenshot_id"))
+    status = await processing.process(app_state_of(ctx), parse_uuid(screenshot_id, "screenshot_id"))
     PROCESSED.labels(status or "noop").inc()
     return status
 
 
 @periodic(60, name="sweep_screenshots")
 async def sweep_screenshots(ctx: dict[str, Any]) -> dict[str, int]:
-    return await processing.sweep(_hub(ctx))
+    return await processing.sweep(app_state_of(ctx))
 
 
 @periodic(3600, name="purge_expired_screenshots")
 async def purge_expired_screenshots(ctx: dict[str, Any]) -> int:
-    return await processing.retention(_hub(ctx))
+    return await processing.retention(app_state_of(ctx))

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from python_multipart.exceptions import MultipartParseError
 from python_multipart.multipart import MultipartParser, parse_options_header
 
-from server.errors import BadRequest
+from server.core.errors import BadRequest
 
 MAX_FIELD_BYTES = 64 * 1024
 MAX_FIELDS = 32

@@ -21,6 +21,7 @@ from sqlalchemy import and_, delete, or_, select, update
 from server.db.base import utcnow
 from server.db.models import Organization, Screenshot
 from server.observability.logging import log
+from server.runtime.state import AppState
 from server.screenshots import imaging
 from server.screenshots.common import (
     ENQUEUE_GRACE,
@@ -31,7 +32,6 @@ from server.screenshots.common import (
     storage_of,
     thumb_key,
 )
-from server.state import AppState
 from shared.enums import ScreenshotStatus
 
 PENDING = ScreenshotStatus.PENDING.value
@@ -39,9 +39,9 @@ SWEEP_BATCH = 200
 PURGE_BATCH = 500
 
 
-async def _claim_attempt(hub: AppState, shot_id: uuid.UUID) -> Screenshot | None:
+async def _claim_attempt(app_state: AppState, shot_id: uuid.UUID) -> Screenshot | None:
     """Counts an attempt on a PENDING row; None when there is nothing to do."""
-    async with hub.sessions() as session:
+    async with app_state.sessions() as session:
         shot = (await session.execute(
             update(Screenshot)
             .where(Screenshot.id == shot_id, Screenshot.status == PENDING,
@@ -56,8 +56,8 @@ async def _claim_attempt(hub: AppState, shot_id: uuid.UUID) -> Screenshot | None
         return shot
 
 
-async def _fail(hub: AppState, shot: Screenshot, reason: str) -> None:
-    async with hub.sessions() as session:
+async def _fail(app_state: AppState, shot: Screenshot, reason: str) -> None:
+    async with app_state.sessions() as session:
         await session.execute(
             update(Screenshot).where(Screenshot.id == shot.id, Screenshot.status == PENDING)
             .values(status=ScreenshotStatus.FAILED.value, failure_reason=reason[:1000],
@@ -68,30 +68,30 @@ async def _fail(hub: AppState, shot: Screenshot, reason: str) -> None:
     if shot.blur_level > 0:
         # Policy says blur, and we could not: do not keep the sharp pixels.
         try:
-            await storage_of(hub).delete(shot.storage_key)
+            await storage_of(app_state).delete(shot.storage_key)
         except Exception as exc:
             log.error("could not delete the unblurred original of a failed screenshot",
                       id=str(shot.id), error=str(exc))
 
 
-async def process(hub: AppState, shot_id: uuid.UUID) -> str | None:
+async def process(app_state: AppState, shot_id: uuid.UUID) -> str | None:
     """Runs one attempt; returns the resulting status (None: nothing to do)."""
-    shot = await _claim_attempt(hub, shot_id)
+    shot = await _claim_attempt(app_state, shot_id)
     if shot is None:
         return None
     if shot.attempts > MAX_ATTEMPTS:
-        await _fail(hub, shot, f"gave up after {MAX_ATTEMPTS} attempts")
+        await _fail(app_state, shot, f"gave up after {MAX_ATTEMPTS} attempts")
         return ScreenshotStatus.FAILED.value
-    storage = storage_of(hub)
+    storage = storage_of(app_state)
     try:
         data = await storage.get_bytes(shot.storage_key)
     except Exception as exc:
-        return await _transient(hub, shot, f"cannot read the object: {exc}")
+        return await _transient(app_state, shot, f"cannot read the object: {exc}")
     try:
         result = await asyncio.to_thread(imaging.process, data, shot.content_type,
                                          shot.blur_level)
     except imaging.InvalidImage as exc:
-        await _fail(hub, shot, str(exc))
+        await _fail(app_state, shot, str(exc))
         return ScreenshotStatus.FAILED.value
     sha256 = shot.sha256 or hashlib.sha256(data).hexdigest()
     del data
@@ -102,9 +102,9 @@ async def process(hub: AppState, shot_id: uuid.UUID) -> str | None:
     try:
         await asyncio.gather(*writes)
     except Exception as exc:
-        return await _transient(hub, shot, f"cannot write the processed image: {exc}")
+        return await _transient(app_state, shot, f"cannot write the processed image: {exc}")
     size = len(result.full) if result.full is not None else shot.size_bytes
-    async with hub.sessions() as session:
+    async with app_state.sessions() as session:
         done = await session.execute(
             update(Screenshot).where(Screenshot.id == shot.id, Screenshot.status == PENDING,
                                      Screenshot.deleted_at.is_(None))
@@ -122,11 +122,11 @@ async def process(hub: AppState, shot_id: uuid.UUID) -> str | None:
     return ScreenshotStatus.READY.value
 
 
-async def _transient(hub: AppState, shot: Screenshot, reason: str) -> str:
+async def _transient(app_state: AppState, shot: Screenshot, reason: str) -> str:
     if shot.attempts >= MAX_ATTEMPTS:
-        await _fail(hub, shot, f"gave up after {shot.attempts} attempts: {reason}")
+        await _fail(app_state, shot, f"gave up after {shot.attempts} attempts: {reason}")
         return ScreenshotStatus.FAILED.value
-    async with hub.sessions() as session:
+    async with app_state.sessions() as session:
         await session.execute(
             update(Screenshot).where(Screenshot.id == shot.id, Screenshot.status == PENDING)
             .values(failure_reason=reason[:1000],
@@ -141,21 +141,21 @@ async def _transient(hub: AppState, shot: Screenshot, reason: str) -> str:
 # --- deletion, shared by the API, the sweep and retention ---------------------------
 
 
-async def purge(hub: AppState, shots: list[Screenshot]) -> int:
+async def purge(app_state: AppState, shots: list[Screenshot]) -> int:
     """Removes objects, then rows. Rows are marked first, so a crash in between
     is finished by the sweep instead of leaving objects without rows."""
     if not shots:
         return 0
     ids = [s.id for s in shots]
-    async with hub.sessions() as session:
+    async with app_state.sessions() as session:
         await session.execute(update(Screenshot).where(Screenshot.id.in_(ids))
                               .values(deleted_at=utcnow()))
         await session.commit()
-    storage = storage_of(hub)
+    storage = storage_of(app_state)
     for shot in shots:
         await storage.delete(shot.storage_key)
         await storage.delete(shot.thumbnail_key or thumb_key(shot.storage_key))
-    async with hub.sessions() as session:
+    async with app_state.sessions() as session:
         await session.execute(delete(Screenshot).where(Screenshot.id.in_(ids)))
         await session.commit()
     return len(ids)
@@ -164,11 +164,11 @@ async def purge(hub: AppState, shots: list[Screenshot]) -> int:
 # --- periodic -----------------------------------------------------------------------
 
 
-async def sweep(hub: AppState) -> dict[str, int]:
+async def sweep(app_state: AppState) -> dict[str, int]:
     """Re-enqueues due PENDING rows, drops abandoned presigned uploads, finishes
     interrupted deletes."""
     now = utcnow()
-    async with hub.sessions() as session:
+    async with app_state.sessions() as session:
         due = list((await session.execute(
             select(Screenshot.id).where(
                 Screenshot.status == PENDING, Screenshot.deleted_at.is_(None),
@@ -184,9 +184,9 @@ async def sweep(hub: AppState) -> dict[str, int]:
             )).limit(SWEEP_BATCH)
         )).scalars())
     for shot_id in due:
-        await enqueue_processing(hub, shot_id)
-    removed = await purge(hub, stale)
-    storage = storage_of(hub)
+        await enqueue_processing(app_state, shot_id)
+    removed = await purge(app_state, stale)
+    storage = storage_of(app_state)
     sweep_incoming = getattr(storage, "sweep_incoming", None)
     if sweep_incoming is not None:
         await sweep_incoming()
@@ -195,23 +195,23 @@ async def sweep(hub: AppState) -> dict[str, int]:
     return {"requeued": len(due), "removed": removed}
 
 
-async def retention(hub: AppState) -> int:
+async def retention(app_state: AppState) -> int:
     """Deletes screenshots captured before each organization's retention window."""
     now = utcnow()
     total = 0
-    async with hub.sessions() as session:
+    async with app_state.sessions() as session:
         orgs = list((await session.execute(
             select(Organization.id, Organization.retention_days))).all())
     for org_id, days in orgs:
         cutoff = now - timedelta(days=days)
         while True:
-            async with hub.sessions() as session:
+            async with app_state.sessions() as session:
                 batch = list((await session.execute(
                     select(Screenshot).where(Screenshot.organization_id == org_id,
                                              Screenshot.captured_at < cutoff)
                     .limit(PURGE_BATCH)
                 )).scalars())
-            total += await purge(hub, batch)
+            total += await purge(app_state, batch)
             if len(batch) < PURGE_BATCH:
                 break
     if total:

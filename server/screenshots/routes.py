@@ -13,17 +13,25 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CON
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.auth.principal import Principal
-from server.deps import client_ip
-from server.errors import BadRequest, NotFound
-from server.ids import parse_uuid, path_uuid
+from server.core.errors import BadRequest, NotFound
+from server.core.ids import parse_uuid, path_uuid
+from server.http.deps import client_ip
+from server.runtime.state import AppState
 from server.screenshots import access, ingest, signing
+from server.screenshots import presign as presigned
 from server.screenshots.common import READ_URL_TTL, storage_of
 from server.screenshots.metrics import UPLOADS
-from server.screenshots.schemas import ImageUrlOut, PresignOut, ScreenshotOut, ScreenshotPage
+from server.screenshots.schemas import (
+    ConfirmRequest,
+    ImageUrlOut,
+    PresignOut,
+    PresignRequest,
+    ScreenshotOut,
+    ScreenshotPage,
+)
 from server.security.limits import enforce
-from server.state import AppState
 from server.storage.base import StorageError
-from shared.schemas import ConfirmRequest, PresignRequest, ScreenshotUploaded
+from shared.schemas import ScreenshotUploaded
 
 UPLOAD_PATH = "/api/v1/sync/screenshots"
 READ_PATH = "/api/v1/screenshots"
@@ -86,7 +94,7 @@ class ScreenshotUploadController(Controller):
         app_state: AppState,
     ) -> PresignOut:
         await _rate(app_state, principal)
-        result = await ingest.presign(app_state, principal, data)
+        result = await presigned.presign(app_state, principal, data)
         url = result.url
         if url is None and result.expires_at is not None:
             query = signing.query_until(_secret(app_state), "PUT", str(result.shot.id), "upload",
@@ -104,14 +112,14 @@ class ScreenshotUploadController(Controller):
     ) -> None:
         """Local-storage presigned PUT: the signature is the authorization."""
         signing.verify(_secret(app_state), "PUT", shot_id, "upload", exp, sig)
-        await ingest.receive_signed_put(app_state, path_uuid(shot_id, "screenshot"),
+        await presigned.receive_signed_put(app_state, path_uuid(shot_id, "screenshot"),
                                         request.stream())
 
     @post("/confirm", status_code=HTTP_200_OK)
     async def confirm(
         self, data: ConfirmRequest, principal: Principal, app_state: AppState,
     ) -> ScreenshotUploaded:
-        shot = await ingest.confirm(app_state, principal, data)
+        shot = await presigned.confirm(app_state, principal, data)
         UPLOADS.labels("presigned", "confirmed").inc()
         return ScreenshotUploaded(id=str(shot.id), status=shot.status)
 

@@ -1,4 +1,4 @@
-"""Wire shapes of the screenshot API beyond those in shared.schemas."""
+"""Bodies of the screenshot API beyond the upload answer the agent reads (shared.schemas)."""
 
 from __future__ import annotations
 
@@ -43,3 +43,17 @@ class PresignOut(Wire):
 class ImageUrlOut(Wire):
     url: str
     expires_at: datetime
+
+
+class PresignRequest(Wire):
+    idempotency_key: str
+    time_entry_key: str
+    content_type: str
+    size: int
+
+
+class ConfirmRequest(Wire):
+    screenshot_id: str
+    captured_at: datetime
+    blur_level: int = 0
+    metadata: dict[str, Any] = {}

@@ -13,7 +13,7 @@ import hashlib
 import hmac
 import time
 
-from server.errors import Forbidden
+from server.core.errors import Forbidden
 
 
 def _key(secret: str) -> bytes:

@@ -1,58 +1,40 @@
-"""Optional per-client-IP limit on every request (GLOBAL_RATE_LIMIT)."""
+"""Optional per-client-IP limit on every request (GLOBAL_RATE_LIMIT).
+
+Litestar's own `RateLimitMiddleware` is not used: its counter is a read, then
+a write of a timestamp list guarded by a per-process lock, so replicas sharing
+Redis let extra requests through, and its 429 carries no `Retry-After`, which
+our clients (the agent) honour. Ours hits the same atomic limiter as every
+other limit and answers with the API's error body.
+"""
 
 from __future__ import annotations
 
-import json
+from litestar.enums import ScopeType
+from litestar.middleware import ASGIMiddleware
+from litestar.types import ASGIApp, Receive, Scope, Send
 
-from litestar.types import (
-    ASGIApp,
-    HTTPResponseBodyEvent,
-    HTTPResponseStartEvent,
-    Receive,
-    Scope,
-    Send,
-)
+from server.core.errors import TooManyRequests
+from server.runtime.state import AppState
 
-from server.state import AppState
-
-_EXEMPT = ("/health", "/ready", "/metrics")
+# Handlers with this opt key are never limited (health checks, metrics scrapes).
+EXEMPT = "exempt_from_global_limit"
 
 
-def global_rate_limit_middleware(app: ASGIApp) -> ASGIApp:
-    async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
-        hub: AppState | None = (
-            getattr(scope["app"].state, "hub", None) if scope["type"] == "http" else None
-        )
-        rate = hub.settings.security.global_rate if hub else None
-        if hub is None or rate is None or scope["path"].startswith(_EXEMPT):
-            await app(scope, receive, send)
-            return
-        client = scope.get("client")
-        decision = await hub.limiter.hit(f"global:{client[0] if client else 'unknown'}", rate)
-        if decision.allowed:
-            await app(scope, receive, send)
-            return
-        body = json.dumps(
-            {
-                "statusCode": 429,
-                "detail": f"too many requests; retry after {decision.retry_after} s",
-            }
-        ).encode()
-        start: HTTPResponseStartEvent = {
-            "type": "http.response.start",
-            "status": 429,
-            "headers": [
-                (b"content-type", b"application/json"),
-                (b"retry-after", str(decision.retry_after).encode()),
-                (b"content-length", str(len(body)).encode()),
-            ],
-        }
-        await send(start)
-        end: HTTPResponseBodyEvent = {
-            "type": "http.response.body",
-            "body": body,
-            "more_body": False,
-        }
-        await send(end)
+class GlobalRateLimit(ASGIMiddleware):
+    scopes = (ScopeType.HTTP,)
+    exclude_opt_key = EXEMPT
 
-    return middleware
+    async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
+        app_state: AppState | None = getattr(scope["litestar_app"].state, "app_state", None)
+        rate = app_state.settings.security.global_rate if app_state else None
+        if app_state is not None and rate is not None:
+            client = scope.get("client")
+            decision = await app_state.limiter.hit(
+                f"global:{client[0] if client else 'unknown'}", rate
+            )
+            if not decision.allowed:
+                raise TooManyRequests(
+                    decision.retry_after,
+                    f"too many requests; retry after {decision.retry_after} s",
+                )
+        await next_app(scope, receive, send)

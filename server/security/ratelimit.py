@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from server.config import Rate
+from server.runtime.config import Rate
 
 
 @dataclass(frozen=True)

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 
 import jwt
 
@@ -65,3 +67,10 @@ def new_opaque_token() -> str:
 
 def hash_opaque_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+@lru_cache(maxsize=8)
+def derive_key(secret: str, purpose: str) -> bytes:
+    """A key for one purpose, derived from the server secret (HMAC-SHA256 as a
+    PRF, as in HKDF-Expand): a MAC made for one purpose is useless for any other."""
+    return hmac.new(secret.encode(), f"hubnity:{purpose}:v1".encode(), hashlib.sha256).digest()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from server.config import StorageSettings
+from server.runtime.config import StorageSettings
 from server.storage.base import Storage
 
 

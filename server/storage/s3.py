@@ -19,7 +19,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from typing import IO, Any, TypeVar
 
-from server.config import StorageSettings
+from server.runtime.config import StorageSettings
 from server.storage.base import ObjectWriter, PresignedUpload, Storage, StorageError
 
 T = TypeVar("T")

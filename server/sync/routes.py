@@ -10,10 +10,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.auth.principal import Principal
 from server.observability.metrics import record_sync
+from server.runtime.state import AppState
 from server.security.limits import enforce
-from server.state import AppState
+from server.sync.schemas import RawBatch
 from server.sync.service import ingest_batch
-from shared.schemas import SyncBatchRequest, SyncBatchResponse
+from shared.schemas import SyncBatchResponse
 
 
 class SyncController(Controller):
@@ -23,7 +24,7 @@ class SyncController(Controller):
     @post("/batch", status_code=HTTP_200_OK)
     async def batch(
         self,
-        data: SyncBatchRequest,
+        data: RawBatch,
         db_session: AsyncSession,
         principal: Principal,
         app_state: AppState,

@@ -1,4 +1,4 @@
-"""The batch sync use case (DESIGN §4), set-based.
+"""The batch sync use case (docs/api.md, "Batch sync"), set-based.
 
 A batch costs a fixed handful of statements whatever its size: a per-user
 lock, one SELECT of referenced projects/tasks, one SELECT of stored entries
@@ -21,18 +21,19 @@ from typing import Any
 from sqlalchemy import and_, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from server.core.errors import BadRequest
 from server.db.base import utcnow
 from server.db.filters import in_values
 from server.db.models import Project, Task, TimeEntry
 from server.db.session import dialect_of
-from server.errors import BadRequest
 from server.reports import rollup as activity_rollup
 from server.sync import bulk
 from server.sync.overlap import Interval, Timeline
+from server.sync.schemas import RawBatch
 from server.sync.validate import ValidActivity, ValidEntry, decode_strict, validate_batch
 from shared.enums import ConflictReason, EntrySource
 from shared.limits import MAX_BATCH_ACTIVITY, MAX_BATCH_ENTRIES
-from shared.schemas import ActivityResult, Conflict, SyncBatchRequest, SyncBatchResponse
+from shared.schemas import ActivityResult, Conflict, SyncBatchResponse
 
 _local_locks: weakref.WeakValueDictionary[uuid.UUID, asyncio.Lock] = weakref.WeakValueDictionary()
 
@@ -64,7 +65,7 @@ class _Plan:
     rows: list[dict[str, Any]] = field(default_factory=list)
 
 
-def check_limits(batch: SyncBatchRequest) -> None:
+def check_limits(batch: RawBatch) -> None:
     if len(batch.entries) > MAX_BATCH_ENTRIES:
         raise BadRequest(
             f"a batch holds at most {MAX_BATCH_ENTRIES} entries (got {len(batch.entries)}); "
@@ -322,7 +323,7 @@ async def ingest_batch(
     session: AsyncSession,
     org_id: uuid.UUID,
     user_id: uuid.UUID,
-    batch: SyncBatchRequest,
+    batch: RawBatch,
     body: bytes | None = None,
 ) -> SyncBatchResponse:
     """`body` is the raw JSON `batch` was decoded from, when there is one: decoding

@@ -14,18 +14,18 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
-from typing import Annotated, Any
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import msgspec
 
+from server.sync.schemas import RawActivity, RawBatch, RawEntry
 from shared.enums import ConflictReason, EntryStatus
-from shared.limits import MAX_ACTIVE_SECONDS, MAX_DESCRIPTION_LENGTH
-from shared.schemas import Conflict, RawActivity, RawEntry, SyncBatchRequest
+from shared.limits import MAX_ACTIVE_SECONDS, MAX_COUNTER, MAX_DESCRIPTION_LENGTH, MAX_REVISION
+from shared.schemas import ActivityIn, Conflict, EntryIn, SyncBatch
 
 MAX_ENTRY_DURATION = timedelta(days=31)
 MAX_CLOCK_SKEW = timedelta(hours=24)
-MAX_COUNTER = 10_000_000
 
 
 class ValidEntry(msgspec.Struct, frozen=True, gc=False):
@@ -135,7 +135,7 @@ def validate_entry(raw: RawEntry, caller: uuid.UUID, now: datetime) -> ValidEntr
     try:
         key = _uuid(raw.idempotency_key, "idempotencyKey")
         assert key is not None
-        revision = _int(raw.revision, "revision", 0, 2**62)
+        revision = _int(raw.revision, "revision", 0, MAX_REVISION)
         start = _instant(raw.start_time, "startTime")
         assert start is not None
         end = _instant(raw.end_time, "endTime", required=False)
@@ -197,42 +197,10 @@ def validate_activity(raw: RawActivity, caller: uuid.UUID) -> ValidActivity | Co
 
 # --- fast path: strict decode in C ------------------------------------------
 
-_Aware = Annotated[datetime, msgspec.Meta(tz=True)]
-_Counter = Annotated[int, msgspec.Meta(ge=0, le=MAX_COUNTER)]
+_strict_decoder = msgspec.json.Decoder(SyncBatch)
 
 
-class StrictEntry(msgspec.Struct, rename="camel", gc=False):
-    idempotency_key: uuid.UUID
-    revision: Annotated[int, msgspec.Meta(ge=0, le=2**62)]
-    start_time: _Aware
-    status: EntryStatus
-    project_id: uuid.UUID | None = None
-    task_id: uuid.UUID | None = None
-    end_time: _Aware | None = None
-    timezone: str = "UTC"
-    description: Annotated[str, msgspec.Meta(max_length=MAX_DESCRIPTION_LENGTH)] | None = None
-    user_id: uuid.UUID | None = None
-
-
-class StrictActivity(msgspec.Struct, rename="camel", gc=False):
-    time_entry_key: uuid.UUID
-    minute: _Aware
-    keyboard_clicks: _Counter
-    mouse_movements: _Counter
-    active_seconds: Annotated[int, msgspec.Meta(ge=0, le=MAX_ACTIVE_SECONDS)]
-    user_id: uuid.UUID | None = None
-
-
-class StrictBatch(msgspec.Struct, rename="camel"):
-    device_id: str
-    entries: list[StrictEntry] = []
-    activity: list[StrictActivity] = []
-
-
-_strict_decoder = msgspec.json.Decoder(StrictBatch)
-
-
-def decode_strict(body: bytes) -> StrictBatch | None:
+def decode_strict(body: bytes) -> SyncBatch | None:
     """The whole batch in strict types, or None when any item needs the lenient path."""
     try:
         return _strict_decoder.decode(body)
@@ -240,7 +208,7 @@ def decode_strict(body: bytes) -> StrictBatch | None:
         return None
 
 
-def check_strict_entry(e: StrictEntry, caller: uuid.UUID, now: datetime) -> ValidEntry | Conflict:
+def check_strict_entry(e: EntryIn, caller: uuid.UUID, now: datetime) -> ValidEntry | Conflict:
     key_text = str(e.idempotency_key)
     if e.user_id is not None and e.user_id != caller:
         return Conflict(key_text, ConflictReason.FORBIDDEN, "userId is not the signed-in user")
@@ -264,7 +232,7 @@ def check_strict_entry(e: StrictEntry, caller: uuid.UUID, now: datetime) -> Vali
     )
 
 
-def check_strict_activity(a: StrictActivity, caller: uuid.UUID) -> ValidActivity | Conflict:
+def check_strict_activity(a: ActivityIn, caller: uuid.UUID) -> ValidActivity | Conflict:
     minute = a.minute.astimezone(UTC)
     if a.user_id is not None and a.user_id != caller:
         return Conflict(
@@ -282,7 +250,7 @@ def check_strict_activity(a: StrictActivity, caller: uuid.UUID) -> ValidActivity
 
 
 def validate_batch(
-    batch: SyncBatchRequest, strict: StrictBatch | None, caller: uuid.UUID, now: datetime
+    batch: RawBatch, strict: SyncBatch | None, caller: uuid.UUID, now: datetime
 ) -> tuple[list[ValidEntry | Conflict], list[ValidActivity | Conflict]]:
     """Every item of the batch, validated. The fast path is taken only when it
     finds nothing wrong; otherwise the lenient path names each problem exactly

@@ -9,7 +9,7 @@ from urllib.parse import quote
 from litestar import Request, Response
 from litestar.response import Redirect, Template
 
-from server.errors import DomainError, TooManyRequests
+from server.core.errors import DomainError, TooManyRequests
 
 _TITLES = {
     400: "That did not work",

@@ -25,8 +25,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from server.auth.principal import Principal, load_principal
 from server.db.base import utcnow
 from server.db.models import RefreshToken
-from server.security.tokens import hash_opaque_token
-from server.state import AppState
+from server.runtime.state import AppState
+from server.security.tokens import derive_key, hash_opaque_token
 
 SESSION_COOKIE = "hubnity_session"
 LOGIN_CSRF_COOKIE = "hubnity_login_csrf"
@@ -47,21 +47,32 @@ def is_secure(request: Request[Any, Any, Any], app_state: AppState) -> bool:
     return request.url.scheme == "https" or public.startswith("https://")
 
 
-def _mac(secret: str, purpose: str, value: str) -> str:
-    return hmac.new(secret.encode(), f"{purpose}:{value}".encode(), hashlib.sha256).hexdigest()
+def _mac(app_state: AppState, purpose: str, value: str) -> str:
+    # A key of its own, derived from the secret: a CSRF MAC is never a valid
+    # JWT signature, nor the other way round.
+    key = derive_key(app_state.settings.security.jwt_secret, "web-csrf")
+    return hmac.new(key, f"{purpose}:{value}".encode(), hashlib.sha256).hexdigest()
 
 
 def csrf_for_session(app_state: AppState, session_token: str) -> str:
-    return _mac(app_state.settings.security.jwt_secret, "csrf", session_token)
+    return _mac(app_state, "csrf", session_token)
 
 
 def csrf_for_login(app_state: AppState, login_cookie: str) -> str:
-    return _mac(app_state.settings.security.jwt_secret, "login-csrf", login_cookie)
+    return _mac(app_state, "login-csrf", login_cookie)
 
 
 def check_csrf(expected: str | None, given: str | None) -> None:
     if not expected or not given or not hmac.compare_digest(expected, given):
         raise CsrfRejected
+
+
+def check_login_csrf(
+    request: Request[Any, Any, Any], app_state: AppState, given: str | None
+) -> None:
+    """Before a session exists: the form's token must match the pre-session cookie."""
+    cookie = request.cookies.get(LOGIN_CSRF_COOKIE)
+    check_csrf(csrf_for_login(app_state, cookie) if cookie else None, given)
 
 
 def new_login_cookie() -> str:

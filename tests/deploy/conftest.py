@@ -111,7 +111,7 @@ def load_server_settings(env: dict[str, str]) -> dict[str, Any]:
 
     script = (
         "import json\n"
-        "from server.config import ConfigError, load_settings\n"
+        "from server.runtime.config import ConfigError, load_settings\n"
         "try:\n"
         "    s = load_settings()\n"
         "except ConfigError as exc:\n"

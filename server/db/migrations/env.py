@@ -20,7 +20,7 @@ def _url() -> str:
     url = config.get_main_option("sqlalchemy.url")
     if url:
         return url
-    from server.config import get_settings
+    from server.runtime.config import get_settings
 
     return get_settings().database.url
 

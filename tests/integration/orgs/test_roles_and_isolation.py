@@ -133,7 +133,7 @@ async def test_pagination_cursor_walks_every_project_once(client):
     assert seen == names
     r = await owner.get("/api/v1/projects", params={"cursor": "%%%bad"})
     assert r.status_code == 400
-    from server.pagination import encode_cursor
+    from server.db.pagination import encode_cursor
 
     for forged in (encode_cursor(["a", "not-a-uuid"]), encode_cursor(["only-one"])):
         for url in ("/api/v1/projects", "/api/v1/teams", "/api/v1/members"):

@@ -76,11 +76,11 @@ async def test_csv_export_streams_and_neutralizes_formulas(client, db) -> None:
     assert (await stranger.get(f"/api/v1/reports/exports/{job_id}")).status_code == 404
     # After a week the file is deleted; the job says so and has no link. (The
     # app runs on the test client's own loop: use the test's sessions.)
-    hub = client.app.state.hub
+    app_state = client.app.state.app_state
     key = f"exports/{owner.org_id}/{job_id}.csv"
-    assert await hub.storage.size(key) is not None
-    assert await purge_expired(db, hub.storage, utcnow() + timedelta(days=8)) >= 1
-    assert await hub.storage.size(key) is None
+    assert await app_state.storage.size(key) is not None
+    assert await purge_expired(db, app_state.storage, utcnow() + timedelta(days=8)) >= 1
+    assert await app_state.storage.size(key) is None
     expired = (await owner.get(f"/api/v1/reports/exports/{job_id}")).json()
     assert expired["downloadUrl"] is None and "export again" in expired["error"]
     assert (await owner.get(done["downloadUrl"])).status_code == 404

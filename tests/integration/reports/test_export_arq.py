@@ -23,7 +23,7 @@ async def test_export_runs_on_an_arq_worker(session_tmp: Path) -> None:
 
     from server.app import create_app
     from server.db.migrate import upgrade
-    from server.jobs.arq_queue import worker_kwargs
+    from server.jobs.worker import worker_kwargs
 
     require_redis()
     name, url = create_pg_database()

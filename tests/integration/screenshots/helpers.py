@@ -55,7 +55,7 @@ async def upload(account: Account, data: bytes, entry_key: str, key: str | None 
 
 
 def hub_of(client: Any) -> Any:
-    return client.app.state.hub
+    return client.app.state.app_state
 
 
 async def in_app(client: Any, fn: Callable[..., Awaitable[T]], *args: Any) -> T:
@@ -96,12 +96,13 @@ async def app_client(db_url: str, data_dir: Path, state_hook: Callable[[Any], No
     """A test client on an app of its own (custom environment, optional state tweak)."""
     from litestar.testing import AsyncTestClient
 
-    from server.app import build_state, create_app
+    from server.app import create_app
+    from server.runtime.state import build_state
     from tests.conftest import make_settings
 
     settings = make_settings(db_url, data_dir, **env)
-    hub = build_state(settings)
+    app_state = build_state(settings)
     if state_hook is not None:
-        state_hook(hub)
-    async with AsyncTestClient(app=create_app(settings, state=hub), timeout=120) as client:
+        state_hook(app_state)
+    async with AsyncTestClient(app=create_app(settings, state=app_state), timeout=120) as client:
         yield client

@@ -141,10 +141,10 @@ async def test_worker_killed_mid_job_completes_after_restart(backend, session_tm
 
 
 async def _attempts(client, shot_id: str) -> int:
-    hub = hub_of(client)
+    app_state = hub_of(client)
 
     async def work() -> int:
-        async with hub.sessions() as session:
+        async with app_state.sessions() as session:
             return (await session.execute(select(Screenshot.attempts).where(
                 Screenshot.id == uuid.UUID(shot_id)))).scalar_one()
 

@@ -61,15 +61,15 @@ async def test_blurred_image_replaces_the_original_object(client):
     data = encode(text_screenshot(800, 600), "JPEG", quality=92)
     r = await upload(owner, data, entry, blur=3, content_type="image/jpeg")
     shot = await wait_status(client, owner, r.json()["id"])
-    hub = hub_of(client)
+    app_state = hub_of(client)
 
     async def stored_key() -> str:
-        async with hub.sessions() as session:
+        async with app_state.sessions() as session:
             return (await session.execute(select(Screenshot.storage_key).where(
                 Screenshot.id == uuid.UUID(shot["id"])))).scalar_one()
 
     key = await in_app(client, stored_key)
-    stored = (hub.storage.root / key).read_bytes()
+    stored = (app_state.storage.root / key).read_bytes()
     assert stored != data  # the sharp upload is not kept
     assert _sharpness(Image.open(io.BytesIO(stored))) < _sharpness(text_screenshot(800, 600)) * 0.1
     assert shot["sha256"] == hashlib.sha256(data).hexdigest()

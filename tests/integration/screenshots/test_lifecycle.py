@@ -12,6 +12,7 @@ from sqlalchemy import select, update
 from server.db.base import utcnow
 from server.db.models import Screenshot
 from server.jobs.inprocess import InProcessQueue
+from server.jobs.registry import STATE_KEY
 from server.screenshots import processing
 from server.screenshots.common import MAX_ATTEMPTS
 from tests.integration.screenshots.helpers import (
@@ -41,8 +42,8 @@ class LosingQueue(InProcessQueue):
             await super().enqueue(name, job_id=job_id, **kwargs)
 
 
-def _losing(hub: Any) -> None:
-    hub.jobs = LosingQueue({"state": hub}, run_periodic=False)
+def _losing(app_state: Any) -> None:
+    app_state.jobs = LosingQueue({STATE_KEY: app_state}, run_periodic=False)
 
 
 def _incoming(client: Any) -> list[str]:
@@ -86,10 +87,10 @@ async def test_truncated_body_is_400_and_leaves_nothing(client):
 
 
 async def _set(client: Any, shot_id: str, **values: Any) -> None:
-    hub = hub_of(client)
+    app_state = hub_of(client)
 
     async def work() -> None:
-        async with hub.sessions() as session:
+        async with app_state.sessions() as session:
             await session.execute(update(Screenshot).where(Screenshot.id == uuid.UUID(shot_id))
                                   .values(**values))
             await session.commit()
@@ -98,10 +99,10 @@ async def _set(client: Any, shot_id: str, **values: Any) -> None:
 
 
 async def _row(client: Any, shot_id: str) -> Screenshot:
-    hub = hub_of(client)
+    app_state = hub_of(client)
 
     async def work() -> Screenshot:
-        async with hub.sessions() as session:
+        async with app_state.sessions() as session:
             return (await session.execute(
                 select(Screenshot).where(Screenshot.id == uuid.UUID(shot_id)))).scalar_one()
 
@@ -111,7 +112,7 @@ async def _row(client: Any, shot_id: str) -> Screenshot:
 async def test_sweep_recovers_a_lost_enqueue(backend, session_tmp):
     async with app_client(backend, session_tmp / f"lost-{uuid.uuid4().hex[:6]}",
                           state_hook=_losing) as client:
-        hub = hub_of(client)
+        app_state = hub_of(client)
         owner = await register(client)
         entry = await make_entry(owner)
         r = await upload(owner, png_bytes(), entry)
@@ -119,11 +120,11 @@ async def test_sweep_recovers_a_lost_enqueue(backend, session_tmp):
         shot_id = r.json()["id"]
         await settle(client)
         assert (await owner.get(f"/api/v1/screenshots/{shot_id}")).json()["status"] == "PENDING"
-        hub.jobs.lose = False
+        app_state.jobs.lose = False
         # Not due yet: a fresh row is given time for its own enqueue.
-        assert (await in_app(client, processing.sweep, hub))["requeued"] == 0
+        assert (await in_app(client, processing.sweep, app_state))["requeued"] == 0
         await _set(client, shot_id, next_attempt_at=utcnow() - timedelta(seconds=1))
-        assert (await in_app(client, processing.sweep, hub))["requeued"] == 1
+        assert (await in_app(client, processing.sweep, app_state))["requeued"] == 1
         shot = await wait_status(client, owner, shot_id)
         assert shot["status"] == "READY"
 
@@ -131,32 +132,32 @@ async def test_sweep_recovers_a_lost_enqueue(backend, session_tmp):
 async def test_transient_failures_back_off_then_fail(backend, session_tmp):
     async with app_client(backend, session_tmp / f"retry-{uuid.uuid4().hex[:6]}",
                           state_hook=_losing) as client:
-        hub = hub_of(client)
+        app_state = hub_of(client)
         owner = await register(client)
         entry = await make_entry(owner)
         r = await upload(owner, png_bytes(), entry)
         shot_id = r.json()["id"]
         row = await _row(client, shot_id)
-        (hub.storage.root / row.storage_key).unlink()  # the object became unreadable
+        (app_state.storage.root / row.storage_key).unlink()  # the object became unreadable
         delays = []
         for attempt in range(1, MAX_ATTEMPTS):
-            status = await in_app(client, processing.process, hub, uuid.UUID(shot_id))
+            status = await in_app(client, processing.process, app_state, uuid.UUID(shot_id))
             row = await _row(client, shot_id)
             assert status == "PENDING" and row.attempts == attempt
             assert "cannot read" in row.failure_reason
             delays.append(row.next_attempt_at - utcnow())
         assert all(a < b for a, b in itertools.pairwise(delays)), delays
-        status = await in_app(client, processing.process, hub, uuid.UUID(shot_id))
+        status = await in_app(client, processing.process, app_state, uuid.UUID(shot_id))
         row = await _row(client, shot_id)
         assert status == "FAILED" and row.status == "FAILED"
         assert "gave up after" in row.failure_reason
         # FAILED is final: a late job is a no-op.
-        assert await in_app(client, processing.process, hub, uuid.UUID(shot_id)) is None
+        assert await in_app(client, processing.process, app_state, uuid.UUID(shot_id)) is None
 
 
 async def test_retention_purges_old_screenshots(backend, session_tmp):
     async with app_client(backend, session_tmp / f"ret-{uuid.uuid4().hex[:6]}") as client:
-        hub = hub_of(client)
+        app_state = hub_of(client)
         owner = await register(client)
         assert (await owner.patch("/api/v1/agent/config", json={"retentionDays": 2})).status_code == 200
         entry = await make_entry(owner)
@@ -165,7 +166,7 @@ async def test_retention_purges_old_screenshots(backend, session_tmp):
         new = await upload(owner, png_bytes(), entry)
         await settle(client)
         assert len(local_objects(client, owner.org_id)) == 4
-        removed = await in_app(client, processing.retention, hub)
+        removed = await in_app(client, processing.retention, app_state)
         assert removed >= 1
         items = (await owner.get("/api/v1/screenshots")).json()["items"]
         assert [i["id"] for i in items] == [new.json()["id"]]
@@ -175,7 +176,7 @@ async def test_retention_purges_old_screenshots(backend, session_tmp):
 
 async def test_abandoned_presign_is_swept(backend, session_tmp):
     async with app_client(backend, session_tmp / f"aband-{uuid.uuid4().hex[:6]}") as client:
-        hub = hub_of(client)
+        app_state = hub_of(client)
         owner = await register(client)
         entry = await make_entry(owner)
         data = png_bytes()
@@ -185,6 +186,6 @@ async def test_abandoned_presign_is_swept(backend, session_tmp):
         await client.put(ticket["uploadUrl"], content=data)
         assert len(local_objects(client, owner.org_id)) == 1
         await _set(client, ticket["screenshotId"], next_attempt_at=utcnow() - timedelta(seconds=1))
-        result = await in_app(client, processing.sweep, hub)
+        result = await in_app(client, processing.sweep, app_state)
         assert result["removed"] == 1
         assert local_objects(client, owner.org_id) == []

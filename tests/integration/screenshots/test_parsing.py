@@ -6,8 +6,9 @@ import os
 
 import pytest
 
-from server.errors import BadRequest
-from server.jobs.arq_queue import _schedule, queue_name
+from server.core.errors import BadRequest
+from server.jobs.arq_queue import queue_name
+from server.jobs.worker import _schedule
 from server.screenshots import imaging
 from server.screenshots.multipart import Field, FileChunk, FileEnd, FileStart, parse_form
 

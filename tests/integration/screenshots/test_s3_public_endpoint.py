@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 
-from server.config import StorageSettings
+from server.runtime.config import StorageSettings
 from server.storage.s3 import S3Storage
 from tests.support.s3 import ACCESS_KEY, REGION, SECRET_KEY
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from server.config import StorageSettings
+from server.runtime.config import StorageSettings
 from server.storage import Storage, StorageError, build_storage
 from server.storage.local import LocalStorage
 from server.storage.s3 import PART_SIZE, S3Storage

@@ -1,4 +1,4 @@
-"""Batch sync per DESIGN §4, on SQLite and PostgreSQL."""
+"""Batch sync as docs/api.md specifies it, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 

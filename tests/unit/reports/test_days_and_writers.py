@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from server.errors import BadRequest
+from server.core.errors import BadRequest
 from server.reports import days as d
 from server.reports.rollup import slot_of
 from server.reports.writers import CsvSheet, hms, safe_text

@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from server.config import ConfigError, Rate, load_settings, parse_size
+from server.runtime.config import ConfigError, Rate, load_settings, parse_size
 
 
 @pytest.fixture
@@ -34,11 +34,11 @@ def test_defaults_are_the_embedded_mode(env, tmp_path):
 
 
 def test_postgres_urls_are_normalized_and_redis_host_port(env):
-    env.setenv("DATABASE_URL", "postgres://u@db/hub")
+    env.setenv("DATABASE_URL", "postgres://u@db/app_state")
     env.setenv("REDIS_HOST", "cache")
     env.setenv("REDIS_PORT", "6380")
     s = load_settings()
-    assert s.database.url == "postgresql+asyncpg://u@db/hub"
+    assert s.database.url == "postgresql+asyncpg://u@db/app_state"
     assert s.redis.url == "redis://cache:6380/0"
 
 

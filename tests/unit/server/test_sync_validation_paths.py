@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 import msgspec
 import pytest
 
+from server.sync.schemas import RawBatch
 from server.sync.validate import (
-    StrictBatch,
     check_strict_activity,
     check_strict_entry,
     decode_strict,
@@ -17,7 +17,7 @@ from server.sync.validate import (
     validate_batch,
     validate_entry,
 )
-from shared.schemas import Conflict, SyncBatchRequest
+from shared.schemas import Conflict, SyncBatch
 
 CALLER = uuid.uuid4()
 NOW = datetime(2026, 2, 1, tzinfo=UTC)
@@ -110,7 +110,7 @@ def _agree(fast, slow):
 def test_validate_batch_uses_the_lenient_path_when_anything_is_wrong():
     body = msgspec.json.encode({"deviceId": "d", "entries": [ENTRIES[0]], "activity": ACTIVITY})
     strict = decode_strict(body)
-    lenient = msgspec.json.decode(body, type=SyncBatchRequest)
+    lenient = msgspec.json.decode(body, type=RawBatch)
     entries, activity = validate_batch(lenient, strict, CALLER, NOW)
     conflicts = [a for a in activity if isinstance(a, Conflict)]
     # Keys and minutes are echoed exactly as sent.
@@ -121,14 +121,14 @@ def test_validate_batch_uses_the_lenient_path_when_anything_is_wrong():
 def _both(entries, activity):
     body = msgspec.json.encode({"deviceId": "d", "entries": entries, "activity": activity})
     strict = decode_strict(body)
-    lenient = msgspec.json.decode(body, type=SyncBatchRequest)
+    lenient = msgspec.json.decode(body, type=RawBatch)
     return strict, lenient
 
 
 @pytest.mark.parametrize("item", ENTRIES)
 def test_entry_paths_agree(item):
     strict, lenient = _both([item], [])
-    assert isinstance(strict, StrictBatch)
+    assert isinstance(strict, SyncBatch)
     _agree(
         check_strict_entry(strict.entries[0], CALLER, NOW),
         validate_entry(lenient.entries[0], CALLER, NOW),
@@ -138,7 +138,7 @@ def test_entry_paths_agree(item):
 @pytest.mark.parametrize("item", ACTIVITY)
 def test_activity_paths_agree(item):
     strict, lenient = _both([], [item])
-    assert isinstance(strict, StrictBatch)
+    assert isinstance(strict, SyncBatch)
     _agree(
         check_strict_activity(strict.activity[0], CALLER),
         validate_activity(lenient.activity[0], CALLER),

@@ -14,14 +14,14 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server import demo_live
 from server.db.base import utcnow
 from server.db.models import Organization, Project, Task, Team, TeamMember, User
+from server.demo import live as demo_live
 from server.security.passwords import hash_password
 from server.storage.base import Storage
+from server.sync.schemas import RawActivity, RawBatch, RawEntry
 from server.sync.service import ingest_batch
 from shared.enums import Role, TeamRole
-from shared.schemas import RawActivity, RawEntry, SyncBatchRequest
 
 DEMO_OWNER = "owner@demo.hubnity.local"
 _PEOPLE = [
@@ -136,7 +136,7 @@ async def seed_demo(
 
 def _week_of_work(
     rng: random.Random, projects: list[tuple[Project, list[Task]]], tz: str, days: int
-) -> SyncBatchRequest:
+) -> RawBatch:
     zone = ZoneInfo(tz)
     today = datetime.now(zone).date()
     entries: list[RawEntry] = []
@@ -179,4 +179,4 @@ def _week_of_work(
                     )
                 minute += timedelta(minutes=1)
             cursor = end + timedelta(minutes=rng.randint(10, 45))
-    return SyncBatchRequest(device_id="demo-seed", entries=entries, activity=activity)
+    return RawBatch(device_id="demo-seed", entries=entries, activity=activity)

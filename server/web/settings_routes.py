@@ -6,6 +6,7 @@ function as the JSON API and re-renders the page with a message.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import quote
 
@@ -13,18 +14,21 @@ from litestar import Controller, Request, get, post
 from litestar.response import Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.deps import client_ip
-from server.errors import BadRequest, DomainError, Forbidden
-from server.ids import path_uuid
-from server.orgs import members, policy, teams
-from server.orgs.schemas import PolicyPatch, TeamIn
+from server.core.errors import BadRequest, DomainError, Forbidden
+from server.core.ids import path_uuid
+from server.http.deps import client_ip
+from server.members import service as members
+from server.members.schemas import InviteRequest
+from server.policy import service as policy
+from server.policy.schemas import PolicyPatch
 from server.projects import service as projects
 from server.projects.schemas import ProjectIn
-from server.state import AppState
-from server.web.auth_pages import Form, WebUser, check_form
-from server.web.pages import page
+from server.runtime.state import AppState
+from server.teams import service as teams
+from server.teams.schemas import TeamIn, TeamMemberIn
+from server.web.auth_routes import Form, WebUser, check_form
+from server.web.routes import page
 from shared.enums import Role, TeamRole
-from shared.schemas import InviteRequest, TeamMemberIn
 
 
 def _require_admin(web: WebUser) -> None:
@@ -79,7 +83,19 @@ class SettingsPages(Controller):
         _require_admin(web)
         return await _render(web, db_session)
 
-    async def _apply(self, web: WebUser, session: AsyncSession, action: Any, ok: str) -> Template:
+    async def _submit(
+        self,
+        request: Request[Any, Any, Any],
+        data: Form,
+        web: WebUser,
+        session: AsyncSession,
+        action: Callable[[], Awaitable[dict[str, str] | None]],
+        ok: str,
+    ) -> Template:
+        """Every settings form: CSRF and admin checks, then `action`; a refused
+        change re-renders the page with the reason and nothing half-written."""
+        check_form(web, data, request)
+        _require_admin(web)
         try:
             invitation = await action()
         except DomainError as exc:
@@ -100,9 +116,6 @@ class SettingsPages(Controller):
         web: WebUser,
         db_session: AsyncSession,
     ) -> Template:
-        check_form(web, data, request)
-        _require_admin(web)
-
         async def action() -> None:
             patch = PolicyPatch(
                 screenshot_interval_seconds=_int(data, "interval", "Screenshot interval", 60),
@@ -116,7 +129,7 @@ class SettingsPages(Controller):
             )
             await policy.update_policy(db_session, web.principal, patch, client_ip(request))
 
-        return await self._apply(web, db_session, action, "Tracking policy saved.")
+        return await self._submit(request, data, web, db_session, action, "Tracking policy saved.")
 
     @post("/invite")
     async def invite(
@@ -127,9 +140,6 @@ class SettingsPages(Controller):
         db_session: AsyncSession,
         app_state: AppState,
     ) -> Template:
-        check_form(web, data, request)
-        _require_admin(web)
-
         async def action() -> dict[str, str]:
             try:
                 role = Role(data.get("role", "MEMBER"))
@@ -145,7 +155,7 @@ class SettingsPages(Controller):
             link = f"{base.rstrip('/')}/invite?token={quote(out.invitation_token)}"
             return {"email": out.member.email, "token": out.invitation_token, "url": link}
 
-        return await self._apply(web, db_session, action, "Invitation created.")
+        return await self._submit(request, data, web, db_session, action, "Invitation created.")
 
     @post("/teams")
     async def create_team(
@@ -155,9 +165,6 @@ class SettingsPages(Controller):
         web: WebUser,
         db_session: AsyncSession,
     ) -> Template:
-        check_form(web, data, request)
-        _require_admin(web)
-
         async def action() -> None:
             await teams.create_team(
                 db_session,
@@ -165,7 +172,7 @@ class SettingsPages(Controller):
                 TeamIn(name=data.get("name", ""), project_id=data.get("project") or None),
             )
 
-        return await self._apply(web, db_session, action, "Team created.")
+        return await self._submit(request, data, web, db_session, action, "Team created.")
 
     @post("/teams/{team_id:str}/members")
     async def add_team_member(
@@ -176,9 +183,6 @@ class SettingsPages(Controller):
         web: WebUser,
         db_session: AsyncSession,
     ) -> Template:
-        check_form(web, data, request)
-        _require_admin(web)
-
         async def action() -> None:
             try:
                 role = TeamRole(data.get("role", "MEMBER"))
@@ -191,7 +195,7 @@ class SettingsPages(Controller):
                 TeamMemberIn(user_id=data.get("user", ""), role=role),
             )
 
-        return await self._apply(web, db_session, action, "Team updated.")
+        return await self._submit(request, data, web, db_session, action, "Team updated.")
 
     @post("/projects")
     async def create_project(
@@ -201,9 +205,6 @@ class SettingsPages(Controller):
         web: WebUser,
         db_session: AsyncSession,
     ) -> Template:
-        check_form(web, data, request)
-        _require_admin(web)
-
         async def action() -> None:
             await projects.create_project(
                 db_session,
@@ -211,4 +212,4 @@ class SettingsPages(Controller):
                 ProjectIn(name=data.get("name", ""), description=data.get("description") or None),
             )
 
-        return await self._apply(web, db_session, action, "Project created.")
+        return await self._submit(request, data, web, db_session, action, "Project created.")

@@ -5,21 +5,19 @@ from __future__ import annotations
 import uuid
 
 from sqlalchemy import func, select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server import audit
 from server.auth import service as auth_service
 from server.auth.principal import Principal
+from server.core.errors import BadRequest, Conflict, Forbidden, NotFound
 from server.db.base import utcnow
 from server.db.models import RefreshToken, User
+from server.db.pagination import keyset_page
 from server.db.scoped import get_in_org
-from server.errors import BadRequest, Conflict, Forbidden, NotFound
-from server.orgs.schemas import InviteOut, MemberOut, MemberPage, MemberPatch
-from server.orgs.teams import can_see_user
-from server.pagination import keyset_page
+from server.members.schemas import InviteOut, InviteRequest, MemberOut, MemberPage, MemberPatch
+from server.teams.service import can_see_user
 from shared.enums import Role
-from shared.schemas import InviteRequest
 
 
 def member_out(user: User) -> MemberOut:
@@ -57,22 +55,16 @@ async def invite(
 ) -> InviteOut:
     principal.require_admin()
     _check_grant(principal, data.role)
-    name = data.name.strip()
-    if not name or len(name) > 200:
-        raise BadRequest("name must be 1 to 200 characters")
-    user = User(
-        organization_id=principal.org_id,
-        email=auth_service.normalize_email(data.email),
-        name=name,
-        role=data.role.value,
-        timezone=principal.organization.timezone,
+    user = await auth_service.add_user(
+        session,
+        User(
+            organization_id=principal.org_id,
+            email=auth_service.normalize_email(data.email),
+            name=auth_service.require_name(data.name, "name"),
+            role=data.role.value,
+            timezone=principal.organization.timezone,
+        ),
     )
-    session.add(user)
-    try:
-        await session.flush()
-    except IntegrityError:
-        await session.rollback()
-        raise Conflict("an account with this email already exists") from None
     token = await auth_service.create_invitation(session, user)
     audit.record(
         session,

@@ -9,15 +9,15 @@ from litestar import Controller, Request, Response, get, post
 from litestar.response import Redirect, Stream, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from server.core.ids import path_uuid
 from server.db.base import utcnow
-from server.ids import path_uuid
 from server.reports import export, service
 from server.reports.routes import stream_export
 from server.reports.scope import visible_teams
+from server.runtime.state import AppState
 from server.screenshots import access
-from server.state import AppState
-from server.web import views
-from server.web.auth_pages import Form, WebUser, check_form
+from server.web import service as views
+from server.web.auth_routes import Form, WebUser, check_form
 from shared.enums import JobStatus
 
 

@@ -8,14 +8,13 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.auth.principal import Principal
+from server.core.errors import BadRequest, NotFound
+from server.core.ids import parse_uuid
 from server.db.models import Project, Team, TeamMember, User
+from server.db.pagination import keyset_page
 from server.db.scoped import get_in_org
-from server.errors import BadRequest, NotFound
-from server.ids import parse_uuid
-from server.orgs.schemas import TeamIn, TeamMemberOut, TeamOut, TeamPage
-from server.pagination import keyset_page
+from server.teams.schemas import TeamIn, TeamMemberIn, TeamMemberOut, TeamOut, TeamPage
 from shared.enums import TeamRole
-from shared.schemas import TeamMemberIn
 
 
 async def _team(session: AsyncSession, principal: Principal, team_id: uuid.UUID) -> Team:

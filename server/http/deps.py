@@ -7,26 +7,29 @@ from typing import Any
 
 from litestar import Request
 from litestar.datastructures import State
+from litestar.types import BeforeRequestHookHandler
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.auth.principal import Principal, load_principal
-from server.errors import Unauthorized
+from server.core.errors import Unauthorized
+from server.runtime.state import AppState
+from server.security.limits import limit_sign_in
 from server.security.tokens import InvalidTokenError, decode_access_token
-from server.state import AppState
 
 
-def hub(state: State) -> AppState:
-    hub_state: AppState = state.hub
-    return hub_state
+def app_state_of(state: State) -> AppState:
+    """The application state the lifespan put on Litestar's `app.state`."""
+    app_state: AppState = state.app_state
+    return app_state
 
 
 async def provide_db_session(state: State) -> AsyncGenerator[AsyncSession, None]:
-    async with hub(state).sessions() as session:
+    async with app_state_of(state).sessions() as session:
         yield session
 
 
 def provide_app_state(state: State) -> AppState:
-    return hub(state)
+    return app_state_of(state)
 
 
 def bearer_token(request: Request[Any, Any, Any]) -> str | None:
@@ -48,7 +51,7 @@ async def provide_principal(
     if token is None:
         raise Unauthorized("missing bearer token")
     try:
-        claims = decode_access_token(token, hub(state).settings.security.jwt_secret)
+        claims = decode_access_token(token, app_state_of(state).settings.security.jwt_secret)
     except InvalidTokenError as exc:
         raise Unauthorized(str(exc)) from None
     principal = await load_principal(db_session, claims.user_id, claims.organization_id)
@@ -59,3 +62,12 @@ async def provide_principal(
 
 def client_ip(request: Request[Any, Any, Any]) -> str:
     return request.client.host if request.client else "unknown"
+
+
+def sign_in_limit(kind: str) -> BeforeRequestHookHandler:
+    """A `before_request` hook: the per-IP limit of one sign-in path (429 above it)."""
+
+    async def hook(request: Request[Any, Any, Any]) -> None:
+        await limit_sign_in(app_state_of(request.app.state), kind, client_ip(request))
+
+    return hook

@@ -7,9 +7,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from server import audit
 from server.auth.principal import Principal
 from server.auth.service import validate_timezone
+from server.core.errors import BadRequest
 from server.db.models import Organization
-from server.errors import BadRequest
-from server.orgs.schemas import PolicyPatch
+from server.policy.schemas import PolicyPatch
 from shared.limits import MAX_BLUR_LEVEL
 from shared.schemas import TrackingPolicy
 

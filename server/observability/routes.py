@@ -9,12 +9,13 @@ from litestar.status_codes import HTTP_200_OK, HTTP_503_SERVICE_UNAVAILABLE
 from sqlalchemy import text
 
 from server.observability.metrics import render
-from server.state import AppState
+from server.runtime.state import AppState
+from server.security.global_limit import EXEMPT
 
 _CHECK_TIMEOUT = 3.0
 
 
-@get("/health", include_in_schema=True, tags=["ops"])
+@get("/health", tags=["ops"], opt={EXEMPT: True})
 async def health() -> dict[str, str]:
     return {"status": "ok"}
 
@@ -32,7 +33,7 @@ async def _check_storage(state: AppState) -> None:
     await state.storage.check()
 
 
-@get("/ready", tags=["ops"])
+@get("/ready", tags=["ops"], opt={EXEMPT: True})
 async def ready(app_state: AppState) -> Response[dict[str, object]]:
     checks = {"database": _check_db}
     if app_state.redis is not None:
@@ -53,6 +54,6 @@ async def ready(app_state: AppState) -> Response[dict[str, object]]:
     )
 
 
-@get("/metrics", tags=["ops"], media_type="text/plain; version=0.0.4")
+@get("/metrics", tags=["ops"], media_type="text/plain; version=0.0.4", opt={EXEMPT: True})
 async def metrics() -> bytes:
     return render()

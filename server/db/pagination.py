@@ -11,7 +11,7 @@ from sqlalchemy import Select, literal, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
-from server.errors import BadRequest
+from server.core.errors import BadRequest
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200

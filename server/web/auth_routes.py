@@ -13,10 +13,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.auth import service as auth_service
 from server.auth.principal import Principal
-from server.deps import client_ip
-from server.errors import DomainError, TooManyRequests, Unauthorized
-from server.security.limits import enforce
-from server.state import AppState
+from server.core.errors import DomainError, TooManyRequests, Unauthorized
+from server.http.deps import client_ip
+from server.runtime.state import AppState
+from server.security.limits import limit_sign_in
 from server.web import session as web_session
 from server.web.session import CSRF_FIELD, LOGIN_CSRF_COOKIE, SESSION_COOKIE
 
@@ -127,17 +127,11 @@ class AuthPages(Controller):
         db_session: AsyncSession,
         app_state: AppState,
     ) -> Response[Any]:
-        cookie = request.cookies.get(LOGIN_CSRF_COOKIE)
-        web_session.check_csrf(
-            web_session.csrf_for_login(app_state, cookie) if cookie else None,
-            data.get(CSRF_FIELD),
-        )
+        web_session.check_login_csrf(request, app_state, data.get(CSRF_FIELD))
         email = data.get("email", "").strip()
         ip = client_ip(request)
         try:
-            await enforce(
-                app_state, f"login:{ip}", app_state.settings.security.login_rate, "login attempts"
-            )
+            await limit_sign_in(app_state, "login", ip)
             issued = await auth_service.login(
                 db_session,
                 app_state.settings.security,
@@ -182,11 +176,7 @@ class AuthPages(Controller):
         db_session: AsyncSession,
         app_state: AppState,
     ) -> Response[Any]:
-        cookie = request.cookies.get(LOGIN_CSRF_COOKIE)
-        web_session.check_csrf(
-            web_session.csrf_for_login(app_state, cookie) if cookie else None,
-            data.get(CSRF_FIELD),
-        )
+        web_session.check_login_csrf(request, app_state, data.get(CSRF_FIELD))
         token = data.get("token", "")
         password = data.get("password", "")
         if password != data.get("confirm", ""):
@@ -199,12 +189,7 @@ class AuthPages(Controller):
             )
         ip = client_ip(request)
         try:
-            await enforce(
-                app_state,
-                f"invite:{ip}",
-                app_state.settings.security.login_rate,
-                "invitation attempts",
-            )
+            await limit_sign_in(app_state, "invite", ip)
             issued = await auth_service.accept_invite(
                 db_session, app_state.settings.security, token=token, password=password, ip=ip
             )

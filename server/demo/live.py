@@ -23,8 +23,8 @@ from server.db.models import Organization, Project, Screenshot, Task, TimeEntry,
 from server.screenshots import imaging
 from server.screenshots.common import object_key, thumb_key
 from server.storage.base import Storage
+from server.sync.schemas import RawActivity, RawBatch, RawEntry
 from shared.enums import ScreenshotStatus
-from shared.schemas import RawActivity, RawEntry, SyncBatchRequest
 
 # (minutes ago the entry started, minutes ago it ended or None while running)
 _TODAY: list[list[tuple[int, int | None]]] = [
@@ -43,7 +43,7 @@ def today_batch(
     projects: list[tuple[Project, list[Task]]],
     tz: str,
     now: datetime,
-) -> SyncBatchRequest | None:
+) -> RawBatch | None:
     plan = _TODAY[index % len(_TODAY)]
     if not plan:
         return None
@@ -81,7 +81,7 @@ def today_batch(
                 )
             )
             minute += timedelta(minutes=1)
-    return SyncBatchRequest(device_id="demo-seed", entries=entries, activity=activity)
+    return RawBatch(device_id="demo-seed", entries=entries, activity=activity)
 
 
 def _picture(rng: random.Random, title: str, when: datetime, color: tuple[int, int, int]) -> bytes:

@@ -12,13 +12,13 @@ from litestar.di import Provide
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
-from server.errors import DomainError
-from server.web.auth_pages import AuthPages, provide_web_user
+from server.core.errors import DomainError
+from server.web.auth_routes import AuthPages, provide_web_user
 from server.web.errors import csrf_rejected, domain_error, login_required
 from server.web.format import FILTERS
-from server.web.pages import Pages
+from server.web.routes import Pages
 from server.web.session import CsrfRejected, LoginRequired
-from server.web.settings_pages import SettingsPages
+from server.web.settings_routes import SettingsPages
 
 HERE = Path(__file__).parent
 

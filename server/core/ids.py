@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from server.errors import BadRequest, NotFound
+from server.core.errors import BadRequest, NotFound
 
 
 def parse_uuid(value: Any, field: str) -> uuid.UUID:

@@ -1,0 +1,1 @@
+"""Framework-free building blocks every domain uses: domain errors, id parsing."""

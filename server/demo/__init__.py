@@ -1,0 +1,1 @@
+"""The demo organization: seeded history and a live day."""

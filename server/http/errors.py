@@ -1,0 +1,59 @@
+"""Every error as JSON `{"statusCode", "detail"[, "extra"]}` (docs/api.md):
+domain errors, Litestar's own HTTP errors and validation failures; anything
+unexpected is logged and answered 500 without a traceback."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request, Response
+from litestar.exceptions import HTTPException, NotFoundException, ValidationException
+from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+from litestar.types import ExceptionHandlersMap
+
+from server.core.errors import DomainError, TooManyRequests
+from server.observability.logging import log
+
+
+def error_response(
+    status: int, detail: str, extra: Any = None, headers: dict[str, str] | None = None
+) -> Response[Any]:
+    body: dict[str, Any] = {"statusCode": status, "detail": detail}
+    if extra:
+        body["extra"] = extra
+    return Response(body, status_code=status, headers=headers)
+
+
+def _domain_error(_: Request[Any, Any, Any], exc: DomainError) -> Response[Any]:
+    headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, TooManyRequests) else None
+    return error_response(exc.status_code, exc.detail, exc.extra, headers)
+
+
+def _validation_error(_: Request[Any, Any, Any], exc: ValidationException) -> Response[Any]:
+    extra = exc.extra if isinstance(exc.extra, list | dict) else None
+    detail = exc.detail
+    if isinstance(extra, list) and extra and isinstance(extra[0], dict) and extra[0].get("message"):
+        first = extra[0]
+        where = f" at {first['key']}" if first.get("key") else ""
+        detail = f"invalid request body{where}: {first['message']}"
+    return error_response(400, detail, extra)
+
+
+def _http_error(_: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
+    return error_response(exc.status_code, exc.detail, None, exc.headers)
+
+
+def _unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    log.error("unhandled error", path=request.url.path, exc_info=exc)
+    return error_response(
+        HTTP_500_INTERNAL_SERVER_ERROR, "internal server error; see the server log"
+    )
+
+
+EXCEPTION_HANDLERS: ExceptionHandlersMap = {
+    DomainError: _domain_error,
+    ValidationException: _validation_error,
+    NotFoundException: _http_error,
+    HTTPException: _http_error,
+    Exception: _unexpected,
+}

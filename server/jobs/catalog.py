@@ -1,0 +1,14 @@
+"""Every domain's job module, imported so that their `@job`/`@periodic`
+registrations run. Only the composition roots (the app factory and the
+worker) import this, so the registry itself depends on no domain."""
+
+from __future__ import annotations
+
+import server.reports.jobs
+import server.screenshots.jobs
+
+MODULES = (server.reports.jobs, server.screenshots.jobs)
+
+
+def load_all() -> None:
+    """Explicit call for readers; the imports above did the work."""

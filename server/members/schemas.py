@@ -1,0 +1,39 @@
+"""Bodies of /api/v1/members."""
+
+from __future__ import annotations
+
+from shared.enums import Role
+from shared.schemas import Wire
+
+
+class InviteRequest(Wire):
+    email: str
+    name: str
+    role: Role = Role.MEMBER
+
+
+class MemberOut(Wire):
+    id: str
+    email: str
+    name: str
+    role: Role
+    timezone: str
+    active: bool
+    invited: bool
+
+
+class MemberPage(Wire):
+    items: list[MemberOut]
+    next_cursor: str | None
+
+
+class InviteOut(Wire):
+    member: MemberOut
+    invitation_token: str
+
+
+class MemberPatch(Wire):
+    name: str | None = None
+    role: Role | None = None
+    active: bool | None = None
+    timezone: str | None = None

@@ -1,1 +1,0 @@
-"""Organizations: members and roles, tracking policy, teams."""

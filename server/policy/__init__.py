@@ -1,0 +1,1 @@
+"""The organization's tracking policy, which every agent obeys."""

@@ -1,0 +1,34 @@
+"""HTTP routes for /api/v1/agent/config: the tracking policy agents obey."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Controller, Request, get, route
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from server.auth.principal import Principal
+from server.http.deps import client_ip
+from server.policy import service as policy
+from server.policy.schemas import PolicyPatch
+from shared.schemas import TrackingPolicy
+
+
+class AgentConfigController(Controller):
+    path = "/api/v1/agent/config"
+    tags = ["agent"]
+
+    @get("/")
+    async def get_config(self, principal: Principal) -> TrackingPolicy:
+        return policy.policy_of(principal.organization)
+
+    @route("/", http_method=["PUT", "PATCH"])
+    async def update_config(
+        self,
+        data: PolicyPatch,
+        db_session: AsyncSession,
+        principal: Principal,
+        request: Request[Any, Any, Any],
+    ) -> TrackingPolicy:
+        """ADMIN: change some fields of the policy (PUT and PATCH both merge)."""
+        return await policy.update_policy(db_session, principal, data, client_ip(request))

@@ -1,0 +1,16 @@
+"""Bodies of /api/v1/agent/config (the answer, TrackingPolicy, is in shared)."""
+
+from __future__ import annotations
+
+from shared.schemas import Wire
+
+
+class PolicyPatch(Wire):
+    screenshot_interval_seconds: int | None = None
+    blur_level: int | None = None
+    idle_timeout_seconds: int | None = None
+    screenshots_enabled: bool | None = None
+    allow_screenshot_delete: bool | None = None
+    screenshot_delete_window_minutes: int | None = None
+    retention_days: int | None = None
+    timezone: str | None = None

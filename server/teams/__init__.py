@@ -1,0 +1,1 @@
+"""Teams and their managers: who sees whose reports."""
