@@ -37,6 +37,34 @@ _PALETTE = [(36, 99, 235), (22, 163, 74), (217, 119, 6), (147, 51, 234), (220, 3
 SHOTS_PER_PERSON = 10
 
 
+def demo_entry(
+    key: str, project: Project, task: Task, start: datetime, end: datetime | None, tz: str
+) -> RawEntry:
+    """One entry as an agent would send it; open-ended while it runs."""
+    return RawEntry(
+        idempotency_key=key,
+        revision=1,
+        project_id=str(project.id),
+        task_id=str(task.id),
+        start_time=start.isoformat(),
+        end_time=end.isoformat() if end else None,
+        status="STOPPED" if end else "RUNNING",
+        timezone=tz,
+        description=f"Work on {project.name}",
+    )
+
+
+def demo_minute(rng: random.Random, key: str, minute: datetime, active: int) -> RawActivity:
+    """One activity minute with believable counts for `active` seconds of input."""
+    return RawActivity(
+        time_entry_key=key,
+        minute=minute.astimezone(UTC).isoformat(),
+        keyboard_clicks=active * rng.randint(0, 3),
+        mouse_movements=active * rng.randint(1, 6),
+        active_seconds=active,
+    )
+
+
 def today_batch(
     rng: random.Random,
     index: int,
@@ -55,31 +83,11 @@ def today_batch(
         start = now - timedelta(minutes=started)
         end = now - timedelta(minutes=ended) if ended is not None else None
         key = str(uuid.uuid4())
-        entries.append(
-            RawEntry(
-                idempotency_key=key,
-                revision=1,
-                project_id=str(project.id),
-                task_id=str(rng.choice(tasks).id),
-                start_time=start.isoformat(),
-                end_time=end.isoformat() if end else None,
-                status="STOPPED" if end else "RUNNING",
-                timezone=tz,
-                description=f"Work on {project.name}",
-            )
-        )
+        entries.append(demo_entry(key, project, rng.choice(tasks), start, end, tz))
         minute = start
         while minute < (end or now):
             active = rng.choice([20, 35, 45, 55, 60, 60])
-            activity.append(
-                RawActivity(
-                    time_entry_key=key,
-                    minute=minute.astimezone(UTC).isoformat(),
-                    keyboard_clicks=active * rng.randint(0, 3),
-                    mouse_movements=active * rng.randint(1, 6),
-                    active_seconds=active,
-                )
-            )
+            activity.append(demo_minute(rng, key, minute, active))
             minute += timedelta(minutes=1)
     return RawBatch(device_id="demo-seed", entries=entries, activity=activity)
 

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from server.db.base import utcnow
 from server.db.models import Organization, Project, Task, Team, TeamMember, User
 from server.demo import live as demo_live
+from server.demo.live import demo_entry, demo_minute
 from server.security.passwords import hash_password
 from server.storage.base import Storage
 from server.sync.schemas import RawActivity, RawBatch, RawEntry
@@ -67,7 +68,9 @@ async def seed_demo(
         return login or DemoLogin(DEMO_OWNER, "(set when the demo was first created)", False)
     password = secrets.token_urlsafe(9)
     org = Organization(
-        name="Demo Company", timezone="Europe/Berlin", screenshot_interval_seconds=600,
+        name="Demo Company",
+        timezone="Europe/Berlin",
+        screenshot_interval_seconds=600,
         blur_level=1,
     )
     session.add(org)
@@ -151,32 +154,12 @@ def _week_of_work(
             length = timedelta(minutes=rng.randint(60, 150))
             start, end = cursor, cursor + length
             key = str(uuid.uuid4())
-            entries.append(
-                RawEntry(
-                    idempotency_key=key,
-                    revision=1,
-                    project_id=str(project.id),
-                    task_id=str(rng.choice(tasks).id),
-                    start_time=start.isoformat(),
-                    end_time=end.isoformat(),
-                    status="STOPPED",
-                    timezone=tz,
-                    description=f"Work on {project.name}",
-                )
-            )
+            entries.append(demo_entry(key, project, rng.choice(tasks), start, end, tz))
             minute = start.astimezone(UTC).replace(second=0, microsecond=0)
             while minute < end:
                 if minute >= start.astimezone(UTC).replace(second=0, microsecond=0):
                     active = rng.choice([0, 20, 35, 45, 55, 60, 60])
-                    activity.append(
-                        RawActivity(
-                            time_entry_key=key,
-                            minute=minute.isoformat(),
-                            keyboard_clicks=active * rng.randint(0, 3),
-                            mouse_movements=active * rng.randint(1, 6),
-                            active_seconds=active,
-                        )
-                    )
+                    activity.append(demo_minute(rng, key, minute, active))
                 minute += timedelta(minutes=1)
             cursor = end + timedelta(minutes=rng.randint(10, 45))
     return RawBatch(device_id="demo-seed", entries=entries, activity=activity)

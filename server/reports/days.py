@@ -93,18 +93,6 @@ def date_range(
     return from_day, to_day
 
 
-def parse_instant(value: str | None, field: str) -> datetime | None:
-    if value is None or value == "":
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        raise BadRequest(f"{field} must be an RFC 3339 time like 2026-01-31T09:00:00Z") from None
-    if parsed.tzinfo is None:
-        raise BadRequest(f"{field} needs a UTC offset (e.g. Z or +02:00)")
-    return parsed.astimezone(UTC)
-
-
 def percent(active: float, tracked: float) -> float:
     """Activity % of a period; capped at 100 (activity outside a shortened entry)."""
     if tracked <= 0:

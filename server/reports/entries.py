@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.auth.principal import Principal
 from server.core.errors import BadRequest
+from server.core.times import parse_instant
 from server.db.base import utcnow
 from server.db.models import ActivityRollup, Project, Task, TimeEntry, User
 from server.db.pagination import clamp_limit, decode_cursor, encode_cursor
@@ -69,8 +70,8 @@ async def list_entries(
     """Entries overlapping [from, to) (RFC 3339 instants), oldest first."""
     now = now or utcnow()
     size = clamp_limit(limit)
-    hi = d.parse_instant(end, "to") or now
-    lo = d.parse_instant(start, "from") or hi - timedelta(days=7)
+    hi = parse_instant(end, "to") or now
+    lo = parse_instant(start, "from") or hi - timedelta(days=7)
     if lo >= hi:
         raise BadRequest("from must be before to")
     if user_id:
@@ -84,7 +85,7 @@ async def list_entries(
     after = decode_cursor(cursor, 2)
     if after:
         try:
-            at, eid = d.parse_instant(str(after[0]), "cursor"), uuid.UUID(str(after[1]))
+            at, eid = parse_instant(str(after[0]), "cursor"), uuid.UUID(str(after[1]))
         except (ValueError, BadRequest):
             raise BadRequest("cursor is malformed") from None
         stmt = stmt.where(

@@ -28,6 +28,7 @@ from server.core.errors import (
     UnsupportedMediaType,
 )
 from server.core.ids import parse_uuid
+from server.core.times import require_instant
 from server.db.base import utcnow
 from server.db.models import Screenshot
 from server.observability.logging import log
@@ -43,7 +44,6 @@ from server.screenshots.metrics import UPLOAD_BYTES, UPLOADS
 from server.screenshots.multipart import Field, FileChunk, FileEnd, FileStart, parse_form
 from server.screenshots.upload_checks import (
     FORM_OVERHEAD,
-    aware_time,
     blur_level,
     by_idempotency_key,
     entry_ref,
@@ -182,7 +182,7 @@ async def upload_stream(
         ref = entry_ref(fields)
         if ref is None:
             raise BadRequest("timeEntryKey (or timeEntryId) is required")
-        captured_at = aware_time(fields.get("capturedAt") or "", "capturedAt")
+        captured_at = require_instant(fields.get("capturedAt"), "capturedAt")
         blur = blur_level(fields.get("blurLevel") or 0)
         metadata = metadata_of(fields.get("metadata"))
         writer = await sink.finish()

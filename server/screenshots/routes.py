@@ -13,8 +13,9 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CON
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.auth.principal import Principal
-from server.core.errors import BadRequest, NotFound
+from server.core.errors import NotFound
 from server.core.ids import parse_uuid, path_uuid
+from server.core.times import parse_instant
 from server.http.deps import client_ip
 from server.runtime.state import AppState
 from server.screenshots import access, ingest, signing
@@ -48,18 +49,6 @@ def _secret(app_state: AppState) -> str:
 async def _rate(app_state: AppState, principal: Principal) -> None:
     await enforce(app_state, f"screenshots:{principal.user_id}",
                   app_state.settings.security.sync_rate, "screenshot uploads")
-
-
-def _instant(value: str | None, name: str) -> datetime | None:
-    if not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        raise BadRequest(f"{name} must be an RFC 3339 time with an offset") from None
-    if parsed.tzinfo is None:
-        raise BadRequest(f"{name} must carry a UTC offset")
-    return parsed
 
 
 class ScreenshotUploadController(Controller):
@@ -157,7 +146,7 @@ class ScreenshotsController(Controller):
         return await access.list_screenshots(
             db_session, principal,
             user_id=parse_uuid(user_id, "userId") if user_id else None,
-            start=_instant(start, "from"), end=_instant(end, "to"), status=status,
+            start=parse_instant(start, "from"), end=parse_instant(end, "to"), status=status,
             cursor=cursor, limit=limit,
         )
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -18,6 +17,7 @@ from server.core.errors import (
     NotFound,
 )
 from server.core.ids import parse_uuid
+from server.core.times import require_instant
 from server.db.models import Screenshot, TimeEntry
 from server.runtime.state import AppState
 from server.screenshots.common import (
@@ -32,16 +32,6 @@ MAX_METADATA_BYTES = 16 * 1024
 
 
 # --- fields -------------------------------------------------------------------------
-
-
-def aware_time(value: str, field: str) -> datetime:
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        raise BadRequest(f"{field} must be an RFC 3339 time with an offset") from None
-    if parsed.tzinfo is None:
-        raise BadRequest(f"{field} must carry a UTC offset")
-    return parsed
 
 
 def blur_level(value: Any) -> int:
@@ -87,7 +77,7 @@ def entry_ref(fields: dict[str, str]) -> EntryRef | None:
 
 def validate_present(fields: dict[str, str]) -> None:
     if "capturedAt" in fields:
-        aware_time(fields["capturedAt"], "capturedAt")
+        require_instant(fields["capturedAt"], "capturedAt")
     if "blurLevel" in fields:
         blur_level(fields["blurLevel"])
     if "metadata" in fields:

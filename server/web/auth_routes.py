@@ -57,6 +57,20 @@ def safe_next(target: str | None) -> str:
     return "/app"
 
 
+def _signed_out_page(
+    request: Request[Any, Any, Any], app_state: AppState, name: str, status: int, **context: Any
+) -> Template:
+    """A page for someone not signed in, with the pre-session CSRF cookie and token."""
+    cookie = request.cookies.get(LOGIN_CSRF_COOKIE) or web_session.new_login_cookie()
+    page = Template(
+        template_name=name,
+        status_code=status,
+        context={"web": None, "csrf": web_session.csrf_for_login(app_state, cookie), **context},
+    )
+    web_session.set_login_cookie(page, request, app_state, cookie)
+    return page
+
+
 def _login_page(
     request: Request[Any, Any, Any],
     app_state: AppState,
@@ -65,20 +79,10 @@ def _login_page(
     email: str = "",
     status: int = 200,
 ) -> Template:
-    cookie = request.cookies.get(LOGIN_CSRF_COOKIE) or web_session.new_login_cookie()
-    page = Template(
-        template_name="login.html",
-        status_code=status,
-        context={
-            "web": None,
-            "error": error,
-            "email": email,
-            "next": safe_next(request.query_params.get("next")),
-            "csrf": web_session.csrf_for_login(app_state, cookie),
-        },
+    next_page = safe_next(request.query_params.get("next"))
+    return _signed_out_page(
+        request, app_state, "login.html", status, error=error, email=email, next=next_page
     )
-    web_session.set_login_cookie(page, request, app_state, cookie)
-    return page
 
 
 def _invite_page(
@@ -89,19 +93,7 @@ def _invite_page(
     error: str | None = None,
     status: int = 200,
 ) -> Template:
-    cookie = request.cookies.get(LOGIN_CSRF_COOKIE) or web_session.new_login_cookie()
-    page = Template(
-        template_name="invite.html",
-        status_code=status,
-        context={
-            "web": None,
-            "error": error,
-            "token": token,
-            "csrf": web_session.csrf_for_login(app_state, cookie),
-        },
-    )
-    web_session.set_login_cookie(page, request, app_state, cookie)
-    return page
+    return _signed_out_page(request, app_state, "invite.html", status, error=error, token=token)
 
 
 class AuthPages(Controller):

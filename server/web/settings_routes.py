@@ -7,10 +7,12 @@ function as the JSON API and re-renders the page with a message.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
 from litestar import Controller, Request, get, post
+from litestar.di import Provide
 from litestar.response import Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -26,7 +28,7 @@ from server.projects.schemas import ProjectIn
 from server.runtime.state import AppState
 from server.teams import service as teams
 from server.teams.schemas import TeamIn, TeamMemberIn
-from server.web.auth_routes import Form, WebUser, check_form
+from server.web.auth_routes import WebUser, check_form
 from server.web.routes import page
 from shared.enums import Role, TeamRole
 
@@ -75,48 +77,70 @@ async def _render(
     return tpl
 
 
+@dataclass(frozen=True)
+class SettingsForm:
+    """One posted settings form, with what every form handler needs."""
+
+    request: Request[Any, Any, Any]
+    data: dict[str, str]
+    web: WebUser
+    session: AsyncSession
+
+    def get(self, name: str) -> str:
+        return self.data.get(name, "")
+
+    @property
+    def ip(self) -> str:
+        return client_ip(self.request)
+
+    async def submit(
+        self, action: Callable[[], Awaitable[dict[str, str] | None]], ok: str
+    ) -> Template:
+        """CSRF and admin checks, then `action`; a refused change re-renders the
+        page with the reason, rolled back so nothing is half-written."""
+        check_form(self.web, self.data, self.request)
+        _require_admin(self.web)
+        try:
+            invitation = await action()
+        except DomainError as exc:
+            if exc.status_code in (401, 403, 404):
+                raise
+            await self.session.rollback()
+            # A rollback expires every loaded row; the page reads these two.
+            await self.session.refresh(self.web.principal.organization)
+            await self.session.refresh(self.web.principal.user)
+            return await _render(self.web, self.session, error=exc.detail, status=exc.status_code)
+        return await _render(self.web, self.session, message=ok, invitation=invitation)
+
+
+async def provide_settings_form(
+    request: Request[Any, Any, Any], web: WebUser, db_session: AsyncSession
+) -> SettingsForm:
+    form = await request.form()
+    data = {k: v for k, v in form.items() if isinstance(v, str)}
+    return SettingsForm(request, data, web, db_session)
+
+
+def _choice(kind: type[Role] | type[TeamRole], value: str, hint: str) -> Any:
+    try:
+        return kind(value)
+    except ValueError:
+        raise BadRequest(hint) from None
+
+
 class SettingsPages(Controller):
     path = "/app/settings"
+    dependencies = {"form": Provide(provide_settings_form)}
 
     @get("/")
     async def settings(self, web: WebUser, db_session: AsyncSession) -> Template:
         _require_admin(web)
         return await _render(web, db_session)
 
-    async def _submit(
-        self,
-        request: Request[Any, Any, Any],
-        data: Form,
-        web: WebUser,
-        session: AsyncSession,
-        action: Callable[[], Awaitable[dict[str, str] | None]],
-        ok: str,
-    ) -> Template:
-        """Every settings form: CSRF and admin checks, then `action`; a refused
-        change re-renders the page with the reason and nothing half-written."""
-        check_form(web, data, request)
-        _require_admin(web)
-        try:
-            invitation = await action()
-        except DomainError as exc:
-            if exc.status_code in (401, 403, 404):
-                raise
-            await session.rollback()
-            # A rollback expires every loaded row; the page reads these two.
-            await session.refresh(web.principal.organization)
-            await session.refresh(web.principal.user)
-            return await _render(web, session, error=exc.detail, status=exc.status_code)
-        return await _render(web, session, message=ok, invitation=invitation)
-
     @post("/policy")
-    async def save_policy(
-        self,
-        request: Request[Any, Any, Any],
-        data: Form,
-        web: WebUser,
-        db_session: AsyncSession,
-    ) -> Template:
+    async def save_policy(self, form: SettingsForm) -> Template:
         async def action() -> None:
+            data = form.data
             patch = PolicyPatch(
                 screenshot_interval_seconds=_int(data, "interval", "Screenshot interval", 60),
                 blur_level=_int(data, "blur", "Blur level"),
@@ -125,91 +149,51 @@ class SettingsPages(Controller):
                 allow_screenshot_delete="allow_delete" in data,
                 screenshot_delete_window_minutes=_int(data, "delete_window", "Delete window"),
                 retention_days=_int(data, "retention", "Retention"),
-                timezone=data.get("timezone", "").strip() or None,
+                timezone=form.get("timezone").strip() or None,
             )
-            await policy.update_policy(db_session, web.principal, patch, client_ip(request))
+            await policy.update_policy(form.session, form.web.principal, patch, form.ip)
 
-        return await self._submit(request, data, web, db_session, action, "Tracking policy saved.")
+        return await form.submit(action, "Tracking policy saved.")
 
     @post("/invite")
-    async def invite(
-        self,
-        request: Request[Any, Any, Any],
-        data: Form,
-        web: WebUser,
-        db_session: AsyncSession,
-        app_state: AppState,
-    ) -> Template:
+    async def invite(self, form: SettingsForm, app_state: AppState) -> Template:
         async def action() -> dict[str, str]:
-            try:
-                role = Role(data.get("role", "MEMBER"))
-            except ValueError:
-                raise BadRequest("choose a role from the list") from None
+            role = _choice(Role, form.get("role") or "MEMBER", "choose a role from the list")
             out = await members.invite(
-                db_session,
-                web.principal,
-                InviteRequest(email=data.get("email", ""), name=data.get("name", ""), role=role),
-                client_ip(request),
+                form.session,
+                form.web.principal,
+                InviteRequest(email=form.get("email"), name=form.get("name"), role=role),
+                form.ip,
             )
-            base = app_state.settings.server.public_url or str(request.base_url)
+            base = app_state.settings.server.public_url or str(form.request.base_url)
             link = f"{base.rstrip('/')}/invite?token={quote(out.invitation_token)}"
             return {"email": out.member.email, "token": out.invitation_token, "url": link}
 
-        return await self._submit(request, data, web, db_session, action, "Invitation created.")
+        return await form.submit(action, "Invitation created.")
 
     @post("/teams")
-    async def create_team(
-        self,
-        request: Request[Any, Any, Any],
-        data: Form,
-        web: WebUser,
-        db_session: AsyncSession,
-    ) -> Template:
+    async def create_team(self, form: SettingsForm) -> Template:
         async def action() -> None:
-            await teams.create_team(
-                db_session,
-                web.principal,
-                TeamIn(name=data.get("name", ""), project_id=data.get("project") or None),
-            )
+            team = TeamIn(name=form.get("name"), project_id=form.get("project") or None)
+            await teams.create_team(form.session, form.web.principal, team)
 
-        return await self._submit(request, data, web, db_session, action, "Team created.")
+        return await form.submit(action, "Team created.")
 
     @post("/teams/{team_id:str}/members")
-    async def add_team_member(
-        self,
-        request: Request[Any, Any, Any],
-        team_id: str,
-        data: Form,
-        web: WebUser,
-        db_session: AsyncSession,
-    ) -> Template:
+    async def add_team_member(self, team_id: str, form: SettingsForm) -> Template:
         async def action() -> None:
-            try:
-                role = TeamRole(data.get("role", "MEMBER"))
-            except ValueError:
-                raise BadRequest("choose MEMBER or MANAGER") from None
+            role = _choice(TeamRole, form.get("role") or "MEMBER", "choose MEMBER or MANAGER")
+            member = TeamMemberIn(user_id=form.get("user"), role=role)
             await teams.add_member(
-                db_session,
-                web.principal,
-                path_uuid(team_id, "team"),
-                TeamMemberIn(user_id=data.get("user", ""), role=role),
+                form.session, form.web.principal, path_uuid(team_id, "team"), member
             )
 
-        return await self._submit(request, data, web, db_session, action, "Team updated.")
+        return await form.submit(action, "Team updated.")
 
     @post("/projects")
-    async def create_project(
-        self,
-        request: Request[Any, Any, Any],
-        data: Form,
-        web: WebUser,
-        db_session: AsyncSession,
-    ) -> Template:
+    async def create_project(self, form: SettingsForm) -> Template:
         async def action() -> None:
-            await projects.create_project(
-                db_session,
-                web.principal,
-                ProjectIn(name=data.get("name", ""), description=data.get("description") or None),
-            )
+            project = ProjectIn(name=form.get("name"), description=form.get("description") or None)
+            await projects.create_project(form.session, form.web.principal, project)
 
-        return await self._submit(request, data, web, db_session, action, "Project created.")
+        return await form.submit(action, "Project created.")

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from server.core.errors import BadRequest
+from server.core.times import parse_instant
 from server.reports import days as d
 from server.reports.rollup import slot_of
 from server.reports.writers import CsvSheet, hms, safe_text
@@ -59,7 +60,7 @@ def test_date_range_validation() -> None:
     with pytest.raises(BadRequest):
         d.date_range("2026-05-10", "2026-05-01", ZoneInfo("UTC"), now)
     with pytest.raises(BadRequest):
-        d.parse_instant("2026-05-01T10:00:00", "from")  # no offset
+        parse_instant("2026-05-01T10:00:00", "from")  # no offset
     assert d.percent(30, 0) == 0.0 and d.percent(90, 60) == 100.0
 
 
