@@ -17,8 +17,8 @@ ROOT = Path(__file__).resolve().parents[2]
 INSTALLERS = ROOT / "installers"
 KUBERNETES = INSTALLERS / "kubernetes"
 
-# DESIGN §2: the variables a production deployment sets.
-DESIGN_ENV = [
+# The variables a production deployment sets (README, "Configuration").
+PRODUCTION_ENV = [
     "DATABASE_URL", "REDIS_URL", "JWT_SECRET", "HUBNITY_ENV", "S3_ENDPOINT", "S3_BUCKET",
     "S3_ACCESS_KEY", "S3_SECRET_KEY", "S3_REGION", "BODY_SIZE_LIMIT", "SYNC_RATE_LIMIT",
     "LOGIN_RATE_LIMIT", "SCREENSHOT_MAX_BYTES", "HUBNITY_DATA_DIR", "HUBNITY_HOST",

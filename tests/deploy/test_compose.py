@@ -14,7 +14,7 @@ import pytest
 import yaml
 
 from tests.deploy.conftest import (
-    DESIGN_ENV,
+    PRODUCTION_ENV,
     INSTALLERS,
     ROOT,
     assert_console_script,
@@ -113,8 +113,8 @@ def test_environment_names_are_read_by_the_server():
         env = SERVICES[name]["environment"]
         unknown = set(env) - server_env_names()
         assert not unknown, f"{name}: the server reads no {sorted(unknown)}"
-        missing = set(DESIGN_ENV) - set(env)
-        assert not missing, f"{name}: DESIGN §2 variables not set: {sorted(missing)}"
+        missing = set(PRODUCTION_ENV) - set(env)
+        assert not missing, f"{name}: production variables not set: {sorted(missing)}"
     assert SERVICES["server"]["environment"]["HUBNITY_ENV"] == "production"
 
 

@@ -24,7 +24,7 @@ import pytest
 import yaml
 
 from tests.deploy.conftest import (
-    DESIGN_ENV,
+    PRODUCTION_ENV,
     KUBERNETES,
     ROOT,
     assert_console_script,
@@ -232,7 +232,7 @@ def test_env_comes_from_the_configmap_and_secret_and_covers_design(docs: list[di
     secret = one(docs, "Secret", "hubnity-secrets")
     names = set(config["data"]) | set(secret["stringData"])
     assert not names - server_env_names(), f"unknown: {sorted(names - server_env_names())}"
-    assert not set(DESIGN_ENV) - names, f"missing: {sorted(set(DESIGN_ENV) - names)}"
+    assert not set(PRODUCTION_ENV) - names, f"missing: {sorted(set(PRODUCTION_ENV) - names)}"
     assert not set(config["data"]) & {"JWT_SECRET", "DATABASE_URL", "S3_SECRET_KEY"}
     for pod in pods(docs):
         refs = pod["containers"][0]["envFrom"]
