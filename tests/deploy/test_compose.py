@@ -14,8 +14,8 @@ import pytest
 import yaml
 
 from tests.deploy.conftest import (
-    PRODUCTION_ENV,
     INSTALLERS,
+    PRODUCTION_ENV,
     ROOT,
     assert_console_script,
     compose_variables,

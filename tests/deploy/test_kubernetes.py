@@ -24,8 +24,8 @@ import pytest
 import yaml
 
 from tests.deploy.conftest import (
-    PRODUCTION_ENV,
     KUBERNETES,
+    PRODUCTION_ENV,
     ROOT,
     assert_console_script,
     load_server_settings,
