@@ -1,4 +1,4 @@
-"""HTTP client for the wire contract (DESIGN §4), with token refresh.
+"""HTTP client for the wire contract (docs/api.md), with token refresh.
 
 Errors are sorted by what the caller should do: `NetworkError` and
 `ServerBusy` mean retry later, `Rejected` means the server refused this
