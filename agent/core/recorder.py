@@ -52,7 +52,7 @@ class Recorder:
         self.scheduler = CaptureScheduler(rng)
         self.jumps = JumpDetector(clock)
         self.interruptions = Interruptions(
-            tracker, self.idle, self.counter, self.flush_activity, notify
+            tracker, self.idle, self.counter, self._write_activity, notify
         )
         self._on_gap = on_gap  # the tracker state changed on its own
         self._on_idle_return = on_idle_return  # the user is back: what about that time?
@@ -98,6 +98,19 @@ class Recorder:
                 self.tracker.heartbeat()
 
     def flush_activity(self, final: bool = False) -> None:
+        """Write the activity buckets. `final` means the running entry ends or
+        another begins now (start, pause, stop, switch, quit): the input the
+        tick has not taken yet belongs to the running entry, or to none; left
+        for the next tick it would land in the next entry, in a minute that
+        may lie before that entry's start (which the server refuses)."""
+        if final:
+            drained = self.counter.drain()
+            current = self.tracker.current
+            if self.tracker.state is State.RUNNING and current is not None:
+                self.buckets.absorb(current.key, drained, self.clock.now())
+        self._write_activity(final)
+
+    def _write_activity(self, final: bool = False) -> None:
         self.buckets.flush(self.outbox, self.clock.now(), final=final)
 
     def reset_schedule(self) -> None:
