@@ -51,6 +51,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--no-capture", action="store_true", help="do not take screenshots")
     p.add_argument("--no-input", action="store_true", help="do not count keyboard/mouse input")
+    p.add_argument(
+        "--show-window", action="store_true", help="tray: open the timer window at start"
+    )
     p.add_argument("-v", "--verbose", action="store_true", help="log more")
     return p
 

@@ -37,6 +37,7 @@ from agent.core.shots import Capturer
 from agent.core.snapshot import Snapshot
 from agent.core.tracker import State, Tracker
 from agent.core.uploader import Uploader
+from shared.limits import MAX_DESCRIPTION_LENGTH
 from shared.schemas import ActiveProject, TrackingPolicy
 
 log = logging.getLogger(__name__)
@@ -230,6 +231,29 @@ class Agent:
     def delete_screenshot(self, key: str) -> str | None:
         """Delete a screenshot before it is uploaded; returns why not, or None."""
         return self.screenshots.delete(key, self.policy)
+
+    def set_note(self, note: str | None) -> None:
+        """What the user is working on: the running entry carries it (sent
+        again with a new revision) and so does every entry after it."""
+        note = (note or "").strip()[:MAX_DESCRIPTION_LENGTH] or None
+        with self.lock:
+            if note == self.tracker.description:
+                return
+            self.tracker.description = note
+            if self.tracker.current is not None:
+                self.tracker.current.description = note
+                self.outbox.update_entry(self.tracker.current.key, description=note)
+
+    def fix_parked(self, key: str, project_id: str | None, task_id: str | None) -> None:
+        """Give a refused entry another project; it is sent again."""
+        with self.lock:
+            self.outbox.requeue_entry(key, project_id=project_id, task_id=task_id)
+        self.sync_now()
+
+    def discard_parked(self, key: str) -> None:
+        """Give up a refused entry: it is no longer sent nor counted."""
+        with self.lock:
+            self.outbox.dismiss_entry(key)
 
     def run_command(self, command: str, args: dict[str, str | None]) -> str:
         """A command from another process (`hubnity-agent pause`, see

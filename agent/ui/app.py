@@ -28,12 +28,16 @@ def run_tray(data: Path, args: argparse.Namespace) -> int:
     from agent.platform.capture import ScreenCapturer
     from agent.platform.input import InputListeners
     from agent.platform.single_instance import AlreadyRunning, InstanceLock
+    from agent.ui import theme
+    from agent.ui.icons import app_icon
     from agent.ui.tray import TrayController
 
     existing = QApplication.instance()
     app = existing if isinstance(existing, QApplication) else QApplication(sys.argv[:1])
     app.setApplicationName("Hubnity")
     app.setQuitOnLastWindowClosed(False)  # a tray app lives on without windows
+    app.setWindowIcon(app_icon())
+    theme.apply(app)
     lock = InstanceLock(data)
     try:
         lock.acquire()
@@ -54,10 +58,13 @@ def run_tray(data: Path, args: argparse.Namespace) -> int:
         lock.release()
 
     tray = TrayController(agent, app, shutdown)
-    if not QSystemTrayIcon.isSystemTrayAvailable():
+    no_tray = not QSystemTrayIcon.isSystemTrayAvailable()
+    if no_tray:
         agent.notices.append("No system tray found; use the window or `hubnity-agent status`.")
     if not agent.api.signed_in:
         tray.show_sign_in()
+    elif no_tray or args.show_window:
+        tray.show_timer()  # without a tray the window is the only way in
     if args.track or args.project:
         agent.start_tracking(args.project, args.task)
     # Ctrl+C in a terminal quits cleanly (Qt would otherwise swallow SIGINT).

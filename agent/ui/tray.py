@@ -1,5 +1,6 @@
-"""The tray icon and its menu. Polls `Agent.snapshot()` once a second and
-turns menu clicks into agent commands; holds no logic of its own."""
+"""The tray icon, its menu and the windows. Polls `Agent.snapshot()` once a
+second; a click on the icon opens the timer window; menu clicks become agent
+commands. Holds no tracking logic of its own."""
 
 from __future__ import annotations
 
@@ -8,50 +9,48 @@ from datetime import datetime
 
 from PySide6.QtCore import QObject, QTimer
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QApplication, QMenu, QSystemTrayIcon
+from PySide6.QtWidgets import QApplication, QMenu, QSystemTrayIcon, QWidget
 
 from agent.core.agent import Agent
 from agent.core.snapshot import Snapshot
 from agent.core.tracker import State
-from agent.ui.icons import TrayState, icon_for
-from agent.ui.idle import IdleDialog
+from agent.ui.features import ServerExtras, fetch_extras, mark_task_done
+from agent.ui.icons import TrayState, app_icon, icon_for
+from agent.ui.idle import IdleDialog, SleepDialog
+from agent.ui.notices import Notice, NoticePlanner
+from agent.ui.parked import ParkedDialog
+from agent.ui.prefs import UiPrefs
 from agent.ui.screenshots import ScreenshotsWindow
 from agent.ui.settings import SettingsDialog
 from agent.ui.signin import SignInDialog
+from agent.ui.timer import TimerWindow
+from agent.ui.viewmodel import hm, sync_line
 from agent.ui.worker import Call
 
-
-def hm(seconds: float) -> str:
-    s = int(seconds)
-    return f"{s // 3600}:{s % 3600 // 60:02d}"
+EXTRAS_EVERY_SECONDS = 600
 
 
-def tray_state(snap: Snapshot) -> TrayState:
+def tray_state(snap: Snapshot, idle: bool = False) -> TrayState:
     if snap.auth_required or snap.capture_problem or snap.depth.parked:
-        return TrayState.ERROR
+        return TrayState.ATTENTION
     if snap.signed_in and not snap.online:
         return TrayState.OFFLINE
     if snap.state is State.RUNNING:
-        return TrayState.TRACKING
+        return TrayState.IDLE if idle else TrayState.TRACKING
     if snap.state is State.PAUSED:
         return TrayState.PAUSED
     return TrayState.STOPPED
 
 
-def tooltip(snap: Snapshot) -> str:
+def tooltip(snap: Snapshot, now: datetime) -> str:
     lines = [f"Hubnity — today {hm(snap.today_seconds)}"]
     if snap.state is State.RUNNING:
         lines.append(f"Tracking {snap.project_name or 'no project'} ({hm(snap.elapsed_seconds)})")
     elif snap.state is State.PAUSED:
         lines.append("Paused")
-    if not snap.signed_in or snap.auth_required:
-        lines.append("Sign in to upload your time")
-    elif not snap.online:
-        lines.append(f"Offline — {snap.depth.total} item(s) waiting")
+    lines.append(sync_line(snap, now).text)
     if snap.capture_problem:
         lines.append(f"Screenshots: {snap.capture_problem}")
-    if snap.depth.parked:
-        lines.append(f"{snap.depth.parked} item(s) refused by the server")
     return "\n".join(lines)
 
 
@@ -61,8 +60,13 @@ class TrayController(QObject):
         self.agent = agent
         self.app = app
         self._on_quit = on_quit
+        self.prefs = UiPrefs.load(agent.data_dir)
+        self.extras = ServerExtras()
+        self.planner = NoticePlanner(self.prefs)
         self.tray = QSystemTrayIcon(icon_for(TrayState.STOPPED))
         self.menu = QMenu()
+        self.open_action = self._add("Open Hubnity", None)
+        self.open_action.triggered.connect(lambda _=False: self.show_timer())
         self.status_action = self._add("Today 0:00", None, enabled=False)
         self.menu.addSeparator()
         self.start_action = self._add("Start", self.start)
@@ -78,13 +82,19 @@ class TrayController(QObject):
         self.quit_action = self._add("Quit", self.quit)
         self.tray.setContextMenu(self.menu)
         self.tray.activated.connect(self._activated)
-        self.windows: dict[str, object] = {}
+        self.tray.messageClicked.connect(self._message_clicked)
+        self.windows: dict[str, QObject] = {}
+        self.timer_window: TimerWindow | None = None
+        self.last_notice: Notice | None = None
         self._projects_shown: list[tuple[str | None, str | None]] | None = None
         self._idle_dialog: IdleDialog | None = None
+        self._extras_at = -float(EXTRAS_EVERY_SECONDS)
+        self._was_running = False
         self.timer = QTimer(self)
         self.timer.timeout.connect(self.refresh)
         self.timer.start(1000)
         self.snapshot: Snapshot | None = None
+        self.tray_state = TrayState.STOPPED
         self.refresh()
         self.tray.show()
 
@@ -100,9 +110,11 @@ class TrayController(QObject):
     def refresh(self) -> None:
         snap = self.agent.snapshot()
         self.snapshot = snap
-        state = tray_state(snap)
+        now = self.agent.clock.now()
+        idle = self.agent.idle.idle or snap.idle_pending is not None
+        state = tray_state(snap, idle)
         self.tray.setIcon(icon_for(state))
-        self.tray.setToolTip(tooltip(snap))
+        self.tray.setToolTip(tooltip(snap, now))
         self.tray_state = state
         self.status_action.setText(
             f"Today {hm(snap.today_seconds)}"
@@ -121,12 +133,50 @@ class TrayController(QObject):
             "Sign out" if snap.signed_in and not snap.auth_required else "Sign in…"
         )
         self._rebuild_projects(snap)
-        for notice in snap.notices:
-            self.tray.showMessage("Hubnity", notice, QSystemTrayIcon.MessageIcon.Information, 8000)
+        self._notify(snap, now)
         if snap.idle_pending is not None and self._idle_dialog is None:
             self._idle_dialog = IdleDialog(self.agent, snap.idle_pending)
             self._idle_dialog.finished.connect(self._idle_closed)
             self._idle_dialog.show()
+        self._was_running = running
+        if self.timer_window is not None and self.timer_window.isVisible():
+            self.timer_window.extras = self.extras
+            self.timer_window.refresh(snap)
+        if snap.signed_in and self.agent.clock.monotonic() - self._extras_at > EXTRAS_EVERY_SECONDS:
+            self.refresh_extras()
+
+    def _notify(self, snap: Snapshot, now: datetime) -> None:
+        shot = None
+        if self.extras.notify_screenshots:
+            recent = self.agent.outbox.recent_screenshots(1)
+            if recent:
+                shot = (recent[0].key, recent[0].captured_at, recent[0].blur_level)
+        for notice in self.planner.plan(
+            snap,
+            now.astimezone(),
+            notify_screenshots=self.extras.notify_screenshots,
+            latest_shot=shot,
+        ):
+            self.last_notice = notice
+            icon = (
+                QSystemTrayIcon.MessageIcon.Warning
+                if notice.kind in ("attention", "signin")
+                else QSystemTrayIcon.MessageIcon.Information
+            )
+            self.tray.showMessage("Hubnity", notice.text, icon, 8000)
+            if notice.kind == "core" and "asleep" in notice.text and snap.state is State.STOPPED:
+                self.show_window("sleep", SleepDialog(self.agent, notice.text))
+
+    def _message_clicked(self) -> None:
+        kind = self.last_notice.kind if self.last_notice else ""
+        if kind == "attention":
+            self.show_parked()
+        elif kind == "signin":
+            self.show_sign_in()
+        elif kind == "screenshot":
+            self.show_screenshots()
+        else:
+            self.show_timer()
 
     def _idle_closed(self) -> None:
         self._idle_dialog = None
@@ -156,6 +206,21 @@ class TrayController(QObject):
                     lambda _=False, pid=p.id, tid=task_id: self.choose(pid, tid)
                 )
 
+    def refresh_extras(self) -> None:
+        """What the server offers beyond the contract (weekly limit, task status)."""
+        self._extras_at = self.agent.clock.monotonic()
+        api = self.agent.api
+        call = Call(lambda: fetch_extras(api), self)
+        call.done.connect(self._extras_arrived)
+        call.start()
+        self.windows["extras"] = call
+
+    def _extras_arrived(self, extras: object, exc: BaseException | None) -> None:
+        if exc is None and isinstance(extras, ServerExtras):
+            self.extras = extras
+            if self.timer_window is not None:
+                self.timer_window.extras = extras
+
     # --- commands ----------------------------------------------------------------------------
 
     def start(self) -> None:
@@ -179,43 +244,84 @@ class TrayController(QObject):
         call.done.connect(lambda *_: self.refresh())
         call.start()
         self.windows["refresh"] = call
+        self._extras_at = -EXTRAS_EVERY_SECONDS
+
+    def mark_done(self, project_id: str, task_id: str) -> None:
+        api = self.agent.api
+        call = Call(lambda: mark_task_done(api, project_id, task_id), self)
+        call.done.connect(self._marked)
+        call.start()
+        self.windows["mark_done"] = call
+
+    def _marked(self, _result: object, exc: BaseException | None) -> None:
+        text = f"Could not mark the task done: {exc}" if exc else "Task marked done."
+        self.tray.showMessage("Hubnity", text, QSystemTrayIcon.MessageIcon.Information, 5000)
+        self.refresh_extras()
+
+    def show_window(self, name: str, win: QWidget) -> QWidget:
+        self.windows[name] = win
+        win.show()
+        win.raise_()
+        win.activateWindow()
+        return win
+
+    def show_timer(self) -> TimerWindow:
+        if self.timer_window is None:
+            win = TimerWindow(self.agent, self.prefs)
+            win.setWindowIcon(app_icon())
+            win.open_parked.connect(self.show_parked)
+            win.open_screenshots.connect(self.show_screenshots)
+            win.open_settings.connect(self.show_settings)
+            win.sync_requested.connect(self.sync_now)
+            win.mark_done.connect(self.mark_done)
+            self.timer_window = win
+        self.timer_window.extras = self.extras
+        self.timer_window.present()
+        return self.timer_window
 
     def show_screenshots(self) -> None:
-        win = ScreenshotsWindow(self.agent)
-        self.windows["screenshots"] = win
-        win.show()
+        self.show_window("screenshots", ScreenshotsWindow(self.agent))
 
     def show_settings(self) -> None:
-        dlg = SettingsDialog(self.agent)
-        self.windows["settings"] = dlg
-        dlg.show()
+        dlg = SettingsDialog(self.agent, self.prefs)
+        dlg.open_parked.connect(self.show_parked)
+        self.show_window("settings", dlg)
+
+    def show_parked(self) -> None:
+        self.show_window("parked", ParkedDialog(self.agent))
 
     def sign_in_or_out(self) -> None:
         snap = self.snapshot
         if snap is not None and snap.signed_in and not snap.auth_required:
             self.agent.sign_out()
             self.refresh()
-            self.show_sign_in()
-        else:
-            self.show_sign_in()
+        self.show_sign_in()
 
     def show_sign_in(self) -> SignInDialog:
         dlg = SignInDialog(self.agent)
-        dlg.signed_in.connect(self.refresh)
-        self.windows["signin"] = dlg
-        dlg.show()
+        dlg.signed_in.connect(self._signed_in)
+        self.show_window("signin", dlg)
         return dlg
 
+    def _signed_in(self) -> None:
+        self._extras_at = -EXTRAS_EVERY_SECONDS
+        self.refresh()
+        self.show_timer()
+
     def _activated(self, reason: QSystemTrayIcon.ActivationReason) -> None:
-        if reason == QSystemTrayIcon.ActivationReason.Trigger:
-            self.menu.popup(self.tray.geometry().center())
+        if reason in (
+            QSystemTrayIcon.ActivationReason.Trigger,
+            QSystemTrayIcon.ActivationReason.DoubleClick,
+        ):
+            if self.timer_window is not None and self.timer_window.isVisible():
+                self.timer_window.close()
+            else:
+                self.show_timer()
 
     def quit(self) -> None:
         self.timer.stop()
+        if self.timer_window is not None and self.timer_window.isVisible():
+            self.timer_window.close()  # keeps its place and the note
         self.tray.hide()
         self._on_quit()
         self.app.quit()
-
-
-def last_sync_text(at: datetime | None) -> str:
-    return at.astimezone().strftime("%H:%M") if at else "never"

@@ -116,7 +116,7 @@ def test_error_icon_when_capture_fails(tray, agent) -> None:
 
     agent.screenshots.problem = "the captured screen is completely black"
     tray.refresh()
-    assert tray.tray_state is TrayState.ERROR
+    assert tray.tray_state is TrayState.ATTENTION
     assert "completely black" in tray.tray.toolTip()
 
 
@@ -144,6 +144,7 @@ def test_screenshots_window_deletes_before_upload(tray, agent, qtbot) -> None:
     tray.shots_action.trigger()
     win = tray.windows["screenshots"]
     qtbot.addWidget(win)
+    win.confirm = lambda _parent, _text: True
     assert len(win.delete_buttons) == 2
     key, button = next(iter(win.delete_buttons.items()))
     button.click()

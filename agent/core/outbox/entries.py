@@ -216,6 +216,32 @@ class EntryQueue(Database):
                 (f"time entry rejected: {reason}", key),
             )
 
+    def requeue_entry(self, key: str, **fields: Any) -> None:
+        """The user fixed a parked entry (another project, ...): the changed
+        entry and its parked activity minutes are sent again."""
+        self.update_entry(key, **fields)
+        with self._tx() as db:
+            db.execute(
+                "UPDATE activity SET version = version + 1, parked_reason = NULL"
+                " WHERE entry_key = ? AND parked_version IS NOT NULL AND version <= parked_version",
+                (key,),
+            )
+
+    def dismiss_entry(self, key: str) -> None:
+        """The user gave up a parked entry: it stays in the local history but
+        is neither sent nor counted as waiting or parked any more."""
+        with self._tx() as db:
+            db.execute(
+                "UPDATE entries SET synced_revision = revision, parked_revision = NULL,"
+                " parked_reason = NULL, parked_detail = NULL WHERE key = ?",
+                (key,),
+            )
+            db.execute(
+                "UPDATE activity SET synced_version = version, parked_version = NULL,"
+                " parked_reason = NULL WHERE entry_key = ?",
+                (key,),
+            )
+
     def ack_activity(self, sent: list[tuple[str, datetime, int]]) -> None:
         with self._tx() as db:
             db.executemany(
