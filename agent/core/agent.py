@@ -251,9 +251,13 @@ class Agent:
         self.sync_now()
 
     def discard_parked(self, key: str) -> None:
-        """Give up a refused entry: it is no longer sent nor counted."""
+        """Give up a refused entry: it is no longer sent nor counted, and
+        neither are its screenshots (the server could not place them)."""
         with self.lock:
             self.outbox.dismiss_entry(key)
+            for shot in self.outbox.waiting_screenshots(10_000):
+                if shot.entry_key == key:
+                    self.outbox.delete_screenshot(shot.key)
 
     def run_command(self, command: str, args: dict[str, str | None]) -> str:
         """A command from another process (`hubnity-agent pause`, see

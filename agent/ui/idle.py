@@ -37,13 +37,13 @@ class IdleDialog(QDialog):
         self.setWindowIcon(app_icon())
         self.setWindowFlag(Qt.WindowType.WindowStaysOnTopHint)
         self.setMinimumWidth(480)
-        title = QLabel(f"You were away for {away_text(period.seconds)}")
+        self.title = title = QLabel(f"You were away for {away_text(period.seconds)}")
         tf = QFont()
         tf.setPointSizeF(tf.pointSizeF() * 1.5)
         tf.setBold(True)
         title.setFont(tf)
         project = agent.project_name(agent.tracker.project_id, agent.tracker.task_id)
-        text = QLabel(
+        self.text = text = QLabel(
             f"No keyboard or mouse activity from {time_text(period.start)} to "
             f"{time_text(period.end)}"
             + (f" while tracking {project}" if project else "")
