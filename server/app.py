@@ -13,7 +13,12 @@ from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 
 from server.auth.routes import AuthController
-from server.http.deps import provide_app_state, provide_db_session, provide_principal
+from server.http.deps import (
+    provide_app_state,
+    provide_db_session,
+    provide_outbox,
+    provide_principal,
+)
 from server.http.errors import EXCEPTION_HANDLERS
 from server.jobs import catalog
 from server.members.routes import MembersController
@@ -74,6 +79,7 @@ def create_app(settings: Settings | None = None, state: AppState | None = None) 
             "db_session": Provide(provide_db_session),
             "principal": Provide(provide_principal),
             "app_state": Provide(provide_app_state, sync_to_thread=False),
+            "outbox": Provide(provide_outbox, sync_to_thread=False),
         },
         exception_handlers=EXCEPTION_HANDLERS,
         middleware=[request_id_middleware, GlobalRateLimit()],

@@ -4,14 +4,26 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Controller, Request, get, post
-from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
+from litestar import Controller, Request, get, post, put
+from litestar.status_codes import (
+    HTTP_200_OK,
+    HTTP_201_CREATED,
+    HTTP_202_ACCEPTED,
+    HTTP_204_NO_CONTENT,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.auth import service
+from server.auth import invitations, passwords, service
 from server.auth.principal import Principal
-from server.auth.schemas import AcceptInviteRequest, RegisterRequest
+from server.auth.schemas import (
+    AcceptInviteRequest,
+    ChangePasswordRequest,
+    RegisterRequest,
+    ResetConfirm,
+    ResetRequest,
+)
 from server.http.deps import client_ip, sign_in_limit
+from server.mail.outbox import Outbox
 from server.runtime.state import AppState
 from shared.enums import Role
 from shared.schemas import LoginRequest, LogoutRequest, Me, OrgRef, RefreshRequest, TokenPair
@@ -96,7 +108,7 @@ class AuthController(Controller):
         request: Request[Any, Any, Any],
     ) -> TokenPair:
         ip = client_ip(request)
-        issued = await service.accept_invite(
+        issued = await invitations.accept_invite(
             db_session,
             app_state.settings.security,
             token=data.token,
@@ -115,4 +127,49 @@ class AuthController(Controller):
     ) -> None:
         await service.logout(
             db_session, principal.user, token=data.refresh_token, everywhere=data.all
+        )
+
+    @put("/password", status_code=HTTP_200_OK)
+    async def change_password(
+        self,
+        data: ChangePasswordRequest,
+        db_session: AsyncSession,
+        app_state: AppState,
+        principal: Principal,
+        request: Request[Any, Any, Any],
+    ) -> TokenPair | None:
+        return await passwords.change_password(
+            db_session,
+            app_state.settings.security,
+            principal.user,
+            current=data.current_password,
+            new=data.new_password,
+            ip=client_ip(request),
+        )
+
+    @post("/password-reset", status_code=HTTP_202_ACCEPTED, before_request=sign_in_limit("reset"))
+    async def request_reset(
+        self,
+        data: ResetRequest,
+        app_state: AppState,
+        outbox: Outbox,
+        request: Request[Any, Any, Any],
+    ) -> dict[str, str]:
+        await passwords.request_reset(app_state, outbox, data.email, client_ip(request))
+        return {"detail": passwords.RESET_ACCEPTED}
+
+    @post(
+        "/password-reset/confirm",
+        status_code=HTTP_204_NO_CONTENT,
+        before_request=sign_in_limit("reset"),
+    )
+    async def confirm_reset(
+        self, data: ResetConfirm, db_session: AsyncSession, request: Request[Any, Any, Any]
+    ) -> None:
+        await passwords.confirm_reset(
+            db_session,
+            token=data.token,
+            password=data.new_password,
+            email=data.email,
+            ip=client_ip(request),
         )

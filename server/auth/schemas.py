@@ -16,3 +16,18 @@ class RegisterRequest(Wire):
 class AcceptInviteRequest(Wire):
     token: str
     password: str
+
+
+class ChangePasswordRequest(Wire):
+    current_password: str
+    new_password: str
+
+
+class ResetRequest(Wire):
+    email: str
+
+
+class ResetConfirm(Wire):
+    token: str
+    new_password: str
+    email: str | None = None

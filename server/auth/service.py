@@ -11,9 +11,10 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server import audit
+from server.auth import lockout
 from server.core.errors import BadRequest, Forbidden, Unauthorized
 from server.db.base import utcnow
-from server.db.models import Invitation, Organization, RefreshToken, User
+from server.db.models import Organization, RefreshToken, User
 from server.db.unique import unique_or_conflict
 from server.runtime.config import SecuritySettings
 from server.security.passwords import (
@@ -32,7 +33,7 @@ from server.security.tokens import (
 from shared.enums import Role
 from shared.schemas import TokenPair
 
-INVITATION_TTL = timedelta(days=7)
+AUTH_LDAP = "ldap"
 _BAD_CREDENTIALS = "invalid email or password"
 
 
@@ -54,9 +55,10 @@ def validate_timezone(tz: str) -> str:
     return tz
 
 
-def validate_password(password: str) -> None:
+def validate_password(password: str, *personal: str) -> None:
+    """400 with the reason for a weak password; `personal`: the account's email, name."""
     try:
-        check_password_policy(password)
+        check_password_policy(password, personal=personal)
     except WeakPasswordError as exc:
         raise BadRequest(str(exc)) from None
 
@@ -122,7 +124,7 @@ async def register(
     if not security.allow_registration:
         raise Forbidden("registration is closed on this server; ask an administrator to invite you")
     email = normalize_email(email)
-    validate_password(password)
+    validate_password(password, email, name)
     timezone = validate_timezone(timezone or "UTC")
     org = Organization(name=require_name(organization_name, "organizationName"), timezone=timezone)
     session.add(org)
@@ -150,22 +152,27 @@ async def login(
     user = (
         await session.execute(select(User).where(User.email == email.strip().lower()))
     ).scalar_one_or_none()
+    now = utcnow()
+    lockout.check_not_blocked(user, now)
+    if user is not None and user.auth_source == AUTH_LDAP:
+        raise Unauthorized(_BAD_CREDENTIALS + " (this account signs in with its directory login)")
     # The hash is verified even for an unknown email: same answer, same time.
     ok = verify_password(user.password_hash if user else None, password)
     if not ok or user is None or not user.active:
         if user is not None:
-            audit.record(
-                session,
-                "auth.login_failed",
-                organization_id=user.organization_id,
-                target_type="user",
-                target_id=user.id,
-                ip=ip,
-            )
+            await lockout.record_failure(session, security, user, ip, now)
             await session.commit()
         raise Unauthorized(_BAD_CREDENTIALS)
     if user.password_hash and needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
+    return await signed_in(session, security, user, ip)
+
+
+async def signed_in(
+    session: AsyncSession, security: SecuritySettings, user: User, ip: str
+) -> Issued:
+    """A successful sign-in (password or directory): lockout reset, audited, tokens."""
+    lockout.record_success(user)
     audit.record(
         session, "auth.login", organization_id=user.organization_id, actor_id=user.id, ip=ip
     )
@@ -234,46 +241,3 @@ async def logout(session: AsyncSession, user: User, *, token: str | None, everyw
         stmt = stmt.where(RefreshToken.token_hash == hash_opaque_token(token))
     await session.execute(stmt.values(revoked_at=utcnow()))
     await session.commit()
-
-
-async def create_invitation(session: AsyncSession, user: User) -> str:
-    token = new_opaque_token()
-    session.add(
-        Invitation(
-            organization_id=user.organization_id,
-            user_id=user.id,
-            token_hash=hash_opaque_token(token),
-            expires_at=utcnow() + INVITATION_TTL,
-        )
-    )
-    return token
-
-
-async def accept_invite(
-    session: AsyncSession, security: SecuritySettings, *, token: str, password: str, ip: str
-) -> Issued:
-    validate_password(password)
-    invitation = (
-        await session.execute(
-            select(Invitation).where(Invitation.token_hash == hash_opaque_token(token))
-        )
-    ).scalar_one_or_none()
-    if invitation is None or invitation.accepted_at is not None:
-        raise BadRequest("invitation is invalid or already used")
-    if invitation.expires_at <= utcnow():
-        raise BadRequest("invitation expired; ask for a new one")
-    user = await session.get(User, invitation.user_id)
-    if user is None or not user.active:
-        raise BadRequest("invitation is invalid or already used")
-    invitation.accepted_at = utcnow()
-    user.password_hash = hash_password(password)
-    audit.record(
-        session,
-        "auth.invite_accepted",
-        organization_id=user.organization_id,
-        actor_id=user.id,
-        ip=ip,
-    )
-    pair = await issue_tokens(session, user, security)
-    await session.commit()
-    return Issued(pair, user)

@@ -59,6 +59,11 @@ class User(UUIDPrimaryKey, Timestamped, Base):
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
     role: Mapped[str] = mapped_column(String(16), default=Role.MEMBER.value)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # "local" (password stored here) or "ldap" (the directory checks it; none stored).
+    auth_source: Mapped[str] = mapped_column(String(16), default="local", server_default="local")
+    # Account lockout: failed sign-ins in a row, and until when the next is refused.
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    login_blocked_until: Mapped[datetime | None] = mapped_column(default=None)
 
 
 class Invitation(UUIDPrimaryKey, Timestamped, Base):
@@ -69,6 +74,22 @@ class Invitation(UUIDPrimaryKey, Timestamped, Base):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     expires_at: Mapped[datetime]
     accepted_at: Mapped[datetime | None] = mapped_column(default=None)
+    # Set when an admin revokes it or sends a new one (the old link dies).
+    revoked_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class PasswordReset(UUIDPrimaryKey, Timestamped, Base):
+    """A single-use password reset link; only the token's SHA-256 is stored."""
+
+    __tablename__ = "password_resets"
+
+    organization_id: Mapped[uuid.UUID] = _org_id()
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None] = mapped_column(default=None)
 
 
 class Project(UUIDPrimaryKey, Timestamped, Base):

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.auth.principal import Principal, load_principal
 from server.core.errors import Unauthorized
+from server.mail.outbox import Outbox
 from server.runtime.state import AppState
 from server.security.limits import limit_sign_in
 from server.security.tokens import InvalidTokenError, decode_access_token
@@ -71,3 +72,13 @@ def sign_in_limit(kind: str) -> BeforeRequestHookHandler:
         await limit_sign_in(app_state_of(request.app.state), kind, client_ip(request))
 
     return hook
+
+
+def public_base_url(request: Request[Any, Any, Any]) -> str:
+    """Where people reach this server: HUBNITY_PUBLIC_URL, else the request's own address."""
+    configured = app_state_of(request.app.state).settings.server.public_url
+    return (configured or str(request.base_url)).rstrip("/")
+
+
+def provide_outbox(request: Request[Any, Any, Any], state: State) -> Outbox:
+    return Outbox(app_state_of(state).jobs, public_base_url(request))

@@ -4,15 +4,23 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Controller, Request, get, patch, post
-from litestar.status_codes import HTTP_201_CREATED
+from litestar import Controller, Request, delete, get, patch, post
+from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.auth.principal import Principal
 from server.core.ids import path_uuid
 from server.http.deps import client_ip
+from server.mail.outbox import Outbox
 from server.members import service as members
-from server.members.schemas import InviteOut, InviteRequest, MemberOut, MemberPage, MemberPatch
+from server.members.schemas import (
+    InvitationPage,
+    InviteOut,
+    InviteRequest,
+    MemberOut,
+    MemberPage,
+    MemberPatch,
+)
 
 
 class MembersController(Controller):
@@ -25,9 +33,41 @@ class MembersController(Controller):
         data: InviteRequest,
         db_session: AsyncSession,
         principal: Principal,
+        outbox: Outbox,
         request: Request[Any, Any, Any],
     ) -> InviteOut:
-        return await members.invite(db_session, principal, data, client_ip(request))
+        return await members.invite(db_session, principal, data, client_ip(request), outbox)
+
+    @get("/invitations")
+    async def list_invitations(
+        self, db_session: AsyncSession, principal: Principal
+    ) -> InvitationPage:
+        return await members.list_invitations(db_session, principal)
+
+    @post("/{member_id:str}/invitation", status_code=HTTP_201_CREATED)
+    async def resend_invitation(
+        self,
+        member_id: str,
+        db_session: AsyncSession,
+        principal: Principal,
+        outbox: Outbox,
+        request: Request[Any, Any, Any],
+    ) -> InviteOut:
+        return await members.resend_invitation(
+            db_session, principal, path_uuid(member_id, "member"), client_ip(request), outbox
+        )
+
+    @delete("/{member_id:str}/invitation", status_code=HTTP_204_NO_CONTENT)
+    async def revoke_invitation(
+        self,
+        member_id: str,
+        db_session: AsyncSession,
+        principal: Principal,
+        request: Request[Any, Any, Any],
+    ) -> None:
+        await members.revoke_invitation(
+            db_session, principal, path_uuid(member_id, "member"), client_ip(request)
+        )
 
     @get("/")
     async def list_members(

@@ -37,3 +37,14 @@ class MemberPatch(Wire):
     role: Role | None = None
     active: bool | None = None
     timezone: str | None = None
+
+
+class InvitationOut(Wire):
+    member: MemberOut
+    invited_at: str
+    expires_at: str
+    expired: bool
+
+
+class InvitationPage(Wire):
+    items: list[InvitationOut]

@@ -4,19 +4,30 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server import audit
+from server.auth import invitations
 from server.auth import service as auth_service
 from server.auth.principal import Principal
 from server.core.errors import BadRequest, Conflict, Forbidden, NotFound
 from server.db.base import utcnow
-from server.db.models import RefreshToken, User
+from server.db.models import RefreshToken, TeamMember, User
 from server.db.pagination import keyset_page
 from server.db.scoped import get_in_org
-from server.members.schemas import InviteOut, InviteRequest, MemberOut, MemberPage, MemberPatch
-from server.teams.service import can_see_user
+from server.mail.message import invitation_mail
+from server.mail.outbox import Outbox
+from server.members.schemas import (
+    InvitationOut,
+    InvitationPage,
+    InviteOut,
+    InviteRequest,
+    MemberOut,
+    MemberPage,
+    MemberPatch,
+)
+from server.teams.service import can_see_user, managed_team_ids
 from shared.enums import Role
 
 
@@ -50,25 +61,68 @@ async def get_visible_member(
     return member_out(await get_member(session, principal, user_id))
 
 
+async def _send_invitation(
+    session: AsyncSession, principal: Principal, user: User, outbox: Outbox | None
+) -> str:
+    """A new link for `user` (the previous one dies), mailed to them."""
+    token = await invitations.create_invitation(session, user)
+    await session.commit()
+    if outbox is not None:
+        await outbox.send(
+            invitation_mail(
+                user.email,
+                user.name,
+                principal.organization.name,
+                principal.user.name,
+                outbox.link("/invite", token=token),
+                invitations.INVITATION_TTL.days,
+            )
+        )
+    return token
+
+
 async def invite(
-    session: AsyncSession, principal: Principal, data: InviteRequest, ip: str
+    session: AsyncSession,
+    principal: Principal,
+    data: InviteRequest,
+    ip: str,
+    outbox: Outbox | None = None,
 ) -> InviteOut:
+    """Invites a new person; inviting someone of this organization who has not
+    joined yet sends them a new link instead (the old one dies)."""
     principal.require_admin()
     _check_grant(principal, data.role)
-    user = await auth_service.add_user(
-        session,
-        User(
-            organization_id=principal.org_id,
-            email=auth_service.normalize_email(data.email),
-            name=auth_service.require_name(data.name, "name"),
-            role=data.role.value,
-            timezone=principal.organization.timezone,
-        ),
-    )
-    token = await auth_service.create_invitation(session, user)
+    email = auth_service.normalize_email(data.email)
+    name = auth_service.require_name(data.name, "name")
+    existing = (
+        await session.execute(
+            select(User).where(
+                User.email == email,
+                User.organization_id == principal.org_id,
+                User.password_hash.is_(None),
+                User.auth_source == "local",
+                User.active.is_(True),
+            )
+        )
+    ).scalar_one_or_none()
+    if existing is not None:
+        existing.name, existing.role = name, data.role.value
+        user, action = existing, "member.reinvited"
+    else:
+        user = await auth_service.add_user(
+            session,
+            User(
+                organization_id=principal.org_id,
+                email=email,
+                name=name,
+                role=data.role.value,
+                timezone=principal.organization.timezone,
+            ),
+        )
+        action = "member.invited"
     audit.record(
         session,
-        "member.invited",
+        action,
         organization_id=principal.org_id,
         actor_id=principal.user_id,
         target_type="user",
@@ -76,16 +130,85 @@ async def invite(
         ip=ip,
         role=user.role,
     )
-    await session.commit()
+    token = await _send_invitation(session, principal, user, outbox)
     return InviteOut(member=member_out(user), invitation_token=token)
+
+
+async def _invited(session: AsyncSession, principal: Principal, user_id: uuid.UUID) -> User:
+    principal.require_admin()
+    user = await get_member(session, principal, user_id)
+    if user.password_hash is not None or user.auth_source != "local":
+        raise Conflict("this person has already joined; there is no invitation to change")
+    if not user.active:
+        raise Conflict("this person is deactivated; reactivate them first")
+    return user
+
+
+async def resend_invitation(
+    session: AsyncSession, principal: Principal, user_id: uuid.UUID, ip: str, outbox: Outbox
+) -> InviteOut:
+    user = await _invited(session, principal, user_id)
+    _check_grant(principal, Role(user.role))
+    audit.record(
+        session,
+        "member.reinvited",
+        organization_id=principal.org_id,
+        actor_id=principal.user_id,
+        target_type="user",
+        target_id=user.id,
+        ip=ip,
+    )
+    token = await _send_invitation(session, principal, user, outbox)
+    return InviteOut(member=member_out(user), invitation_token=token)
+
+
+async def revoke_invitation(
+    session: AsyncSession, principal: Principal, user_id: uuid.UUID, ip: str
+) -> None:
+    user = await _invited(session, principal, user_id)
+    if not await invitations.revoke_pending(session, user.id):
+        raise NotFound("pending invitation")
+    audit.record(
+        session,
+        "member.invitation_revoked",
+        organization_id=principal.org_id,
+        actor_id=principal.user_id,
+        target_type="user",
+        target_id=user.id,
+        ip=ip,
+    )
+    await session.commit()
+
+
+async def list_invitations(session: AsyncSession, principal: Principal) -> InvitationPage:
+    principal.require_admin()
+    rows = await invitations.pending(session, principal.org_id)
+    return InvitationPage(
+        items=[
+            InvitationOut(
+                member=member_out(p.user),
+                invited_at=p.created_at.isoformat(),
+                expires_at=p.expires_at.isoformat(),
+                expired=p.expired,
+            )
+            for p in rows
+        ]
+    )
 
 
 async def list_members(
     session: AsyncSession, principal: Principal, cursor: str | None, limit: int | None
 ) -> MemberPage:
-    if principal.role == Role.MEMBER.value:
-        return MemberPage(items=[member_out(principal.user)], next_cursor=None)
+    """The same rule as one member's page: ADMIN/OWNER everyone; anyone else
+    themselves and the members of the teams they MANAGE (an organization-level
+    MANAGER role alone shows nobody else; docs/api.md, "Roles")."""
     stmt = select(User).where(User.organization_id == principal.org_id)
+    if not principal.is_admin:
+        managed = await managed_team_ids(session, principal)
+        members = select(TeamMember.user_id).where(
+            TeamMember.team_id.in_(managed), TeamMember.organization_id == principal.org_id
+        )
+        stmt = stmt.where(or_(User.id == principal.user_id, User.id.in_(members)))
     rows, nxt = await keyset_page(session, stmt, User.email, User.id, cursor, limit)
     return MemberPage(items=[member_out(u) for u in rows], next_cursor=nxt)
 
@@ -155,7 +278,8 @@ async def update_member(
             target_id=user.id,
             ip=ip,
         )
-        if not patch.active:  # end their sessions now, not when tokens expire
+        if not patch.active:  # end their sessions and links now, not when tokens expire
+            await invitations.revoke_pending(session, user.id)
             await session.execute(
                 update(RefreshToken)
                 .where(RefreshToken.user_id == user.id, RefreshToken.revoked_at.is_(None))

@@ -132,6 +132,43 @@ class SecuritySettings:
     global_rate: Rate | None = None
     body_size_limit: int = 50 * 1024 * 1024
     allow_registration: bool = True
+    # Per account, beside the per-IP login rate: after `lockout_threshold`
+    # failures in a row each further one blocks sign-in for base * 2^k seconds
+    # (capped), never for good; a success resets it.
+    lockout_threshold: int = 5
+    lockout_base_seconds: int = 30
+    lockout_max_seconds: int = 15 * 60
+    reset_email_rate: Rate = Rate(3, 3600)
+
+
+@dataclass(frozen=True)
+class MailSettings:
+    """SMTP_URL unset → mail is written to the log and <data dir>/mail (embedded default)."""
+
+    smtp_url: str | None = field(default=None, repr=False)
+    sender: str = "Hubnity <hubnity@localhost>"
+    outbox_dir: Path | None = None
+    timeout_seconds: int = 20
+
+
+@dataclass(frozen=True)
+class LdapSettings:
+    """LDAP_URL unset → no directory sign-in (docs/api.md, "Directory sign-in")."""
+
+    url: str | None = None
+    organization_id: str | None = None
+    user_dn_template: str = "uid={login},ou=people,dc=example,dc=org"
+    group_base: str | None = None
+    group_roles: tuple[tuple[str, str], ...] = ()
+    email_attribute: str = "mail"
+    name_attribute: str = "cn"
+    start_tls: bool = False
+    ca_file: str | None = None
+    timeout_seconds: int = 5
+
+    @property
+    def enabled(self) -> bool:
+        return self.url is not None and self.organization_id is not None
 
 
 @dataclass(frozen=True)
@@ -150,6 +187,8 @@ class Settings:
     storage: StorageSettings
     security: SecuritySettings
     server: ServerSettings
+    mail: MailSettings = field(default_factory=MailSettings)
+    ldap: LdapSettings = field(default_factory=LdapSettings)
     log_json: bool = True
 
     @property
@@ -202,6 +241,64 @@ def _redis_url() -> str | None:
     return None
 
 
+_SMTP = re.compile(r"^(smtp|smtps|smtp\+starttls)://[^/]+", re.IGNORECASE)
+
+
+def _mail(data_dir: Path) -> MailSettings:
+    url = _env("SMTP_URL")
+    if url and not _SMTP.match(url):
+        raise ConfigError(
+            "SMTP_URL must be smtp://host:port, smtp+starttls://user:pass@host:587 "
+            "or smtps://user:pass@host:465"
+        )
+    return MailSettings(
+        smtp_url=url,
+        sender=_env("SMTP_FROM", "Hubnity <hubnity@localhost>") or "",
+        outbox_dir=data_dir / "mail",
+        timeout_seconds=_env_int("SMTP_TIMEOUT", 20, 1),
+    )
+
+
+def _group_roles(value: str | None) -> tuple[tuple[str, str], ...]:
+    """LDAP_GROUP_ROLES="cn=admins,ou=groups,dc=x=ADMIN;cn=leads,...=MANAGER"."""
+    pairs = []
+    for item in (value or "").split(";"):
+        if not item.strip():
+            continue
+        group, sep, role = item.strip().rpartition("=")
+        role = role.strip().upper()
+        if not sep or not group or role not in ("OWNER", "ADMIN", "MANAGER", "MEMBER"):
+            raise ConfigError(
+                f"LDAP_GROUP_ROLES item {item!r} must be <group DN>=<ADMIN|MANAGER|MEMBER|OWNER>"
+            )
+        pairs.append((group.strip().lower(), role))
+    return tuple(pairs)
+
+
+def _ldap() -> LdapSettings:
+    url = _env("LDAP_URL")
+    org = _env("LDAP_ORGANIZATION_ID")
+    if url and not url.lower().startswith(("ldap://", "ldaps://")):
+        raise ConfigError(f"LDAP_URL={url!r} must start with ldap:// or ldaps://")
+    if url and not org:
+        raise ConfigError("LDAP_URL is set but LDAP_ORGANIZATION_ID is not")
+    template = _env("LDAP_USER_DN", "uid={login},ou=people,dc=example,dc=org") or ""
+    if url and "{login}" not in template:
+        raise ConfigError("LDAP_USER_DN must contain {login}")
+    return LdapSettings(
+        url=url,
+        organization_id=org,
+        user_dn_template=template,
+        group_base=_env("LDAP_GROUP_BASE"),
+        group_roles=_group_roles(_env("LDAP_GROUP_ROLES")),
+        email_attribute=_env("LDAP_EMAIL_ATTRIBUTE", "mail") or "mail",
+        name_attribute=_env("LDAP_NAME_ATTRIBUTE", "cn") or "cn",
+        start_tls=_env_bool("LDAP_START_TLS", False),
+        ca_file=_env("LDAP_CA_FILE"),
+        timeout_seconds=_env_int("LDAP_TIMEOUT", 5, 1),
+    )
+
+
 def load_settings() -> Settings:
     env = (_env("HUBNITY_ENV", "development") or "development").lower()
     if env not in ("development", "production", "test"):
@@ -244,12 +341,20 @@ def load_settings() -> Settings:
             global_rate=Rate.parse("GLOBAL_RATE_LIMIT", global_rate) if global_rate else None,
             body_size_limit=parse_size("BODY_SIZE_LIMIT", _env("BODY_SIZE_LIMIT", "50mb") or ""),
             allow_registration=_env_bool("ALLOW_REGISTRATION", True),
+            lockout_threshold=_env_int("LOGIN_LOCKOUT_THRESHOLD", 5, 1),
+            lockout_base_seconds=_env_int("LOGIN_LOCKOUT_SECONDS", 30, 1),
+            lockout_max_seconds=_env_int("LOGIN_LOCKOUT_MAX_SECONDS", 900, 1),
+            reset_email_rate=Rate.parse(
+                "PASSWORD_RESET_RATE_LIMIT", _env("PASSWORD_RESET_RATE_LIMIT", "3/hour") or ""
+            ),
         ),
         server=ServerSettings(
             host=_env("HUBNITY_HOST", "127.0.0.1") or "127.0.0.1",
             port=_env_int("HUBNITY_PORT", 8000, 1),
             public_url=_env("HUBNITY_PUBLIC_URL"),
         ),
+        mail=_mail(data_dir),
+        ldap=_ldap(),
         log_json=_env_bool("LOG_JSON", True),
     )
 

@@ -11,6 +11,7 @@ SIGN_IN_ATTEMPTS = {
     "login": "login attempts",
     "register": "registration attempts",
     "invite": "invitation attempts",
+    "reset": "password reset attempts",
 }
 
 

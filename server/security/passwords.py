@@ -1,6 +1,11 @@
-"""argon2id password hashing (argon2-cffi: audited, maintained, OWASP's first choice)."""
+"""argon2id password hashing (argon2-cffi: audited, maintained, OWASP's first choice),
+and the password policy: length, and not a breached or guessable pattern."""
 
 from __future__ import annotations
+
+import re
+from functools import lru_cache
+from pathlib import Path
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
@@ -11,17 +16,49 @@ _DUMMY_HASH = _hasher.hash("hubnity-timing-equalizer")
 
 MIN_PASSWORD_LENGTH = 8
 MAX_PASSWORD_LENGTH = 256
+_COMMON_FILE = Path(__file__).with_name("common_passwords.txt")
+# Decorations people add to a common word: "Password123!", "!!letmein2024".
+_DECORATION = re.compile(r"^[\d\W_]*(.*?)[\d\W_]*$")
 
 
 class WeakPasswordError(ValueError):
     pass
 
 
-def check_password_policy(password: str) -> None:
+@lru_cache(maxsize=1)
+def common_passwords() -> frozenset[str]:
+    lines = _COMMON_FILE.read_text(encoding="utf-8").splitlines()
+    return frozenset(x.strip().lower() for x in lines if x.strip() and not x.startswith("#"))
+
+
+def _is_common(password: str) -> bool:
+    lowered = password.lower()
+    common = common_passwords()
+    if lowered in common:
+        return True
+    core = _DECORATION.match(lowered)
+    word = core.group(1) if core else lowered
+    return len(word) >= 4 and (word in common or f"{word}1" in common or word == "password")
+
+
+def check_password_policy(password: str, *, personal: tuple[str, ...] = ()) -> None:
+    """Raises WeakPasswordError with the reason. `personal`: the account's email
+    and name, which a password must not be built on."""
     if len(password) < MIN_PASSWORD_LENGTH:
         raise WeakPasswordError(f"password must be at least {MIN_PASSWORD_LENGTH} characters")
     if len(password) > MAX_PASSWORD_LENGTH:
         raise WeakPasswordError(f"password must be at most {MAX_PASSWORD_LENGTH} characters")
+    if len(set(password)) < 4:
+        raise WeakPasswordError("password must use at least 4 different characters")
+    if _is_common(password):
+        raise WeakPasswordError(
+            "password is one of the most common (breached) passwords; choose another"
+        )
+    lowered = password.lower()
+    for value in personal:
+        part = value.lower().split("@")[0].strip()
+        if len(part) >= 4 and part in lowered:
+            raise WeakPasswordError("password must not contain your name or email address")
 
 
 def hash_password(password: str) -> str:

@@ -11,6 +11,7 @@ from litestar.params import Body
 from litestar.response import Redirect, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from server.auth import invitations
 from server.auth import service as auth_service
 from server.auth.principal import Principal
 from server.core.errors import DomainError, TooManyRequests, Unauthorized
@@ -182,7 +183,7 @@ class AuthPages(Controller):
         ip = client_ip(request)
         try:
             await limit_sign_in(app_state, "invite", ip)
-            issued = await auth_service.accept_invite(
+            issued = await invitations.accept_invite(
                 db_session, app_state.settings.security, token=token, password=password, ip=ip
             )
         except DomainError as exc:

@@ -198,3 +198,43 @@ async def test_team_manager_sees_team_members_only(client):
     assert (await manager.get(f"/api/v1/members/{teammate.user_id}")).status_code == 200
     assert (await manager.get(f"/api/v1/members/{outsider.user_id}")).status_code == 404
     assert (await teammate.get(f"/api/v1/members/{manager.user_id}")).status_code == 404
+
+
+async def test_member_list_follows_the_member_detail_rule(client):
+    """ADMIN/OWNER see everyone; a team MANAGER their teams' members; an
+    organization-level MANAGER without a team, like a MEMBER, only themselves."""
+    owner = await register(client)
+    admin = await invite(owner, "ADMIN")
+    org_manager = await invite(owner, "MANAGER")
+    lead = await invite(owner, "MEMBER", name="Lead")
+    mate = await invite(owner, "MEMBER", name="Mate")
+    outsider = await invite(owner, "MEMBER", name="Outsider")
+    team = (await owner.post("/api/v1/teams", json={"name": "Crew"})).json()
+    for who, role in ((lead, "MANAGER"), (mate, "MEMBER")):
+        r = await owner.post(
+            f"/api/v1/teams/{team['id']}/members", json={"userId": who.user_id, "role": role}
+        )
+        assert r.status_code == 201
+    everyone = {
+        owner.user_id,
+        admin.user_id,
+        org_manager.user_id,
+        lead.user_id,
+        mate.user_id,
+        outsider.user_id,
+    }
+    expected = [
+        (owner, everyone),
+        (admin, everyone),
+        (org_manager, {org_manager.user_id}),
+        (lead, {lead.user_id, mate.user_id}),
+        (mate, {mate.user_id}),
+        (outsider, {outsider.user_id}),
+    ]
+    for who, ids in expected:
+        listed = {m["id"] for m in (await who.get("/api/v1/members")).json()["items"]}
+        assert listed == ids, who.email
+        # The detail answers exactly for the listed people (404 otherwise).
+        for uid in everyone:
+            status = (await who.get(f"/api/v1/members/{uid}")).status_code
+            assert status == (200 if uid in ids else 404), (who.email, uid)

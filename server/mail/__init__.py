@@ -1,0 +1,1 @@
+"""Outgoing mail: messages with the product's look (plain text + HTML) and their delivery."""
