@@ -21,8 +21,7 @@ with the ledger:
   inside a stretch the ledger allowed, and their sum is at most the ledger's;
 - activity: per minute at most 60 active seconds and no more than the
   seconds in which the test really sent input; no more key presses or mouse
-  moves than were sent; and none lost outside the heartbeat before a kill or
-  the last second before a pause.
+  moves than were sent; and none lost but in the heartbeat before a kill.
 
 Without Xvfb/xdotool (locally) the agent runs with `--no-input` and only the
 entries are checked, which the test says; under `CI=true` that is a failure.
@@ -235,24 +234,37 @@ def test_real_headless_agent_survives_kill_9_without_losing_or_doubling_time(
         agent.wait_ready()
         ledger.began(asked, now())
         paused = False
-        deadline = time.monotonic() + rng.uniform(1.0, 5.0)
-        while time.monotonic() < deadline:
-            roll = rng.random()
-            if roll < 0.4:
-                burst()
-            elif roll < 0.6:
-                agent.proc.send_signal(signal.SIGUSR1)
-            elif roll < 0.85:
-                t0 = now()
-                if paused:
-                    assert agent.command("resume").startswith("tracking")
-                    ledger.began(t0, now())
-                else:
-                    assert agent.command("pause") == "paused"
-                    ledger.ended(t0, now())
-                paused = not paused
-            time.sleep(rng.uniform(0.05, 0.5))
-        if mode == "after-sync":  # aim at an upload in flight
+
+        def toggle() -> None:
+            nonlocal paused
+            t0 = now()
+            if paused:
+                assert agent.command("resume").startswith("tracking")
+                ledger.began(t0, now())
+            else:
+                assert agent.command("pause") == "paused"
+                ledger.ended(t0, now())
+            paused = not paused
+
+        def work(seconds: float, toggles: bool) -> None:
+            deadline = time.monotonic() + seconds
+            while time.monotonic() < deadline:
+                roll = rng.random()
+                if roll < 0.5:
+                    burst()
+                elif roll < 0.6:  # rare: "sync now" also writes a heartbeat
+                    agent.proc.send_signal(signal.SIGUSR1)
+                elif roll < 0.8 and toggles:
+                    toggle()
+                time.sleep(rng.uniform(0.05, 0.4))
+
+        work(rng.uniform(0.5, 3.0), toggles=True)
+        if mode == "anytime":  # tracking for a while, then killed between heartbeats
+            if paused:
+                toggle()
+            work(rng.uniform(0.5, 3.5), toggles=False)
+            ledger.killed(agent.kill())
+        elif mode == "after-sync":  # aim at an upload in flight
             agent.proc.send_signal(signal.SIGUSR1)
             time.sleep(rng.uniform(0, 0.05))
             ledger.killed(agent.kill())
@@ -273,17 +285,16 @@ def test_real_headless_agent_survives_kill_9_without_losing_or_doubling_time(
                 ledger.killed(killed_at)
             else:
                 ledger.killed(killed_at, pause_asked=t0)
-        else:
-            ledger.killed(agent.kill())
 
     # The last run ends cleanly: SIGTERM ends the running entry at once.
     asked = now()
     agent = AgentProcess(env, log, "--track", "--project", account.project_id, *inputs)
     agent.wait_ready()
     ledger.began(asked, now())
-    for _ in range(6):
+    for _ in range(8):
         burst()
         time.sleep(0.25)
+    time.sleep(LATE + 0.2)  # every key of this run is then certainly counted
     t0 = now()
     agent.proc.send_signal(signal.SIGTERM)
     assert agent.proc.wait(30) == 0
@@ -405,14 +416,14 @@ def _check_activity(
     assert 0 < keys <= len(ledger.bursts) and 0 < moves <= len(ledger.bursts)
     # Lower bound: a burst sent while the agent certainly tracked is counted,
     # unless a kill came within a heartbeat after it (its minute was still in
-    # memory) or a pause/stop within the tick after it (not yet drained).
+    # memory); a pause or stop also waits for the listener's callback.
     margin = timedelta(seconds=HEARTBEAT + TICK + LATE)
     counted_for_sure = 0
     for b in ledger.bursts:
         for s in ledger.stretches:
             if s.lo_start is None or s.lo_end is None:
                 continue
-            guard = margin if s.killed else timedelta(seconds=TICK + LATE)
+            guard = margin if s.killed else timedelta(seconds=LATE)
             if s.lo_start <= b.before and b.after + guard <= s.lo_end:
                 counted_for_sure += 1
     assert keys >= counted_for_sure, (keys, counted_for_sure)
