@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from litestar import Controller, delete, get, patch, post
+from typing import Any
+
+from litestar import Controller, Request, delete, get, patch, post
 from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.auth.principal import Principal
 from server.core.ids import path_uuid
+from server.http.deps import client_ip
 from server.projects import service
 from server.projects.schemas import (
     ActivePage,
@@ -17,6 +20,7 @@ from server.projects.schemas import (
     ProjectPatch,
     TaskIn,
     TaskPage,
+    TaskPatch,
 )
 from shared.schemas import TaskOut
 
@@ -56,17 +60,47 @@ class ProjectsController(Controller):
 
     @patch("/{project_id:str}")
     async def update_project(
-        self, project_id: str, data: ProjectPatch, db_session: AsyncSession, principal: Principal
+        self,
+        project_id: str,
+        data: ProjectPatch,
+        db_session: AsyncSession,
+        principal: Principal,
+        request: Request[Any, Any, Any],
     ) -> ProjectOut:
         return await service.update_project(
-            db_session, principal, path_uuid(project_id, "project"), data
+            db_session, principal, path_uuid(project_id, "project"), data, client_ip(request)
         )
 
     @delete("/{project_id:str}", status_code=HTTP_204_NO_CONTENT)
     async def delete_project(
-        self, project_id: str, db_session: AsyncSession, principal: Principal
+        self,
+        project_id: str,
+        db_session: AsyncSession,
+        principal: Principal,
+        request: Request[Any, Any, Any],
     ) -> None:
-        await service.archive_project(db_session, principal, path_uuid(project_id, "project"))
+        await service.archive_project(
+            db_session, principal, path_uuid(project_id, "project"), client_ip(request)
+        )
+
+    @patch("/{project_id:str}/tasks/{task_id:str}")
+    async def update_task(
+        self,
+        project_id: str,
+        task_id: str,
+        data: TaskPatch,
+        db_session: AsyncSession,
+        principal: Principal,
+        request: Request[Any, Any, Any],
+    ) -> TaskOut:
+        return await service.update_task(
+            db_session,
+            principal,
+            path_uuid(project_id, "project"),
+            path_uuid(task_id, "task"),
+            data,
+            client_ip(request),
+        )
 
     @get("/{project_id:str}/tasks")
     async def list_tasks(

@@ -27,6 +27,11 @@ class TaskIn(Wire):
     name: str
 
 
+class TaskPatch(Wire):
+    name: str | None = None
+    archived: bool | None = None
+
+
 class ProjectPage(Wire):
     items: list[ProjectOut]
     next_cursor: str | None

@@ -7,8 +7,9 @@ import uuid
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from server import audit
 from server.auth.principal import Principal
-from server.core.errors import BadRequest
+from server.core.errors import BadRequest, NotFound
 from server.db.models import Project, Task
 from server.db.pagination import keyset_page
 from server.db.scoped import get_in_org
@@ -20,6 +21,7 @@ from server.projects.schemas import (
     ProjectPage,
     ProjectPatch,
     TaskIn,
+    TaskPatch,
 )
 from shared.schemas import ActiveProject, TaskOut
 
@@ -98,8 +100,35 @@ async def active_projects(session: AsyncSession, principal: Principal) -> Active
     )
 
 
+def _audit_archive(
+    session: AsyncSession,
+    principal: Principal,
+    kind: str,
+    row: Project | Task,
+    archived: bool,
+    ip: str | None,
+) -> None:
+    if row.archived == archived:
+        return
+    audit.record(
+        session,
+        f"{kind}.{'archived' if archived else 'unarchived'}",
+        organization_id=principal.org_id,
+        actor_id=principal.user_id,
+        target_type=kind,
+        target_id=row.id,
+        ip=ip,
+        name=row.name,
+    )
+    row.archived = archived
+
+
 async def update_project(
-    session: AsyncSession, principal: Principal, project_id: uuid.UUID, patch: ProjectPatch
+    session: AsyncSession,
+    principal: Principal,
+    project_id: uuid.UUID,
+    patch: ProjectPatch,
+    ip: str | None = None,
 ) -> ProjectOut:
     principal.require_admin()
     project = await get_project(session, principal, project_id)
@@ -108,20 +137,42 @@ async def update_project(
     if patch.description is not None:
         project.description = patch.description
     if patch.archived is not None:
-        project.archived = patch.archived
+        _audit_archive(session, principal, "project", project, patch.archived, ip)
     async with unique_or_conflict(session, "a project with this name already exists"):
         await session.commit()
     return project_out(project)
 
 
 async def archive_project(
-    session: AsyncSession, principal: Principal, project_id: uuid.UUID
+    session: AsyncSession, principal: Principal, project_id: uuid.UUID, ip: str | None = None
 ) -> None:
     """DELETE archives: tracked time keeps its project in historical reports."""
     principal.require_admin()
     project = await get_project(session, principal, project_id)
-    project.archived = True
+    _audit_archive(session, principal, "project", project, True, ip)
     await session.commit()
+
+
+async def update_task(
+    session: AsyncSession,
+    principal: Principal,
+    project_id: uuid.UUID,
+    task_id: uuid.UUID,
+    patch: TaskPatch,
+    ip: str | None = None,
+) -> TaskOut:
+    """Rename, archive or unarchive a task (archived tasks leave the agent's list)."""
+    principal.require_admin()
+    project = await get_project(session, principal, project_id)
+    task = await get_in_org(session, Task, task_id, principal.org_id, "task")
+    if task.project_id != project.id:
+        raise NotFound("task")
+    if patch.name is not None:
+        task.name = _name(patch.name)
+    if patch.archived is not None:
+        _audit_archive(session, principal, "task", task, patch.archived, ip)
+    await session.commit()
+    return task_out(task)
 
 
 async def create_task(

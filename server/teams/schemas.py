@@ -32,3 +32,7 @@ class TeamOut(Wire):
 class TeamPage(Wire):
     items: list[TeamOut]
     next_cursor: str | None
+
+
+class TeamPatch(Wire):
+    name: str | None = None

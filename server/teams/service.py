@@ -7,13 +7,21 @@ import uuid
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from server import audit
 from server.auth.principal import Principal
 from server.core.errors import BadRequest, NotFound
 from server.core.ids import parse_uuid
 from server.db.models import Project, Team, TeamMember, User
 from server.db.pagination import keyset_page
 from server.db.scoped import get_in_org
-from server.teams.schemas import TeamIn, TeamMemberIn, TeamMemberOut, TeamOut, TeamPage
+from server.teams.schemas import (
+    TeamIn,
+    TeamMemberIn,
+    TeamMemberOut,
+    TeamOut,
+    TeamPage,
+    TeamPatch,
+)
 from shared.enums import TeamRole
 
 
@@ -36,6 +44,13 @@ async def _members(
     for team_id, user_id, role, name in rows:
         out[team_id].append(TeamMemberOut(user_id=str(user_id), name=name, role=TeamRole(role)))
     return out
+
+
+def _name(value: str) -> str:
+    value = value.strip()
+    if not value or len(value) > 200:
+        raise BadRequest("name must be 1 to 200 characters")
+    return value
 
 
 def _team_out(team: Team, members: list[TeamMemberOut]) -> TeamOut:
@@ -82,9 +97,7 @@ async def can_see_user(session: AsyncSession, principal: Principal, user_id: uui
 
 async def create_team(session: AsyncSession, principal: Principal, data: TeamIn) -> TeamOut:
     principal.require_admin()
-    name = data.name.strip()
-    if not name or len(name) > 200:
-        raise BadRequest("name must be 1 to 200 characters")
+    name = _name(data.name)
     project_id = None
     if data.project_id:
         project_id = parse_uuid(data.project_id, "projectId")
@@ -151,7 +164,11 @@ async def add_member(
 
 
 async def remove_member(
-    session: AsyncSession, principal: Principal, team_id: uuid.UUID, user_id: uuid.UUID
+    session: AsyncSession,
+    principal: Principal,
+    team_id: uuid.UUID,
+    user_id: uuid.UUID,
+    ip: str | None = None,
 ) -> None:
     principal.require_admin()
     team = await _team(session, principal, team_id)
@@ -160,4 +177,61 @@ async def remove_member(
     )
     if result.rowcount == 0:  # type: ignore[attr-defined]
         raise NotFound("team member")
+    audit.record(
+        session,
+        "team.member_removed",
+        organization_id=principal.org_id,
+        actor_id=principal.user_id,
+        target_type="team",
+        target_id=team.id,
+        ip=ip,
+        user=str(user_id),
+    )
+    await session.commit()
+
+
+async def rename_team(
+    session: AsyncSession,
+    principal: Principal,
+    team_id: uuid.UUID,
+    patch: TeamPatch,
+    ip: str | None = None,
+) -> TeamOut:
+    principal.require_admin()
+    team = await _team(session, principal, team_id)
+    if patch.name is not None and _name(patch.name) != team.name:
+        audit.record(
+            session,
+            "team.renamed",
+            organization_id=principal.org_id,
+            actor_id=principal.user_id,
+            target_type="team",
+            target_id=team.id,
+            ip=ip,
+            old=team.name,
+            new=_name(patch.name),
+        )
+        team.name = _name(patch.name)
+    await session.commit()
+    return await get_team(session, principal, team.id)
+
+
+async def delete_team(
+    session: AsyncSession, principal: Principal, team_id: uuid.UUID, ip: str | None = None
+) -> None:
+    """Deletes the team and its memberships; people and their time stay."""
+    principal.require_admin()
+    team = await _team(session, principal, team_id)
+    await session.execute(delete(TeamMember).where(TeamMember.team_id == team.id))
+    audit.record(
+        session,
+        "team.deleted",
+        organization_id=principal.org_id,
+        actor_id=principal.user_id,
+        target_type="team",
+        target_id=team.id,
+        ip=ip,
+        name=team.name,
+    )
+    await session.delete(team)
     await session.commit()
