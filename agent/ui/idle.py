@@ -59,6 +59,15 @@ class IdleDialog(QDialog):
             self.projects.addItem(p.name, (p.id, None))
             for t in p.tasks:
                 self.projects.addItem(f"{p.name} / {t.name}", (p.id, t.id))
+        first_other = next(
+            (
+                i
+                for i in range(self.projects.count())
+                if self.projects.itemData(i)[0] != agent.tracker.project_id
+            ),
+            0,
+        )
+        self.projects.setCurrentIndex(first_other)  # another project than the one tracked
         self.reassign.setEnabled(self.projects.count() > 0)
         self.projects.setEnabled(self.projects.count() > 0)
         self.keep.clicked.connect(lambda: self._answer(IdleAction.KEEP))

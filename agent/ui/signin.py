@@ -66,6 +66,7 @@ class SignInDialog(QDialog):
         )
         self.server_note = QLabel("")
         self.server_note.setWordWrap(True)
+        self.server_note.setVisible(False)
         self.email = QLineEdit(agent.settings.email)
         self.email.setPlaceholderText("you@company.com")
         self.email.setAccessibleName("Email")
@@ -89,6 +90,11 @@ class SignInDialog(QDialog):
 
         self.submit_button = QPushButton("Sign in")
         self.submit_button.setDefault(True)
+        self.submit_button.setStyleSheet(
+            f"QPushButton {{ background: {theme.ACCENT}; color: white; padding: 6px 18px;"
+            " border-radius: 4px; font-weight: bold; }"
+            "QPushButton:disabled { background: #8a8f98; }"
+        )
         self.cancel_button = QPushButton("Not now")
         row = QHBoxLayout()
         row.addStretch(1)
@@ -117,9 +123,11 @@ class SignInDialog(QDialog):
         if check.error:
             self.server_note.setStyleSheet(f"color: {theme.ATTENTION}")
             self.server_note.setText(check.error)
+            self.server_note.setVisible(True)
             return False
         self.server_note.setStyleSheet("color: #b7791f" if check.warning else "")
         self.server_note.setText(check.warning or "")
+        self.server_note.setVisible(bool(check.warning))
         return True
 
     def submit(self) -> None:

@@ -95,6 +95,7 @@ class TimerWindow(QWidget):
         self.clock.setAccessibleName("Running time")
         self.what = QLabel("Choose a project and press Start")
         self.what.setWordWrap(True)
+        self.what.setAlignment(Qt.AlignmentFlag.AlignHCenter)
         self.toggle = QPushButton("Start")
         self.toggle.setMinimumHeight(int(self.fontMetrics().height() * 2.6))
         self.toggle.setToolTip("Start or stop tracking (Ctrl+Enter)")
@@ -141,7 +142,7 @@ class TimerWindow(QWidget):
         layout = QVBoxLayout(self)
         layout.addLayout(head)
         layout.addWidget(self.clock, 0, Qt.AlignmentFlag.AlignHCenter)
-        layout.addWidget(self.what, 0, Qt.AlignmentFlag.AlignHCenter)
+        layout.addWidget(self.what)
         layout.addLayout(buttons)
         layout.addWidget(self.note)
         layout.addWidget(self.picker, 1)
@@ -213,7 +214,7 @@ class TimerWindow(QWidget):
         color = theme.STOP if snap.state is not State.STOPPED else theme.ACCENT
         self.toggle.setStyleSheet(
             f"QPushButton {{ background: {color}; color: white; border-radius: 8px; }}"
-            f"QPushButton:focus {{ border: 2px solid {c['text']}; }}"
+            f"QPushButton:focus {{ border: 2px solid {c['highlight']}; }}"
         )
         self.pause.setText("Resume" if snap.state is State.PAUSED else "Pause")
         self.pause.setEnabled(snap.state is not State.STOPPED)
