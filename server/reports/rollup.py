@@ -3,6 +3,8 @@
 Recomputing a slot from its source rows (instead of adding deltas) keeps the
 rollup right under the sync's replace-on-conflict semantics and makes every
 refresh idempotent: running it twice, or after a retried batch, changes nothing.
+The sync keeps it in step with the same statement at the driver, once per
+batch (`server.sync.store_pg`, `server.sync.store_sqlite`).
 """
 
 from __future__ import annotations
@@ -11,11 +13,19 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Integer, cast, func, literal_column, select, type_coerce
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    cast,
+    delete,
+    func,
+    literal_column,
+    select,
+    type_coerce,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.db.filters import in_values
 from server.db.models import ActivityBucket, ActivityRollup
 
 SLOT = timedelta(minutes=15)
@@ -38,8 +48,9 @@ def _slot_expr(dialect: str) -> ColumnElement[Any]:
         )
     else:
         # SQLite keeps UTC as 'YYYY-MM-DD HH:MM:SS.ffffff' text; rebuild that format.
+        # Floor with `%` (SQLAlchemy renders `/` as true division: no floor).
         epoch = cast(func.strftime("%s", minute), Integer)
-        floored = func.datetime(epoch / _SLOT_SECONDS * _SLOT_SECONDS, "unixepoch")
+        floored = func.datetime(epoch - epoch % _SLOT_SECONDS, "unixepoch")
         expr = func.strftime("%Y-%m-%d %H:%M:%S.000000", floored)
     return type_coerce(expr, ActivityRollup.slot.type)
 
@@ -86,30 +97,7 @@ async def refresh(session: AsyncSession, *where: ColumnElement[bool]) -> None:
     await session.execute(stmt)
 
 
-async def refresh_entries(
-    session: AsyncSession,
-    user_id: uuid.UUID,
-    entry_ids: set[uuid.UUID],
-    first_minute: datetime,
-    last_minute: datetime,
-) -> None:
-    """Called once per sync batch, inside its transaction, after activity is written.
-
-    One INSERT ... SELECT ... GROUP BY over the user's buckets of the written
-    entries in the batch's time window: a fixed cost per batch. The sync passes
-    what it wrote, so nothing is parsed twice.
-    """
-    if not entry_ids:
-        return
-    await refresh(
-        session,
-        ActivityBucket.user_id == user_id,
-        in_values(session, ActivityBucket.time_entry_id, entry_ids),
-        ActivityBucket.minute >= slot_of(first_minute),
-        ActivityBucket.minute < slot_of(last_minute) + SLOT,
-    )
-
-
 async def rebuild_organization(session: AsyncSession, org_id: uuid.UUID) -> None:
     """Recomputes all rollups of one organization (bulk imports, benchmarks, repairs)."""
+    await session.execute(delete(ActivityRollup).where(ActivityRollup.organization_id == org_id))
     await refresh(session, ActivityBucket.organization_id == org_id)

@@ -9,60 +9,34 @@ reports' rollup.
 
 from __future__ import annotations
 
-import asyncio
 import uuid
-import weakref
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, or_, select, text
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.core.errors import BadRequest
 from server.db.base import utcnow
-from server.db.filters import in_values
-from server.db.models import Project, Task, TimeEntry
-from server.db.session import dialect_of
-from server.reports import rollup as activity_rollup
-from server.sync import bulk
+from server.db.models import Project, Task
+from server.reports.rollup import SLOT, slot_of
 from server.sync.overlap import Interval, Timeline
 from server.sync.schemas import RawBatch
+from server.sync.store import FAR_FUTURE, StoredEntry, SyncStore
+from server.sync.store_pg import PgStore
+from server.sync.store_sqlite import SqliteStore
 from server.sync.validate import ValidActivity, ValidEntry, decode_strict, validate_batch
 from shared.enums import ConflictReason, EntrySource
 from shared.limits import MAX_BATCH_ACTIVITY, MAX_BATCH_ENTRIES
 from shared.schemas import ActivityResult, Conflict, SyncBatchResponse
-
-_local_locks: weakref.WeakValueDictionary[uuid.UUID, asyncio.Lock] = weakref.WeakValueDictionary()
-
-
-@asynccontextmanager
-async def user_lock(session: AsyncSession, user_id: uuid.UUID) -> AsyncIterator[None]:
-    """Serializes one user's batches so overlap checks and counts are race-free.
-
-    PostgreSQL: a transaction-scoped advisory lock (works across replicas).
-    SQLite: embedded mode is one process, so an in-process lock suffices.
-    """
-    if dialect_of(session) == "postgresql":
-        key = int.from_bytes(user_id.bytes[:8], "big", signed=True)
-        await session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": key})
-        yield
-        return
-    lock = _local_locks.get(user_id)
-    if lock is None:
-        lock = asyncio.Lock()
-        _local_locks[user_id] = lock
-    async with lock:
-        yield
 
 
 @dataclass
 class _Plan:
     conflicts: list[Conflict] = field(default_factory=list)
     skipped: int = 0
-    rows: list[dict[str, Any]] = field(default_factory=list)
+    rows: list[tuple[Any, ...]] = field(default_factory=list)
 
 
 def check_limits(batch: RawBatch) -> None:
@@ -131,47 +105,32 @@ def _ref_problem(
     return None
 
 
-async def _stored_entries(
-    session: AsyncSession, user_id: uuid.UUID, entries: list[ValidEntry]
-) -> tuple[dict[uuid.UUID, tuple[uuid.UUID, int]], list[Interval]]:
-    """Stored rows for the batch's keys (any user) and the user's entries in its window."""
-    keys = [e.key for e in entries]
-    start = min(e.start for e in entries)
-    open_ended = any(e.end is None for e in entries)
-    window = or_(TimeEntry.end_time.is_(None), TimeEntry.end_time > start)
-    if not open_ended:
-        window = and_(window, TimeEntry.start_time < max(e.end for e in entries if e.end))
-    rows = await session.execute(
-        select(
-            TimeEntry.idempotency_key,
-            TimeEntry.user_id,
-            TimeEntry.revision,
-            TimeEntry.start_time,
-            TimeEntry.end_time,
-        ).where(
-            or_(
-                in_values(session, TimeEntry.idempotency_key, keys),
-                and_(TimeEntry.user_id == user_id, window),
-            )
-        )
-    )
-    by_key: dict[uuid.UUID, tuple[uuid.UUID, int]] = {}
-    timeline: list[Interval] = []
-    for key, owner, revision, s, e in rows:
-        by_key[key] = (owner, revision)
-        if owner == user_id:
-            timeline.append(Interval(key, s, e))
-    return by_key, timeline
+# key -> (entry id, first minute it may have activity in, end): the user's entries
+# that activity rows may name.
+Known = dict[uuid.UUID, tuple[uuid.UUID, datetime, datetime | None]]
+
+
+def _known(rows: list[StoredEntry], user_id: uuid.UUID) -> Known:
+    return {
+        r.key: (r.id, r.start.replace(second=0, microsecond=0), r.end)
+        for r in rows
+        if r.owner == user_id
+    }
 
 
 async def _plan_entries(
     session: AsyncSession,
+    store: SyncStore,
     org_id: uuid.UUID,
     user_id: uuid.UUID,
     device_id: str,
     items: list[ValidEntry | Conflict],
+    activity_keys: set[uuid.UUID],
     now: datetime,
-) -> _Plan:
+) -> tuple[_Plan, Known]:
+    """The rows to write, and the user's entries activity may name as they will
+    be after the write: one SELECT serves the idempotency, overlap and activity
+    look-ups alike (stored rows by key, and the user's rows in the batch's window)."""
     plan = _Plan()
     valid: list[ValidEntry] = []
     for item in items:
@@ -181,10 +140,16 @@ async def _plan_entries(
             valid.append(item)
     valid, plan.skipped = _dedupe_entries(valid)
     if not valid:
-        return plan
+        found = await store.own_entries(user_id, list(activity_keys)) if activity_keys else []
+        return plan, _known(found, user_id)
     projects, tasks = await _known_refs(session, org_id, valid)
-    stored, intervals = await _stored_entries(session, user_id, valid)
-    timeline = Timeline(intervals)
+    start = min(e.start for e in valid)
+    end = FAR_FUTURE if any(e.end is None for e in valid) else max(e.end for e in valid if e.end)
+    keys = {e.key for e in valid} | activity_keys
+    found = await store.stored_entries(list(keys), user_id, start, end)
+    stored = {r.key: r for r in found}
+    known = _known(found, user_id)
+    timeline = Timeline([Interval(r.key, r.start, r.end) for r in found if r.owner == user_id])
     for e in sorted(valid, key=lambda x: (x.start, str(x.key))):
         key_text = str(e.key)
         problem = _ref_problem(e, projects, tasks)
@@ -193,15 +158,14 @@ async def _plan_entries(
             continue
         existing = stored.get(e.key)
         if existing is not None:
-            owner, revision = existing
-            if owner != user_id:
+            if existing.owner != user_id:
                 plan.conflicts.append(
                     Conflict(
                         key_text, ConflictReason.FORBIDDEN, "idempotencyKey belongs to another user"
                     )
                 )
                 continue
-            if e.revision <= revision:
+            if e.revision <= existing.revision:
                 plan.skipped += 1
                 continue
         cand = Interval(e.key, e.start, e.end)
@@ -218,28 +182,31 @@ async def _plan_entries(
             )
             continue
         timeline.accept(cand)
+        # An update keeps the stored row's id (ON CONFLICT DO UPDATE).
+        entry_id = existing.id if existing is not None else uuid.uuid4()
+        known[e.key] = (entry_id, e.start.replace(second=0, microsecond=0), e.end)
         plan.rows.append(
-            {
-                "id": uuid.uuid4(),
-                "organization_id": org_id,
-                "user_id": user_id,
-                "idempotency_key": e.key,
-                "revision": e.revision,
-                "project_id": e.project_id,
-                "task_id": e.task_id,
-                "start_time": e.start,
-                "end_time": e.end,
-                "duration_seconds": e.duration_seconds,
-                "status": e.status.value,
-                "timezone": e.timezone,
-                "description": e.description,
-                "source": EntrySource.AGENT.value,
-                "device_id": device_id,
-                "created_at": now,
-                "updated_at": now,
-            }
+            (
+                entry_id,
+                org_id,
+                user_id,
+                e.key,
+                e.revision,
+                e.project_id,
+                e.task_id,
+                e.start,
+                e.end,
+                e.duration_seconds,
+                e.status.value,
+                e.timezone,
+                e.description,
+                EntrySource.AGENT.value,
+                device_id,
+                now,
+                now,
+            )
         )
-    return plan
+    return plan, known
 
 
 def _activity_conflict(a: ValidActivity, reason: ConflictReason, detail: str) -> Conflict:
@@ -247,13 +214,9 @@ def _activity_conflict(a: ValidActivity, reason: ConflictReason, detail: str) ->
     return Conflict(str(a.entry_key), reason, detail, minute_text)
 
 
-async def _apply_activity(
-    session: AsyncSession,
-    org_id: uuid.UUID,
-    user_id: uuid.UUID,
-    items: list[ValidActivity | Conflict],
-) -> ActivityResult:
-    result = ActivityResult()
+def _latest_activity(
+    items: list[ValidActivity | Conflict], result: ActivityResult
+) -> dict[tuple[uuid.UUID, datetime], ValidActivity]:
     latest: dict[tuple[uuid.UUID, datetime], ValidActivity] = {}
     for item in items:
         if isinstance(item, Conflict):
@@ -262,21 +225,18 @@ async def _apply_activity(
             if (item.entry_key, item.minute) in latest:
                 result.skipped += 1  # duplicate minute in one batch: last one wins
             latest[(item.entry_key, item.minute)] = item
-    if not latest:
-        return result
-    keys = {k for k, _ in latest}
-    # key -> (entry id, first minute it may have activity in, end)
-    entries = {
-        key: (eid, s.replace(second=0, microsecond=0), e)
-        for key, eid, s, e in await session.execute(
-            select(
-                TimeEntry.idempotency_key, TimeEntry.id, TimeEntry.start_time, TimeEntry.end_time
-            ).where(
-                TimeEntry.user_id == user_id, in_values(session, TimeEntry.idempotency_key, keys)
-            )
-        )
-    }
-    rows: list[dict[str, Any]] = []
+    return latest
+
+
+async def _apply_activity(
+    store: SyncStore,
+    org_id: uuid.UUID,
+    user_id: uuid.UUID,
+    latest: dict[tuple[uuid.UUID, datetime], ValidActivity],
+    entries: Known,
+    result: ActivityResult,
+) -> ActivityResult:
+    rows: list[tuple[Any, ...]] = []
     for a in latest.values():
         found = entries.get(a.entry_key)
         if found is None:
@@ -295,28 +255,37 @@ async def _apply_activity(
             )
             continue
         rows.append(
-            {
-                "time_entry_id": entry_id,
-                "minute": a.minute,
-                "organization_id": org_id,
-                "user_id": user_id,
-                "keyboard_clicks": a.keyboard_clicks,
-                "mouse_movements": a.mouse_movements,
-                "active_seconds": a.active_seconds,
-            }
+            (
+                entry_id,
+                a.minute,
+                org_id,
+                user_id,
+                a.keyboard_clicks,
+                a.mouse_movements,
+                a.active_seconds,
+            )
         )
-    changed = await bulk.upsert_activity(session, rows)
+    changed = await store.upsert_activity(rows)
     result.processed = changed
     result.skipped += len(rows) - changed
     if changed:  # keep the reports' rollup in step (a pure retry changes nothing)
-        await activity_rollup.refresh_entries(
-            session,
+        minutes = [r[1] for r in rows]
+        await store.refresh_rollup(
             user_id,
-            {r["time_entry_id"] for r in rows},
-            min(r["minute"] for r in rows),
-            max(r["minute"] for r in rows),
+            list({r[0] for r in rows}),
+            slot_of(min(minutes)),
+            slot_of(max(minutes)) + SLOT,
         )
     return result
+
+
+async def _store_for(session: AsyncSession) -> SyncStore:
+    """The driver-level statements on the session's connection and transaction."""
+    conn = await session.connection()
+    raw = await conn.get_raw_connection()
+    if conn.dialect.name == "postgresql":
+        return PgStore(conn, raw.driver_connection)
+    return SqliteStore(raw.driver_connection, str(conn.engine.url))
 
 
 async def ingest_batch(
@@ -332,16 +301,39 @@ async def ingest_batch(
     strict = decode_strict(body) if body is not None else None
     now = utcnow()
     entry_items, activity_items = validate_batch(batch, strict, user_id, now)
-    async with user_lock(session, user_id):
-        plan = await _plan_entries(session, org_id, user_id, batch.device_id, entry_items, now)
-        written = await bulk.upsert_entries(session, plan.rows)
+    activity = ActivityResult()
+    latest = _latest_activity(activity_items, activity)
+    store = await _store_for(session)
+    try:
+        await store.lock_user(user_id)
+        plan, known = await _plan_entries(
+            session,
+            store,
+            org_id,
+            user_id,
+            batch.device_id,
+            entry_items,
+            {k for k, _ in latest},
+            now,
+        )
+        written = await store.upsert_entries(plan.rows)
         # A row not written lost a race we could not see (another replica on
         # SQLite is unsupported; on PostgreSQL the lock prevents it): a retry.
-        lost = len(plan.rows) - len(written)
-        activity = await _apply_activity(session, org_id, user_id, activity_items)
+        # Then what the activity may name is read back rather than assumed.
+        lost = len(plan.rows) - written
+        if lost and latest:
+            known = _known(await store.own_entries(user_id, list({k for k, _ in latest})), user_id)
+        if latest:
+            await _apply_activity(store, org_id, user_id, latest, known, activity)
         await session.commit()
+    except BaseException:
+        await session.rollback()
+        raise
+    finally:
+        if isinstance(store, SqliteStore):
+            store.release()
     return SyncBatchResponse(
-        processed=len(written),
+        processed=written,
         skipped=plan.skipped + lost,
         conflicts=plan.conflicts,
         activity=activity,

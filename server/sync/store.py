@@ -1,0 +1,108 @@
+"""The sync's statements, at the driver: one implementation per database.
+
+A batch costs the same handful of statements whatever its size (see
+`server.sync.service`). They run on the session's own connection and
+transaction, but straight on the driver (asyncpg, aiosqlite) with values in
+the driver's native form: no SQLAlchemy statement building, compiling, bind
+or result processing per call or per row, no RETURNING rows nobody reads.
+
+Rows are plain tuples in the column order below.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+ENTRY_COLUMNS = (
+    "id",
+    "organization_id",
+    "user_id",
+    "idempotency_key",
+    "revision",
+    "project_id",
+    "task_id",
+    "start_time",
+    "end_time",
+    "duration_seconds",
+    "status",
+    "timezone",
+    "description",
+    "source",
+    "device_id",
+    "created_at",
+    "updated_at",
+)
+ENTRY_UPDATED = (
+    "revision",
+    "project_id",
+    "task_id",
+    "start_time",
+    "end_time",
+    "duration_seconds",
+    "status",
+    "timezone",
+    "description",
+    "device_id",
+    "updated_at",
+)
+ACTIVITY_COLUMNS = (
+    "time_entry_id",
+    "minute",
+    "organization_id",
+    "user_id",
+    "keyboard_clicks",
+    "mouse_movements",
+    "active_seconds",
+)
+ACTIVITY_VALUES = ("keyboard_clicks", "mouse_movements", "active_seconds")
+ROLLUP_COLUMNS = (
+    "time_entry_id",
+    "slot",
+    "organization_id",
+    "user_id",
+    "active_seconds",
+    "keyboard_clicks",
+    "mouse_movements",
+    "minutes",
+)
+ROLLUP_SUMS = "sum(active_seconds), sum(keyboard_clicks), sum(mouse_movements), count(*)"
+
+# An end for "no end" in window comparisons: later than any entry.
+FAR_FUTURE = datetime(9999, 1, 1, tzinfo=UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class StoredEntry:
+    key: uuid.UUID
+    owner: uuid.UUID
+    revision: int
+    start: datetime
+    end: datetime | None
+    id: uuid.UUID
+
+
+class SyncStore(Protocol):
+    async def lock_user(self, user_id: uuid.UUID) -> None:
+        """Serializes one user's batches until the transaction ends."""
+
+    async def stored_entries(
+        self, keys: list[uuid.UUID], user_id: uuid.UUID, start: datetime, end: datetime
+    ) -> list[StoredEntry]:
+        """Rows with any of `keys` (any user), and the user's rows meeting [start, end)."""
+
+    async def own_entries(self, user_id: uuid.UUID, keys: list[uuid.UUID]) -> list[StoredEntry]:
+        """The user's rows with any of `keys`."""
+
+    async def upsert_entries(self, rows: list[tuple[Any, ...]]) -> int:
+        """Inserts new entries, applies higher revisions; how many rows were written."""
+
+    async def upsert_activity(self, rows: list[tuple[Any, ...]]) -> int:
+        """Replace-on-conflict per (entry, minute); how many rows changed."""
+
+    async def refresh_rollup(
+        self, user_id: uuid.UUID, entry_ids: list[uuid.UUID], first: datetime, end: datetime
+    ) -> None:
+        """Recomputes the user's 15-minute rollup slots of `entry_ids` in [first, end)."""

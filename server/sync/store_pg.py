@@ -1,0 +1,148 @@
+"""The sync's statements on PostgreSQL, on the session's asyncpg connection.
+
+Multi-row writes are `INSERT ... SELECT FROM unnest(arrays) ON CONFLICT`: one
+round trip and one parameter per column however many rows, so the statement
+text never changes and asyncpg's prepared-statement cache always hits. Writes
+answer a count (`WITH written AS (... RETURNING 1) SELECT count(*)`), not rows.
+"""
+
+# ruff: noqa: S608  (statements are built from constants only)
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from server.sync.store import (
+    ACTIVITY_COLUMNS,
+    ACTIVITY_VALUES,
+    ENTRY_COLUMNS,
+    ENTRY_UPDATED,
+    ROLLUP_COLUMNS,
+    ROLLUP_SUMS,
+    StoredEntry,
+)
+
+_ENTRY_TYPES = (
+    "uuid",
+    "uuid",
+    "uuid",
+    "uuid",
+    "bigint",
+    "uuid",
+    "uuid",
+    "timestamptz",
+    "timestamptz",
+    "int",
+    "text",
+    "text",
+    "text",
+    "text",
+    "text",
+    "timestamptz",
+    "timestamptz",
+)
+_ACTIVITY_TYPES = ("uuid", "timestamptz", "uuid", "uuid", "int", "int", "smallint")
+
+
+def _unnest(types: Sequence[str]) -> str:
+    args = ", ".join(f"${i}::{t}[]" for i, t in enumerate(types, start=1))
+    return f"SELECT * FROM unnest({args})"
+
+
+_ENTRY_UPSERT = (
+    "WITH written AS ("
+    f"INSERT INTO time_entries ({', '.join(ENTRY_COLUMNS)}) {_unnest(_ENTRY_TYPES)} "
+    "ON CONFLICT (idempotency_key) DO UPDATE SET "
+    + ", ".join(f"{c} = EXCLUDED.{c}" for c in ENTRY_UPDATED)
+    + " WHERE time_entries.revision < EXCLUDED.revision"
+    " AND time_entries.user_id = EXCLUDED.user_id RETURNING 1) SELECT count(*) FROM written"
+)
+_ACTIVITY_UPSERT = (
+    "WITH written AS ("
+    f"INSERT INTO activity_buckets ({', '.join(ACTIVITY_COLUMNS)}) {_unnest(_ACTIVITY_TYPES)} "
+    "ON CONFLICT (time_entry_id, minute) DO UPDATE SET "
+    + ", ".join(f"{c} = EXCLUDED.{c}" for c in ACTIVITY_VALUES)
+    + " WHERE (activity_buckets.keyboard_clicks, activity_buckets.mouse_movements,"
+    " activity_buckets.active_seconds) IS DISTINCT FROM (EXCLUDED.keyboard_clicks,"
+    " EXCLUDED.mouse_movements, EXCLUDED.active_seconds)"
+    " RETURNING 1) SELECT count(*) FROM written"
+)
+_ENTRY_FIELDS = "idempotency_key, user_id, revision, start_time, end_time, id"
+_STORED = (
+    f"SELECT {_ENTRY_FIELDS} FROM time_entries WHERE idempotency_key = ANY($1::uuid[])"
+    " OR (user_id = $2 AND (end_time IS NULL OR end_time > $3) AND start_time < $4)"
+)
+_OWN = (
+    f"SELECT {_ENTRY_FIELDS} FROM time_entries"
+    " WHERE user_id = $1 AND idempotency_key = ANY($2::uuid[])"
+)
+# Same slots as server.reports.rollup (15 minutes from 2000-01-01 UTC).
+_ROLLUP = (
+    f"INSERT INTO activity_rollups ({', '.join(ROLLUP_COLUMNS)}) "
+    "SELECT time_entry_id, date_bin(INTERVAL '15 minutes', minute,"
+    " TIMESTAMPTZ '2000-01-01 00:00:00+00') AS slot, organization_id, user_id, "
+    f"{ROLLUP_SUMS} FROM activity_buckets"
+    " WHERE user_id = $1 AND time_entry_id = ANY($2::uuid[]) AND minute >= $3 AND minute < $4"
+    " GROUP BY time_entry_id, slot, organization_id, user_id"
+    " ON CONFLICT (time_entry_id, slot) DO UPDATE SET "
+    + ", ".join(f"{c} = EXCLUDED.{c}" for c in ROLLUP_COLUMNS[4:])
+)
+_LOCK = "SELECT pg_advisory_xact_lock($1)"
+
+
+def _entry(r: Any) -> StoredEntry:
+    # asyncpg's UUID type hashes and compares like uuid.UUID, but is not one.
+    return StoredEntry(
+        uuid.UUID(bytes=r[0].bytes),
+        uuid.UUID(bytes=r[1].bytes),
+        r[2],
+        r[3],
+        r[4],
+        uuid.UUID(bytes=r[5].bytes),
+    )
+
+
+def _columns(rows: list[tuple[Any, ...]], width: int) -> list[Any]:
+    return [list(c) for c in zip(*rows, strict=True)] if rows else [[] for _ in range(width)]
+
+
+class PgStore:
+    def __init__(self, conn: AsyncConnection, driver: Any) -> None:
+        self._conn = conn
+        self._db = driver  # asyncpg.Connection, inside the session's transaction
+
+    async def lock_user(self, user_id: uuid.UUID) -> None:
+        # Through SQLAlchemy once: it also opens the transaction the raw
+        # statements below join. Transaction-scoped, so it works across
+        # processes and replicas and ends with COMMIT/ROLLBACK.
+        key = int.from_bytes(user_id.bytes[:8], "big", signed=True)
+        await self._conn.exec_driver_sql(_LOCK, (key,))
+
+    async def stored_entries(
+        self, keys: list[uuid.UUID], user_id: uuid.UUID, start: datetime, end: datetime
+    ) -> list[StoredEntry]:
+        return [_entry(r) for r in await self._db.fetch(_STORED, keys, user_id, start, end)]
+
+    async def own_entries(self, user_id: uuid.UUID, keys: list[uuid.UUID]) -> list[StoredEntry]:
+        return [_entry(r) for r in await self._db.fetch(_OWN, user_id, keys)]
+
+    async def upsert_entries(self, rows: list[tuple[Any, ...]]) -> int:
+        if not rows:
+            return 0
+        return int(await self._db.fetchval(_ENTRY_UPSERT, *_columns(rows, len(ENTRY_COLUMNS))))
+
+    async def upsert_activity(self, rows: list[tuple[Any, ...]]) -> int:
+        if not rows:
+            return 0
+        cols = _columns(rows, len(ACTIVITY_COLUMNS))
+        return int(await self._db.fetchval(_ACTIVITY_UPSERT, *cols))
+
+    async def refresh_rollup(
+        self, user_id: uuid.UUID, entry_ids: list[uuid.UUID], first: datetime, end: datetime
+    ) -> None:
+        await self._db.execute(_ROLLUP, user_id, entry_ids, first, end)

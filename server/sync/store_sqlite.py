@@ -1,0 +1,180 @@
+"""The sync's statements on SQLite, on the session's aiosqlite connection.
+
+Values go in the form SQLAlchemy stores them (`server.db.base`): UUIDs as
+32-digit hex text, instants as naive UTC text `YYYY-MM-DD HH:MM:SS.ffffff`.
+Writes are `executemany` of one prepared upsert (rows bound in C, counted by
+the driver's change counter, no RETURNING); key lists are one JSON parameter
+(`IN (SELECT value FROM json_each(?))`), so statement text, and SQLite's
+prepared statement, stays the same from batch to batch.
+
+Embedded mode is one process; within it one asyncio lock lets one batch write
+at a time (SQLite has one writer anyway), so batches queue in order instead of
+meeting in SQLite's busy handler, which sleeps.
+"""
+
+# ruff: noqa: S608  (statements are built from constants only)
+
+from __future__ import annotations
+
+import asyncio
+import json
+import uuid
+import weakref
+from datetime import UTC, datetime
+from typing import Any
+
+from server.sync.store import (
+    ACTIVITY_COLUMNS,
+    ACTIVITY_VALUES,
+    ENTRY_COLUMNS,
+    ENTRY_UPDATED,
+    ROLLUP_COLUMNS,
+    ROLLUP_SUMS,
+    StoredEntry,
+)
+
+
+def _marks(n: int) -> str:
+    return ", ".join("?" * n)
+
+
+_IN = "IN (SELECT value FROM json_each(?))"
+_ENTRY_UPSERT = (
+    f"INSERT INTO time_entries ({', '.join(ENTRY_COLUMNS)}) VALUES ({_marks(len(ENTRY_COLUMNS))})"
+    " ON CONFLICT (idempotency_key) DO UPDATE SET "
+    + ", ".join(f"{c} = excluded.{c}" for c in ENTRY_UPDATED)
+    + " WHERE time_entries.revision < excluded.revision"
+    " AND time_entries.user_id = excluded.user_id"
+)
+_ACTIVITY_UPSERT = (
+    f"INSERT INTO activity_buckets ({', '.join(ACTIVITY_COLUMNS)})"
+    f" VALUES ({_marks(len(ACTIVITY_COLUMNS))})"
+    " ON CONFLICT (time_entry_id, minute) DO UPDATE SET "
+    + ", ".join(f"{c} = excluded.{c}" for c in ACTIVITY_VALUES)
+    + " WHERE "
+    + " OR ".join(f"activity_buckets.{c} != excluded.{c}" for c in ACTIVITY_VALUES)
+)
+_ENTRY_FIELDS = "idempotency_key, user_id, revision, start_time, end_time, id"
+_STORED = (
+    f"SELECT {_ENTRY_FIELDS} FROM time_entries WHERE idempotency_key {_IN}"
+    " OR (user_id = ? AND (end_time IS NULL OR end_time > ?) AND start_time < ?)"
+)
+_OWN = f"SELECT {_ENTRY_FIELDS} FROM time_entries WHERE user_id = ? AND idempotency_key {_IN}"
+# 15-minute slots from the Unix epoch (= from 2000-01-01 UTC), integer division.
+_SLOT = (
+    "strftime('%Y-%m-%d %H:%M:%S.000000',"
+    " datetime(CAST(strftime('%s', minute) AS INTEGER) / 900 * 900, 'unixepoch'))"
+)
+_ROLLUP_WHERE = f"WHERE user_id = ? AND time_entry_id {_IN}"
+# The slots are recomputed whole: clear them first (this also drops rows an
+# older server wrote per minute in the same slots, so nothing counts twice).
+_ROLLUP_CLEAR = f"DELETE FROM activity_rollups {_ROLLUP_WHERE} AND slot >= ? AND slot < ?"
+_ROLLUP = (
+    f"INSERT INTO activity_rollups ({', '.join(ROLLUP_COLUMNS)}) "
+    f"SELECT time_entry_id, {_SLOT} AS slot, organization_id, user_id, {ROLLUP_SUMS}"
+    f" FROM activity_buckets {_ROLLUP_WHERE} AND minute >= ? AND minute < ?"
+    " GROUP BY time_entry_id, slot, organization_id, user_id"
+    " ON CONFLICT (time_entry_id, slot) DO UPDATE SET "
+    + ", ".join(f"{c} = excluded.{c}" for c in ROLLUP_COLUMNS[4:])
+)
+
+
+def ts(value: datetime | None) -> str | None:
+    """An aware instant as SQLite stores it (naive UTC text, microseconds)."""
+    if value is None:
+        return None
+    return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+
+
+def _instant(text: str | None) -> datetime | None:
+    return None if text is None else datetime.fromisoformat(text).replace(tzinfo=UTC)
+
+
+def _hex(value: uuid.UUID | None) -> str | None:
+    return None if value is None else value.hex
+
+
+def _keys(values: list[uuid.UUID]) -> str:
+    return json.dumps([v.hex for v in values])
+
+
+def _entry(r: Any) -> StoredEntry:
+    return StoredEntry(
+        uuid.UUID(r[0]),
+        uuid.UUID(r[1]),
+        r[2],
+        _instant(r[3]),  # type: ignore[arg-type]
+        _instant(r[4]),
+        uuid.UUID(r[5]),
+    )
+
+
+_UUID_FIELDS = frozenset(
+    i for i, c in enumerate(ENTRY_COLUMNS) if c.endswith("id") and c != "device_id"
+) | {ENTRY_COLUMNS.index("idempotency_key")}
+_TIME_FIELDS = frozenset(i for i, c in enumerate(ENTRY_COLUMNS) if c.endswith(("_time", "_at")))
+
+
+def _entry_row(row: tuple[Any, ...]) -> tuple[Any, ...]:
+    return tuple(
+        _hex(v) if i in _UUID_FIELDS else ts(v) if i in _TIME_FIELDS else v
+        for i, v in enumerate(row)
+    )
+
+
+def _activity_row(r: tuple[Any, ...]) -> tuple[Any, ...]:
+    return (r[0].hex, ts(r[1]), r[2].hex, r[3].hex, r[4], r[5], r[6])
+
+
+_writers: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
+
+
+class SqliteStore:
+    def __init__(self, driver: Any, database: str) -> None:
+        self._db = driver  # aiosqlite.Connection, inside the session's transaction
+        self._database = database
+        self._lock: asyncio.Lock | None = None
+
+    async def lock_user(self, user_id: uuid.UUID) -> None:
+        """One writer per database file in this process, held until `release()`."""
+        lock = _writers.get(self._database)
+        if lock is None:
+            lock = _writers[self._database] = asyncio.Lock()
+        await lock.acquire()
+        self._lock = lock
+
+    def release(self) -> None:
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
+
+    async def stored_entries(
+        self, keys: list[uuid.UUID], user_id: uuid.UUID, start: datetime, end: datetime
+    ) -> list[StoredEntry]:
+        rows = await self._db.execute_fetchall(
+            _STORED, (_keys(keys), user_id.hex, ts(start), ts(end))
+        )
+        return [_entry(r) for r in rows]
+
+    async def own_entries(self, user_id: uuid.UUID, keys: list[uuid.UUID]) -> list[StoredEntry]:
+        rows = await self._db.execute_fetchall(_OWN, (user_id.hex, _keys(keys)))
+        return [_entry(r) for r in rows]
+
+    async def upsert_entries(self, rows: list[tuple[Any, ...]]) -> int:
+        if not rows:
+            return 0
+        cursor = await self._db.executemany(_ENTRY_UPSERT, [_entry_row(r) for r in rows])
+        return int(cursor.rowcount)
+
+    async def upsert_activity(self, rows: list[tuple[Any, ...]]) -> int:
+        if not rows:
+            return 0
+        cursor = await self._db.executemany(_ACTIVITY_UPSERT, [_activity_row(r) for r in rows])
+        return int(cursor.rowcount)
+
+    async def refresh_rollup(
+        self, user_id: uuid.UUID, entry_ids: list[uuid.UUID], first: datetime, end: datetime
+    ) -> None:
+        params = (user_id.hex, _keys(entry_ids), ts(first), ts(end))
+        await self._db.execute(_ROLLUP_CLEAR, params)
+        await self._db.execute(_ROLLUP, params)
