@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
-BRAND = "#2f6fed"
-INK = "#1b2330"
-MUTED = "#5b6473"
+BRAND = "#4f46e5"  # the web pages' --brand
+INK = "#1c2333"
+MUTED = "#667085"
 
 
 @dataclass(frozen=True)

@@ -58,7 +58,7 @@ def safe_next(target: str | None) -> str:
     return "/app"
 
 
-def _signed_out_page(
+def signed_out_page(
     request: Request[Any, Any, Any], app_state: AppState, name: str, status: int, **context: Any
 ) -> Template:
     """A page for someone not signed in, with the pre-session CSRF cookie and token."""
@@ -81,8 +81,17 @@ def _login_page(
     status: int = 200,
 ) -> Template:
     next_page = safe_next(request.query_params.get("next"))
-    return _signed_out_page(
-        request, app_state, "login.html", status, error=error, email=email, next=next_page
+    done = request.query_params.get("done")
+    message = "Your password was changed. Sign in with the new one." if done == "reset" else None
+    return signed_out_page(
+        request,
+        app_state,
+        "login.html",
+        status,
+        error=error,
+        email=email,
+        next=next_page,
+        message=message,
     )
 
 
@@ -94,7 +103,7 @@ def _invite_page(
     error: str | None = None,
     status: int = 200,
 ) -> Template:
-    return _signed_out_page(request, app_state, "invite.html", status, error=error, token=token)
+    return signed_out_page(request, app_state, "invite.html", status, error=error, token=token)
 
 
 class AuthPages(Controller):

@@ -16,6 +16,7 @@ from server.core.errors import DomainError
 from server.web.auth_routes import AuthPages, provide_web_user
 from server.web.errors import csrf_rejected, domain_error, login_required
 from server.web.format import FILTERS
+from server.web.password_routes import PasswordPages
 from server.web.routes import Pages
 from server.web.session import CsrfRejected, LoginRequired
 from server.web.settings_routes import SettingsPages
@@ -48,7 +49,7 @@ def template_config() -> TemplateConfig[JinjaTemplateEngine]:
 def web_handlers() -> list[Any]:
     pages = Router(
         path="/",
-        route_handlers=[AuthPages, Pages, SettingsPages],
+        route_handlers=[AuthPages, PasswordPages, Pages, SettingsPages],
         dependencies={"web": Provide(provide_web_user)},
         exception_handlers={
             LoginRequired: login_required,
