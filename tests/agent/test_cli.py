@@ -23,6 +23,16 @@ def _env(data: Path) -> dict[str, str]:
     return {**os.environ, "HUBNITY_AGENT_DATA_DIR": str(data), "HUBNITY_AGENT_CREDENTIALS": "file"}
 
 
+def _tracking_headless(env: dict[str, str]) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        _cmd("--headless", "--track", "--no-capture", "--no-input"),
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
 def test_version() -> None:
     out = subprocess.run(_cmd("--version"), capture_output=True, text=True, check=True).stdout
     assert out.strip() == __version__
@@ -31,13 +41,7 @@ def test_version() -> None:
 def test_headless_tracks_reports_status_and_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
     data = tmp_path / "agent"
     env = _env(data)
-    proc = subprocess.Popen(
-        _cmd("--headless", "--track", "--no-capture", "--no-input"),
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    proc = _tracking_headless(env)
     try:
         assert proc.stdout is not None
         assert "headless" in proc.stdout.readline()
@@ -84,13 +88,7 @@ def test_pause_resume_stop_a_running_headless_agent(tmp_path: Path) -> None:
     env = _env(data)
     nobody = subprocess.run(_cmd("pause"), env=env, capture_output=True, text=True, timeout=30)
     assert nobody.returncode == 1 and "no agent is running" in nobody.stderr
-    proc = subprocess.Popen(
-        _cmd("--headless", "--track", "--no-capture", "--no-input"),
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    proc = _tracking_headless(env)
 
     def tell(command: str) -> str:
         r = subprocess.run(_cmd(command), env=env, capture_output=True, text=True, timeout=30)

@@ -14,7 +14,9 @@ import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -139,51 +141,71 @@ def jpeg(color: tuple[int, int, int] = (30, 120, 200)) -> bytes:
     return buf.getvalue()
 
 
+def user_rows(server: Server, user_id: str, sql: str) -> list[Any]:
+    """The rows of `sql`, whose one `?` is compared with `replace(<user_id
+    column>, '-', '')`: the server's SQLite keeps UUIDs as 32 hex digits."""
+    with server.db() as db:
+        return db.execute(sql, (user_id.replace("-", ""),)).fetchall()
+
+
+def as_key(value: object) -> str:
+    """A UUID column as the agent writes it."""
+    return str(uuid.UUID(str(value)))
+
+
+def utc(value: object) -> datetime:
+    """A time column (naive UTC on SQLite) as an aware datetime."""
+    t = datetime.fromisoformat(str(value))
+    return t.replace(tzinfo=UTC) if t.tzinfo is None else t.astimezone(UTC)
+
+
 def server_entries(server: Server, user_id: str) -> dict[str, tuple[int, str, str | None, str]]:
     """key -> (revision, start, end, status) as the server stored them (UTC, normalized)."""
-    from datetime import UTC, datetime
 
     def norm(v: object) -> str | None:
-        if v is None:
-            return None
-        t = datetime.fromisoformat(str(v))
-        t = t.replace(tzinfo=UTC) if t.tzinfo is None else t.astimezone(UTC)
-        return t.isoformat(timespec="milliseconds")
+        return None if v is None else utc(v).isoformat(timespec="milliseconds")
 
-    with server.db() as db:
-        rows = db.execute(
-            "SELECT idempotency_key, revision, start_time, end_time, status FROM time_entries "
-            "WHERE replace(user_id, '-', '') = ?",
-            (user_id.replace("-", ""),),
-        ).fetchall()
-    return {str(uuid.UUID(str(k))): (r, norm(s), norm(e), st) for k, r, s, e, st in rows}  # type: ignore[misc]
+    rows = user_rows(
+        server,
+        user_id,
+        "SELECT idempotency_key, revision, start_time, end_time, status FROM time_entries "
+        "WHERE replace(user_id, '-', '') = ?",
+    )
+    return {as_key(k): (r, norm(s), norm(e), st) for k, r, s, e, st in rows}  # type: ignore[misc]
 
 
 def server_activity(server: Server, user_id: str) -> dict[tuple[str, str], tuple[int, int, int]]:
-    from datetime import UTC, datetime
-
-    with server.db() as db:
-        rows = db.execute(
-            "SELECT t.idempotency_key, a.minute, a.keyboard_clicks, a.mouse_movements,"
-            " a.active_seconds FROM activity_buckets a JOIN time_entries t"
-            " ON t.id = a.time_entry_id WHERE replace(a.user_id, '-', '') = ?",
-            (user_id.replace("-", ""),),
-        ).fetchall()
-    out = {}
-    for k, m, kb, mm, act in rows:
-        t = datetime.fromisoformat(str(m))
-        t = t.replace(tzinfo=UTC) if t.tzinfo is None else t.astimezone(UTC)
-        out[(str(uuid.UUID(str(k))), t.isoformat())] = (kb, mm, act)
-    return out
+    rows = user_rows(
+        server,
+        user_id,
+        "SELECT t.idempotency_key, a.minute, a.keyboard_clicks, a.mouse_movements,"
+        " a.active_seconds FROM activity_buckets a JOIN time_entries t"
+        " ON t.id = a.time_entry_id WHERE replace(a.user_id, '-', '') = ?",
+    )
+    return {(as_key(k), utc(m).isoformat()): (kb, mm, act) for k, m, kb, mm, act in rows}
 
 
 def server_screenshot_keys(server: Server, user_id: str) -> list[str]:
-    with server.db() as db:
-        rows = db.execute(
-            "SELECT idempotency_key FROM screenshots WHERE replace(user_id, '-', '') = ?",
-            (user_id.replace("-", ""),),
-        ).fetchall()
-    return [str(uuid.UUID(str(k))) for (k,) in rows]
+    rows = user_rows(
+        server,
+        user_id,
+        "SELECT idempotency_key FROM screenshots WHERE replace(user_id, '-', '') = ?",
+    )
+    return [as_key(k) for (k,) in rows]
+
+
+def server_screenshots(server: Server, user_id: str) -> dict[str, tuple[str, str, str]]:
+    """key -> (sha256 of the bytes received, content type, capturedAt in ms)."""
+    rows = user_rows(
+        server,
+        user_id,
+        "SELECT idempotency_key, sha256, content_type, captured_at FROM screenshots"
+        " WHERE replace(user_id, '-', '') = ?",
+    )
+    return {
+        as_key(k): (sha, ctype, utc(at).isoformat(timespec="milliseconds"))
+        for k, sha, ctype, at in rows
+    }
 
 
 def agent_entries(outbox) -> dict[str, tuple[int, str, str | None, str]]:  # type: ignore[no-untyped-def]

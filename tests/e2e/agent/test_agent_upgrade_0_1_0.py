@@ -24,7 +24,6 @@ from __future__ import annotations
 import hashlib
 import shutil
 import sqlite3
-import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -40,10 +39,13 @@ from tests.e2e.agent.conftest import (
     Account,
     Server,
     agent_entries,
+    as_key,
     new_account,
     server_activity,
     server_entries,
     server_screenshot_keys,
+    server_screenshots,
+    user_rows,
 )
 
 FIXTURE = Path(fixture.__file__).parent / "queue-0.1.0"
@@ -133,21 +135,6 @@ def _real_ids(account: Account) -> list[tuple[str, str, str]]:
     ]
 
 
-def _server_shots(server: Server, user_id: str) -> dict[str, tuple[str, str, str]]:
-    with server.db() as db:
-        rows = db.execute(
-            "SELECT idempotency_key, sha256, content_type, captured_at FROM screenshots"
-            " WHERE replace(user_id, '-', '') = ?",
-            (user_id.replace("-", ""),),
-        ).fetchall()
-    out = {}
-    for key, sha, ctype, captured in rows:
-        t = datetime.fromisoformat(str(captured))
-        t = t.replace(tzinfo=UTC) if t.tzinfo is None else t.astimezone(UTC)
-        out[str(uuid.UUID(str(key)))] = (sha, ctype, t.isoformat(timespec="milliseconds"))
-    return out
-
-
 def test_a_0_1_0_queue_is_upgraded_and_uploaded_exactly(server: Server, tmp_path: Path) -> None:
     # The server refuses starts more than 24 h ahead of its clock.
     assert datetime.now(UTC) > fixture.at("08:00:00") - timedelta(hours=24), "clock is off"
@@ -183,23 +170,20 @@ def test_a_0_1_0_queue_is_upgraded_and_uploaded_exactly(server: Server, tmp_path
         k: (s, e, st) for k, (s, e, st, _p, _t) in entries.items()
     }
     assert on_server == mine  # and the revisions the agent holds, not an older one
-    with server.db() as db:
-        refs = {
-            str(uuid.UUID(str(k))): (
-                None if p is None else str(uuid.UUID(str(p))),
-                None if t is None else str(uuid.UUID(str(t))),
-            )
-            for k, p, t in db.execute(
-                "SELECT idempotency_key, project_id, task_id FROM time_entries"
-                " WHERE replace(user_id, '-', '') = ?",
-                (account.user_id.replace("-", ""),),
-            )
-        }
+    refs = {
+        as_key(k): (None if p is None else as_key(p), None if t is None else as_key(t))
+        for k, p, t in user_rows(
+            server,
+            account.user_id,
+            "SELECT idempotency_key, project_id, task_id FROM time_entries"
+            " WHERE replace(user_id, '-', '') = ?",
+        )
+    }
     assert refs == {k: (p, t) for k, (_s, _e, _st, p, t) in entries.items()}
     assert server_activity(server, account.user_id) == activity
     keys = server_screenshot_keys(server, account.user_id)
     assert len(keys) == len(set(keys)) == 3
-    assert _server_shots(server, account.user_id) == shots
+    assert server_screenshots(server, account.user_id) == shots
 
     # Started once more, the upgraded agent has nothing left to send and sends nothing twice.
     again = Agent(data, store=FileStore(data / "credentials.json"))
