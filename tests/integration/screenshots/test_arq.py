@@ -52,16 +52,23 @@ def redis_prefix() -> Iterator[str]:
     r.close()
 
 
-def _env(db_url: str, data_dir: Path, prefix: str) -> dict[str, str]:
+# A killed worker's job is picked up again once its lease (job timeout + 10 s)
+# lapses. The timeout must also cover the slowest job (an 8K blur) on a busy
+# machine, or every attempt times out and the test measures the load instead.
+KILL_TEST_JOB_TIMEOUT = 30
+
+
+def _env(db_url: str, data_dir: Path, prefix: str, job_timeout: int) -> dict[str, str]:
     return {**os.environ, **TEST_ENV, "DATABASE_URL": db_url, "HUBNITY_DATA_DIR": str(data_dir),
             "REDIS_URL": REDIS_URL, "REDIS_PREFIX": prefix, "LOG_JSON": "true",
-            "HUBNITY_WORKER_JOB_TIMEOUT": "5", "HUBNITY_WORKER_MAX_JOBS": "2"}
+            "HUBNITY_WORKER_JOB_TIMEOUT": str(job_timeout), "HUBNITY_WORKER_MAX_JOBS": "2"}
 
 
 @contextmanager
-def worker(db_url: str, data_dir: Path, prefix: str, *args: str) -> Iterator[subprocess.Popen]:
+def worker(db_url: str, data_dir: Path, prefix: str, *args: str,
+           job_timeout: int = 5) -> Iterator[subprocess.Popen]:
     log = open(data_dir / f"worker-{uuid.uuid4().hex[:6]}.log", "w")
-    proc = subprocess.Popen([str(WORKER), *args], env=_env(db_url, data_dir, prefix),
+    proc = subprocess.Popen([str(WORKER), *args], env=_env(db_url, data_dir, prefix, job_timeout),
                             stdout=log, stderr=subprocess.STDOUT)
     try:
         yield proc
@@ -119,7 +126,7 @@ async def test_worker_killed_mid_job_completes_after_restart(backend, session_tm
         # 8K text screenshot at strong blur: a couple of seconds of work.
         r = await upload(owner, encode(text_screenshot(7680, 4320), "PNG"), entry, blur=3)
         shot_id = r.json()["id"]
-        with worker(backend, data_dir, redis_prefix) as proc:
+        with worker(backend, data_dir, redis_prefix, job_timeout=KILL_TEST_JOB_TIMEOUT) as proc:
             deadline = time.monotonic() + 60
             while True:  # wait until the job has started (an attempt is counted)
                 shot = (await owner.get(f"/api/v1/screenshots/{shot_id}")).json()
@@ -133,8 +140,8 @@ async def test_worker_killed_mid_job_completes_after_restart(backend, session_tm
             proc.wait()
         assert (await owner.get(f"/api/v1/screenshots/{shot_id}")).json()["status"] == "PENDING"
         # A new worker picks the job up again once the dead one's lease lapses.
-        with worker(backend, data_dir, redis_prefix):
-            shot = await wait_status(client, owner, shot_id, timeout=90)
+        with worker(backend, data_dir, redis_prefix, job_timeout=KILL_TEST_JOB_TIMEOUT):
+            shot = await wait_status(client, owner, shot_id, timeout=KILL_TEST_JOB_TIMEOUT + 90)
         assert shot["status"] == "READY", shot
         assert await _attempts(client, shot_id) == 2
         _cleanup_job_keys([shot_id])
