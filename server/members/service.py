@@ -245,6 +245,8 @@ async def update_member(
     demoting_owner = user.role == Role.OWNER.value and (
         (patch.role is not None and patch.role != Role.OWNER) or patch.active is False
     )
+    if is_self and patch.active is False:
+        raise Conflict("you cannot deactivate yourself; ask another administrator")
     if demoting_owner and await _owner_count(session, principal.org_id) <= 1:
         raise Conflict("an organization needs at least one active OWNER")
     if patch.name is not None:

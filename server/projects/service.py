@@ -198,3 +198,25 @@ async def list_tasks(
         )
     ).scalars()
     return [task_out(t) for t in rows]
+
+
+async def catalog(
+    session: AsyncSession, principal: Principal
+) -> list[tuple[ProjectOut, list[TaskOut]]]:
+    """Every project (archived too) with all its tasks, by name: the admin's view."""
+    projects = (
+        await session.execute(
+            select(Project)
+            .where(Project.organization_id == principal.org_id)
+            .order_by(Project.archived, Project.name)
+        )
+    ).scalars()
+    tasks = (
+        await session.execute(
+            select(Task).where(Task.organization_id == principal.org_id).order_by(Task.name)
+        )
+    ).scalars()
+    by_project: dict[uuid.UUID, list[TaskOut]] = {}
+    for t in tasks:
+        by_project.setdefault(t.project_id, []).append(task_out(t))
+    return [(project_out(p), by_project.get(p.id, [])) for p in projects]

@@ -13,6 +13,7 @@ from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
 from server.core.errors import DomainError
+from server.web.admin_routes import AdminForms
 from server.web.auth_routes import AuthPages, provide_web_user
 from server.web.errors import csrf_rejected, domain_error, login_required
 from server.web.format import FILTERS
@@ -49,7 +50,7 @@ def template_config() -> TemplateConfig[JinjaTemplateEngine]:
 def web_handlers() -> list[Any]:
     pages = Router(
         path="/",
-        route_handlers=[AuthPages, PasswordPages, Pages, SettingsPages],
+        route_handlers=[AuthPages, PasswordPages, Pages, SettingsPages, AdminForms],
         dependencies={"web": Provide(provide_web_user)},
         exception_handlers={
             LoginRequired: login_required,

@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote
 
 from litestar import Controller, Request, get, post
 from litestar.di import Provide
@@ -19,18 +18,24 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from server.core.errors import BadRequest, DomainError, Forbidden
 from server.core.ids import path_uuid
 from server.http.deps import client_ip
+from server.mail.outbox import Outbox
 from server.members import service as members
-from server.members.schemas import InviteRequest
+from server.members.schemas import InviteOut, InviteRequest
 from server.policy import service as policy
 from server.policy.schemas import PolicyPatch
 from server.projects import service as projects
 from server.projects.schemas import ProjectIn
-from server.runtime.state import AppState
 from server.teams import service as teams
 from server.teams.schemas import TeamIn, TeamMemberIn
 from server.web.auth_routes import WebUser, check_form
 from server.web.routes import page
 from shared.enums import Role, TeamRole
+
+
+def invitation_shown(out: InviteOut, outbox: Outbox) -> dict[str, str]:
+    """What the page shows the admin once: the link (mailed too), and the code."""
+    link = outbox.link("/invite", token=out.invitation_token)
+    return {"email": out.member.email, "token": out.invitation_token, "url": link}
 
 
 def _require_admin(web: WebUser) -> None:
@@ -45,7 +50,7 @@ def _int(form: dict[str, str], name: str, label: str, scale: int = 1) -> int:
         raise BadRequest(f"{label} must be a whole number") from None
 
 
-async def _render(
+async def render(
     web: WebUser,
     session: AsyncSession,
     *,
@@ -57,7 +62,8 @@ async def _render(
     p = web.principal
     people = await members.list_members(session, p, None, 200)
     team_page = await teams.list_teams(session, p, None, 200)
-    project_page = await projects.list_projects(session, p, None, 200, include_archived=False)
+    catalog = await projects.catalog(session, p)
+    pending = await members.list_invitations(session, p)
     tpl = page(
         "settings.html",
         web,
@@ -65,7 +71,9 @@ async def _render(
         retention=p.organization.retention_days,
         people=people.items,
         teams=team_page.items,
-        projects=project_page.items,
+        projects=[proj for proj, _ in catalog if not proj.archived],
+        catalog=catalog,
+        pending=pending.items,
         roles=[r.value for r in Role],
         team_roles=[r.value for r in TeamRole],
         message=message,
@@ -109,8 +117,8 @@ class SettingsForm:
             # A rollback expires every loaded row; the page reads these two.
             await self.session.refresh(self.web.principal.organization)
             await self.session.refresh(self.web.principal.user)
-            return await _render(self.web, self.session, error=exc.detail, status=exc.status_code)
-        return await _render(self.web, self.session, message=ok, invitation=invitation)
+            return await render(self.web, self.session, error=exc.detail, status=exc.status_code)
+        return await render(self.web, self.session, message=ok, invitation=invitation)
 
 
 async def provide_settings_form(
@@ -121,7 +129,7 @@ async def provide_settings_form(
     return SettingsForm(request, data, web, db_session)
 
 
-def _choice(kind: type[Role] | type[TeamRole], value: str, hint: str) -> Any:
+def choice(kind: type[Role] | type[TeamRole], value: str, hint: str) -> Any:
     try:
         return kind(value)
     except ValueError:
@@ -135,7 +143,7 @@ class SettingsPages(Controller):
     @get("/")
     async def settings(self, web: WebUser, db_session: AsyncSession) -> Template:
         _require_admin(web)
-        return await _render(web, db_session)
+        return await render(web, db_session)
 
     @post("/policy")
     async def save_policy(self, form: SettingsForm) -> Template:
@@ -156,20 +164,19 @@ class SettingsPages(Controller):
         return await form.submit(action, "Tracking policy saved.")
 
     @post("/invite")
-    async def invite(self, form: SettingsForm, app_state: AppState) -> Template:
+    async def invite(self, form: SettingsForm, outbox: Outbox) -> Template:
         async def action() -> dict[str, str]:
-            role = _choice(Role, form.get("role") or "MEMBER", "choose a role from the list")
+            role = choice(Role, form.get("role") or "MEMBER", "choose a role from the list")
             out = await members.invite(
                 form.session,
                 form.web.principal,
                 InviteRequest(email=form.get("email"), name=form.get("name"), role=role),
                 form.ip,
+                outbox,
             )
-            base = app_state.settings.server.public_url or str(form.request.base_url)
-            link = f"{base.rstrip('/')}/invite?token={quote(out.invitation_token)}"
-            return {"email": out.member.email, "token": out.invitation_token, "url": link}
+            return invitation_shown(out, outbox)
 
-        return await form.submit(action, "Invitation created.")
+        return await form.submit(action, "Invitation created and sent by email.")
 
     @post("/teams")
     async def create_team(self, form: SettingsForm) -> Template:
@@ -182,7 +189,7 @@ class SettingsPages(Controller):
     @post("/teams/{team_id:str}/members")
     async def add_team_member(self, team_id: str, form: SettingsForm) -> Template:
         async def action() -> None:
-            role = _choice(TeamRole, form.get("role") or "MEMBER", "choose MEMBER or MANAGER")
+            role = choice(TeamRole, form.get("role") or "MEMBER", "choose MEMBER or MANAGER")
             member = TeamMemberIn(user_id=form.get("user"), role=role)
             await teams.add_member(
                 form.session, form.web.principal, path_uuid(team_id, "team"), member

@@ -12,6 +12,12 @@
     }
   });
 
+  // Forms that take something away ask first (data-confirm holds the question).
+  document.addEventListener("submit", function (ev) {
+    var question = ev.target.getAttribute && ev.target.getAttribute("data-confirm");
+    if (question && !window.confirm(question)) ev.preventDefault();
+  });
+
   // Live pages (the dashboard): refetch and swap the content while visible.
   var live = document.querySelector("main[data-refresh]");
   if (live && window.DOMParser) {
