@@ -22,6 +22,7 @@ from tests.support.smtp import Inbox, smtp_server
 class MailSite(Site):
     inbox: Inbox
     database: str
+    db_url: str  # a synchronous SQLAlchemy URL of the server's database, for checks
 
 
 @contextmanager
@@ -35,9 +36,11 @@ def mail_site(database: str, **env: str) -> Iterator[MailSite]:
             "LOGIN_RATE_LIMIT": "1000/min",
             **env,
         }
+        sync_url = f"sqlite:///{data_dir / 'hubnity.db'}"
         if database == "postgres":
             pg_name, url = create_pg_database("hubnity_web")
             extra["DATABASE_URL"] = url
+            sync_url = url.replace("+asyncpg", "+psycopg")
         run_env = {**os.environ, "HUBNITY_DATA_DIR": str(data_dir), "LOG_JSON": "true", **extra}
         try:
             if pg_name:
@@ -59,7 +62,9 @@ def mail_site(database: str, **env: str) -> Iterator[MailSite]:
             m = re.search(r"Sign in as (\S+) / (\S+)", out)
             assert m, out
             with run_server(data_dir, env=extra) as server:
-                yield MailSite(server.url, m.group(1), m.group(2), data_dir, inbox, database)
+                yield MailSite(
+                    server.url, m.group(1), m.group(2), data_dir, inbox, database, sync_url
+                )
         finally:
             if pg_name:
                 drop_pg_database(pg_name)
