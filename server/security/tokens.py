@@ -5,7 +5,9 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import time
 import uuid
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
@@ -41,7 +43,31 @@ def issue_access_token(claims: AccessClaims, secret: str, ttl_seconds: int) -> s
     return jwt.encode(payload, secret, algorithm=ALGORITHM)
 
 
+# Verified tokens by (token, secret): an agent sends the same token for up to
+# its 15 minutes, so HMAC check and JSON parse run once per token, not per
+# request. Expiry is still checked on every use; the entry is the token's own
+# content, so the cache can never answer differently from a fresh decode.
+_VERIFIED: OrderedDict[tuple[str, str], tuple[AccessClaims, float]] = OrderedDict()
+_VERIFIED_MAX = 4096
+
+
 def decode_access_token(token: str, secret: str) -> AccessClaims:
+    hit = _VERIFIED.get((token, secret))
+    if hit is not None:
+        claims, expires = hit
+        if time.time() < expires:
+            _VERIFIED.move_to_end((token, secret))
+            return claims
+        del _VERIFIED[(token, secret)]
+        raise InvalidTokenError("access token expired")
+    claims, expires = _decode(token, secret)
+    _VERIFIED[(token, secret)] = (claims, expires)
+    if len(_VERIFIED) > _VERIFIED_MAX:
+        _VERIFIED.popitem(last=False)
+    return claims
+
+
+def _decode(token: str, secret: str) -> tuple[AccessClaims, float]:
     try:
         payload = jwt.decode(
             token,
@@ -50,11 +76,12 @@ def decode_access_token(token: str, secret: str) -> AccessClaims:
             issuer=ISSUER,
             options={"require": ["exp", "sub", "org", "iss"]},
         )
-        return AccessClaims(
+        claims = AccessClaims(
             user_id=uuid.UUID(payload["sub"]),
             organization_id=uuid.UUID(payload["org"]),
             role=str(payload.get("role", "")),
         )
+        return claims, float(payload["exp"])
     except jwt.ExpiredSignatureError:
         raise InvalidTokenError("access token expired") from None
     except (jwt.PyJWTError, ValueError, KeyError):
