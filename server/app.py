@@ -12,7 +12,9 @@ from litestar.config.cors import CORSConfig
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 
+from server.activities.routes import ActivitiesController
 from server.auth.routes import AuthController
+from server.customers.routes import CustomersController
 from server.http.deps import (
     provide_app_state,
     provide_db_session,
@@ -33,6 +35,7 @@ from server.runtime.state import AppState, build_state, close_state, start_state
 from server.screenshots.routes import ScreenshotsController, ScreenshotUploadController
 from server.security.global_limit import GlobalRateLimit
 from server.sync.routes import SyncController
+from server.tasks.routes import TasksController
 from server.teams.routes import TeamsController
 from server.web import template_config, web_handlers
 from shared.version import __version__
@@ -65,7 +68,10 @@ def create_app(settings: Settings | None = None, state: AppState | None = None) 
         MembersController,
         AgentConfigController,
         TeamsController,
+        CustomersController,
+        ActivitiesController,
         ProjectsController,
+        TasksController,
         SyncController,
         ReportsController,
         ScreenshotUploadController,

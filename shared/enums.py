@@ -29,6 +29,20 @@ class EntrySource(StrEnum):
     IMPORT = "import"
 
 
+class TaskStatus(StrEnum):
+    TODO = "todo"
+    IN_PROGRESS = "in_progress"
+    DONE = "done"
+    ARCHIVED = "archived"
+
+
+class TaskPriority(StrEnum):
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+    URGENT = "urgent"
+
+
 class ScreenshotStatus(StrEnum):
     PENDING = "PENDING"
     READY = "READY"

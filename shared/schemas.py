@@ -16,7 +16,7 @@ from typing import Annotated
 
 import msgspec
 
-from shared.enums import ConflictReason, EntryStatus, Role
+from shared.enums import ConflictReason, EntryStatus, Role, TaskStatus
 from shared.limits import (
     MAX_ACTIVE_SECONDS,
     MAX_COUNTER,
@@ -88,6 +88,7 @@ class TaskOut(Wire):
     project_id: str
     name: str
     archived: bool = False
+    status: TaskStatus = TaskStatus.TODO  # servers before 0.2 send none: "todo"
 
 
 class ActiveProject(Wire):

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
@@ -11,9 +12,11 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     CheckConstraint,
+    Date,
     ForeignKey,
     Index,
     Integer,
+    Numeric,
     SmallInteger,
     String,
     Text,
@@ -22,7 +25,16 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from server.db.base import Base, Timestamped, UUIDPrimaryKey, utcnow
-from shared.enums import EntrySource, EntryStatus, JobStatus, Role, ScreenshotStatus, Subscription
+from shared.enums import (
+    EntrySource,
+    EntryStatus,
+    JobStatus,
+    Role,
+    ScreenshotStatus,
+    Subscription,
+    TaskPriority,
+    TaskStatus,
+)
 from shared.enums import TeamRole as TeamRoleEnum
 
 _ORG_FK = "organizations.id"
@@ -92,6 +104,33 @@ class PasswordReset(UUIDPrimaryKey, Timestamped, Base):
     used_at: Mapped[datetime | None] = mapped_column(default=None)
 
 
+# Money: Numeric(12, 2) — exact cents, up to 9,999,999,999.99 per hour.
+_MONEY = Numeric(12, 2, asdecimal=True)
+
+
+class Customer(UUIDPrimaryKey, Timestamped, Base):
+    __tablename__ = "customers"
+    __table_args__ = (UniqueConstraint("organization_id", "name"),)
+
+    organization_id: Mapped[uuid.UUID] = _org_id()
+    name: Mapped[str] = mapped_column(String(200))
+    currency: Mapped[str] = mapped_column(String(3), default="EUR")
+    hourly_rate: Mapped[Decimal | None] = mapped_column(_MONEY, default=None)
+    archived: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class Activity(UUIDPrimaryKey, Timestamped, Base):
+    """A kind of work (development, meeting, support), billable or not."""
+
+    __tablename__ = "activities"
+    __table_args__ = (UniqueConstraint("organization_id", "name"),)
+
+    organization_id: Mapped[uuid.UUID] = _org_id()
+    name: Mapped[str] = mapped_column(String(200))
+    billable: Mapped[bool] = mapped_column(Boolean, default=True)
+    archived: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
 class Project(UUIDPrimaryKey, Timestamped, Base):
     __tablename__ = "projects"
     __table_args__ = (UniqueConstraint("organization_id", "name"),)
@@ -100,17 +139,43 @@ class Project(UUIDPrimaryKey, Timestamped, Base):
     name: Mapped[str] = mapped_column(String(200))
     description: Mapped[str | None] = mapped_column(Text, default=None)
     archived: Mapped[bool] = mapped_column(Boolean, default=False)
+    customer_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("customers.id", ondelete="SET NULL"), default=None, index=True
+    )
+    billable: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Overrides the customer's rate when set.
+    hourly_rate: Mapped[Decimal | None] = mapped_column(_MONEY, default=None)
+    budget_seconds: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    color: Mapped[str | None] = mapped_column(String(7), default=None)
 
 
 class Task(UUIDPrimaryKey, Timestamped, Base):
     __tablename__ = "tasks"
+    __table_args__ = (
+        # The task list's filters, each ending in the keyset order (name, id).
+        Index("ix_tasks_org_name", "organization_id", "name", "id"),
+        Index("ix_tasks_project_status_name", "project_id", "status", "name", "id"),
+        Index("ix_tasks_assignee_status", "assignee_id", "status"),
+    )
 
     organization_id: Mapped[uuid.UUID] = _org_id()
-    project_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("projects.id", ondelete="CASCADE"), index=True
-    )
+    project_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
     name: Mapped[str] = mapped_column(String(200))
-    archived: Mapped[bool] = mapped_column(Boolean, default=False)
+    description: Mapped[str | None] = mapped_column(Text, default=None)
+    status: Mapped[str] = mapped_column(String(16), default=TaskStatus.TODO.value)
+    priority: Mapped[str] = mapped_column(String(8), default=TaskPriority.MEDIUM.value)
+    due_date: Mapped[date | None] = mapped_column(Date, default=None)
+    estimate_seconds: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    tags: Mapped[list[str]] = mapped_column(JSON, default=list)
+    assignee_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), default=None
+    )
+    ticket_key: Mapped[str | None] = mapped_column(String(64), default=None, index=True)
+    done_at: Mapped[datetime | None] = mapped_column(default=None)
+
+    @property
+    def archived(self) -> bool:
+        return self.status == TaskStatus.ARCHIVED.value
 
 
 class Team(UUIDPrimaryKey, Timestamped, Base):

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from server.auth.principal import Principal
 from server.core.ids import path_uuid
 from server.http.deps import client_ip
+from server.http.params import IncludeArchived
 from server.projects import service
 from server.projects.schemas import (
     ActivePage,
@@ -18,10 +19,10 @@ from server.projects.schemas import (
     ProjectOut,
     ProjectPage,
     ProjectPatch,
-    TaskIn,
     TaskPage,
     TaskPatch,
 )
+from server.tasks.schemas import TaskDetail, TaskIn
 from shared.schemas import TaskOut
 
 
@@ -36,7 +37,7 @@ class ProjectsController(Controller):
         principal: Principal,
         cursor: str | None = None,
         limit: int | None = None,
-        include_archived: bool = False,
+        include_archived: IncludeArchived = False,
     ) -> ProjectPage:
         return await service.list_projects(db_session, principal, cursor, limit, include_archived)
 
@@ -106,13 +107,20 @@ class ProjectsController(Controller):
     async def list_tasks(
         self, project_id: str, db_session: AsyncSession, principal: Principal
     ) -> TaskPage:
+        """Every task of the project, archived ones included (short form)."""
         items = await service.list_tasks(db_session, principal, path_uuid(project_id, "project"))
         return TaskPage(items=items, next_cursor=None)
 
     @post("/{project_id:str}/tasks", status_code=HTTP_201_CREATED)
     async def create_task(
-        self, project_id: str, data: TaskIn, db_session: AsyncSession, principal: Principal
-    ) -> TaskOut:
+        self,
+        project_id: str,
+        data: TaskIn,
+        db_session: AsyncSession,
+        principal: Principal,
+        request: Request[Any, Any, Any],
+    ) -> TaskDetail:
+        project_uuid = path_uuid(project_id, "project")
         return await service.create_task(
-            db_session, principal, path_uuid(project_id, "project"), data
+            db_session, principal, project_uuid, data, client_ip(request)
         )

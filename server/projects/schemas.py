@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import msgspec
+
+from server.tasks.schemas import TaskIn as TaskIn  # re-exported: created under a project
 from shared.schemas import ActiveProject, TaskOut, Wire
 
 
@@ -10,24 +13,40 @@ class ProjectOut(Wire):
     name: str
     description: str | None = None
     archived: bool = False
+    customer_id: str | None = None
+    billable: bool = True
+    hourly_rate: str | None = None  # overrides the customer's rate
+    budget_seconds: int | None = None
+    color: str | None = None
 
 
 class ProjectIn(Wire):
     name: str
     description: str | None = None
+    customer_id: str | None = None
+    billable: bool = True
+    hourly_rate: str | None = None
+    budget_seconds: int | None = None
+    color: str | None = None
 
 
 class ProjectPatch(Wire):
-    name: str | None = None
-    description: str | None = None
-    archived: bool | None = None
+    """Only the fields sent change; `null` clears a clearable field."""
 
-
-class TaskIn(Wire):
-    name: str
+    name: str | msgspec.UnsetType = msgspec.UNSET
+    description: str | msgspec.UnsetType | None = msgspec.UNSET
+    archived: bool | msgspec.UnsetType = msgspec.UNSET
+    customer_id: str | msgspec.UnsetType | None = msgspec.UNSET
+    billable: bool | msgspec.UnsetType = msgspec.UNSET
+    hourly_rate: str | msgspec.UnsetType | None = msgspec.UNSET
+    budget_seconds: int | msgspec.UnsetType | None = msgspec.UNSET
+    color: str | msgspec.UnsetType | None = msgspec.UNSET
 
 
 class TaskPatch(Wire):
+    """`PATCH /projects/{id}/tasks/{taskId}`: rename, archive or unarchive; the
+    full task edit is `PATCH /tasks/{id}`."""
+
     name: str | None = None
     archived: bool | None = None
 

@@ -1,16 +1,20 @@
-"""Project and task use cases. Writes need ADMIN/OWNER; everyone in the org reads."""
+"""Project use cases. Writes need ADMIN/OWNER; everyone in the org reads.
+Tasks live in `server.tasks`; the project-scoped task calls here delegate to it."""
 
 from __future__ import annotations
 
 import uuid
 
+import msgspec
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server import audit
 from server.auth.principal import Principal
-from server.core.errors import BadRequest, NotFound
-from server.db.models import Project, Task
+from server.core.errors import NotFound
+from server.core.ids import parse_uuid
+from server.core.values import parse_color, parse_rate, parse_seconds, rate_text, require_name
+from server.db.models import Customer, Project, Task
 from server.db.pagination import keyset_page
 from server.db.scoped import get_in_org
 from server.db.unique import unique_or_conflict
@@ -20,25 +24,30 @@ from server.projects.schemas import (
     ProjectOut,
     ProjectPage,
     ProjectPatch,
-    TaskIn,
     TaskPatch,
 )
+from server.tasks import schemas as task_schemas
+from server.tasks import service as tasks
+from server.tasks.schemas import TaskDetail, TaskIn
+from server.tasks.service import is_offered, task_out
+from shared.enums import TaskStatus
 from shared.schemas import ActiveProject, TaskOut
 
-
-def _name(value: str) -> str:
-    value = value.strip()
-    if not value or len(value) > 200:
-        raise BadRequest("name must be 1 to 200 characters")
-    return value
+_TAKEN = "a project with this name already exists"
 
 
 def project_out(p: Project) -> ProjectOut:
-    return ProjectOut(id=str(p.id), name=p.name, description=p.description, archived=p.archived)
-
-
-def task_out(t: Task) -> TaskOut:
-    return TaskOut(id=str(t.id), project_id=str(t.project_id), name=t.name, archived=t.archived)
+    return ProjectOut(
+        id=str(p.id),
+        name=p.name,
+        description=p.description,
+        archived=p.archived,
+        customer_id=str(p.customer_id) if p.customer_id else None,
+        billable=p.billable,
+        hourly_rate=rate_text(p.hourly_rate),
+        budget_seconds=p.budget_seconds,
+        color=p.color,
+    )
 
 
 async def get_project(
@@ -47,15 +56,31 @@ async def get_project(
     return await get_in_org(session, Project, project_id, principal.org_id, "project")
 
 
+async def _customer(
+    session: AsyncSession, principal: Principal, value: str | None
+) -> uuid.UUID | None:
+    if value is None:
+        return None
+    customer_id = parse_uuid(value, "customerId")
+    return (await get_in_org(session, Customer, customer_id, principal.org_id, "customer")).id
+
+
 async def create_project(
     session: AsyncSession, principal: Principal, data: ProjectIn
 ) -> ProjectOut:
     principal.require_admin()
     project = Project(
-        organization_id=principal.org_id, name=_name(data.name), description=data.description
+        organization_id=principal.org_id,
+        name=require_name(data.name),
+        description=data.description,
+        customer_id=await _customer(session, principal, data.customer_id),
+        billable=data.billable,
+        hourly_rate=parse_rate(data.hourly_rate),
+        budget_seconds=parse_seconds(data.budget_seconds, "budgetSeconds"),
+        color=parse_color(data.color),
     )
     session.add(project)
-    async with unique_or_conflict(session, f"a project named {data.name.strip()!r} already exists"):
+    async with unique_or_conflict(session, f"a project named {project.name!r} already exists"):
         await session.commit()
     return project_out(project)
 
@@ -75,6 +100,8 @@ async def list_projects(
 
 
 async def active_projects(session: AsyncSession, principal: Principal) -> ActivePage:
+    """What the agent offers: projects not archived, with their open tasks
+    (todo or in progress)."""
     projects = list(
         (
             await session.execute(
@@ -87,40 +114,38 @@ async def active_projects(session: AsyncSession, principal: Principal) -> Active
     tasks = (
         await session.execute(
             select(Task)
-            .where(Task.organization_id == principal.org_id, Task.archived.is_(False))
+            .where(
+                Task.organization_id == principal.org_id,
+                Task.status.in_([TaskStatus.TODO.value, TaskStatus.IN_PROGRESS.value]),
+            )
             .order_by(Task.name)
         )
     ).scalars()
     by_project: dict[uuid.UUID, list[TaskOut]] = {p.id: [] for p in projects}
     for t in tasks:
-        if t.project_id in by_project:
+        if t.project_id in by_project and is_offered(t):
             by_project[t.project_id].append(task_out(t))
     return ActivePage(
         items=[ActiveProject(id=str(p.id), name=p.name, tasks=by_project[p.id]) for p in projects]
     )
 
 
-def _audit_archive(
-    session: AsyncSession,
-    principal: Principal,
-    kind: str,
-    row: Project | Task,
-    archived: bool,
-    ip: str | None,
+def _archive(
+    session: AsyncSession, principal: Principal, project: Project, archived: bool, ip: str | None
 ) -> None:
-    if row.archived == archived:
+    if project.archived == archived:
         return
     audit.record(
         session,
-        f"{kind}.{'archived' if archived else 'unarchived'}",
+        f"project.{'archived' if archived else 'unarchived'}",
         organization_id=principal.org_id,
         actor_id=principal.user_id,
-        target_type=kind,
-        target_id=row.id,
+        target_type="project",
+        target_id=project.id,
         ip=ip,
-        name=row.name,
+        name=project.name,
     )
-    row.archived = archived
+    project.archived = archived
 
 
 async def update_project(
@@ -132,13 +157,23 @@ async def update_project(
 ) -> ProjectOut:
     principal.require_admin()
     project = await get_project(session, principal, project_id)
-    if patch.name is not None:
-        project.name = _name(patch.name)
-    if patch.description is not None:
+    if patch.name is not msgspec.UNSET:
+        project.name = require_name(patch.name)
+    if patch.description is not msgspec.UNSET:
         project.description = patch.description
-    if patch.archived is not None:
-        _audit_archive(session, principal, "project", project, patch.archived, ip)
-    async with unique_or_conflict(session, "a project with this name already exists"):
+    if patch.archived is not msgspec.UNSET:
+        _archive(session, principal, project, patch.archived, ip)
+    if patch.customer_id is not msgspec.UNSET:
+        project.customer_id = await _customer(session, principal, patch.customer_id)
+    if patch.billable is not msgspec.UNSET:
+        project.billable = patch.billable
+    if patch.hourly_rate is not msgspec.UNSET:
+        project.hourly_rate = parse_rate(patch.hourly_rate)
+    if patch.budget_seconds is not msgspec.UNSET:
+        project.budget_seconds = parse_seconds(patch.budget_seconds, "budgetSeconds")
+    if patch.color is not msgspec.UNSET:
+        project.color = parse_color(patch.color)
+    async with unique_or_conflict(session, _TAKEN):
         await session.commit()
     return project_out(project)
 
@@ -149,8 +184,24 @@ async def archive_project(
     """DELETE archives: tracked time keeps its project in historical reports."""
     principal.require_admin()
     project = await get_project(session, principal, project_id)
-    _audit_archive(session, principal, "project", project, True, ip)
+    _archive(session, principal, project, True, ip)
     await session.commit()
+
+
+async def create_task(
+    session: AsyncSession,
+    principal: Principal,
+    project_id: uuid.UUID,
+    data: TaskIn,
+    ip: str | None = None,
+) -> TaskDetail:
+    return await tasks.create_task(session, principal, project_id, data, ip)
+
+
+async def list_tasks(
+    session: AsyncSession, principal: Principal, project_id: uuid.UUID
+) -> list[TaskOut]:
+    return await tasks.project_tasks(session, principal, project_id)
 
 
 async def update_task(
@@ -161,43 +212,21 @@ async def update_task(
     patch: TaskPatch,
     ip: str | None = None,
 ) -> TaskOut:
-    """Rename, archive or unarchive a task (archived tasks leave the agent's list)."""
+    """Rename, archive or unarchive a task of this project (an unarchived task
+    is open again: `todo`)."""
     principal.require_admin()
     project = await get_project(session, principal, project_id)
-    task = await get_in_org(session, Task, task_id, principal.org_id, "task")
+    task = await tasks.get_task(session, principal, task_id)
     if task.project_id != project.id:
         raise NotFound("task")
     if patch.name is not None:
-        task.name = _name(patch.name)
-    if patch.archived is not None:
-        _audit_archive(session, principal, "task", task, patch.archived, ip)
-    await session.commit()
-    return task_out(task)
-
-
-async def create_task(
-    session: AsyncSession, principal: Principal, project_id: uuid.UUID, data: TaskIn
-) -> TaskOut:
-    principal.require_admin()
-    project = await get_project(session, principal, project_id)
-    task = Task(organization_id=principal.org_id, project_id=project.id, name=_name(data.name))
-    session.add(task)
-    await session.commit()
-    return task_out(task)
-
-
-async def list_tasks(
-    session: AsyncSession, principal: Principal, project_id: uuid.UUID
-) -> list[TaskOut]:
-    project = await get_project(session, principal, project_id)
-    rows = (
-        await session.execute(
-            select(Task)
-            .where(Task.project_id == project.id, Task.organization_id == principal.org_id)
-            .order_by(Task.name, Task.id)
+        await tasks.update_task(
+            session, principal, task_id, task_schemas.TaskPatch(name=patch.name), ip
         )
-    ).scalars()
-    return [task_out(t) for t in rows]
+    if patch.archived is not None and patch.archived != task.archived:
+        status = TaskStatus.ARCHIVED if patch.archived else TaskStatus.TODO
+        await tasks.change_status(session, principal, task_id, status, ip)
+    return task_out(task)
 
 
 async def catalog(
@@ -211,12 +240,12 @@ async def catalog(
             .order_by(Project.archived, Project.name)
         )
     ).scalars()
-    tasks = (
+    rows = (
         await session.execute(
             select(Task).where(Task.organization_id == principal.org_id).order_by(Task.name)
         )
     ).scalars()
     by_project: dict[uuid.UUID, list[TaskOut]] = {}
-    for t in tasks:
+    for t in rows:
         by_project.setdefault(t.project_id, []).append(task_out(t))
     return [(project_out(p), by_project.get(p.id, [])) for p in projects]

@@ -46,3 +46,66 @@ def test_migrations_match_models_and_round_trip(fresh_db):
     assert any(op[0] == "add_table" for op in remaining)  # everything is gone again
     upgrade(async_url)
     assert _diff(sync_url) == []
+
+
+def test_work_catalog_revision_keeps_archived_tasks_archived(fresh_db):
+    """Tasks archived before the catalog revision come out with status 'archived',
+    the others 'todo'; and back again on downgrade."""
+    import uuid as _uuid
+    from datetime import UTC, datetime
+
+    from sqlalchemy import Uuid, bindparam, text
+
+    def sql(statement: str):  # ids bound as UUIDs the way each dialect stores them
+        names = [n for n in ("id", "org", "p") if f":{n}" in statement]
+        return text(statement).bindparams(*(bindparam(n, type_=Uuid()) for n in names))
+
+    async_url, sync_url = fresh_db
+    upgrade(async_url, "0002")
+    org, project = _uuid.uuid4(), _uuid.uuid4()
+    kept, archived = _uuid.uuid4(), _uuid.uuid4()
+    now = datetime.now(UTC)
+    engine = create_engine(sync_url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(
+                sql(
+                    "INSERT INTO organizations (id, name, timezone, subscription, retention_days,"
+                    " screenshot_interval_seconds, blur_level, idle_timeout_seconds,"
+                    " screenshots_enabled, allow_screenshot_delete,"
+                    " screenshot_delete_window_minutes, created_at)"
+                    " VALUES (:id, 'o', 'UTC', 'FREE', 30, 600, 0, 300, true, true, 10, :now)"
+                ),
+                {"id": org, "now": now},
+            )
+            conn.execute(
+                sql(
+                    "INSERT INTO projects (id, organization_id, name, archived, created_at)"
+                    " VALUES (:id, :org, 'p', false, :now)"
+                ),
+                {"id": project, "org": org, "now": now},
+            )
+            for task_id, flag in ((kept, False), (archived, True)):
+                conn.execute(
+                    sql(
+                        "INSERT INTO tasks (id, organization_id, project_id, name, archived,"
+                        " created_at) VALUES (:id, :org, :p, 't', :a, :now)"
+                    ),
+                    {"id": task_id, "org": org, "p": project, "a": flag, "now": now},
+                )
+        upgrade(async_url)
+        with engine.connect() as conn:
+            rows = dict(conn.execute(text("SELECT id, status FROM tasks")).all())
+        assert {_uuid.UUID(hex=str(k).replace("-", "")): v for k, v in rows.items()} == {
+            kept: "todo",
+            archived: "archived",
+        }
+        downgrade(async_url, "0002")
+        with engine.connect() as conn:
+            rows = dict(conn.execute(text("SELECT id, archived FROM tasks")).all())
+        assert {_uuid.UUID(hex=str(k).replace("-", "")): bool(v) for k, v in rows.items()} == {
+            kept: False,
+            archived: True,
+        }
+    finally:
+        engine.dispose()

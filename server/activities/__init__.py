@@ -1,0 +1,1 @@
+"""Activities: the kinds of work (development, meeting, support), billable or not."""

@@ -1,0 +1,72 @@
+"""Activity use cases. Everyone in the organization reads; ADMIN/OWNER write."""
+
+from __future__ import annotations
+
+import uuid
+
+import msgspec
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from server.activities.schemas import ActivityIn, ActivityOut, ActivityPage, ActivityPatch
+from server.auth.principal import Principal
+from server.core.values import require_name
+from server.db.catalog import named_page
+from server.db.models import Activity
+from server.db.scoped import get_in_org
+from server.db.unique import unique_or_conflict
+
+_TAKEN = "an activity with this name already exists"
+
+
+def activity_out(a: Activity) -> ActivityOut:
+    return ActivityOut(id=str(a.id), name=a.name, billable=a.billable, archived=a.archived)
+
+
+async def list_activities(
+    session: AsyncSession,
+    principal: Principal,
+    *,
+    q: str | None = None,
+    include_archived: bool = False,
+    cursor: str | None = None,
+    limit: int | None = None,
+) -> ActivityPage:
+    rows, nxt = await named_page(
+        session,
+        Activity,
+        principal.org_id,
+        q=q,
+        include_archived=include_archived,
+        cursor=cursor,
+        limit=limit,
+    )
+    return ActivityPage(items=[activity_out(a) for a in rows], next_cursor=nxt)
+
+
+async def create_activity(
+    session: AsyncSession, principal: Principal, data: ActivityIn
+) -> ActivityOut:
+    principal.require_admin()
+    activity = Activity(
+        organization_id=principal.org_id, name=require_name(data.name), billable=data.billable
+    )
+    session.add(activity)
+    async with unique_or_conflict(session, _TAKEN):
+        await session.commit()
+    return activity_out(activity)
+
+
+async def update_activity(
+    session: AsyncSession, principal: Principal, activity_id: uuid.UUID, patch: ActivityPatch
+) -> ActivityOut:
+    principal.require_admin()
+    activity = await get_in_org(session, Activity, activity_id, principal.org_id, "activity")
+    if patch.name is not msgspec.UNSET:
+        activity.name = require_name(patch.name)
+    if patch.billable is not msgspec.UNSET:
+        activity.billable = patch.billable
+    if patch.archived is not msgspec.UNSET:
+        activity.archived = patch.archived
+    async with unique_or_conflict(session, _TAKEN):
+        await session.commit()
+    return activity_out(activity)

@@ -1,0 +1,89 @@
+"""HTTP routes for /api/v1/customers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Controller, Request, delete, get, patch, post
+from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from server.auth.principal import Principal
+from server.core.ids import path_uuid
+from server.customers import service
+from server.customers.schemas import CustomerIn, CustomerOut, CustomerPage, CustomerPatch
+from server.http.deps import client_ip
+from server.http.params import IncludeArchived, Search
+
+
+class CustomersController(Controller):
+    path = "/api/v1/customers"
+    tags = ["customers"]
+
+    @get("/")
+    async def list_customers(
+        self,
+        db_session: AsyncSession,
+        principal: Principal,
+        q: Search = None,
+        include_archived: IncludeArchived = False,
+        cursor: str | None = None,
+        limit: int | None = None,
+    ) -> CustomerPage:
+        return await service.list_customers(
+            db_session,
+            principal,
+            q=q,
+            include_archived=include_archived,
+            cursor=cursor,
+            limit=limit,
+        )
+
+    @post("/", status_code=HTTP_201_CREATED)
+    async def create_customer(
+        self,
+        data: CustomerIn,
+        db_session: AsyncSession,
+        principal: Principal,
+        request: Request[Any, Any, Any],
+    ) -> CustomerOut:
+        return await service.create_customer(db_session, principal, data, client_ip(request))
+
+    @get("/{customer_id:str}")
+    async def get_customer(
+        self, customer_id: str, db_session: AsyncSession, principal: Principal
+    ) -> CustomerOut:
+        customer_uuid = path_uuid(customer_id, "customer")
+        return service.customer_out(
+            await service.get_customer(db_session, principal, customer_uuid)
+        )
+
+    @patch("/{customer_id:str}")
+    async def update_customer(
+        self,
+        customer_id: str,
+        data: CustomerPatch,
+        db_session: AsyncSession,
+        principal: Principal,
+        request: Request[Any, Any, Any],
+    ) -> CustomerOut:
+        return await service.update_customer(
+            db_session, principal, path_uuid(customer_id, "customer"), data, client_ip(request)
+        )
+
+    @delete("/{customer_id:str}", status_code=HTTP_204_NO_CONTENT)
+    async def archive_customer(
+        self,
+        customer_id: str,
+        db_session: AsyncSession,
+        principal: Principal,
+        request: Request[Any, Any, Any],
+    ) -> None:
+        """Archives: time already billed to the customer keeps its name in reports."""
+        await service.update_customer(
+            db_session,
+            principal,
+            path_uuid(customer_id, "customer"),
+            CustomerPatch(archived=True),
+            client_ip(request),
+        )

@@ -1,0 +1,1 @@
+"""Tasks of projects: status, priority, due date, estimate, tags, assignee, ticket."""

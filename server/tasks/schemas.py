@@ -1,0 +1,63 @@
+"""Bodies of /api/v1/tasks and /api/v1/projects/{id}/tasks (the agent's short
+`TaskOut` is in shared)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import msgspec
+
+from shared.enums import TaskPriority, TaskStatus
+from shared.schemas import Wire
+
+
+class TaskIn(Wire):
+    name: str
+    description: str | None = None
+    status: TaskStatus = TaskStatus.TODO
+    priority: TaskPriority = TaskPriority.MEDIUM
+    due_date: date | None = None
+    estimate_seconds: int | None = None
+    tags: list[str] = []
+    assignee_id: str | None = None
+    ticket_key: str | None = None
+
+
+class TaskPatch(Wire):
+    """Only the fields sent change; `null` clears a clearable field."""
+
+    name: str | msgspec.UnsetType = msgspec.UNSET
+    description: str | msgspec.UnsetType | None = msgspec.UNSET
+    status: TaskStatus | msgspec.UnsetType = msgspec.UNSET
+    priority: TaskPriority | msgspec.UnsetType = msgspec.UNSET
+    due_date: date | msgspec.UnsetType | None = msgspec.UNSET
+    estimate_seconds: int | msgspec.UnsetType | None = msgspec.UNSET
+    tags: list[str] | msgspec.UnsetType = msgspec.UNSET
+    assignee_id: str | msgspec.UnsetType | None = msgspec.UNSET
+    ticket_key: str | msgspec.UnsetType | None = msgspec.UNSET
+
+
+class TaskStatusIn(Wire):
+    status: TaskStatus
+
+
+class TaskDetail(Wire):
+    id: str
+    project_id: str
+    name: str
+    description: str | None
+    status: TaskStatus
+    priority: TaskPriority
+    due_date: date | None
+    estimate_seconds: int | None
+    tags: list[str]
+    assignee_id: str | None
+    ticket_key: str | None
+    done_at: datetime | None
+    archived: bool
+    created_at: datetime
+
+
+class TaskDetailPage(Wire):
+    items: list[TaskDetail]
+    next_cursor: str | None
