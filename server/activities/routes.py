@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from litestar import Controller, delete, get, patch, post
+from litestar.di import Provide
 from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -10,31 +11,19 @@ from server.activities import service
 from server.activities.schemas import ActivityIn, ActivityOut, ActivityPage, ActivityPatch
 from server.auth.principal import Principal
 from server.core.ids import path_uuid
-from server.http.params import IncludeArchived, Search
+from server.db.catalog import ListQuery
+from server.http.params import provide_list_query
 
 
 class ActivitiesController(Controller):
     path = "/api/v1/activities"
     tags = ["activities"]
 
-    @get("/")
+    @get("/", dependencies={"listing": Provide(provide_list_query, sync_to_thread=False)})
     async def list_activities(
-        self,
-        db_session: AsyncSession,
-        principal: Principal,
-        q: Search = None,
-        include_archived: IncludeArchived = False,
-        cursor: str | None = None,
-        limit: int | None = None,
+        self, db_session: AsyncSession, principal: Principal, listing: ListQuery
     ) -> ActivityPage:
-        return await service.list_activities(
-            db_session,
-            principal,
-            q=q,
-            include_archived=include_archived,
-            cursor=cursor,
-            limit=limit,
-        )
+        return await service.list_activities(db_session, principal, listing)
 
     @post("/", status_code=HTTP_201_CREATED)
     async def create_activity(

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from server.activities.schemas import ActivityIn, ActivityOut, ActivityPage, ActivityPatch
 from server.auth.principal import Principal
 from server.core.values import require_name
-from server.db.catalog import named_page
+from server.db.catalog import ListQuery, named_page
 from server.db.models import Activity
 from server.db.scoped import get_in_org
 from server.db.unique import unique_or_conflict
@@ -23,24 +23,10 @@ def activity_out(a: Activity) -> ActivityOut:
 
 
 async def list_activities(
-    session: AsyncSession,
-    principal: Principal,
-    *,
-    q: str | None = None,
-    include_archived: bool = False,
-    cursor: str | None = None,
-    limit: int | None = None,
+    session: AsyncSession, principal: Principal, query: ListQuery
 ) -> ActivityPage:
-    rows, nxt = await named_page(
-        session,
-        Activity,
-        principal.org_id,
-        q=q,
-        include_archived=include_archived,
-        cursor=cursor,
-        limit=limit,
-    )
-    return ActivityPage(items=[activity_out(a) for a in rows], next_cursor=nxt)
+    rows, nxt = await named_page(session, Activity, principal.org_id, query)
+    return ActivityPage(items=[activity_out(row) for row in rows], next_cursor=nxt)
 
 
 async def create_activity(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Controller, Request, delete, get, patch, post
+from litestar.di import Provide
 from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -12,32 +13,20 @@ from server.auth.principal import Principal
 from server.core.ids import path_uuid
 from server.customers import service
 from server.customers.schemas import CustomerIn, CustomerOut, CustomerPage, CustomerPatch
+from server.db.catalog import ListQuery
 from server.http.deps import client_ip
-from server.http.params import IncludeArchived, Search
+from server.http.params import provide_list_query
 
 
 class CustomersController(Controller):
     path = "/api/v1/customers"
     tags = ["customers"]
 
-    @get("/")
+    @get("/", dependencies={"listing": Provide(provide_list_query, sync_to_thread=False)})
     async def list_customers(
-        self,
-        db_session: AsyncSession,
-        principal: Principal,
-        q: Search = None,
-        include_archived: IncludeArchived = False,
-        cursor: str | None = None,
-        limit: int | None = None,
+        self, db_session: AsyncSession, principal: Principal, listing: ListQuery
     ) -> CustomerPage:
-        return await service.list_customers(
-            db_session,
-            principal,
-            q=q,
-            include_archived=include_archived,
-            cursor=cursor,
-            limit=limit,
-        )
+        return await service.list_customers(db_session, principal, listing)
 
     @post("/", status_code=HTTP_201_CREATED)
     async def create_customer(

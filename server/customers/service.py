@@ -11,7 +11,7 @@ from server import audit
 from server.auth.principal import Principal
 from server.core.values import parse_currency, parse_rate, rate_text, require_name, sent_fields
 from server.customers.schemas import CustomerIn, CustomerOut, CustomerPage, CustomerPatch
-from server.db.catalog import named_page
+from server.db.catalog import ListQuery, named_page
 from server.db.models import Customer
 from server.db.scoped import get_in_org
 from server.db.unique import unique_or_conflict
@@ -36,24 +36,10 @@ async def get_customer(
 
 
 async def list_customers(
-    session: AsyncSession,
-    principal: Principal,
-    *,
-    q: str | None = None,
-    include_archived: bool = False,
-    cursor: str | None = None,
-    limit: int | None = None,
+    session: AsyncSession, principal: Principal, query: ListQuery
 ) -> CustomerPage:
-    rows, nxt = await named_page(
-        session,
-        Customer,
-        principal.org_id,
-        q=q,
-        include_archived=include_archived,
-        cursor=cursor,
-        limit=limit,
-    )
-    return CustomerPage(items=[customer_out(c) for c in rows], next_cursor=nxt)
+    rows, nxt = await named_page(session, Customer, principal.org_id, query)
+    return CustomerPage(items=[customer_out(row) for row in rows], next_cursor=nxt)
 
 
 async def create_customer(

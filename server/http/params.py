@@ -6,6 +6,8 @@ from typing import Annotated
 
 from litestar.params import QueryParameter
 
+from server.db.catalog import ListQuery
+
 IncludeArchived = Annotated[
     bool,
     QueryParameter(name="includeArchived", required=False, description="also list archived rows"),
@@ -16,3 +18,13 @@ Search = Annotated[
 ]
 ProjectId = Annotated[str | None, QueryParameter(name="projectId", required=False)]
 AssigneeId = Annotated[str | None, QueryParameter(name="assigneeId", required=False)]
+
+
+def provide_list_query(
+    q: Search = None,
+    include_archived: IncludeArchived = False,
+    cursor: str | None = None,
+    limit: int | None = None,
+) -> ListQuery:
+    """The `ListQuery` dependency of list routes (`q`, `includeArchived`, `cursor`, `limit`)."""
+    return ListQuery(q=q, include_archived=include_archived, cursor=cursor, limit=limit)
