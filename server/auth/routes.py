@@ -13,7 +13,7 @@ from litestar.status_codes import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.auth import invitations, passwords, service
+from server.auth import invitations, passwords, service, signin
 from server.auth.principal import Principal
 from server.auth.schemas import (
     AcceptInviteRequest,
@@ -74,13 +74,13 @@ class AuthController(Controller):
         app_state: AppState,
         request: Request[Any, Any, Any],
     ) -> TokenPair:
-        ip = client_ip(request)
-        issued = await service.login(
+        issued = await signin.sign_in(
             db_session,
             app_state.settings.security,
-            email=data.email,
+            app_state.settings.ldap,
+            login_name=data.email,
             password=data.password,
-            ip=ip,
+            ip=client_ip(request),
         )
         return issued.pair
 

@@ -56,3 +56,9 @@ class TooManyRequests(DomainError):
     def __init__(self, retry_after: int, detail: str = "rate limit exceeded") -> None:
         super().__init__(f"{detail}; retry after {retry_after} s")
         self.retry_after = retry_after
+
+
+class ServiceUnavailable(DomainError):
+    """A service we depend on (the LDAP directory) cannot be reached right now."""
+
+    status_code = 503

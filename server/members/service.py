@@ -39,7 +39,7 @@ def member_out(user: User) -> MemberOut:
         role=Role(user.role),
         timezone=user.timezone,
         active=user.active,
-        invited=user.password_hash is None,
+        invited=user.password_hash is None and user.auth_source != "ldap",
     )
 
 

@@ -267,9 +267,10 @@ def _group_roles(value: str | None) -> tuple[tuple[str, str], ...]:
             continue
         group, sep, role = item.strip().rpartition("=")
         role = role.strip().upper()
-        if not sep or not group or role not in ("OWNER", "ADMIN", "MANAGER", "MEMBER"):
+        # OWNER is granted only by an OWNER, never by the directory.
+        if not sep or not group or role not in ("ADMIN", "MANAGER", "MEMBER"):
             raise ConfigError(
-                f"LDAP_GROUP_ROLES item {item!r} must be <group DN>=<ADMIN|MANAGER|MEMBER|OWNER>"
+                f"LDAP_GROUP_ROLES item {item!r} must be <group DN>=<ADMIN|MANAGER|MEMBER>"
             )
         pairs.append((group.strip().lower(), role))
     return tuple(pairs)

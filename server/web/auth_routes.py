@@ -11,8 +11,7 @@ from litestar.params import Body
 from litestar.response import Redirect, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.auth import invitations
-from server.auth import service as auth_service
+from server.auth import invitations, signin
 from server.auth.principal import Principal
 from server.core.errors import DomainError, TooManyRequests, Unauthorized
 from server.http.deps import client_ip
@@ -92,6 +91,7 @@ def _login_page(
         email=email,
         next=next_page,
         message=message,
+        directory=app_state.settings.ldap.enabled,
     )
 
 
@@ -134,10 +134,11 @@ class AuthPages(Controller):
         ip = client_ip(request)
         try:
             await limit_sign_in(app_state, "login", ip)
-            issued = await auth_service.login(
+            issued = await signin.sign_in(
                 db_session,
                 app_state.settings.security,
-                email=email,
+                app_state.settings.ldap,
+                login_name=email,
                 password=data.get("password", ""),
                 ip=ip,
             )
@@ -158,6 +159,14 @@ class AuthPages(Controller):
                 email=email,
                 status=401,
                 error="That email and password do not match an account.",
+            )
+        except DomainError as exc:  # the directory is down, or refuses this account
+            return _login_page(
+                request,
+                app_state,
+                email=email,
+                status=exc.status_code,
+                error=exc.detail[:1].upper() + exc.detail[1:] + ".",
             )
         # The refresh-token row issued by the login is the server-side session.
         response = Redirect(path=safe_next(data.get("next")), status_code=303)

@@ -27,6 +27,8 @@ DEBIAN_PACKAGES = {
     "dpkg-deb": "dpkg",
     "systemd-analyze": "systemd",
     "desktop-file-validate": "desktop-file-utils",
+    "slapd": "slapd",
+    "ldapadd": "ldap-utils",
 }
 
 
