@@ -265,17 +265,13 @@ async def _apply_activity(
                 a.active_seconds,
             )
         )
-    changed = await store.upsert_activity(rows)
+    changed = 0
+    if rows:
+        minutes = [r[1] for r in rows]
+        first, end = slot_of(min(minutes)), slot_of(max(minutes)) + SLOT
+        changed = await store.write_activity(rows, user_id, first, end)
     result.processed = changed
     result.skipped += len(rows) - changed
-    if changed:  # keep the reports' rollup in step (a pure retry changes nothing)
-        minutes = [r[1] for r in rows]
-        await store.refresh_rollup(
-            user_id,
-            list({r[0] for r in rows}),
-            slot_of(min(minutes)),
-            slot_of(max(minutes)) + SLOT,
-        )
     return result
 
 

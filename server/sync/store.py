@@ -99,10 +99,9 @@ class SyncStore(Protocol):
     async def upsert_entries(self, rows: list[tuple[Any, ...]]) -> int:
         """Inserts new entries, applies higher revisions; how many rows were written."""
 
-    async def upsert_activity(self, rows: list[tuple[Any, ...]]) -> int:
-        """Replace-on-conflict per (entry, minute); how many rows changed."""
-
-    async def refresh_rollup(
-        self, user_id: uuid.UUID, entry_ids: list[uuid.UUID], first: datetime, end: datetime
-    ) -> None:
-        """Recomputes the user's 15-minute rollup slots of `entry_ids` in [first, end)."""
+    async def write_activity(
+        self, rows: list[tuple[Any, ...]], user_id: uuid.UUID, first: datetime, end: datetime
+    ) -> int:
+        """Replace-on-conflict per (entry, minute), then the reports' 15-minute
+        rollup slots of those entries in [first, end) recomputed (`first`, `end`
+        are slot bounds covering every row); how many activity rows changed."""

@@ -49,9 +49,13 @@ _ENTRY_TYPES = (
 _ACTIVITY_TYPES = ("uuid", "timestamptz", "uuid", "uuid", "int", "int", "smallint")
 
 
+def _arrays(types: Sequence[str]) -> str:
+    """`unnest($1::t1[], $2::t2[], ...)`: one array parameter per column."""
+    return "unnest(" + ", ".join(f"${i}::{t}[]" for i, t in enumerate(types, start=1)) + ")"
+
+
 def _unnest(types: Sequence[str]) -> str:
-    args = ", ".join(f"${i}::{t}[]" for i, t in enumerate(types, start=1))
-    return f"SELECT * FROM unnest({args})"
+    return f"SELECT * FROM {_arrays(types)}"
 
 
 _ENTRY_UPSERT = (
@@ -62,15 +66,38 @@ _ENTRY_UPSERT = (
     + " WHERE time_entries.revision < EXCLUDED.revision"
     " AND time_entries.user_id = EXCLUDED.user_id RETURNING 1) SELECT count(*) FROM written"
 )
-_ACTIVITY_UPSERT = (
-    "WITH written AS ("
-    f"INSERT INTO activity_buckets ({', '.join(ACTIVITY_COLUMNS)}) {_unnest(_ACTIVITY_TYPES)} "
-    "ON CONFLICT (time_entry_id, minute) DO UPDATE SET "
+_ACTIVITY_NAMES = ", ".join(ACTIVITY_COLUMNS)
+# One statement writes the activity and recomputes its rollup slots from what
+# the buckets hold after the write: the stored rows of those slots that the
+# batch does not replace, plus the batch's rows (the CTEs share one snapshot,
+# so the write is not yet visible to the read). No second read of the rows
+# just written, one round trip less, and a slot whose sums did not change is
+# not rewritten (a retry writes nothing).
+_ACTIVITY_WRITE = (
+    f"WITH incoming AS (SELECT * FROM {_arrays(_ACTIVITY_TYPES)} AS t({_ACTIVITY_NAMES})),"
+    f" written AS (INSERT INTO activity_buckets ({_ACTIVITY_NAMES}) SELECT * FROM incoming"
+    " ON CONFLICT (time_entry_id, minute) DO UPDATE SET "
     + ", ".join(f"{c} = EXCLUDED.{c}" for c in ACTIVITY_VALUES)
     + " WHERE (activity_buckets.keyboard_clicks, activity_buckets.mouse_movements,"
     " activity_buckets.active_seconds) IS DISTINCT FROM (EXCLUDED.keyboard_clicks,"
-    " EXCLUDED.mouse_movements, EXCLUDED.active_seconds)"
-    " RETURNING 1) SELECT count(*) FROM written"
+    " EXCLUDED.mouse_movements, EXCLUDED.active_seconds) RETURNING 1),"
+    f" merged AS (SELECT {', '.join('b.' + c for c in ACTIVITY_COLUMNS)} FROM activity_buckets b"
+    " WHERE b.user_id = $8 AND b.time_entry_id = ANY($9::uuid[])"
+    " AND b.minute >= $10 AND b.minute < $11 AND NOT EXISTS (SELECT 1 FROM incoming n"
+    " WHERE n.time_entry_id = b.time_entry_id AND n.minute = b.minute)"
+    " UNION ALL SELECT * FROM incoming),"
+    f" rolled AS (INSERT INTO activity_rollups ({', '.join(ROLLUP_COLUMNS)})"
+    " SELECT time_entry_id, date_bin(INTERVAL '15 minutes', minute,"
+    " TIMESTAMPTZ '2000-01-01 00:00:00+00') AS slot, organization_id, user_id, "
+    f"{ROLLUP_SUMS} FROM merged GROUP BY time_entry_id, slot, organization_id, user_id"
+    " ON CONFLICT (time_entry_id, slot) DO UPDATE SET "
+    + ", ".join(f"{c} = EXCLUDED.{c}" for c in ROLLUP_COLUMNS[4:])
+    + " WHERE ("
+    + ", ".join(f"activity_rollups.{c}" for c in ROLLUP_COLUMNS[4:])
+    + ") IS DISTINCT FROM ("
+    + ", ".join(f"EXCLUDED.{c}" for c in ROLLUP_COLUMNS[4:])
+    + ") RETURNING 1)"
+    " SELECT count(*) FROM written"
 )
 _ENTRY_FIELDS = "idempotency_key, user_id, revision, start_time, end_time, id"
 _STORED = (
@@ -80,17 +107,6 @@ _STORED = (
 _OWN = (
     f"SELECT {_ENTRY_FIELDS} FROM time_entries"
     " WHERE user_id = $1 AND idempotency_key = ANY($2::uuid[])"
-)
-# Same slots as server.reports.rollup (15 minutes from 2000-01-01 UTC).
-_ROLLUP = (
-    f"INSERT INTO activity_rollups ({', '.join(ROLLUP_COLUMNS)}) "
-    "SELECT time_entry_id, date_bin(INTERVAL '15 minutes', minute,"
-    " TIMESTAMPTZ '2000-01-01 00:00:00+00') AS slot, organization_id, user_id, "
-    f"{ROLLUP_SUMS} FROM activity_buckets"
-    " WHERE user_id = $1 AND time_entry_id = ANY($2::uuid[]) AND minute >= $3 AND minute < $4"
-    " GROUP BY time_entry_id, slot, organization_id, user_id"
-    " ON CONFLICT (time_entry_id, slot) DO UPDATE SET "
-    + ", ".join(f"{c} = EXCLUDED.{c}" for c in ROLLUP_COLUMNS[4:])
 )
 _LOCK = "SELECT pg_advisory_xact_lock($1)"
 
@@ -136,13 +152,12 @@ class PgStore:
             return 0
         return int(await self._db.fetchval(_ENTRY_UPSERT, *_columns(rows, len(ENTRY_COLUMNS))))
 
-    async def upsert_activity(self, rows: list[tuple[Any, ...]]) -> int:
+    async def write_activity(
+        self, rows: list[tuple[Any, ...]], user_id: uuid.UUID, first: datetime, end: datetime
+    ) -> int:
         if not rows:
             return 0
         cols = _columns(rows, len(ACTIVITY_COLUMNS))
-        return int(await self._db.fetchval(_ACTIVITY_UPSERT, *cols))
-
-    async def refresh_rollup(
-        self, user_id: uuid.UUID, entry_ids: list[uuid.UUID], first: datetime, end: datetime
-    ) -> None:
-        await self._db.execute(_ROLLUP, user_id, entry_ids, first, end)
+        entry_ids = list({r[0] for r in rows})
+        changed = await self._db.fetchval(_ACTIVITY_WRITE, *cols, user_id, entry_ids, first, end)
+        return int(changed)

@@ -166,15 +166,15 @@ class SqliteStore:
         cursor = await self._db.executemany(_ENTRY_UPSERT, [_entry_row(r) for r in rows])
         return int(cursor.rowcount)
 
-    async def upsert_activity(self, rows: list[tuple[Any, ...]]) -> int:
+    async def write_activity(
+        self, rows: list[tuple[Any, ...]], user_id: uuid.UUID, first: datetime, end: datetime
+    ) -> int:
         if not rows:
             return 0
         cursor = await self._db.executemany(_ACTIVITY_UPSERT, [_activity_row(r) for r in rows])
-        return int(cursor.rowcount)
-
-    async def refresh_rollup(
-        self, user_id: uuid.UUID, entry_ids: list[uuid.UUID], first: datetime, end: datetime
-    ) -> None:
-        params = (user_id.hex, _keys(entry_ids), ts(first), ts(end))
-        await self._db.execute(_ROLLUP_CLEAR, params)
-        await self._db.execute(_ROLLUP, params)
+        changed = int(cursor.rowcount)
+        if changed:  # a pure retry changes nothing, so nothing to recompute
+            params = (user_id.hex, _keys(list({r[0] for r in rows})), ts(first), ts(end))
+            await self._db.execute(_ROLLUP_CLEAR, params)
+            await self._db.execute(_ROLLUP, params)
+        return changed
