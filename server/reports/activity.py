@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.auth.principal import Principal
+from server.core.times import parse_date
 from server.db.base import utcnow
 from server.db.models import ActivityBucket, TimeEntry
 from server.reports import days as d
@@ -29,7 +30,7 @@ async def activity_day(
     now = now or utcnow()
     user = await visible_user(session, principal, user_id)
     tz = d.zone(user.timezone)
-    the_day = d.parse_date(day, "date") or d.local_date(now, tz)
+    the_day = parse_date(day, "date") or d.local_date(now, tz)
     lo, hi = d.day_bounds(the_day, tz)
     width = timedelta(minutes=SLOT_MINUTES)
     count = int((hi - lo) / width) + 1

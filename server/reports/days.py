@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from server.core.errors import BadRequest
+from server.core.times import parse_date
 
 MAX_RANGE_DAYS = 366
 
@@ -69,15 +70,6 @@ def split_by_day(
 
 def clipped_seconds(start: datetime, end: datetime, lo: datetime, hi: datetime) -> float:
     return max(0.0, (min(end, hi) - max(start, lo)).total_seconds())
-
-
-def parse_date(value: str | None, field: str) -> date | None:
-    if value is None or value == "":
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise BadRequest(f"{field} must be a date like 2026-01-31") from None
 
 
 def date_range(

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from server.auth.principal import Principal, load_principal
 from server.core.errors import BadRequest, NotFound
 from server.core.ids import path_uuid
+from server.core.times import parse_date
 from server.db.base import utcnow
 from server.db.models import ExportJob, TimeEntry
 from server.observability.logging import log
@@ -116,8 +117,8 @@ async def export_rows(
 ) -> AsyncIterator[list[Any]]:
     """Timesheet rows of the caller's scope, one per entry starting within the
     local dates (each person's own zone), streamed from a server-side cursor."""
-    first = d.parse_date(params.get("from"), "from")
-    last = d.parse_date(params.get("to"), "to")
+    first = parse_date(params.get("from"), "from")
+    last = parse_date(params.get("to"), "to")
     assert first is not None and last is not None
     users = (
         (await session.execute(await users_query(session, principal, params.get("teamId"))))

@@ -12,13 +12,14 @@ fails somewhere, so that the bad items can be named one by one.
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import msgspec
 
+from server.core.times import EARLIEST, LATEST, to_utc
 from server.sync.schemas import RawActivity, RawBatch, RawEntry
 from shared.enums import ConflictReason, EntryStatus
 from shared.limits import MAX_ACTIVE_SECONDS, MAX_COUNTER, MAX_DESCRIPTION_LENGTH, MAX_REVISION
@@ -90,7 +91,14 @@ def _instant(value: Any, field: str, *, required: bool = True) -> datetime | Non
         raise _Invalid(f"{field} is not an RFC 3339 time: {value[:40]!r}") from None
     if parsed.tzinfo is None:
         raise _Invalid(f"{field} must include a UTC offset (e.g. 2026-01-15T09:00:00+03:00)")
-    return parsed.astimezone(UTC)
+    instant = to_utc(parsed)
+    if instant is None:
+        raise _Invalid(_out_of_range(field))
+    return instant
+
+
+def _out_of_range(field: str) -> str:
+    return f"{field} must be between {EARLIEST.date()} and {LATEST.date()}"
 
 
 @lru_cache(maxsize=1024)
@@ -212,8 +220,11 @@ def check_strict_entry(e: EntryIn, caller: uuid.UUID, now: datetime) -> ValidEnt
     key_text = str(e.idempotency_key)
     if e.user_id is not None and e.user_id != caller:
         return Conflict(key_text, ConflictReason.FORBIDDEN, "userId is not the signed-in user")
-    start = e.start_time.astimezone(UTC)
-    end = e.end_time.astimezone(UTC) if e.end_time is not None else None
+    start = to_utc(e.start_time)
+    end = to_utc(e.end_time) if e.end_time is not None else None
+    if start is None or (e.end_time is not None and end is None):
+        field = "startTime" if start is None else "endTime"
+        return Conflict(key_text, ConflictReason.INVALID, _out_of_range(field))
     try:
         _check_entry_times(e.status, start, end, now)
         _check_timezone(e.timezone)
@@ -233,11 +244,13 @@ def check_strict_entry(e: EntryIn, caller: uuid.UUID, now: datetime) -> ValidEnt
 
 
 def check_strict_activity(a: ActivityIn, caller: uuid.UUID) -> ValidActivity | Conflict:
-    minute = a.minute.astimezone(UTC)
     if a.user_id is not None and a.user_id != caller:
         return Conflict(
             str(a.time_entry_key), ConflictReason.FORBIDDEN, "userId is not the signed-in user"
         )
+    minute = to_utc(a.minute)
+    if minute is None:
+        return Conflict(str(a.time_entry_key), ConflictReason.INVALID, _out_of_range("minute"))
     if minute.second or minute.microsecond:
         return Conflict(
             str(a.time_entry_key),

@@ -15,6 +15,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.auth.principal import Principal
+from server.core.times import parse_date
 from server.db.models import ActivityBucket, Project, TimeEntry, User
 from server.reports import activity, entries, service
 from server.reports import days as d
@@ -175,7 +176,7 @@ async def person_day(
 ) -> PersonDay:
     user = await visible_user(session, principal, user_id)
     tz = d.zone(user.timezone)
-    day = d.parse_date(day_text, "date") or d.local_date(now, tz)
+    day = parse_date(day_text, "date") or d.local_date(now, tz)
     # One daily report for the week also gives this day's totals and projects.
     week_report = await service.daily_report(
         session,

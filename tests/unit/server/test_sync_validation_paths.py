@@ -63,8 +63,31 @@ ENTRIES = [
         "endTime": "2026-02-01T09:00:01Z",
         "status": "STOPPED",
     },
+    # Extreme times: a UTC shift overflows (year 1, year 9999) or lies outside
+    # the accepted range; each is one invalid item, never a 500.
+    {
+        "idempotencyKey": K,
+        "revision": 1,
+        "startTime": "0001-01-01T00:00:00+01:00",
+        "status": "RUNNING",
+    },
+    {
+        "idempotencyKey": K,
+        "revision": 1,
+        "startTime": "2026-01-15T09:00:00Z",
+        "endTime": "9999-12-31T23:59:59-01:00",
+        "status": "STOPPED",
+    },
+    {"idempotencyKey": K, "revision": 1, "startTime": "1999-12-31T23:59:59Z", "status": "RUNNING"},
 ]
 ACTIVITY = [
+    {
+        "timeEntryKey": K,
+        "minute": "0001-01-01T00:00:00+01:00",
+        "keyboardClicks": 1,
+        "mouseMovements": 2,
+        "activeSeconds": 5,
+    },
     {
         "timeEntryKey": K,
         "minute": "2026-01-15T09:01:00Z",
@@ -114,7 +137,11 @@ def test_validate_batch_uses_the_lenient_path_when_anything_is_wrong():
     entries, activity = validate_batch(lenient, strict, CALLER, NOW)
     conflicts = [a for a in activity if isinstance(a, Conflict)]
     # Keys and minutes are echoed exactly as sent.
-    assert sorted(c.minute for c in conflicts) == ["2026-01-15T09:01:30Z", "2026-01-15T09:02:00Z"]
+    assert sorted(c.minute for c in conflicts) == [
+        "0001-01-01T00:00:00+01:00",
+        "2026-01-15T09:01:30Z",
+        "2026-01-15T09:02:00Z",
+    ]
     assert not isinstance(entries[0], Conflict)
 
 
