@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+from typing import Any
 
 from server.runtime.config import ConfigError, Settings, get_settings
 
@@ -32,15 +33,32 @@ async def _demo(settings: Settings) -> None:
     print(f"Demo organization {verb}. Sign in as {login.email} / {login.password}")
 
 
-def _serve(settings: Settings, host: str | None, port: int | None) -> None:
+def check_workers(settings: Settings, workers: int) -> None:
+    """More than one process only where every process shares what must be shared."""
+    if workers < 1:
+        raise ConfigError("--workers must be at least 1")
+    if workers == 1:
+        return
+    if settings.database.is_sqlite:
+        raise ConfigError(
+            "--workers above 1 needs PostgreSQL (DATABASE_URL): the embedded SQLite "
+            "database has one writer, which one process serves best"
+        )
+    if not settings.redis.url:
+        raise ConfigError(
+            "--workers above 1 needs Redis (REDIS_URL): rate limits and the job queue "
+            "must be shared by all processes"
+        )
+
+
+def _serve(settings: Settings, host: str | None, port: int | None, workers: int) -> None:
     import uvicorn
 
-    from server.app import create_app
     from server.demo.seed import read_demo_login
 
+    check_workers(settings, workers)
     if settings.database.is_sqlite and not settings.production:
         _migrate(settings)  # embedded mode migrates itself; production runs `migrate`
-    app = create_app(settings)
     bind_host = host or settings.server.host
     bind_port = port if port is not None else settings.server.port
     print(f"Hubnity server on http://{bind_host}:{bind_port}  (data: {settings.data_dir})")
@@ -48,15 +66,22 @@ def _serve(settings: Settings, host: str | None, port: int | None) -> None:
     if login:
         print(f"Demo login: {login.email} / {login.password}")
     sys.stdout.flush()
-    uvicorn.run(
-        app,
-        host=bind_host,
-        port=bind_port,
-        log_level="warning",
-        access_log=False,
-        proxy_headers=True,
-        timeout_graceful_shutdown=10,
-    )
+    options: dict[str, Any] = {
+        "host": bind_host,
+        "port": bind_port,
+        "log_level": "warning",
+        "access_log": False,
+        "proxy_headers": True,
+        "timeout_graceful_shutdown": 10,
+    }
+    if workers > 1:
+        # uvicorn's supervisor: N processes accept on one socket, each builds
+        # its app from the same environment; a worker that dies is replaced.
+        uvicorn.run("server.app:create_app", factory=True, workers=workers, **options)
+        return
+    from server.app import create_app
+
+    uvicorn.run(create_app(settings), **options)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -64,6 +89,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("command", nargs="?", default="serve", choices=["serve", "migrate", "demo"])
     parser.add_argument("--host", help="bind address (default HUBNITY_HOST or 127.0.0.1)")
     parser.add_argument("--port", type=int, help="port (default HUBNITY_PORT or 8000)")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="server processes (default 1; above 1 needs PostgreSQL and Redis)",
+    )
     parser.add_argument("--version", action="store_true", help="print the version and exit")
     args = parser.parse_args(argv)
     if args.version:
@@ -81,7 +112,7 @@ def main(argv: list[str] | None = None) -> int:
                 _migrate(settings)
             asyncio.run(_demo(settings))
         else:
-            _serve(settings, args.host, args.port)
+            _serve(settings, args.host, args.port, args.workers)
     except ConfigError as exc:
         print(f"hubnity-server: configuration error: {exc}", file=sys.stderr)
         return 2
