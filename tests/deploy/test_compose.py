@@ -47,7 +47,10 @@ def test_valid_against_the_compose_specification():
 
 def test_the_stack_has_every_part():
     assert set(SERVICES) == {"postgres", "redis", "minio", "minio-init", "migrate", "server",
-                             "worker"}
+                             "worker", "mailpit"}
+    # The mail catcher is for developers: only `--profile dev` starts it.
+    assert SERVICES["mailpit"]["profiles"] == ["dev"]
+    assert all("profiles" not in SERVICES[s] for s in SERVICES if s != "mailpit")
 
 
 def test_stateful_services_keep_data_in_named_volumes():
