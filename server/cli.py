@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sys
 from typing import Any
 
@@ -66,12 +67,18 @@ def _serve(settings: Settings, host: str | None, port: int | None, workers: int)
     if login:
         print(f"Demo login: {login.email} / {login.password}")
     sys.stdout.flush()
+    # X-Forwarded-For decides the client address of every per-IP limit, so it
+    # is read only from the proxies FORWARDED_ALLOW_IPS names; unset, nobody
+    # (uvicorn alone would trust any 127.0.0.1 peer, and a local client could
+    # rotate the header past the login limit).
+    trusted = os.environ.get("FORWARDED_ALLOW_IPS", "").strip()
     options: dict[str, Any] = {
         "host": bind_host,
         "port": bind_port,
         "log_level": "warning",
         "access_log": False,
-        "proxy_headers": True,
+        "proxy_headers": bool(trusted),
+        "forwarded_allow_ips": trusted or None,
         "timeout_graceful_shutdown": 10,
     }
     if workers > 1:
