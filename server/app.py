@@ -9,6 +9,7 @@ from typing import Any
 
 from litestar import Litestar
 from litestar.config.cors import CORSConfig
+from litestar.datastructures import ResponseHeader
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 
@@ -90,6 +91,8 @@ def create_app(settings: Settings | None = None, state: AppState | None = None) 
         exception_handlers=EXCEPTION_HANDLERS,
         middleware=[request_id_middleware, GlobalRateLimit()],
         request_max_body_size=settings.security.body_size_limit,
+        # No response is ever sniffed into another type (screenshots, exports, JSON).
+        response_headers=[ResponseHeader(name="X-Content-Type-Options", value="nosniff")],
         openapi_config=OpenAPIConfig(title="Hubnity", version=__version__, path="/schema"),
         cors_config=CORSConfig(allow_origins=[]),
         template_config=template_config(),

@@ -40,7 +40,8 @@ async def stream_export(app_state: AppState, job: Any) -> Stream:
     name = export.file_name(job)
     return Stream(
         app_state.storage.iter_bytes(job.storage_key),
-        media_type=CONTENT_TYPES[job.format],
+        # Litestar adds `; charset=utf-8` to text types itself: name the type bare.
+        media_type=CONTENT_TYPES[job.format].split(";")[0],
         headers={
             "Content-Disposition": f'attachment; filename="{name}"',
             "Cache-Control": "private, no-store",

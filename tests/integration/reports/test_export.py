@@ -54,7 +54,8 @@ async def test_csv_export_streams_and_neutralizes_formulas(client, db) -> None:
     assert done["downloadUrl"] == f"/api/v1/reports/exports/{job_id}/download"
     r = await owner.get(done["downloadUrl"])
     assert r.status_code == 200
-    assert r.headers["content-type"].startswith("text/csv")
+    assert r.headers["content-type"] == "text/csv; charset=utf-8"  # one charset, not two
+    assert r.headers["x-content-type-options"] == "nosniff"
     assert "attachment" in r.headers["content-disposition"]
     rows = list(csv.reader(io.StringIO(r.content.decode("utf-8-sig"))))
     header, *data = rows

@@ -49,7 +49,9 @@ async def test_roles_decide_who_sees_what(client):
     assert (await alice.get("/api/v1/screenshots", params={"userId": bob.user_id})).status_code == 404
     assert (await alice.get(f"/api/v1/screenshots/{b}")).status_code == 404
     assert (await alice.get(f"/api/v1/screenshots/{b}/image")).status_code == 404
-    assert (await manager.get(f"/api/v1/screenshots/{a}/image?variant=thumb")).status_code == 200
+    thumb = await manager.get(f"/api/v1/screenshots/{a}/image?variant=thumb")
+    assert thumb.status_code == 200
+    assert thumb.headers["x-content-type-options"] == "nosniff"  # never sniffed as HTML
     assert (await manager.get(f"/api/v1/screenshots/{b}/url")).status_code == 404
 
 
