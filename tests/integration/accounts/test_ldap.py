@@ -189,3 +189,28 @@ async def test_tls_and_a_directory_that_is_down(backend, session_tmp, directory,
             assert r.status_code == status, (env, r.text)
             if detail:
                 assert detail in r.json()["detail"]
+
+
+async def test_web_sign_in_with_a_directory_login(ldap_app):
+    from tests.integration.web.test_web_session import _sign_in
+
+    page = await ldap_app.client.get("/login")
+    assert "Email or directory login" in page.text and 'type="text" name="email"' in page.text
+    r = await _sign_in(ldap_app.client, "grace", "wrong password")
+    assert r.status_code == 401 and "do not match" in r.text
+    r = await _sign_in(ldap_app.client, "grace", _password("grace"))
+    assert r.status_code == 303 and r.headers["location"] == "/app/reports"
+    account = await ldap_app.client.get("/app/account")
+    assert "Grace Hopper" in account.text and "directory (LDAP)" in account.text
+    ldap_app.client.cookies.clear()
+
+
+async def test_web_sign_in_says_when_the_directory_is_down(backend, session_tmp, ldap_app):
+    from tests.integration.web.test_web_session import _sign_in
+
+    env = ldap_app.directory.env(
+        ldap_app.owner.org_id, LDAP_URL=f"ldap://127.0.0.1:{free_port()}", LDAP_TIMEOUT="2"
+    )
+    async with await _app(backend, session_tmp / f"ldap-down-{uuid.uuid4().hex[:6]}", env) as c:
+        r = await _sign_in(c, "grace", _password("grace"))
+        assert r.status_code == 503 and "cannot be reached" in r.text
