@@ -87,7 +87,8 @@ def rss_kib(pid: int) -> int:
 async def register(client: httpx.AsyncClient, email: str) -> tuple[dict, str, str]:
     r = await client.post(
         "/api/v1/auth/register",
-        json={"email": email, "password": PASSWORD, "name": "Bench", "organizationName": "Bench"},
+        json={"email": email, "password": PASSWORD, "name": "Load Tester",
+              "organizationName": "Bench Org"},
     )
     r.raise_for_status()
     token = r.json()["accessToken"]
