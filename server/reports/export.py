@@ -26,6 +26,8 @@ from server.reports.entries import entries_select, entry_seconds
 from server.reports.schemas import ExportStatus
 from server.reports.scope import team_of, users_query
 from server.reports.writers import CONTENT_TYPES, CsvSheet, SheetWriter, XlsxSheet
+from server.runtime.state import AppState
+from server.security.limits import enforce
 from shared.enums import JobStatus
 
 JOB_NAME = "export_report"
@@ -75,6 +77,29 @@ async def request_export(
     )
     session.add(job)
     await session.commit()
+    return job
+
+
+async def start_export(
+    app_state: AppState,
+    session: AsyncSession,
+    principal: Principal,
+    *,
+    fmt: str | None,
+    start: str | None,
+    end: str | None,
+    team_id: str | None,
+) -> ExportJob:
+    """The API's and the web page's export: limited per person (EXPORT_RATE_LIMIT),
+    recorded, then handed to the job queue."""
+    await enforce(
+        app_state,
+        f"export:{principal.user_id}",
+        app_state.settings.security.export_rate,
+        "exports; wait for the running ones",
+    )
+    job = await request_export(session, principal, fmt=fmt, start=start, end=end, team_id=team_id)
+    await app_state.jobs.enqueue(JOB_NAME, job_id=str(job.id), export_id=str(job.id))
     return job
 
 

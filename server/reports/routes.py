@@ -123,10 +123,15 @@ class ReportsController(Controller):
         to_date: ToQ = None,
         team_id: TeamQ = None,
     ) -> Response[ExportAccepted]:
-        job = await export.request_export(
-            db_session, principal, fmt=format, start=from_date, end=to_date, team_id=team_id
+        job = await export.start_export(
+            app_state,
+            db_session,
+            principal,
+            fmt=format,
+            start=from_date,
+            end=to_date,
+            team_id=team_id,
         )
-        await app_state.jobs.enqueue(export.JOB_NAME, job_id=str(job.id), export_id=str(job.id))
         return Response(
             ExportAccepted(job_id=str(job.id)),
             status_code=HTTP_202_ACCEPTED,

@@ -129,6 +129,8 @@ class SecuritySettings:
     refresh_ttl_seconds: int = 30 * 24 * 3600
     login_rate: Rate = Rate(5, 60)
     sync_rate: Rate = Rate(60, 60)
+    # Report exports per person: each is a job and a file on disk.
+    export_rate: Rate = Rate(20, 3600)
     global_rate: Rate | None = None
     body_size_limit: int = 50 * 1024 * 1024
     allow_registration: bool = True
@@ -339,6 +341,7 @@ def load_settings() -> Settings:
             jwt_secret=_jwt_secret(env, data_dir),
             login_rate=Rate.parse("LOGIN_RATE_LIMIT", _env("LOGIN_RATE_LIMIT", "5/min") or ""),
             sync_rate=Rate.parse("SYNC_RATE_LIMIT", _env("SYNC_RATE_LIMIT", "60/min") or ""),
+            export_rate=Rate.parse("EXPORT_RATE_LIMIT", _env("EXPORT_RATE_LIMIT", "20/hour") or ""),
             global_rate=Rate.parse("GLOBAL_RATE_LIMIT", global_rate) if global_rate else None,
             body_size_limit=parse_size("BODY_SIZE_LIMIT", _env("BODY_SIZE_LIMIT", "50mb") or ""),
             allow_registration=_env_bool("ALLOW_REGISTRATION", True),

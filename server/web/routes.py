@@ -115,7 +115,8 @@ class Pages(Controller):
         app_state: AppState,
     ) -> Response[Any]:
         check_form(web, data, request)
-        job = await export.request_export(
+        job = await export.start_export(
+            app_state,
             db_session,
             web.principal,
             fmt=data.get("format"),
@@ -123,7 +124,6 @@ class Pages(Controller):
             end=data.get("to") or None,
             team_id=data.get("team") or None,
         )
-        await app_state.jobs.enqueue(export.JOB_NAME, job_id=str(job.id), export_id=str(job.id))
         if _wants_json(request):
             return Response(
                 {"jobId": str(job.id), "statusUrl": f"/app/exports/{job.id}"}, status_code=202

@@ -18,7 +18,12 @@ from tests.support.sync import batch
 async def limited(request, backend, tmp_path):
     # Hour-long fixed windows: a test never straddles a window boundary in practice
     # (a minute window did, now and then, and let a 4th request through).
-    env = {"LOGIN_RATE_LIMIT": "3/hour", "SYNC_RATE_LIMIT": "2/hour", "BODY_SIZE_LIMIT": "64kb"}
+    env = {
+        "LOGIN_RATE_LIMIT": "3/hour",
+        "SYNC_RATE_LIMIT": "2/hour",
+        "EXPORT_RATE_LIMIT": "2/hour",
+        "BODY_SIZE_LIMIT": "64kb",
+    }
     prefix = f"hubnity-test-{uuid.uuid4().hex[:8]}:"
     if request.param == "redis":
         require_redis()
@@ -54,6 +59,17 @@ async def test_sync_rate_limit_is_per_user(limited):
     codes = [(await a.post("/api/v1/sync/batch", json=batch())).status_code for _ in range(3)]
     assert codes == [200, 200, 429]
     assert (await b.post("/api/v1/sync/batch", json=batch())).status_code == 200
+
+
+async def test_exports_are_limited_per_person(limited):
+    a = await register(limited)
+    b = await register(limited)
+    params = {"format": "csv", "from": "2026-01-01", "to": "2026-01-02"}
+    codes = [(await a.get("/api/v1/reports/export", params=params)).status_code for _ in range(3)]
+    assert codes == [202, 202, 429]
+    r = await a.get("/api/v1/reports/export", params=params)
+    assert int(r.headers["retry-after"]) >= 1 and "too many exports" in r.json()["detail"]
+    assert (await b.get("/api/v1/reports/export", params=params)).status_code == 202
 
 
 async def test_body_over_limit_is_413_not_500(limited):
