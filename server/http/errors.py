@@ -43,6 +43,14 @@ def _http_error(_: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
     return error_response(exc.status_code, exc.detail, None, exc.headers)
 
 
+def _too_deep(request: Request[Any, Any, Any], exc: RecursionError) -> Response[Any]:
+    # Litestar decodes a JSON body untyped first; msgspec gives up on absurd
+    # nesting with a RecursionError, which is the client's fault, not ours.
+    if "deserializing" in str(exc):
+        return error_response(400, "request body is not valid JSON: nested too deeply")
+    return _unexpected(request, exc)
+
+
 def _unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     log.error("unhandled error", path=request.url.path, exc_info=exc)
     return error_response(
@@ -55,5 +63,6 @@ EXCEPTION_HANDLERS: ExceptionHandlersMap = {
     ValidationException: _validation_error,
     NotFoundException: _http_error,
     HTTPException: _http_error,
+    RecursionError: _too_deep,
     Exception: _unexpected,
 }
