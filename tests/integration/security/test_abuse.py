@@ -22,7 +22,7 @@ async def test_forged_and_unsigned_tokens_are_refused(client):
     claims = jwt.decode(owner.access, options={"verify_signature": False})
     unsigned = f"{_b64({'alg': 'none', 'typ': 'JWT'})}.{_b64(claims)}."
     forged = jwt.encode(claims, "not-the-server-secret-but-long-enough!!", algorithm="HS256")
-    header, payload, signature = owner.access.split(".")
+    header, _payload, signature = owner.access.split(".")
     other = {**claims, "sub": claims["sub"][:-1] + ("0" if claims["sub"][-1] != "0" else "1")}
     tampered = f"{header}.{_b64(other)}.{signature}"
     for token in (unsigned, forged, tampered, "garbage", ""):
@@ -63,8 +63,10 @@ async def test_sign_in_never_redirects_off_site(client):
             follow_redirects=False,
         )
         location = r.headers.get("location", "")
-        assert r.status_code == 303 and location.startswith("/") and not location.startswith(
-            ("//", "/\\")
+        assert (
+            r.status_code == 303
+            and location.startswith("/")
+            and not location.startswith(("//", "/\\"))
         ), (target, location)
     client.cookies.clear()
 
