@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.auth.principal import Principal
@@ -25,6 +25,8 @@ from server.screenshots import access
 from shared.enums import EntryStatus
 
 RECENT_ACTIVITY = timedelta(minutes=10)
+# A running agent syncs its entry's end (the last heartbeat) every minute.
+LIVE_SIGNAL = timedelta(minutes=5)
 
 
 @dataclass
@@ -57,24 +59,41 @@ async def _now_state(
     running: dict[uuid.UUID, tuple[str, str | None, datetime]] = {}
     if not ids:
         return running, set()
-    rows = await session.execute(
-        select(TimeEntry.user_id, TimeEntry.status, Project.name, TimeEntry.start_time)
-        .outerjoin(Project, Project.id == TimeEntry.project_id)
-        .where(
-            TimeEntry.organization_id == org_id,
-            TimeEntry.user_id.in_(ids),
-            or_(
-                TimeEntry.end_time.is_(None),
-                TimeEntry.status.in_([EntryStatus.RUNNING.value, EntryStatus.PAUSED.value]),
-            ),
-            TimeEntry.start_time <= now,
-            TimeEntry.start_time > now - timedelta(days=2),
-        )
-        .order_by(TimeEntry.start_time)
+    # Each person's latest entry decides: a later STOPPED entry ends an earlier
+    # pause, and a RUNNING entry whose agent stopped syncing (crash, no
+    # network) is not shown as tracking for ever.
+    window = and_(
+        TimeEntry.organization_id == org_id,
+        TimeEntry.user_id.in_(ids),
+        TimeEntry.start_time <= now,
+        TimeEntry.start_time > now - timedelta(days=2),
     )
-    for uid, status, project, start in rows:
-        state = "paused" if status == EntryStatus.PAUSED.value else "tracking"
-        running[uid] = (state, project, start)
+    latest = (
+        select(TimeEntry.user_id, func.max(TimeEntry.start_time).label("start"))
+        .where(window)
+        .group_by(TimeEntry.user_id)
+        .subquery()
+    )
+    rows = await session.execute(
+        select(
+            TimeEntry.user_id,
+            TimeEntry.status,
+            Project.name,
+            TimeEntry.start_time,
+            TimeEntry.end_time,
+        )
+        .join(
+            latest,
+            and_(TimeEntry.user_id == latest.c.user_id, TimeEntry.start_time == latest.c.start),
+        )
+        .outerjoin(Project, Project.id == TimeEntry.project_id)
+        .where(window)
+    )
+    for uid, status, project, start, end in rows:
+        if status == EntryStatus.PAUSED.value:
+            running[uid] = ("paused", project, start)
+        elif status == EntryStatus.RUNNING.value and (end or start) >= now - LIVE_SIGNAL:
+            running[uid] = ("tracking", project, start)
     recent = await session.execute(
         select(ActivityBucket.user_id, func.max(ActivityBucket.minute))
         .where(
