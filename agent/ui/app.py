@@ -62,7 +62,8 @@ def run_tray(data: Path, args: argparse.Namespace) -> int:
     if no_tray:
         agent.notices.append("No system tray found; use the window or `hubnity-agent status`.")
     if not agent.api.signed_in:
-        tray.show_sign_in()
+        # The window manager decides about focus for a window nobody asked for.
+        tray.show_sign_in(activate=False)
     elif no_tray or args.show_window:
         tray.show_timer()  # without a tray the window is the only way in
     if args.track or args.project:

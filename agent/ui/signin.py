@@ -5,6 +5,7 @@ password, with messages the user can act on, and "forgot password"."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from html import escape
 
 from PySide6.QtCore import Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices, QFont
@@ -119,16 +120,16 @@ class SignInDialog(QDialog):
             self.password.setFocus()
 
     def check_server_text(self) -> bool:
+        """Checks the address when the field loses focus; the note changes
+        only when its text does (restyling on every focus change is costly)."""
         check = check_url(self.server.text())
-        if check.error:
-            self.server_note.setStyleSheet(f"color: {theme.ATTENTION}")
-            self.server_note.setText(check.error)
-            self.server_note.setVisible(True)
-            return False
-        self.server_note.setStyleSheet("color: #b7791f" if check.warning else "")
-        self.server_note.setText(check.warning or "")
-        self.server_note.setVisible(bool(check.warning))
-        return True
+        colour = theme.ATTENTION if check.error else "#b7791f"
+        text = check.error or check.warning or ""
+        html = f'<span style="color: {colour}">{escape(text)}</span>' if text else ""
+        if html != self.server_note.text():
+            self.server_note.setText(html)
+            self.server_note.setVisible(bool(html))
+        return check.error is None
 
     def submit(self) -> None:
         check = check_url(self.server.text())

@@ -165,7 +165,7 @@ class TrayController(QObject):
             )
             self.tray.showMessage("Hubnity", notice.text, icon, 8000)
             if notice.kind == "core" and "asleep" in notice.text and snap.state is State.STOPPED:
-                self.show_window("sleep", SleepDialog(self.agent, notice.text))
+                self.show_window("sleep", SleepDialog(self.agent, notice.text), activate=False)
 
     def _message_clicked(self) -> None:
         kind = self.last_notice.kind if self.last_notice else ""
@@ -258,11 +258,14 @@ class TrayController(QObject):
         self.tray.showMessage("Hubnity", text, QSystemTrayIcon.MessageIcon.Information, 5000)
         self.refresh_extras()
 
-    def show_window(self, name: str, win: QWidget) -> QWidget:
+    def show_window(self, name: str, win: QWidget, *, activate: bool = True) -> QWidget:
+        """Show a window; `activate` also takes the keyboard focus (for what
+        the user asked for, not for a window that opens on its own)."""
         self.windows[name] = win
         win.show()
         win.raise_()
-        win.activateWindow()
+        if activate:
+            win.activateWindow()
         return win
 
     def show_timer(self) -> TimerWindow:
@@ -297,10 +300,10 @@ class TrayController(QObject):
             self.refresh()
         self.show_sign_in()
 
-    def show_sign_in(self) -> SignInDialog:
+    def show_sign_in(self, *, activate: bool = True) -> SignInDialog:
         dlg = SignInDialog(self.agent)
         dlg.signed_in.connect(self._signed_in)
-        self.show_window("signin", dlg)
+        self.show_window("signin", dlg, activate=activate)
         return dlg
 
     def _signed_in(self) -> None:
