@@ -21,6 +21,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -207,6 +208,13 @@ class TimeEntry(UUIDPrimaryKey, Base):
         # Hot path: a user's entries by time (overlap checks, reports).
         Index("ix_time_entries_user_start", "user_id", "start_time"),
         Index("ix_time_entries_org_start", "organization_id", "start_time"),
+        # Sync: a user's open entries (no end yet), whenever they started.
+        Index(
+            "ix_time_entries_user_open",
+            "user_id",
+            postgresql_where=text("end_time IS NULL"),
+            sqlite_where=text("end_time IS NULL"),
+        ),
     )
 
     organization_id: Mapped[uuid.UUID] = mapped_column(ForeignKey(_ORG_FK, ondelete="CASCADE"))

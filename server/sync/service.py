@@ -26,7 +26,13 @@ from server.sync.schemas import RawBatch
 from server.sync.store import FAR_FUTURE, StoredEntry, SyncStore
 from server.sync.store_pg import PgStore
 from server.sync.store_sqlite import SqliteStore
-from server.sync.validate import ValidActivity, ValidEntry, decode_strict, validate_batch
+from server.sync.validate import (
+    MAX_ENTRY_DURATION,
+    ValidActivity,
+    ValidEntry,
+    decode_strict,
+    validate_batch,
+)
 from shared.enums import ConflictReason, EntrySource
 from shared.limits import MAX_BATCH_ACTIVITY, MAX_BATCH_ENTRIES
 from shared.schemas import ActivityResult, Conflict, SyncBatchResponse
@@ -146,7 +152,8 @@ async def _plan_entries(
     start = min(e.start for e in valid)
     end = FAR_FUTURE if any(e.end is None for e in valid) else max(e.end for e in valid if e.end)
     keys = {e.key for e in valid} | activity_keys
-    found = await store.stored_entries(list(keys), user_id, start, end)
+    since = start - MAX_ENTRY_DURATION
+    found = await store.stored_entries(list(keys), user_id, start, end, since)
     stored = {r.key: r for r in found}
     known = _known(found, user_id)
     timeline = Timeline([Interval(r.key, r.start, r.end) for r in found if r.owner == user_id])

@@ -89,9 +89,17 @@ class SyncStore(Protocol):
         """Serializes one user's batches until the transaction ends."""
 
     async def stored_entries(
-        self, keys: list[uuid.UUID], user_id: uuid.UUID, start: datetime, end: datetime
+        self,
+        keys: list[uuid.UUID],
+        user_id: uuid.UUID,
+        start: datetime,
+        end: datetime,
+        since: datetime,
     ) -> list[StoredEntry]:
-        """Rows with any of `keys` (any user), and the user's rows meeting [start, end)."""
+        """Rows with any of `keys` (any user), and the user's rows meeting [start, end):
+        closed ones started at or after `since` (an entry lasts at most
+        MAX_ENTRY_DURATION, so no earlier one reaches `start`), open ones
+        (no end yet) whenever they started (a partial index finds them)."""
 
     async def own_entries(self, user_id: uuid.UUID, keys: list[uuid.UUID]) -> list[StoredEntry]:
         """The user's rows with any of `keys`."""

@@ -102,7 +102,9 @@ _ACTIVITY_WRITE = (
 _ENTRY_FIELDS = "idempotency_key, user_id, revision, start_time, end_time, id"
 _STORED = (
     f"SELECT {_ENTRY_FIELDS} FROM time_entries WHERE idempotency_key = ANY($1::uuid[])"
-    " OR (user_id = $2 AND (end_time IS NULL OR end_time > $3) AND start_time < $4)"
+    " OR (user_id = $2 AND start_time >= $5 AND start_time < $4"
+    " AND (end_time IS NULL OR end_time > $3))"
+    " OR (user_id = $2 AND end_time IS NULL AND start_time < $4)"
 )
 _OWN = (
     f"SELECT {_ENTRY_FIELDS} FROM time_entries"
@@ -140,9 +142,15 @@ class PgStore:
         await self._conn.exec_driver_sql(_LOCK, (key,))
 
     async def stored_entries(
-        self, keys: list[uuid.UUID], user_id: uuid.UUID, start: datetime, end: datetime
+        self,
+        keys: list[uuid.UUID],
+        user_id: uuid.UUID,
+        start: datetime,
+        end: datetime,
+        since: datetime,
     ) -> list[StoredEntry]:
-        return [_entry(r) for r in await self._db.fetch(_STORED, keys, user_id, start, end)]
+        rows = await self._db.fetch(_STORED, keys, user_id, start, end, since)
+        return [_entry(r) for r in rows]
 
     async def own_entries(self, user_id: uuid.UUID, keys: list[uuid.UUID]) -> list[StoredEntry]:
         return [_entry(r) for r in await self._db.fetch(_OWN, user_id, keys)]

@@ -56,8 +56,11 @@ _ACTIVITY_UPSERT = (
 )
 _ENTRY_FIELDS = "idempotency_key, user_id, revision, start_time, end_time, id"
 _STORED = (
-    f"SELECT {_ENTRY_FIELDS} FROM time_entries WHERE idempotency_key {_IN}"
-    " OR (user_id = ? AND (end_time IS NULL OR end_time > ?) AND start_time < ?)"
+    f"SELECT {_ENTRY_FIELDS} FROM time_entries"
+    " WHERE idempotency_key IN (SELECT value FROM json_each(?1))"
+    " OR (user_id = ?2 AND start_time >= ?5 AND start_time < ?4"
+    " AND (end_time IS NULL OR end_time > ?3))"
+    " OR (user_id = ?2 AND end_time IS NULL AND start_time < ?4)"
 )
 _OWN = f"SELECT {_ENTRY_FIELDS} FROM time_entries WHERE user_id = ? AND idempotency_key {_IN}"
 # 15-minute slots from the Unix epoch (= from 2000-01-01 UTC), integer division.
@@ -149,11 +152,15 @@ class SqliteStore:
             self._lock = None
 
     async def stored_entries(
-        self, keys: list[uuid.UUID], user_id: uuid.UUID, start: datetime, end: datetime
+        self,
+        keys: list[uuid.UUID],
+        user_id: uuid.UUID,
+        start: datetime,
+        end: datetime,
+        since: datetime,
     ) -> list[StoredEntry]:
-        rows = await self._db.execute_fetchall(
-            _STORED, (_keys(keys), user_id.hex, ts(start), ts(end))
-        )
+        params = (_keys(keys), user_id.hex, ts(start), ts(end), ts(since))
+        rows = await self._db.execute_fetchall(_STORED, params)
         return [_entry(r) for r in rows]
 
     async def own_entries(self, user_id: uuid.UUID, keys: list[uuid.UUID]) -> list[StoredEntry]:
