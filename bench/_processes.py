@@ -48,17 +48,21 @@ class ServerProcess:
 
 @contextmanager
 def run_server(data_dir: Path, env: dict[str, str] | None = None,
-               timeout: float = 60) -> Iterator[ServerProcess]:
-    """`hubnity-server` on a free port with server_env(), the data dir and `env`."""
+               timeout: float = 60, source: Path | None = None) -> Iterator[ServerProcess]:
+    """`hubnity-server` on a free port with server_env(), the data dir and `env`;
+    with `source`, the server of that source tree (`python -m server.cli` there)."""
     port = free_port()
     data_dir.mkdir(parents=True, exist_ok=True)
     full_env = server_env(HUBNITY_DATA_DIR=str(data_dir), **(env or {}))
     exe = VENV_BIN / "hubnity-server"
     command = [str(exe)] if exe.exists() else [sys.executable, "-m", "server.cli"]
+    if source is not None:
+        command = [sys.executable, "-m", "server.cli"]
+        full_env["PYTHONPATH"] = str(source)
     log_path = data_dir / f"server-{port}.log"
     with open(log_path, "wb") as log:
         proc = subprocess.Popen([*command, "--port", str(port)], env=full_env, stdout=log,
-                                stderr=subprocess.STDOUT)
+                                stderr=subprocess.STDOUT, cwd=source)
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + timeout

@@ -47,7 +47,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench._env import create_pg_database, drop_pg_database
+from bench._env import create_pg_database, drop_pg_database, server_env
 from bench._processes import _stop, free_port, run_server
 from server.db.migrate import upgrade
 
@@ -73,7 +73,7 @@ def aw_server_exe() -> Path:
 
 
 @contextmanager
-def run_aw(tmp: Path) -> Iterator[str]:
+def run_aw(tmp: Path) -> Iterator[tuple[str, int]]:
     tmp.mkdir(parents=True, exist_ok=True)
     port = free_port()
     env = {**os.environ, "XDG_DATA_HOME": str(tmp / "data"),
@@ -94,7 +94,7 @@ def run_aw(tmp: Path) -> Iterator[str]:
             except httpx.HTTPError:
                 pass
             time.sleep(0.2)
-        yield url
+        yield url, proc.pid
     finally:
         _stop(proc)
         log.close()
@@ -166,11 +166,14 @@ class Target:
 
     conn: Conn
 
-    def __init__(self, name: str, url: str) -> None:
+    def __init__(self, name: str, url: str, pid: int) -> None:
         self.name = name
         self.url = url
+        self.pid = pid
         self.batch_seconds: list[float] = []
         self.small_ms: list[float] = []
+        self.batch_cpu = 0.0  # server CPU seconds over the timed batches
+        self.small_cpu = 0.0
         self.next_batch_day = 0
         self.small_n = 0
 
@@ -214,7 +217,7 @@ class AwTarget(Target):
 
 class HubnityTarget(Target):
     def setup(self) -> None:
-        email = f"{self.name}-{uuid.uuid4().hex[:6]}@bench.test"
+        email = f"bench-{uuid.uuid4().hex[:10]}@bench.test"
         r = httpx.post(f"{self.url}/api/v1/auth/register", json={
             "email": email, "password": PASSWORD, "name": "Load Tester",
             "organizationName": "Bench Org"})
@@ -241,9 +244,16 @@ class HubnityTarget(Target):
         assert got["processed"] == 1 and got["activity"]["processed"] == 1, got
 
 
+def cpu_seconds(pid: int) -> float:
+    """utime + stime of a process (all its threads)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def run_batches(t: Target, n: int, timed: bool = True) -> None:
     bodies = [t.batch_body() for _ in range(n)]
     t.conn.fresh()
+    cpu = cpu_seconds(t.pid)
     for path, body in bodies:
         t0 = time.perf_counter()
         status, answer = t.conn.post(path, body)
@@ -251,11 +261,14 @@ def run_batches(t: Target, n: int, timed: bool = True) -> None:
         t.check_batch(status, answer)
         if timed:
             t.batch_seconds.append(elapsed)
+    if timed:
+        t.batch_cpu += cpu_seconds(t.pid) - cpu
 
 
 def run_small(t: Target, n: int, timed: bool = True) -> None:
     bodies = [t.small_body() for _ in range(n)]
     t.conn.fresh()
+    cpu = cpu_seconds(t.pid)
     for path, body in bodies:
         t0 = time.perf_counter()
         status, answer = t.conn.post(path, body)
@@ -263,6 +276,8 @@ def run_small(t: Target, n: int, timed: bool = True) -> None:
         t.check_small(status, answer)
         if timed:
             t.small_ms.append(elapsed * 1000)
+    if timed:
+        t.small_cpu += cpu_seconds(t.pid) - cpu
 
 
 def pct(values: list[float], q: float) -> float:
@@ -275,33 +290,54 @@ def report(targets: list[Target]) -> None:
     aw_p50 = statistics.median(aw.small_ms)
     print(f"\nbatch of {ROWS} rows ({ENTRIES} entries + {ROWS - ENTRIES} activity minutes; "
           f"aw-server: {ROWS} events)")
-    print(f"{'server':<10} {'rows/s':>10} {'median ms':>10} {'vs aw':>7}")
+    print(f"{'server':<20} {'rows/s':>9} {'median ms':>10} {'vs aw':>7} {'server CPU ms':>14}")
     for t in targets:
         rate = ROWS * len(t.batch_seconds) / sum(t.batch_seconds)
-        print(f"{t.name:<10} {rate:>10,.0f} {statistics.median(t.batch_seconds) * 1000:>10.1f} "
-              f"{rate / aw_rate:>6.2f}x")
+        print(f"{t.name:<20} {rate:>9,.0f} {statistics.median(t.batch_seconds) * 1000:>10.1f} "
+              f"{rate / aw_rate:>6.2f}x {t.batch_cpu * 1000 / len(t.batch_seconds):>14.1f}")
     print("\nsmall call (Hubnity: next revision of a running entry + 1 activity minute; "
           "aw-server: /heartbeat)")
-    print(f"{'server':<10} {'p50 ms':>8} {'p95 ms':>8} {'calls/s':>8} {'p50 vs aw':>10}")
+    print(f"{'server':<20} {'p50 ms':>8} {'p95 ms':>8} {'calls/s':>8} {'p50 vs aw':>10} "
+          f"{'server CPU ms':>14}")
     for t in targets:
         p50 = statistics.median(t.small_ms)
-        print(f"{t.name:<10} {p50:>8.2f} {pct(t.small_ms, 95):>8.2f} {1000 / p50:>8.0f} "
-              f"{aw_p50 / p50:>9.2f}x")
+        print(f"{t.name:<20} {p50:>8.2f} {pct(t.small_ms, 95):>8.2f} {1000 / p50:>8.0f} "
+              f"{aw_p50 / p50:>9.2f}x {t.small_cpu * 1000 / len(t.small_ms):>14.2f}")
 
 
-def main(rounds: int, batches: int, calls: int) -> None:
+def extract(ref: str, into: Path) -> Path:
+    """The source tree of git `ref` (for --before), as `git archive` gives it."""
+    into.mkdir(parents=True)
+    archive = subprocess.run(["git", "archive", ref], check=True, capture_output=True,
+                             cwd=Path(__file__).resolve().parents[1]).stdout
+    subprocess.run(["tar", "-x", "-C", str(into)], input=archive, check=True)
+    return into
+
+
+def main(rounds: int, batches: int, calls: int, before: str | None) -> None:
     with ExitStack() as stack:
         tmp = Path(stack.enter_context(tempfile.TemporaryDirectory()))
-        name, pg_url = create_pg_database("hubnity_awbench")
-        stack.callback(drop_pg_database, name)
-        upgrade(pg_url)
-        aw_url = stack.enter_context(run_aw(tmp / "aw"))
-        sqlite = stack.enter_context(run_server(tmp / "sqlite", {"LOG_JSON": "true"}))
-        pg = stack.enter_context(run_server(tmp / "pg", {"DATABASE_URL": pg_url,
-                                                         "LOG_JSON": "true"}))
-        targets: list[Target] = [AwTarget("aw-server", aw_url),
-                                 HubnityTarget("sqlite", sqlite.url),
-                                 HubnityTarget("postgres", pg.url)]
+        aw_url, aw_pid = stack.enter_context(run_aw(tmp / "aw"))
+        targets: list[Target] = [AwTarget("aw-server", aw_url, aw_pid)]
+        trees: list[tuple[str, Path | None]] = [("", None)]
+        if before:
+            trees.append((f" ({before})", extract(before, tmp / "before")))
+        for label, source in trees:
+            name, pg_url = create_pg_database("hubnity_awbench")
+            stack.callback(drop_pg_database, name)
+            if source is None:
+                upgrade(pg_url)
+            else:  # that tree's own migrations
+                subprocess.run([sys.executable, "-m", "server.cli", "migrate"], cwd=source,
+                               env=server_env(DATABASE_URL=pg_url, PYTHONPATH=str(source),
+                                              HUBNITY_DATA_DIR=str(tmp / "migrate")),
+                               check=True, capture_output=True)
+            sqlite = stack.enter_context(run_server(tmp / f"sqlite{label}", {"LOG_JSON": "true"},
+                                                    source=source))
+            pg = stack.enter_context(run_server(tmp / f"pg{label}", {
+                "DATABASE_URL": pg_url, "LOG_JSON": "true"}, source=source))
+            targets += [HubnityTarget(f"sqlite{label}", sqlite.url, sqlite.proc.pid),
+                        HubnityTarget(f"postgres{label}", pg.url, pg.proc.pid)]
         for t in targets:
             t.setup()
             run_batches(t, 2, timed=False)  # warm-up: connections, plan caches
@@ -321,5 +357,7 @@ if __name__ == "__main__":
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--batches", type=int, default=4, help="timed batches per server and round")
     parser.add_argument("--calls", type=int, default=200, help="small calls per server and round")
+    parser.add_argument("--before", metavar="GIT_REF",
+                        help="also run Hubnity as of this commit (e.g. 698e239), same rounds")
     args = parser.parse_args()
-    main(args.rounds, args.batches, args.calls)
+    main(args.rounds, args.batches, args.calls, args.before)
