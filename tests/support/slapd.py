@@ -5,8 +5,6 @@ slapd (if any) is never touched."""
 
 from __future__ import annotations
 
-import datetime
-import ipaddress
 import subprocess
 import tempfile
 import time
@@ -15,6 +13,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from tests.support.certs import self_signed
 from tests.support.process import free_port
 from tests.support.tools import require_tool
 
@@ -52,44 +51,6 @@ class Directory:
         }
 
 
-def _self_signed(directory: Path) -> tuple[Path, Path]:
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import NameOID
-
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
-    now = datetime.datetime.now(datetime.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(minutes=5))
-        .not_valid_after(now + datetime.timedelta(days=1))
-        .add_extension(
-            x509.SubjectAlternativeName(
-                [x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]
-            ),
-            critical=False,
-        )
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .sign(key, hashes.SHA256())
-    )
-    cert_path, key_path = directory / "cert.pem", directory / "key.pem"
-    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
-    return cert_path, key_path
-
-
 def _ldif() -> str:
     parts = [
         f"dn: {SUFFIX}\nobjectClass: dcObject\nobjectClass: organization\ndc: hubnity\no: Hubnity Test\n",
@@ -123,7 +84,7 @@ def slapd() -> Iterator[Directory]:
     with tempfile.TemporaryDirectory(prefix="hubnity-slapd-") as tmp:
         root = Path(tmp)
         (root / "db").mkdir()
-        cert, key = _self_signed(root)
+        cert, key = self_signed(root)
         port, tls_port = free_port(), free_port()
         schema = "/etc/ldap/schema"
         (root / "slapd.conf").write_text(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import ssl
 import threading
 import time
 from collections.abc import Iterator
@@ -11,6 +12,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
 from email.message import EmailMessage
+from pathlib import Path
 from typing import Any
 
 from tests.support.process import free_port
@@ -95,8 +97,15 @@ def _authenticator(inbox: Inbox) -> Any:
 
 
 @contextmanager
-def smtp_server(users: dict[str, str] | None = None) -> Iterator[Inbox]:
-    """An aiosmtpd server on a free local port (AUTH PLAIN/LOGIN when `users`)."""
+def smtp_server(
+    users: dict[str, str] | None = None,
+    *,
+    tls: str | None = None,
+    cert: tuple[Path, Path] | None = None,
+) -> Iterator[Inbox]:
+    """An aiosmtpd server on a free local port (AUTH PLAIN/LOGIN when `users`).
+    `tls`: "starttls" (required before MAIL) or "implicit" (TLS from the first
+    byte), with `cert` = (certificate, key) files."""
     from aiosmtpd.controller import Controller
 
     inbox = Inbox("127.0.0.1", free_port(), users=dict(users or {}))
@@ -104,9 +113,18 @@ def smtp_server(users: dict[str, str] | None = None) -> Iterator[Inbox]:
     if users:
         kwargs = {
             "authenticator": _authenticator(inbox),
-            "auth_require_tls": False,
+            # aiosmtpd only knows about STARTTLS; implicit TLS is TLS all the same.
+            "auth_require_tls": tls == "starttls",
             "auth_required": True,
         }
+    if tls:
+        assert cert is not None
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(str(cert[0]), str(cert[1]))
+        if tls == "starttls":
+            kwargs |= {"tls_context": context, "require_starttls": True}
+        else:
+            kwargs |= {"ssl_context": context}
     controller = Controller(inbox, hostname=inbox.host, port=inbox.port, **kwargs)
     controller.start()
     try:

@@ -10,6 +10,7 @@ import pytest
 from server.mail.message import invitation_mail, password_reset_mail
 from server.mail.sender import MailError, deliver
 from server.runtime.config import MailSettings
+from tests.support.certs import self_signed
 from tests.support.smtp import smtp_server
 
 # The test server takes AUTH over plain text on purpose (no certificate to set up).
@@ -61,3 +62,30 @@ async def test_without_smtp_the_mail_is_written_to_the_data_dir(tmp_path: Path) 
     assert msg["To"] == "dan@acme.test"
     assert "http://x/invite?token=t1" in msg.get_body(("plain",)).get_content()
     assert oct(files[0].stat().st_mode & 0o777) == "0o600"
+
+
+@pytest.mark.parametrize(("tls", "scheme"), [("starttls", "smtp+starttls"), ("implicit", "smtps")])
+async def test_starttls_and_implicit_tls_with_auth(tmp_path, monkeypatch, tls, scheme) -> None:
+    """The certificate is checked: trusted through SSL_CERT_FILE (how a private CA
+    is given to the server), refused without it."""
+    cert = self_signed(tmp_path)
+    with smtp_server(users={"mailer": "pw"}, tls=tls, cert=cert) as inbox:
+        settings = MailSettings(
+            smtp_url=f"{scheme}://mailer:pw@localhost:{inbox.port}", timeout_seconds=5
+        )
+        mail = invitation_mail("tls@acme.test", "T", "Acme", "Ann", "https://h.test/i", 7)
+        monkeypatch.delenv("SSL_CERT_FILE", raising=False)
+        with pytest.raises(MailError):
+            await deliver(settings, mail)  # an unknown certificate is not trusted
+        monkeypatch.setenv("SSL_CERT_FILE", str(cert[0]))
+        assert await deliver(settings, mail) == "smtp"
+        got = await inbox.wait_for("tls@acme.test")
+    assert got.login == "mailer" and "https://h.test/i" in got.body()
+
+
+async def test_starttls_required_but_not_offered_is_an_error() -> None:
+    with smtp_server() as inbox:  # a plain server that offers no STARTTLS
+        settings = MailSettings(smtp_url=f"smtp+starttls://127.0.0.1:{inbox.port}")
+        with pytest.raises(MailError):
+            await deliver(settings, invitation_mail("x@acme.test", "X", "A", "B", "u", 7))
+        assert inbox.messages == []
