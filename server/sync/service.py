@@ -33,7 +33,7 @@ from server.sync.validate import (
     decode_strict,
     validate_batch,
 )
-from shared.enums import ConflictReason, EntrySource
+from shared.enums import ConflictReason, EntrySource, TaskStatus
 from shared.limits import MAX_BATCH_ACTIVITY, MAX_BATCH_ENTRIES
 from shared.schemas import ActivityResult, Conflict, SyncBatchResponse
 
@@ -70,44 +70,57 @@ def _dedupe_entries(entries: list[ValidEntry]) -> tuple[list[ValidEntry], int]:
     return list(best.values()), len(entries) - len(best)
 
 
-async def _known_refs(
-    session: AsyncSession, org_id: uuid.UUID, entries: list[ValidEntry]
-) -> tuple[set[uuid.UUID], dict[uuid.UUID, uuid.UUID]]:
+@dataclass
+class _Refs:
+    """The organization's projects and tasks a batch names."""
+
+    projects: set[uuid.UUID] = field(default_factory=set)
+    tasks: dict[uuid.UUID, uuid.UUID] = field(default_factory=dict)  # task -> its project
+    archived: set[uuid.UUID] = field(default_factory=set)  # archived projects and tasks
+
+
+async def _known_refs(session: AsyncSession, org_id: uuid.UUID, entries: list[ValidEntry]) -> _Refs:
     project_ids = {e.project_id for e in entries if e.project_id}
     task_ids = {e.task_id for e in entries if e.task_id}
-    projects: set[uuid.UUID] = set()
-    tasks: dict[uuid.UUID, uuid.UUID] = {}
+    refs = _Refs()
     if project_ids:
-        projects = set(
-            (
-                await session.execute(
-                    select(Project.id).where(
-                        Project.organization_id == org_id, Project.id.in_(project_ids)
-                    )
-                )
-            ).scalars()
-        )
-    if task_ids:
         rows = await session.execute(
-            select(Task.id, Task.project_id).where(
+            select(Project.id, Project.archived).where(
+                Project.organization_id == org_id, Project.id.in_(project_ids)
+            )
+        )
+        for pid, archived in rows:
+            refs.projects.add(pid)
+            if archived:
+                refs.archived.add(pid)
+    if task_ids:
+        task_rows = await session.execute(
+            select(Task.id, Task.project_id, Task.status).where(
                 Task.organization_id == org_id, Task.id.in_(task_ids)
             )
         )
-        tasks = {tid: pid for tid, pid in rows}
-    return projects, tasks
+        for tid, pid, status in task_rows:
+            refs.tasks[tid] = pid
+            if status == TaskStatus.ARCHIVED.value:
+                refs.archived.add(tid)
+    return refs
 
 
-def _ref_problem(
-    e: ValidEntry, projects: set[uuid.UUID], tasks: dict[uuid.UUID, uuid.UUID]
-) -> str | None:
-    if e.project_id and e.project_id not in projects:
+def _ref_problem(e: ValidEntry, refs: _Refs, new: bool) -> str | None:
+    if e.project_id and e.project_id not in refs.projects:
         return f"project {e.project_id} does not exist"
     if e.task_id:
-        owner = tasks.get(e.task_id)
+        owner = refs.tasks.get(e.task_id)
         if owner is None:
             return f"task {e.task_id} does not exist"
         if owner != e.project_id:
             return f"task {e.task_id} does not belong to project {e.project_id}"
+    # New time only: an entry already stored keeps going when its project is
+    # archived under it (a running entry's next revisions are not refused).
+    if new and e.project_id in refs.archived:
+        return f"project {e.project_id} is archived; pick another project"
+    if new and e.task_id in refs.archived:
+        return f"task {e.task_id} is archived; pick another task"
     return None
 
 
@@ -148,7 +161,7 @@ async def _plan_entries(
     if not valid:
         found = await store.own_entries(user_id, list(activity_keys)) if activity_keys else []
         return plan, _known(found, user_id)
-    projects, tasks = await _known_refs(session, org_id, valid)
+    refs = await _known_refs(session, org_id, valid)
     start = min(e.start for e in valid)
     end = FAR_FUTURE if any(e.end is None for e in valid) else max(e.end for e in valid if e.end)
     keys = {e.key for e in valid} | activity_keys
@@ -159,11 +172,11 @@ async def _plan_entries(
     timeline = Timeline([Interval(r.key, r.start, r.end) for r in found if r.owner == user_id])
     for e in sorted(valid, key=lambda x: (x.start, str(x.key))):
         key_text = str(e.key)
-        problem = _ref_problem(e, projects, tasks)
+        existing = stored.get(e.key)
+        problem = _ref_problem(e, refs, new=existing is None)
         if problem:
             plan.conflicts.append(Conflict(key_text, ConflictReason.UNKNOWN_PROJECT, problem))
             continue
-        existing = stored.get(e.key)
         if existing is not None:
             if existing.owner != user_id:
                 plan.conflicts.append(

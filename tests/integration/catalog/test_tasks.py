@@ -159,3 +159,44 @@ async def test_the_agent_is_offered_open_tasks_only(client):
         gone["id"]: ("archived", True),
     }
     assert uuid.UUID(listed[0]["projectId"]) == uuid.UUID(project["id"])
+
+
+async def test_new_time_on_an_archived_project_or_task_is_refused(client):
+    from tests.support.sync import batch, entry
+
+    owner = await register(client)
+    project = await create_project(owner)
+    task = await _task(owner, project["id"], name="wrapped up")
+    running = {**entry(), "projectId": project["id"], "status": "RUNNING", "endTime": None}
+    r = await owner.post("/api/v1/sync/batch", json=batch([running]))
+    assert r.json()["processed"] == 1, r.text
+    await owner.delete(f"/api/v1/tasks/{task['id']}")
+    await owner.delete(f"/api/v1/projects/{project['id']}")
+    # The entry already running goes on: its next revision is accepted...
+    later = {**running, "revision": 2, "status": "STOPPED", "endTime": running["startTime"]}
+    # ...while new time on the archived project or task is a conflict that says why.
+    on_project = {**entry(), "projectId": project["id"]}
+    on_task = {**entry(), "projectId": project["id"], "taskId": task["id"]}
+    on_task["startTime"] = "2026-01-20T09:00:00+00:00"
+    on_task["endTime"] = "2026-01-20T10:00:00+00:00"
+    on_project["startTime"] = "2026-01-21T09:00:00+00:00"
+    on_project["endTime"] = "2026-01-21T10:00:00+00:00"
+    body = (await owner.post("/api/v1/sync/batch", json=batch([later, on_project, on_task]))).json()
+    assert body["processed"] == 1, body
+    details = {c["idempotencyKey"]: (c["reason"], c["detail"]) for c in body["conflicts"]}
+    assert details[on_project["idempotencyKey"]] == (
+        "unknown_project",
+        f"project {project['id']} is archived; pick another project",
+    )
+    assert details[on_task["idempotencyKey"]][1].endswith("is archived; pick another project")
+    # A task archived in a project still open: the task is named.
+    open_project = await create_project(owner)
+    gone = await _task(owner, open_project["id"], name="gone")
+    await owner.delete(f"/api/v1/tasks/{gone['id']}")
+    on_gone = {**entry(), "projectId": open_project["id"], "taskId": gone["id"]}
+    on_gone["startTime"] = "2026-01-22T09:00:00+00:00"
+    on_gone["endTime"] = "2026-01-22T10:00:00+00:00"
+    body = (await owner.post("/api/v1/sync/batch", json=batch([on_gone]))).json()
+    assert [c["detail"] for c in body["conflicts"]] == [
+        f"task {gone['id']} is archived; pick another task"
+    ]
