@@ -167,3 +167,21 @@ def test_shared_package_has_no_server_or_agent_imports() -> None:
         if name.startswith("shared")
     }
     assert {k: v for k, v in leaks.items() if v} == {}
+
+
+def test_the_repository_cites_its_own_docs_not_a_design_file_outside_it() -> None:
+    """The contract as implemented is docs/api.md; a design file beside the
+    checkout is not part of the repository, so nothing may depend on it."""
+    cited = []
+    for folder in ("server", "agent", "shared", "docs", "tests", "bench", "installers", "scripts"):
+        for path in (ROOT / folder).rglob("*"):
+            if path.suffix in {".py", ".md", ".sh", ".yaml", ".toml"} and path.is_file():
+                text = path.read_text(errors="replace")
+                if any(needle in text for needle in (_DESIGN_SECTION, _DESIGN_FILE)):
+                    cited.append(str(path.relative_to(ROOT)))
+    readme = (ROOT / "README.md").read_text()
+    assert cited == [] and _DESIGN_FILE not in readme
+
+
+_DESIGN_SECTION = "DESIGN " + "§"  # spelled apart so this file does not cite it
+_DESIGN_FILE = "DESIGN" + ".md"
