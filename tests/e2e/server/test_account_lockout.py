@@ -1,5 +1,5 @@
 """Account lockout against a real server process: failures spread over several
-client IPs (X-Forwarded-For from the trusted local proxy address), none of them
+client IPs (X-Forwarded-For from a proxy FORWARDED_ALLOW_IPS trusts), none of them
 past the per-IP limit, still block the account; exponentially, never for good;
 audited. On SQLite and PostgreSQL."""
 
@@ -23,6 +23,8 @@ def lsite(request: pytest.FixtureRequest) -> Iterator[MailSite]:
         "LOGIN_RATE_LIMIT": "3/min",
         "LOGIN_LOCKOUT_THRESHOLD": "5",
         "LOGIN_LOCKOUT_SECONDS": "2",
+        # The test stands in for a proxy on this host: believe its X-Forwarded-For.
+        "FORWARDED_ALLOW_IPS": "127.0.0.1",
     }
     with mail_site(request.param, **env) as site:
         yield site
