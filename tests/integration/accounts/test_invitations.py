@@ -104,3 +104,36 @@ async def test_deactivating_an_invited_person_kills_the_link(mailed):
         "/api/v1/auth/accept-invite", json={"token": token, "password": PASSWORD}
     )
     assert r.status_code == 400
+
+
+async def test_an_expired_invitation_is_listed_and_can_be_sent_again(mailed, db):
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from server.db.base import utcnow
+    from server.db.models import Invitation
+
+    owner = await register(mailed.client)
+    r = await owner.post("/api/v1/members", json={"email": unique_email("late"), "name": "Late"})
+    old_token, member_id = r.json()["invitationToken"], r.json()["member"]["id"]
+    async with db() as s:  # eight days later
+        await s.execute(
+            update(Invitation)
+            .where(Invitation.user_id == uuid.UUID(member_id))
+            .values(expires_at=utcnow() - timedelta(days=1))
+        )
+        await s.commit()
+    r = await mailed.client.post(
+        "/api/v1/auth/accept-invite", json={"token": old_token, "password": PASSWORD}
+    )
+    assert r.status_code == 400 and "expired" in r.json()["detail"]
+    (pending,) = (await owner.get("/api/v1/members/invitations")).json()["items"]
+    assert pending["member"]["id"] == member_id and pending["expired"] is True
+    r = await owner.post(f"/api/v1/members/{member_id}/invitation")
+    assert r.status_code == 201
+    r = await mailed.client.post(
+        "/api/v1/auth/accept-invite",
+        json={"token": r.json()["invitationToken"], "password": PASSWORD},
+    )
+    assert r.status_code == 200
