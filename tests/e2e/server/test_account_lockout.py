@@ -22,7 +22,7 @@ def lsite(request: pytest.FixtureRequest) -> Iterator[MailSite]:
     env = {
         "LOGIN_RATE_LIMIT": "3/min",
         "LOGIN_LOCKOUT_THRESHOLD": "5",
-        "LOGIN_LOCKOUT_SECONDS": "2",
+        "LOGIN_LOCKOUT_SECONDS": "3",
         # The test stands in for a proxy on this host: believe its X-Forwarded-For.
         "FORWARDED_ALLOW_IPS": "127.0.0.1",
     }
@@ -43,21 +43,22 @@ def test_failures_from_many_addresses_lock_the_account_for_a_while(lsite) -> Non
     for i in range(5):  # one wrong password from each of five addresses
         r = _login(lsite, alice, f"guess number {i}", f"203.0.113.{10 + i}")
         assert r.status_code == 401, r.text
-    # A sixth address with the right password: the account waits (2 s after 5 failures).
+    # A sixth address with the right password: the account waits (3 s after 5 failures).
     r = _login(lsite, alice, lsite.password, "203.0.113.99")
     assert r.status_code == 429 and "this account" in r.json()["detail"]
-    assert 1 <= int(r.headers["Retry-After"]) <= 2
+    assert 1 <= int(r.headers["Retry-After"]) <= 3
     # The per-IP limit is separate: that address still has attempts for others.
     r = _login(lsite, lsite.login_of("bob"), lsite.password, "203.0.113.99")
     assert r.status_code == 200
     # The per-IP limit still applies on its own (3/min from one address).
+    # (fixed windows: across a window's edge up to 6 pass, so a 429 comes within 7)
     statuses = [
         _login(lsite, lsite.login_of("chen"), "wrong again", "198.51.100.7").status_code
-        for _ in range(4)
+        for _ in range(7)
     ]
-    assert statuses == [401, 401, 401, 429]
+    assert statuses[:3] == [401, 401, 401] and 429 in statuses, statuses
     # Never for good: after the delay, the right password gets in and resets the count.
-    time.sleep(2.2)
+    time.sleep(3.2)
     r = _login(lsite, alice, lsite.password, "203.0.113.99")
     assert r.status_code == 200, r.text
     me = httpx.get(

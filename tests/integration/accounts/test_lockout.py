@@ -36,30 +36,30 @@ async def test_account_lockout_then_release_and_reset(backend, session_tmp, inbo
 
     data_dir = session_tmp / f"lock-{uuid.uuid4().hex[:6]}"
     async with await mailed_app(
-        backend, data_dir, inbox, LOGIN_LOCKOUT_THRESHOLD="3", LOGIN_LOCKOUT_SECONDS="2"
+        backend, data_dir, inbox, LOGIN_LOCKOUT_THRESHOLD="3", LOGIN_LOCKOUT_SECONDS="3"
     ) as client:
         owner = await register(client)
         wrong = {"email": owner.email, "password": "not the password"}
         for _ in range(2):
             assert (await client.post("/api/v1/auth/login", json=wrong)).status_code == 401
-        # The third failure starts a 2 s block: even the right password waits.
+        # The third failure starts a 3 s block: even the right password waits.
         assert (await client.post("/api/v1/auth/login", json=wrong)).status_code == 401
         right = {"email": owner.email, "password": PASSWORD}
         r = await client.post("/api/v1/auth/login", json=right)
         assert r.status_code == 429 and "this account" in r.json()["detail"]
-        assert 1 <= int(r.headers["Retry-After"]) <= 2
+        assert 1 <= int(r.headers["Retry-After"]) <= 3
         # Another account is not affected.
         other = await register(client)
         r = await client.post(
             "/api/v1/auth/login", json={"email": other.email, "password": PASSWORD}
         )
         assert r.status_code == 200
-        await asyncio.sleep(2.1)
-        # A failure after the block doubles it (4 s) ...
+        await asyncio.sleep(3.1)
+        # A failure after the block doubles it (6 s) ...
         assert (await client.post("/api/v1/auth/login", json=wrong)).status_code == 401
         r = await client.post("/api/v1/auth/login", json=right)
-        assert r.status_code == 429 and int(r.headers["Retry-After"]) >= 3
-        await asyncio.sleep(4.1)
+        assert r.status_code == 429 and int(r.headers["Retry-After"]) >= 4
+        await asyncio.sleep(6.1)
         # ... and a success resets the count.
         assert (await client.post("/api/v1/auth/login", json=right)).status_code == 200
         async with db() as s:
@@ -73,4 +73,4 @@ async def test_account_lockout_then_release_and_reset(backend, session_tmp, inbo
                     )
                 )
             ).scalars()
-            assert sorted(d["seconds"] for d in locks) == [2, 4]
+            assert sorted(d["seconds"] for d in locks) == [3, 6]

@@ -139,13 +139,18 @@ async def test_reset_is_limited_per_address_and_per_ip(backend, session_tmp, inb
         await inbox.wait_for(owner.email, 2)
         await asyncio.sleep(0.5)
         assert len(inbox.for_address(owner.email)) == 2
+        # Per IP (LOGIN_RATE_LIMIT, 6/min, fixed windows): three more pass this
+        # minute at most; even across a window's edge a 429 comes within 13.
         statuses = []
-        for _ in range(4):
+        for _ in range(13):
             r = await client.post(
                 "/api/v1/auth/password-reset", json={"email": f"x{uuid.uuid4().hex[:6]}@e.test"}
             )
             statuses.append(r.status_code)
+            if r.status_code == 429:
+                break
         assert statuses[-1] == 429 and "Retry-After" in r.headers, statuses
+        assert statuses.count(202) <= 9, statuses
 
 
 async def test_change_password(mailed, db):
