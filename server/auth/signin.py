@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server import audit
-from server.auth import directory, lockout
+from server.auth import directory
 from server.auth.service import (
     AUTH_LDAP,
     Issued,
@@ -27,7 +27,6 @@ from server.auth.service import (
     signed_in,
 )
 from server.core.errors import BadRequest, Conflict, ServiceUnavailable, Unauthorized
-from server.db.base import utcnow
 from server.db.models import Organization, User
 from server.observability.logging import log
 from server.runtime.config import LdapSettings, SecuritySettings
@@ -50,12 +49,11 @@ async def sign_in(
             await session.execute(select(User).where(User.email == login_name.strip().lower()))
         ).scalar_one_or_none()
         if local is None or local.auth_source == AUTH_LDAP:
-            issued = await _directory(session, security, ldap, local, login_name, password, ip)
+            # Limited per IP like every sign-in; the per-account lockout is for
+            # password accounts (the directory's own policy governs its people).
+            issued = await _directory(session, security, ldap, login_name, password, ip)
             if issued is not None:
                 return issued
-            if local is not None:  # a directory account: its failures count too
-                await lockout.record_failure(session, security, local, ip, utcnow())
-                await session.commit()
             raise Unauthorized(_BAD_CREDENTIALS)
     return await login(session, security, email=login_name, password=password, ip=ip)
 
@@ -64,12 +62,10 @@ async def _directory(
     session: AsyncSession,
     security: SecuritySettings,
     ldap: LdapSettings,
-    known: User | None,
     login_name: str,
     password: str,
     ip: str,
 ) -> Issued | None:
-    lockout.check_not_blocked(known, utcnow())
     try:
         person = await asyncio.to_thread(directory.authenticate, ldap, login_name, password)
     except directory.DirectoryDown as exc:
