@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 
 from agent.core.agent import Agent
 from agent.core.outbox import LocalEntry
+from agent.ui.fmt import date_text, time_text
 
 REASONS = {
     "overlap": "It overlaps time already on the server (tracked on another computer?).",
@@ -30,9 +31,9 @@ REASONS = {
 
 
 def describe(e: LocalEntry, project_name: str | None) -> str:
-    start = e.start.astimezone()
-    end = e.end.astimezone() if e.end else None
-    when = f"{start:%a %d %b, %H:%M} to {end:%H:%M}" if end else f"{start:%a %d %b, %H:%M}"
+    when = f"{date_text(e.start)} {time_text(e.start)}"
+    if e.end:
+        when += f" to {time_text(e.end)}"
     minutes = round(e.seconds(e.end or e.start) / 60)
     reason = REASONS.get(e.parked_reason or "", e.parked_reason or "refused")
     detail = f" ({e.parked_detail})" if e.parked_detail else ""
@@ -90,7 +91,7 @@ class ParkedDialog(QDialog):
         for shot in self.agent.outbox.recent_screenshots(200):
             if shot.state == "parked":
                 item = QListWidgetItem(
-                    f"Screenshot of {shot.captured_at.astimezone():%a %d %b, %H:%M}\n"
+                    f"Screenshot of {date_text(shot.captured_at)} {time_text(shot.captured_at)}\n"
                     f"Refused: {shot.reason or 'no reason given'} (kept here, not sent again)"
                 )
                 item.setData(Qt.ItemDataRole.UserRole, None)

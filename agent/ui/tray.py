@@ -15,6 +15,7 @@ from agent.core.agent import Agent
 from agent.core.snapshot import Snapshot
 from agent.core.tracker import State
 from agent.ui.features import ServerExtras, fetch_extras, mark_task_done
+from agent.ui.fmt import time_text
 from agent.ui.icons import TrayState, app_icon, icon_for
 from agent.ui.idle import IdleDialog, SleepDialog
 from agent.ui.notices import Notice, NoticePlanner
@@ -125,7 +126,7 @@ class TrayController(QObject):
         self.start_action.setEnabled(not running)
         self.pause_action.setEnabled(running)
         self.stop_action.setEnabled(snap.state is not State.STOPPED)
-        last = snap.last_sync_at.astimezone().strftime("%H:%M") if snap.last_sync_at else "never"
+        last = time_text(snap.last_sync_at) if snap.last_sync_at else "never"
         pending = f", {snap.depth.total} waiting" if snap.depth.total else ""
         self.sync_action.setText(f"Sync now (last: {last}{pending})")
         self.sync_action.setEnabled(snap.signed_in)
