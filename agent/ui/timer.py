@@ -32,6 +32,7 @@ from agent.core.snapshot import Snapshot
 from agent.core.tracker import State
 from agent.ui import theme
 from agent.ui.features import ServerExtras
+from agent.ui.fmt import time_text
 from agent.ui.icons import app_pixmap
 from agent.ui.prefs import UiPrefs
 from agent.ui.projects import ProjectPicker
@@ -199,9 +200,11 @@ class TimerWindow(QWidget):
         now = self.agent.clock.now()
         running = snap.state is State.RUNNING
         self.clock.setText(hms(snap.elapsed_seconds) if snap.state is not State.STOPPED else hms(0))
+        away = self.agent.idle.idle_since if running else None
         self.what.setText(
             (snap.project_name or "No project")
             + (" — paused" if snap.state is State.PAUSED else "")
+            + (f" — no input since {time_text(away)}" if away else "")
             if snap.state is not State.STOPPED
             else (
                 f"Next: {snap.project_name}"

@@ -47,6 +47,8 @@ def tooltip(snap: Snapshot, now: datetime) -> str:
     lines = [f"Hubnity — today {hm(snap.today_seconds)}"]
     if snap.state is State.RUNNING:
         lines.append(f"Tracking {snap.project_name or 'no project'} ({hm(snap.elapsed_seconds)})")
+        if snap.idle_pending is not None:
+            lines.append("You were away: choose what to do with that time")
     elif snap.state is State.PAUSED:
         lines.append("Paused")
     lines.append(sync_line(snap, now).text)

@@ -385,6 +385,8 @@ def test_tray_click_opens_the_timer_and_idle_state_shows(qtbot, ui_agent, clock)
             ui_agent.tick()
         tray.refresh()
         assert tray.tray_state is TrayState.IDLE
+        tray.timer_window.refresh(ui_agent.snapshot())
+        assert "no input since" in tray.timer_window.what.text()
         tray._activated(QSystemTrayIcon.ActivationReason.Trigger)
         assert not tray.timer_window.isVisible()
     finally:
