@@ -16,6 +16,7 @@ from agent.core.api import ApiClient, ApiError, normalize_url
 
 log = logging.getLogger(__name__)
 
+# Task statuses arrive lower-case ("todo", "in_progress", "done"); compared upper-case.
 # Names a weekly limit may carry in GET /api/v1/agent/config, and their unit in seconds.
 LIMIT_KEYS = {"weeklyLimitSeconds": 1, "weeklyLimitMinutes": 60, "weeklyLimitHours": 3600}
 NOTIFY_KEYS = ("notifyOnScreenshot", "screenshotNotify")
@@ -74,10 +75,9 @@ class NotOffered(Exception):
 
 
 def mark_task_done(api: ApiClient, project_id: str, task_id: str) -> None:
+    """`PATCH /api/v1/tasks/{id}/status` (docs/api.md): the assignee, or an admin."""
     try:
-        api.request(
-            "PATCH", f"/api/v1/projects/{project_id}/tasks/{task_id}", json={"status": DONE}
-        )
+        api.request("PATCH", f"/api/v1/tasks/{task_id}/status", json={"status": DONE.lower()})
     except ApiError as exc:
         if exc.status in (404, 405):
             raise NotOffered("this server cannot mark tasks done yet") from exc
