@@ -24,9 +24,10 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.execute("PRAGMA busy_timeout=15000")
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA synchronous=NORMAL")
-    # Per connection: a 32 MiB page cache (default 2 MiB), temporary b-trees
+    # Per connection: up to 16 MiB of page cache (default 2 MiB; 12 pooled
+    # connections at most, so 192 MiB at worst), temporary b-trees
     # (GROUP BY, sorts) in memory, and reads through a memory map of the file.
-    cur.execute("PRAGMA cache_size=-32768")
+    cur.execute("PRAGMA cache_size=-16384")
     cur.execute("PRAGMA temp_store=MEMORY")
     cur.execute("PRAGMA mmap_size=268435456")
     cur.close()
