@@ -78,6 +78,8 @@ class TrackingPolicy(Wire):
     allow_screenshot_delete: bool = True
     screenshot_delete_window_minutes: int = 10
     timezone: str = "UTC"
+    weekly_limit_seconds: int | None = None  # older servers send none: no limit
+    notify_on_screenshot: bool = False
 
 
 # --- projects the agent offers ------------------------------------------------------

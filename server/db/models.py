@@ -59,6 +59,10 @@ class Organization(UUIDPrimaryKey, Timestamped, Base):
     screenshots_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     allow_screenshot_delete: Mapped[bool] = mapped_column(Boolean, default=True)
     screenshot_delete_window_minutes: Mapped[int] = mapped_column(Integer, default=10)
+    # Hours a person is expected to stay within per week (shown by the agent); None: no limit.
+    weekly_limit_seconds: Mapped[int | None] = mapped_column(Integer, default=None)
+    # The agent says so each time it takes a screenshot.
+    notify_on_screenshot: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class User(UUIDPrimaryKey, Timestamped, Base):

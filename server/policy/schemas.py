@@ -14,3 +14,5 @@ class PolicyPatch(Wire):
     screenshot_delete_window_minutes: int | None = None
     retention_days: int | None = None
     timezone: str | None = None
+    weekly_limit_seconds: int | None = None  # 0 removes the limit
+    notify_on_screenshot: bool | None = None

@@ -19,6 +19,7 @@ _BOUNDS: dict[str, tuple[int, int]] = {
     "idle_timeout_seconds": (60, 24 * 3600),
     "screenshot_delete_window_minutes": (0, 7 * 24 * 60),
     "retention_days": (1, 3650),
+    "weekly_limit_seconds": (0, 7 * 24 * 3600),
 }
 
 
@@ -31,6 +32,8 @@ def policy_of(org: Organization) -> TrackingPolicy:
         allow_screenshot_delete=org.allow_screenshot_delete,
         screenshot_delete_window_minutes=org.screenshot_delete_window_minutes,
         timezone=org.timezone,
+        weekly_limit_seconds=org.weekly_limit_seconds,
+        notify_on_screenshot=org.notify_on_screenshot,
     )
 
 
@@ -51,6 +54,8 @@ async def update_policy(
                 raise BadRequest(f"{field} must be between {low} and {high}")
         if field == "timezone":
             value = validate_timezone(value)
+        if field == "weekly_limit_seconds" and value == 0:
+            value = None
         changes[field] = value
         setattr(org, field, value)
     if changes:

@@ -158,6 +158,10 @@ class SettingsPages(Controller):
                 screenshot_delete_window_minutes=_int(data, "delete_window", "Delete window"),
                 retention_days=_int(data, "retention", "Retention"),
                 timezone=form.get("timezone").strip() or None,
+                weekly_limit_seconds=_int(data, "weekly_limit", "Weekly limit", 3600)
+                if form.get("weekly_limit").strip()
+                else 0,
+                notify_on_screenshot="notify_screenshot" in data,
             )
             await policy.update_policy(form.session, form.web.principal, patch, form.ip)
 

@@ -1,5 +1,5 @@
-"""The timer window's "mark done" against a real server: the agent sees each
-task's status in the active projects and moves the user's own task to done."""
+"""What the timer window reads from a real server: each task's status (and
+"mark done" on the user's own task), the weekly limit and the screenshot notice."""
 
 from __future__ import annotations
 
@@ -21,11 +21,19 @@ def test_the_agent_reads_task_status_and_marks_its_task_done(server: Server, tmp
         headers=account.headers,
     )
     assert r.status_code == 200, r.text
+    r = httpx.patch(
+        f"{server.url}/api/v1/agent/config",
+        json={"weeklyLimitSeconds": 40 * 3600, "notifyOnScreenshot": True},
+        headers=account.headers,
+    )
+    assert r.status_code == 200, r.text
     api = ApiClient(server.url, FileStore(tmp_path / "credentials.json"))
     api.login(account.email, PASSWORD)
     try:
         extras = fetch_extras(api)
         assert extras.task_status[account.task_id] == "TODO"
+        # The weekly limit and the screenshot notice the timer window shows.
+        assert extras.weekly_limit_seconds == 40 * 3600 and extras.notify_screenshots is True
         mark_task_done(api, account.project_id, account.task_id)
     finally:
         api.close()
