@@ -133,7 +133,9 @@ def test_two_workers_share_rate_limit_and_per_user_lock(two_workers):
 @pytest.mark.parametrize("database", ["sqlite", "postgres-without-redis"])
 def test_workers_need_postgres_and_redis(tmp_path, database):
     env = {
-        k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("DATABASE_URL", "REDIS_URL", "REDIS_HOST", "REDIS_PORT")
     } | {"HUBNITY_DATA_DIR": str(tmp_path), "JWT_SECRET": SECRET}
     if database != "sqlite":
         env["DATABASE_URL"] = "postgresql+asyncpg://postgres@127.0.0.1:5432/never_connected"
