@@ -60,8 +60,9 @@ async def _now_state(
     if not ids:
         return running, set()
     # Each person's latest entry decides: a later STOPPED entry ends an earlier
-    # pause, and a RUNNING entry whose agent stopped syncing (crash, no
-    # network) is not shown as tracking for ever.
+    # pause. An agent's RUNNING entry carries its last heartbeat as its end, so
+    # one whose agent stopped syncing (crash, no network) is not shown as
+    # tracking for ever; a RUNNING entry without an end is open (a timer).
     window = and_(
         TimeEntry.organization_id == org_id,
         TimeEntry.user_id.in_(ids),
@@ -92,7 +93,7 @@ async def _now_state(
     for uid, status, project, start, end in rows:
         if status == EntryStatus.PAUSED.value:
             running[uid] = ("paused", project, start)
-        elif status == EntryStatus.RUNNING.value and (end or start) >= now - LIVE_SIGNAL:
+        elif status == EntryStatus.RUNNING.value and (end is None or end >= now - LIVE_SIGNAL):
             running[uid] = ("tracking", project, start)
     recent = await session.execute(
         select(ActivityBucket.user_id, func.max(ActivityBucket.minute))

@@ -20,7 +20,8 @@ async def test_live_state_follows_the_latest_entry(client, db):
     owner = await register(client)
     now = datetime.now(UTC).replace(microsecond=0)
     people = {
-        name: await invite(owner, name=name) for name in ("resumed", "crashed", "live", "paused")
+        name: await invite(owner, name=name)
+        for name in ("resumed", "crashed", "live", "open", "paused")
     }
 
     def span(status: str, start: int, end: int | None) -> dict:
@@ -37,6 +38,8 @@ async def test_live_state_follows_the_latest_entry(client, db):
         # the agent died 30 minutes ago while tracking: its last heartbeat is old
         "crashed": [span("RUNNING", 60, 30)],
         "live": [span("RUNNING", 20, 1)],
+        # open-ended (no heartbeat end): running until a later revision closes it
+        "open": [span("RUNNING", 45, None)],
         "paused": [span("STOPPED", 90, 60), span("PAUSED", 50, 40)],
     }
     for name, entries in plans.items():
@@ -49,6 +52,6 @@ async def test_live_state_follows_the_latest_entry(client, db):
     states = {row.name: row.state for row in board.people if row.name in plans}
     assert states["resumed"] not in ("paused", "tracking")
     assert states["crashed"] not in ("paused", "tracking")
-    assert states["live"] == "tracking"
+    assert states["live"] == "tracking" and states["open"] == "tracking"
     assert states["paused"] == "paused"
-    assert board.tracking == 1
+    assert board.tracking == 2
