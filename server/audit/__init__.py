@@ -1,5 +1,5 @@
 """Audit trail of security-relevant actions."""
 
-from server.audit.service import record
+from server.audit.service import record, record_by
 
-__all__ = ["record"]
+__all__ = ["record", "record_by"]

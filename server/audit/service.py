@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.db.models import AuditLog
+
+if TYPE_CHECKING:
+    from server.auth.principal import Principal
 
 
 def record(
@@ -32,4 +35,27 @@ def record(
             ip=ip,
             detail=detail,
         )
+    )
+
+
+def record_by(
+    session: AsyncSession,
+    principal: Principal,
+    action: str,
+    *,
+    target_type: str | None = None,
+    target_id: uuid.UUID | str | None = None,
+    ip: str | None = None,
+    **detail: Any,
+) -> None:
+    """`record` for an action a signed-in person took in their organization."""
+    record(
+        session,
+        action,
+        organization_id=principal.org_id,
+        actor_id=principal.user_id,
+        target_type=target_type,
+        target_id=target_id,
+        ip=ip,
+        **detail,
     )

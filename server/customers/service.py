@@ -55,11 +55,10 @@ async def create_customer(
     session.add(customer)
     async with unique_or_conflict(session, _TAKEN):
         await session.flush()
-    audit.record(
+    audit.record_by(
         session,
+        principal,
         "customer.created",
-        organization_id=principal.org_id,
-        actor_id=principal.user_id,
         target_type="customer",
         target_id=customer.id,
         ip=ip,
@@ -85,11 +84,10 @@ async def update_customer(
         customer.hourly_rate = parse_rate(patch.hourly_rate)
     if patch.archived is not msgspec.UNSET:
         customer.archived = patch.archived
-    audit.record(
+    audit.record_by(
         session,
+        principal,
         "customer.updated",
-        organization_id=principal.org_id,
-        actor_id=principal.user_id,
         target_type="customer",
         target_id=customer.id,
         ip=ip,

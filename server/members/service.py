@@ -120,11 +120,10 @@ async def invite(
             ),
         )
         action = "member.invited"
-    audit.record(
+    audit.record_by(
         session,
+        principal,
         action,
-        organization_id=principal.org_id,
-        actor_id=principal.user_id,
         target_type="user",
         target_id=user.id,
         ip=ip,
@@ -149,11 +148,10 @@ async def resend_invitation(
 ) -> InviteOut:
     user = await _invited(session, principal, user_id)
     _check_grant(principal, Role(user.role))
-    audit.record(
+    audit.record_by(
         session,
+        principal,
         "member.reinvited",
-        organization_id=principal.org_id,
-        actor_id=principal.user_id,
         target_type="user",
         target_id=user.id,
         ip=ip,
@@ -168,11 +166,10 @@ async def revoke_invitation(
     user = await _invited(session, principal, user_id)
     if not await invitations.revoke_pending(session, user.id):
         raise NotFound("pending invitation")
-    audit.record(
+    audit.record_by(
         session,
+        principal,
         "member.invitation_revoked",
-        organization_id=principal.org_id,
-        actor_id=principal.user_id,
         target_type="user",
         target_id=user.id,
         ip=ip,
@@ -257,11 +254,10 @@ async def update_member(
         user.timezone = auth_service.validate_timezone(patch.timezone)
     if patch.role is not None and patch.role.value != user.role:
         _check_grant(principal, patch.role)
-        audit.record(
+        audit.record_by(
             session,
+            principal,
             "member.role_changed",
-            organization_id=principal.org_id,
-            actor_id=principal.user_id,
             target_type="user",
             target_id=user.id,
             ip=ip,
@@ -271,11 +267,10 @@ async def update_member(
         user.role = patch.role.value
     if patch.active is not None and patch.active != user.active:
         user.active = patch.active
-        audit.record(
+        audit.record_by(
             session,
+            principal,
             "member.activated" if patch.active else "member.deactivated",
-            organization_id=principal.org_id,
-            actor_id=principal.user_id,
             target_type="user",
             target_id=user.id,
             ip=ip,

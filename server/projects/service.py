@@ -135,11 +135,10 @@ def _archive(
 ) -> None:
     if project.archived == archived:
         return
-    audit.record(
+    audit.record_by(
         session,
+        principal,
         f"project.{'archived' if archived else 'unarchived'}",
-        organization_id=principal.org_id,
-        actor_id=principal.user_id,
         target_type="project",
         target_id=project.id,
         ip=ip,

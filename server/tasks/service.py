@@ -108,11 +108,10 @@ def _record(
     ip: str | None,
     **detail: object,
 ) -> None:
-    audit.record(
+    audit.record_by(
         session,
+        principal,
         action,
-        organization_id=principal.org_id,
-        actor_id=principal.user_id,
         target_type="task",
         target_id=task.id,
         ip=ip,

@@ -177,11 +177,10 @@ async def remove_member(
     )
     if result.rowcount == 0:  # type: ignore[attr-defined]
         raise NotFound("team member")
-    audit.record(
+    audit.record_by(
         session,
+        principal,
         "team.member_removed",
-        organization_id=principal.org_id,
-        actor_id=principal.user_id,
         target_type="team",
         target_id=team.id,
         ip=ip,
@@ -200,11 +199,10 @@ async def rename_team(
     principal.require_admin()
     team = await _team(session, principal, team_id)
     if patch.name is not None and _name(patch.name) != team.name:
-        audit.record(
+        audit.record_by(
             session,
+            principal,
             "team.renamed",
-            organization_id=principal.org_id,
-            actor_id=principal.user_id,
             target_type="team",
             target_id=team.id,
             ip=ip,
@@ -223,11 +221,10 @@ async def delete_team(
     principal.require_admin()
     team = await _team(session, principal, team_id)
     await session.execute(delete(TeamMember).where(TeamMember.team_id == team.id))
-    audit.record(
+    audit.record_by(
         session,
+        principal,
         "team.deleted",
-        organization_id=principal.org_id,
-        actor_id=principal.user_id,
         target_type="team",
         target_id=team.id,
         ip=ip,
