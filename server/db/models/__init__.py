@@ -1,0 +1,27 @@
+"""All tables, one module per area. Every row that belongs to an organization carries
+organization_id. Import models from here: `from server.db.models import TimeEntry`."""
+
+from server.db.models.accounts import Invitation, Organization, PasswordReset, RefreshToken, User
+from server.db.models.catalog import Activity, Customer, Project, Task, Team, TeamMember
+from server.db.models.records import AuditLog, ExportJob
+from server.db.models.tracking import ActivityBucket, ActivityRollup, Screenshot, TimeEntry
+
+__all__ = [
+    "Activity",
+    "ActivityBucket",
+    "ActivityRollup",
+    "AuditLog",
+    "Customer",
+    "ExportJob",
+    "Invitation",
+    "Organization",
+    "PasswordReset",
+    "Project",
+    "RefreshToken",
+    "Screenshot",
+    "Task",
+    "Team",
+    "TeamMember",
+    "TimeEntry",
+    "User",
+]
