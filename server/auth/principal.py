@@ -5,11 +5,11 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.core.errors import Forbidden
-from server.db.models import Organization, User
+from server.db.models import Organization, RefreshToken, User
 from shared.enums import Role
 
 ADMINS = frozenset({Role.OWNER.value, Role.ADMIN.value})
@@ -52,11 +52,27 @@ _PRINCIPAL = (
         User.active.is_(True),
     )
 )
+# An access token of an ended sign-in (logout, refresh-token reuse) dies with
+# it: one index probe on refresh_tokens.family_id, in the same statement.
+_PRINCIPAL_IN_SESSION = _PRINCIPAL.where(
+    ~exists().where(
+        RefreshToken.family_id == bindparam("sid"),
+        RefreshToken.revoked_at.is_not(None),
+    )
+)
 
 
 async def load_principal(
-    session: AsyncSession, user_id: uuid.UUID, org_id: uuid.UUID
+    session: AsyncSession,
+    user_id: uuid.UUID,
+    org_id: uuid.UUID,
+    session_id: uuid.UUID | None = None,
 ) -> Principal | None:
-    """Read on every request (no cache): a role change or deactivation takes effect at once."""
-    row = (await session.execute(_PRINCIPAL, {"user_id": user_id, "org_id": org_id})).first()
+    """Read on every request (no cache): a role change, deactivation or logout
+    takes effect at once. `session_id`: the access token's sign-in, if it names one."""
+    params: dict[str, object] = {"user_id": user_id, "org_id": org_id}
+    stmt = _PRINCIPAL
+    if session_id is not None:
+        stmt, params["sid"] = _PRINCIPAL_IN_SESSION, session_id
+    row = (await session.execute(stmt, params)).first()
     return Principal(user=row[0], organization=row[1]) if row else None

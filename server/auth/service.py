@@ -91,17 +91,18 @@ async def issue_tokens(
     family_id: uuid.UUID | None = None,
 ) -> TokenPair:
     refresh = new_opaque_token()
+    family_id = family_id or uuid.uuid4()
     session.add(
         RefreshToken(
             organization_id=user.organization_id,
             user_id=user.id,
             token_hash=hash_opaque_token(refresh),
-            family_id=family_id or uuid.uuid4(),
+            family_id=family_id,
             expires_at=utcnow() + timedelta(seconds=security.refresh_ttl_seconds),
         )
     )
     access = issue_access_token(
-        AccessClaims(user.id, user.organization_id, user.role),
+        AccessClaims(user.id, user.organization_id, user.role, session_id=family_id),
         security.jwt_secret,
         security.access_ttl_seconds,
     )

@@ -55,9 +55,11 @@ async def provide_principal(
         claims = decode_access_token(token, app_state_of(state).settings.security.jwt_secret)
     except InvalidTokenError as exc:
         raise Unauthorized(str(exc)) from None
-    principal = await load_principal(db_session, claims.user_id, claims.organization_id)
+    principal = await load_principal(
+        db_session, claims.user_id, claims.organization_id, claims.session_id
+    )
     if principal is None:
-        raise Unauthorized("user is unknown or deactivated")
+        raise Unauthorized("signed out, or the user is unknown or deactivated; sign in again")
     return principal
 
 

@@ -23,6 +23,9 @@ class AccessClaims:
     user_id: uuid.UUID
     organization_id: uuid.UUID
     role: str
+    # The sign-in (refresh-token family) this token belongs to: ending that
+    # sign-in (logout, reuse detection) ends its access tokens at once too.
+    session_id: uuid.UUID | None = None
 
 
 class InvalidTokenError(Exception):
@@ -40,6 +43,8 @@ def issue_access_token(claims: AccessClaims, secret: str, ttl_seconds: int) -> s
         "iss": ISSUER,
         "jti": uuid.uuid4().hex,
     }
+    if claims.session_id is not None:
+        payload["sid"] = str(claims.session_id)
     return jwt.encode(payload, secret, algorithm=ALGORITHM)
 
 
@@ -80,6 +85,7 @@ def _decode(token: str, secret: str) -> tuple[AccessClaims, float]:
             user_id=uuid.UUID(payload["sub"]),
             organization_id=uuid.UUID(payload["org"]),
             role=str(payload.get("role", "")),
+            session_id=uuid.UUID(payload["sid"]) if "sid" in payload else None,
         )
         return claims, float(payload["exp"])
     except jwt.ExpiredSignatureError:

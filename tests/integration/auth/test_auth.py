@@ -7,7 +7,7 @@ import uuid
 from sqlalchemy import select
 
 from server.db.models import AuditLog, User
-from tests.support.api import PASSWORD, invite, register, unique_email
+from tests.support.api import PASSWORD, Account, invite, register, unique_email
 
 
 async def _audit_actions(db, org_id):
@@ -113,13 +113,39 @@ async def test_logout_one_session_or_all(client):
     assert (
         await client.post("/api/v1/auth/refresh", json={"refreshToken": owner.refresh})
     ).status_code == 401
+    # The signed-out session's access token died with it; the other sign-in's lives on.
+    r = await owner.get("/api/v1/auth/me")
+    assert r.status_code == 401 and "sign in again" in r.json()["detail"]
     r = await client.post("/api/v1/auth/refresh", json={"refreshToken": other["refreshToken"]})
     assert r.status_code == 200
     third = r.json()
-    assert (await owner.post("/api/v1/auth/logout", json={"all": True})).status_code == 204
+    still = Account(client, owner.email, third["accessToken"], third["refreshToken"])
+    assert (await still.get("/api/v1/auth/me")).status_code == 200
+    assert (await still.post("/api/v1/auth/logout", json={})).status_code == 400
+    assert (await still.post("/api/v1/auth/logout", json={"all": True})).status_code == 204
     r = await client.post("/api/v1/auth/refresh", json={"refreshToken": third["refreshToken"]})
     assert r.status_code == 401
-    assert (await owner.post("/api/v1/auth/logout", json={})).status_code == 400
+    assert (await still.get("/api/v1/auth/me")).status_code == 401
+
+
+async def test_refresh_token_reuse_ends_the_access_tokens_of_that_sign_in(client):
+    owner = await register(client)
+    rotated = (
+        await client.post("/api/v1/auth/refresh", json={"refreshToken": owner.refresh})
+    ).json()
+    current = Account(client, owner.email, rotated["accessToken"], rotated["refreshToken"])
+    assert (await current.get("/api/v1/auth/me")).status_code == 200
+    # A thief replays the old refresh token: the family ends, and so do its access tokens.
+    r = await client.post("/api/v1/auth/refresh", json={"refreshToken": owner.refresh})
+    assert r.status_code == 401
+    assert (await current.get("/api/v1/auth/me")).status_code == 401
+    assert (await owner.get("/api/v1/auth/me")).status_code == 401
+    # A separate sign-in of the same person is another family and keeps working.
+    fresh = (
+        await client.post("/api/v1/auth/login", json={"email": owner.email, "password": PASSWORD})
+    ).json()
+    again = Account(client, owner.email, fresh["accessToken"], fresh["refreshToken"])
+    assert (await again.get("/api/v1/auth/me")).status_code == 200
 
 
 async def test_invite_and_accept(client, db):
