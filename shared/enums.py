@@ -24,7 +24,10 @@ class EntryStatus(StrEnum):
 
 
 class EntrySource(StrEnum):
+    """Who recorded an entry; imported time is `import:<provider>` (e.g. `import:toggl`)."""
+
     AGENT = "agent"
+    WEB = "web"  # the timer of the web pages and the command line
     MANUAL = "manual"
     IMPORT = "import"
 
@@ -62,6 +65,8 @@ class ConflictReason(StrEnum):
     UNKNOWN_PROJECT = "unknown_project"
     FORBIDDEN = "forbidden"
     UNKNOWN_TIME_ENTRY = "unknown_time_entry"
+    # A person deleted the entry with this key: the agent drops the item.
+    DELETED = "deleted"
 
 
 class JobStatus(StrEnum):

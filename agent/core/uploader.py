@@ -29,7 +29,7 @@ from agent.core.api import ApiClient, ApiError, AuthRequired, NetworkError, Reje
 from agent.core.backoff import Backoff
 from agent.core.clock import Clock
 from agent.core.outbox import ActivityRow, LocalEntry, Outbox, PendingBatch
-from shared.enums import EntryStatus
+from shared.enums import ConflictReason, EntryStatus
 from shared.limits import MAX_BATCH_ACTIVITY, MAX_BATCH_ENTRIES
 from shared.schemas import ActivityIn, EntryIn, SyncBatch, SyncBatchResponse, TrackingPolicy
 
@@ -191,6 +191,10 @@ class Uploader:
             c = refused.get(e.key)
             if c is None:
                 acked.append((e.key, e.revision))
+            elif c.reason == ConflictReason.DELETED:
+                # Deleted on the server by a person: dropped, neither parked nor sent again.
+                self.outbox.dismiss_entry(e.key)
+                self.status.parked_now.append(f"time entry {e.key[:8]} was deleted on the server")
             else:
                 self.outbox.park_entry(e.key, e.revision, str(c.reason), c.detail)
                 self.status.parked_now.append(f"time entry {e.key[:8]}: {c.reason} {c.detail}")
@@ -201,7 +205,7 @@ class Uploader:
         acked_activity: list[tuple[str, datetime, int]] = []
         for a in batch.activity:
             c = refused_minutes.get((a.entry_key, a.minute))
-            if c is None:
+            if c is None or c.reason == ConflictReason.DELETED:
                 acked_activity.append((a.entry_key, a.minute, a.version))
             else:
                 self.outbox.park_activity(

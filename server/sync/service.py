@@ -43,6 +43,8 @@ class _Plan:
     conflicts: list[Conflict] = field(default_factory=list)
     skipped: int = 0
     rows: list[tuple[Any, ...]] = field(default_factory=list)
+    # Keys of entries a person deleted (tombstones): answered `deleted`, never stored.
+    deleted: set[uuid.UUID] = field(default_factory=set)
 
 
 def check_limits(batch: RawBatch) -> None:
@@ -160,7 +162,9 @@ async def _plan_entries(
     valid, plan.skipped = _dedupe_entries(valid)
     if not valid:
         found = await store.own_entries(user_id, list(activity_keys)) if activity_keys else []
-        return plan, _known(found, user_id)
+        known = _known(found, user_id)
+        plan.deleted = await _tombstoned(store, user_id, activity_keys - known.keys())
+        return plan, known
     refs = await _known_refs(session, org_id, valid)
     start = min(e.start for e in valid)
     end = FAR_FUTURE if any(e.end is None for e in valid) else max(e.end for e in valid if e.end)
@@ -169,9 +173,13 @@ async def _plan_entries(
     found = await store.stored_entries(list(keys), user_id, start, end, since)
     stored = {r.key: r for r in found}
     known = _known(found, user_id)
+    plan.deleted = await _tombstoned(store, user_id, keys - stored.keys())
     timeline = Timeline([Interval(r.key, r.start, r.end) for r in found if r.owner == user_id])
     for e in sorted(valid, key=lambda x: (x.start, str(x.key))):
         key_text = str(e.key)
+        if e.key in plan.deleted:
+            plan.conflicts.append(_deleted_conflict(key_text))
+            continue
         existing = stored.get(e.key)
         problem = _ref_problem(e, refs, new=existing is None)
         if problem:
@@ -229,6 +237,23 @@ async def _plan_entries(
     return plan, known
 
 
+async def _tombstoned(
+    store: SyncStore, user_id: uuid.UUID, unknown: set[uuid.UUID]
+) -> set[uuid.UUID]:
+    """Keys no stored entry has: which were deleted by a person (one indexed
+    look-up, and only when a batch names keys the server does not hold)."""
+    return await store.deleted_keys(user_id, list(unknown)) if unknown else set()
+
+
+def _deleted_conflict(key_text: str, minute: str | None = None) -> Conflict:
+    return Conflict(
+        key_text,
+        ConflictReason.DELETED,
+        "this time entry was deleted on the server; it is not re-created",
+        minute,
+    )
+
+
 def _activity_conflict(a: ValidActivity, reason: ConflictReason, detail: str) -> Conflict:
     minute_text = a.minute.isoformat().replace("+00:00", "Z")
     return Conflict(str(a.entry_key), reason, detail, minute_text)
@@ -255,10 +280,15 @@ async def _apply_activity(
     latest: dict[tuple[uuid.UUID, datetime], ValidActivity],
     entries: Known,
     result: ActivityResult,
+    deleted: set[uuid.UUID],
 ) -> ActivityResult:
     rows: list[tuple[Any, ...]] = []
     for a in latest.values():
         found = entries.get(a.entry_key)
+        if found is None and a.entry_key in deleted:
+            minute_text = a.minute.isoformat().replace("+00:00", "Z")
+            result.conflicts.append(_deleted_conflict(str(a.entry_key), minute_text))
+            continue
         if found is None:
             result.conflicts.append(
                 _activity_conflict(
@@ -340,7 +370,7 @@ async def ingest_batch(
         if lost and latest:
             known = _known(await store.own_entries(user_id, list({k for k, _ in latest})), user_id)
         if latest:
-            await _apply_activity(store, org_id, user_id, latest, known, activity)
+            await _apply_activity(store, org_id, user_id, latest, known, activity, plan.deleted)
         await session.commit()
     except BaseException:
         await session.rollback()

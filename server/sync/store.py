@@ -104,6 +104,9 @@ class SyncStore(Protocol):
     async def own_entries(self, user_id: uuid.UUID, keys: list[uuid.UUID]) -> list[StoredEntry]:
         """The user's rows with any of `keys`."""
 
+    async def deleted_keys(self, user_id: uuid.UUID, keys: list[uuid.UUID]) -> set[uuid.UUID]:
+        """Which of `keys` name entries of the user that a person deleted (tombstones)."""
+
     async def upsert_entries(self, rows: list[tuple[Any, ...]]) -> int:
         """Inserts new entries, applies higher revisions; how many rows were written."""
 

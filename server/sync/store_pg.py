@@ -110,6 +110,10 @@ _OWN = (
     f"SELECT {_ENTRY_FIELDS} FROM time_entries"
     " WHERE user_id = $1 AND idempotency_key = ANY($2::uuid[])"
 )
+_DELETED = (
+    "SELECT idempotency_key FROM deleted_time_entries"
+    " WHERE user_id = $1 AND idempotency_key = ANY($2::uuid[])"
+)
 _LOCK = "SELECT pg_advisory_xact_lock($1)"
 
 
@@ -154,6 +158,10 @@ class PgStore:
 
     async def own_entries(self, user_id: uuid.UUID, keys: list[uuid.UUID]) -> list[StoredEntry]:
         return [_entry(r) for r in await self._db.fetch(_OWN, user_id, keys)]
+
+    async def deleted_keys(self, user_id: uuid.UUID, keys: list[uuid.UUID]) -> set[uuid.UUID]:
+        rows = await self._db.fetch(_DELETED, user_id, keys)
+        return {uuid.UUID(bytes=r[0].bytes) for r in rows}
 
     async def upsert_entries(self, rows: list[tuple[Any, ...]]) -> int:
         if not rows:

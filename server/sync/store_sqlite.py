@@ -63,6 +63,9 @@ _STORED = (
     " OR (user_id = ?2 AND end_time IS NULL AND start_time < ?4)"
 )
 _OWN = f"SELECT {_ENTRY_FIELDS} FROM time_entries WHERE user_id = ? AND idempotency_key {_IN}"
+_DELETED = (
+    f"SELECT idempotency_key FROM deleted_time_entries WHERE user_id = ? AND idempotency_key {_IN}"
+)
 # 15-minute slots from the Unix epoch (= from 2000-01-01 UTC), integer division.
 _SLOT = (
     "strftime('%Y-%m-%d %H:%M:%S.000000',"
@@ -166,6 +169,10 @@ class SqliteStore:
     async def own_entries(self, user_id: uuid.UUID, keys: list[uuid.UUID]) -> list[StoredEntry]:
         rows = await self._db.execute_fetchall(_OWN, (user_id.hex, _keys(keys)))
         return [_entry(r) for r in rows]
+
+    async def deleted_keys(self, user_id: uuid.UUID, keys: list[uuid.UUID]) -> set[uuid.UUID]:
+        rows = await self._db.execute_fetchall(_DELETED, (user_id.hex, _keys(keys)))
+        return {uuid.UUID(r[0]) for r in rows}
 
     async def upsert_entries(self, rows: list[tuple[Any, ...]]) -> int:
         if not rows:

@@ -271,3 +271,30 @@ def test_sync_now_does_not_jump_a_retry_after(data_dir, clock) -> None:
         up.stop()
     assert len(hits) >= 2 and hits[1] - hits[0] >= 0.95
     assert box.depth().entries == 0
+
+
+def test_deleted_entries_are_dropped_not_parked_nor_sent_again(data_dir, clock) -> None:
+    deleted: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        body = json.loads(request.content)
+        conflicts = [
+            {"idempotencyKey": e["idempotencyKey"], "reason": "deleted", "detail": "x"}
+            for e in body["entries"]
+            if e["idempotencyKey"] in deleted
+        ]
+        return httpx.Response(
+            200, json={"processed": 0, "skipped": 0, "conflicts": conflicts, "activity": {}}
+        )
+
+    server = Server(handler)
+    box, up, _ = make(data_dir, clock, server)
+    keys = track(box, clock, 3)
+    deleted.append(keys[1])
+    up.cycle()
+    assert box.parked_entries() == []
+    assert box.depth().entries == 0 and box.depth().parked == 0
+    assert any("deleted on the server" in note for note in up.status.parked_now)
+    n = len(server.requests)
+    up.cycle()
+    assert not [e for b in server.batches()[n:] for e in b["entries"]]

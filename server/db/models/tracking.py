@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     CheckConstraint,
     ForeignKey,
     Index,
@@ -54,13 +55,21 @@ class TimeEntry(UUIDPrimaryKey, Base):
     task_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("tasks.id", ondelete="SET NULL"), default=None
     )
+    activity_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("activities.id", ondelete="SET NULL"), default=None
+    )
     start_time: Mapped[datetime]
     end_time: Mapped[datetime | None] = mapped_column(default=None)
     duration_seconds: Mapped[int] = mapped_column(Integer, default=0)
     status: Mapped[str] = mapped_column(String(16), default=EntryStatus.STOPPED.value)
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
     description: Mapped[str | None] = mapped_column(Text, default=None)
-    source: Mapped[str] = mapped_column(String(16), default=EntrySource.AGENT.value)
+    # agent | web | manual | import:<provider>
+    source: Mapped[str] = mapped_column(String(32), default=EntrySource.AGENT.value)
+    # None: inherit (billable when its project and its activity, if any, are);
+    # true/false: set on the entry itself, overriding both.
+    billable: Mapped[bool | None] = mapped_column(Boolean, default=None)
+    ticket_key: Mapped[str | None] = mapped_column(String(64), default=None)
     device_id: Mapped[str | None] = mapped_column(String(64), default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
