@@ -17,6 +17,7 @@ from server.core.errors import DomainError, TooManyRequests, Unauthorized
 from server.http.deps import client_ip
 from server.runtime.state import AppState
 from server.security.limits import limit_sign_in
+from server.teams.service import managed_team_ids
 from server.web import session as web_session
 from server.web.session import CSRF_FIELD, LOGIN_CSRF_COOKIE, SESSION_COOKIE
 
@@ -27,10 +28,16 @@ Form = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED
 class WebUser:
     principal: Principal
     csrf: str
+    manages_team: bool = False  # a team MANAGER: sees their team's time and approvals
 
     @property
     def is_admin(self) -> bool:
         return self.principal.is_admin
+
+    @property
+    def is_manager(self) -> bool:
+        """Sees other people's time: ADMIN/OWNER, or the manager of a team."""
+        return self.principal.is_admin or self.manages_team
 
 
 async def provide_web_user(
@@ -40,7 +47,8 @@ async def provide_web_user(
     if loaded is None:
         raise web_session.LoginRequired
     principal, token = loaded
-    web = WebUser(principal, web_session.csrf_for_session(app_state, token))
+    manages = not principal.is_admin and bool(await managed_team_ids(db_session, principal))
+    web = WebUser(principal, web_session.csrf_for_session(app_state, token), manages)
     request.state.web_user = web  # error pages keep the signed-in navigation
     return web
 

@@ -29,7 +29,7 @@ def _navigation(web: Any) -> dict[str, Any]:
     try:
         user, org = web.principal.user, web.principal.organization
         return {
-            "web": SimpleNamespace(is_admin=web.is_admin, csrf=web.csrf),
+            "web": SimpleNamespace(is_admin=web.is_admin, is_manager=web.is_manager, csrf=web.csrf),
             "me": SimpleNamespace(name=user.name, email=user.email, timezone=user.timezone),
             "org": SimpleNamespace(name=org.name),
         }

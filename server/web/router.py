@@ -15,12 +15,15 @@ from litestar.template.config import TemplateConfig
 from server.core.errors import DomainError
 from server.web.admin_routes import AdminForms
 from server.web.auth_routes import AuthPages, provide_web_user
+from server.web.catalog_routes import CustomerPages, ProjectPages
 from server.web.errors import csrf_rejected, domain_error, login_required
 from server.web.format import FILTERS
 from server.web.password_routes import PasswordPages
 from server.web.routes import Pages
 from server.web.session import CsrfRejected, LoginRequired
 from server.web.settings_routes import SettingsPages
+from server.web.task_routes import TaskPages
+from server.web.time_routes import TimePages
 
 HERE = Path(__file__).parent
 
@@ -50,7 +53,17 @@ def template_config() -> TemplateConfig[JinjaTemplateEngine]:
 def web_handlers() -> list[Any]:
     pages = Router(
         path="/",
-        route_handlers=[AuthPages, PasswordPages, Pages, SettingsPages, AdminForms],
+        route_handlers=[
+            AuthPages,
+            PasswordPages,
+            Pages,
+            SettingsPages,
+            AdminForms,
+            CustomerPages,
+            ProjectPages,
+            TaskPages,
+            TimePages,
+        ],
         dependencies={"web": Provide(provide_web_user)},
         exception_handlers={
             LoginRequired: login_required,

@@ -20,6 +20,9 @@ from server.web import service as views
 from server.web.auth_routes import Form, WebUser, check_form
 from shared.enums import JobStatus
 
+# Where a member lands after sign-in (the manager's home is the dashboard).
+MEMBER_HOME = "/app/time"
+
 
 def _wants_json(request: Request[Any, Any, Any]) -> bool:
     return "application/json" in request.headers.get("accept", "")
@@ -43,7 +46,10 @@ class Pages(Controller):
     @get("/")
     async def dashboard(
         self, web: WebUser, db_session: AsyncSession, team: str | None = None
-    ) -> Template:
+    ) -> Response[Any]:
+        if not web.is_manager:
+            # A member has no team to watch: they land on their own time.
+            return Redirect(path=MEMBER_HOME)
         p = web.principal
         teams = await visible_teams(db_session, p)
         data = await views.dashboard(db_session, p, team or None, utcnow())

@@ -85,4 +85,40 @@
         .catch(function () { setTimeout(function () { poll(url, tries + 1); }, 2000); });
     }
   });
+
+  // Task board: drag a card onto another column; the drop submits the card's
+  // own move form for that status (the buttons do the same without JS).
+  var dragged = null;
+  document.addEventListener("dragstart", function (ev) {
+    var card = ev.target.closest && ev.target.closest(".taskcard[draggable=true]");
+    if (!card) return;
+    dragged = card;
+    ev.dataTransfer.effectAllowed = "move";
+    ev.dataTransfer.setData("text/plain", card.getAttribute("data-task"));
+  });
+  document.addEventListener("dragend", function () {
+    dragged = null;
+    document.querySelectorAll(".column.dropping").forEach(function (c) { c.classList.remove("dropping"); });
+  });
+  function moveForm(column) {
+    return dragged && column &&
+      dragged.querySelector("form[data-move='" + column.getAttribute("data-status") + "']");
+  }
+  document.addEventListener("dragover", function (ev) {
+    var column = ev.target.closest && ev.target.closest(".column[data-status]");
+    if (!moveForm(column)) return;
+    ev.preventDefault();
+    column.classList.add("dropping");
+  });
+  document.addEventListener("dragleave", function (ev) {
+    var column = ev.target.closest && ev.target.closest(".column[data-status]");
+    if (column && !column.contains(ev.relatedTarget)) column.classList.remove("dropping");
+  });
+  document.addEventListener("drop", function (ev) {
+    var column = ev.target.closest && ev.target.closest(".column[data-status]");
+    var form = moveForm(column);
+    if (!form) return;
+    ev.preventDefault();
+    form.submit();
+  });
 })();

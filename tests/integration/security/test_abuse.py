@@ -74,14 +74,37 @@ async def test_sign_in_never_redirects_off_site(client):
 async def test_names_with_markup_are_escaped_on_the_pages(client):
     owner = await register(client)
     evil = '<script>alert("x")</script><img src=x onerror=alert(1)>'
-    await create_project(owner, evil)
+    project = await create_project(owner, evil)
+    customer = (await owner.post("/api/v1/customers", json={"name": evil})).json()
+    task = (
+        await owner.post(
+            f"/api/v1/projects/{project['id']}/tasks",
+            json={"name": evil, "description": evil, "tags": [evil[:40]], "ticketKey": evil[:60]},
+        )
+    ).json()
+    r = await owner.patch(f"/api/v1/tasks/{task['id']}", json={"assigneeId": owner.user_id})
+    assert r.status_code == 200
     r = await owner.patch(f"/api/v1/members/{owner.user_id}", json={"name": evil})
     assert r.status_code == 200
     client.cookies.clear()
     page = await client.get("/login")
     csrf = re.search(r'name="_csrf" value="([^"]+)"', page.text).group(1)
     await client.post("/login", data={"_csrf": csrf, "email": owner.email, "password": PASSWORD})
-    for path in ("/app", "/app/settings", "/app/reports", f"/app/people/{owner.user_id}"):
-        html = (await client.get(path)).text
+    for path in (
+        "/app",
+        "/app/settings",
+        "/app/reports",
+        f"/app/people/{owner.user_id}",
+        "/app/customers",
+        f"/app/customers/{customer['id']}",
+        "/app/projects",
+        f"/app/projects/{project['id']}",
+        "/app/tasks",
+        f"/app/tasks/{task['id']}",
+        "/app/time",
+    ):
+        page = await client.get(path)
+        html = page.text
+        assert page.status_code == 200 and "&lt;script&gt;" in html, path
         assert "<script>alert" not in html and "<img src=x" not in html, path
     client.cookies.clear()
