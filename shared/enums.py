@@ -69,6 +69,14 @@ class ConflictReason(StrEnum):
     DELETED = "deleted"
 
 
+class AppTracking(StrEnum):
+    """How much of the foreground application the agents record (docs/privacy.md)."""
+
+    OFF = "off"  # nothing
+    APPS = "apps"  # the application's executable name
+    TITLES = "titles"  # and its window title, after the organization's redaction patterns
+
+
 class JobStatus(StrEnum):
     PENDING = "PENDING"
     RUNNING = "RUNNING"

@@ -16,11 +16,12 @@ from typing import Annotated
 
 import msgspec
 
-from shared.enums import ConflictReason, EntryStatus, Role, TaskStatus
+from shared.enums import AppTracking, ConflictReason, EntryStatus, Role, TaskStatus
 from shared.limits import (
     MAX_ACTIVE_SECONDS,
     MAX_COUNTER,
     MAX_DESCRIPTION_LENGTH,
+    MAX_POINTER_POSITIONS,
     MAX_REVISION,
 )
 
@@ -80,6 +81,9 @@ class TrackingPolicy(Wire):
     timezone: str = "UTC"
     weekly_limit_seconds: int | None = None  # older servers send none: no limit
     notify_on_screenshot: bool = False
+    # Older servers send neither: the agent then records application names only.
+    app_tracking: AppTracking = AppTracking.APPS
+    redaction_patterns: list[str] = []  # regexes; matches in window titles become "***"
 
 
 # --- projects the agent offers ------------------------------------------------------
@@ -106,6 +110,9 @@ class ActiveProject(Wire):
 # `gc=False` keeps tens of thousands of them per batch out of the cycle collector.
 _Aware = Annotated[datetime, msgspec.Meta(tz=True)]
 _Counter = Annotated[int, msgspec.Meta(ge=0, le=MAX_COUNTER)]
+_Ratio = Annotated[float, msgspec.Meta(ge=0, le=1000)]
+_Share = Annotated[float, msgspec.Meta(ge=0, le=1)]
+_Positions = Annotated[int, msgspec.Meta(ge=0, le=MAX_POINTER_POSITIONS)]
 
 
 class EntryIn(Wire, gc=False):
@@ -132,6 +139,23 @@ class ActivityIn(Wire, gc=False):
     mouse_movements: _Counter
     active_seconds: Annotated[int, msgspec.Meta(ge=0, le=MAX_ACTIVE_SECONDS)]
     user_id: uuid.UUID | None = None
+    # Input features of the minute (docs/privacy.md), sent by agents from 0.3 on;
+    # older agents send none. They describe the rhythm of input, never its content.
+    interval_cv: _Ratio | None = None  # coefficient of variation of gaps between events
+    distinct_positions: _Positions | None = None  # pointer positions the moves reached
+    pointer_span: _Positions | None = None  # px: the larger side of the moves' bounding box
+    keyboard_share: _Share | None = None  # key presses / all input events
+
+
+class AppIn(Wire, gc=False):
+    """Seconds of one minute the foreground application (and title) held."""
+
+    time_entry_key: uuid.UUID
+    minute: _Aware
+    app: str
+    seconds: Annotated[int, msgspec.Meta(ge=0, le=MAX_ACTIVE_SECONDS)]
+    title: str | None = None
+    user_id: uuid.UUID | None = None
 
 
 class SyncBatch(Wire):
@@ -140,6 +164,7 @@ class SyncBatch(Wire):
     device_id: str
     entries: list[EntryIn] = []
     activity: list[ActivityIn] = []
+    apps: list[AppIn] = []  # optional: older agents send none
 
 
 class Conflict(Wire):
@@ -161,6 +186,7 @@ class SyncBatchResponse(Wire):
     skipped: int = 0
     conflicts: list[Conflict] = []
     activity: ActivityResult = msgspec.field(default_factory=ActivityResult)
+    apps: ActivityResult = msgspec.field(default_factory=ActivityResult)
 
 
 # --- screenshots ------------------------------------------------------------

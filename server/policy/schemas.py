@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from shared.enums import AppTracking
 from shared.schemas import Wire
 
 
@@ -16,3 +17,5 @@ class PolicyPatch(Wire):
     timezone: str | None = None
     weekly_limit_seconds: int | None = None  # 0 removes the limit
     notify_on_screenshot: bool | None = None
+    app_tracking: AppTracking | None = None
+    redaction_patterns: list[str] | None = None  # [] removes them all

@@ -10,7 +10,9 @@ from server.auth.service import validate_timezone
 from server.core.errors import BadRequest
 from server.db.models import Organization
 from server.policy.schemas import PolicyPatch
+from shared.enums import AppTracking
 from shared.limits import MAX_BLUR_LEVEL
+from shared.redaction import BadPattern, compile_patterns
 from shared.schemas import TrackingPolicy
 
 _BOUNDS: dict[str, tuple[int, int]] = {
@@ -34,6 +36,8 @@ def policy_of(org: Organization) -> TrackingPolicy:
         timezone=org.timezone,
         weekly_limit_seconds=org.weekly_limit_seconds,
         notify_on_screenshot=org.notify_on_screenshot,
+        app_tracking=AppTracking(org.app_tracking),
+        redaction_patterns=list(org.redaction_patterns or []),
     )
 
 
@@ -56,7 +60,14 @@ async def update_policy(
             value = validate_timezone(value)
         if field == "weekly_limit_seconds" and value == 0:
             value = None
-        changes[field] = value
+        if field == "redaction_patterns":
+            try:
+                compile_patterns(value)
+            except BadPattern as exc:
+                raise BadRequest(str(exc)) from None
+        if field == "app_tracking":
+            value = AppTracking(value).value
+        changes[field] = value if not isinstance(value, list) else list(value)
         setattr(org, field, value)
     if changes:
         audit.record(

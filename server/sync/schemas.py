@@ -35,9 +35,23 @@ class RawActivity(msgspec.Struct, rename="camel", forbid_unknown_fields=False, g
     mouse_movements: Any = None
     active_seconds: Any = None
     user_id: Any = None
+    interval_cv: Any = None
+    distinct_positions: Any = None
+    pointer_span: Any = None
+    keyboard_share: Any = None
+
+
+class RawApp(msgspec.Struct, rename="camel", forbid_unknown_fields=False, gc=False):
+    time_entry_key: Any = None
+    minute: Any = None
+    app: Any = None
+    title: Any = None
+    seconds: Any = None
+    user_id: Any = None
 
 
 class RawBatch(msgspec.Struct, rename="camel", forbid_unknown_fields=False):
     device_id: str
     entries: list[RawEntry] = []
     activity: list[RawActivity] = []
+    apps: list[RawApp] = []

@@ -21,6 +21,7 @@ from server.core.errors import BadRequest
 from server.db.base import utcnow
 from server.db.models import Project, Task
 from server.reports.rollup import SLOT, slot_of
+from server.sync.apps import apply_apps, validate_apps, write_signals
 from server.sync.overlap import Interval, Timeline
 from server.sync.schemas import RawBatch
 from server.sync.store import FAR_FUTURE, StoredEntry, SyncStore
@@ -34,7 +35,7 @@ from server.sync.validate import (
     validate_batch,
 )
 from shared.enums import ConflictReason, EntrySource, TaskStatus
-from shared.limits import MAX_BATCH_ACTIVITY, MAX_BATCH_ENTRIES
+from shared.limits import MAX_BATCH_ACTIVITY, MAX_BATCH_APPS, MAX_BATCH_ENTRIES
 from shared.schemas import ActivityResult, Conflict, SyncBatchResponse
 
 
@@ -57,6 +58,10 @@ def check_limits(batch: RawBatch) -> None:
         raise BadRequest(
             f"a batch holds at most {MAX_BATCH_ACTIVITY} activity rows "
             f"(got {len(batch.activity)}); split it"
+        )
+    if len(batch.apps) > MAX_BATCH_APPS:
+        raise BadRequest(
+            f"a batch holds at most {MAX_BATCH_APPS} apps rows (got {len(batch.apps)}); split it"
         )
     if not batch.device_id or len(batch.device_id) > 64:
         raise BadRequest("deviceId must be 1 to 64 characters")
@@ -347,8 +352,10 @@ async def ingest_batch(
     strict = decode_strict(body) if body is not None else None
     now = utcnow()
     entry_items, activity_items = validate_batch(batch, strict, user_id, now)
+    app_items = validate_apps(batch.apps, strict.apps if strict is not None else None, user_id)
     activity = ActivityResult()
     latest = _latest_activity(activity_items, activity)
+    named = {k for k, _ in latest} | {a.entry_key for a in app_items if not isinstance(a, Conflict)}
     store = await _store_for(session)
     try:
         await store.lock_user(user_id)
@@ -359,7 +366,7 @@ async def ingest_batch(
             user_id,
             batch.device_id,
             entry_items,
-            {k for k, _ in latest},
+            named,
             now,
         )
         written = await store.upsert_entries(plan.rows)
@@ -367,10 +374,12 @@ async def ingest_batch(
         # SQLite is unsupported; on PostgreSQL the lock prevents it): a retry.
         # Then what the activity may name is read back rather than assumed.
         lost = len(plan.rows) - written
-        if lost and latest:
-            known = _known(await store.own_entries(user_id, list({k for k, _ in latest})), user_id)
+        if lost and named:
+            known = _known(await store.own_entries(user_id, list(named)), user_id)
         if latest:
             await _apply_activity(store, org_id, user_id, latest, known, activity, plan.deleted)
+            await write_signals(session, org_id, user_id, latest, known)
+        apps = await apply_apps(session, org_id, user_id, app_items, known, plan.deleted)
         await session.commit()
     except BaseException:
         await session.rollback()
@@ -383,6 +392,7 @@ async def ingest_batch(
         skipped=plan.skipped + lost,
         conflicts=plan.conflicts,
         activity=activity,
+        apps=apps,
     )
 
 

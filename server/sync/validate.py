@@ -22,7 +22,13 @@ import msgspec
 from server.core.times import EARLIEST, LATEST, to_utc
 from server.sync.schemas import RawActivity, RawBatch, RawEntry
 from shared.enums import ConflictReason, EntryStatus
-from shared.limits import MAX_ACTIVE_SECONDS, MAX_COUNTER, MAX_DESCRIPTION_LENGTH, MAX_REVISION
+from shared.limits import (
+    MAX_ACTIVE_SECONDS,
+    MAX_COUNTER,
+    MAX_DESCRIPTION_LENGTH,
+    MAX_POINTER_POSITIONS,
+    MAX_REVISION,
+)
 from shared.schemas import ActivityIn, Conflict, EntryIn, SyncBatch
 
 MAX_ENTRY_DURATION = timedelta(days=31)
@@ -51,6 +57,11 @@ class ValidActivity(msgspec.Struct, frozen=True, gc=False):
     keyboard_clicks: int
     mouse_movements: int
     active_seconds: int
+    # The minute's input rhythm (optional; older agents send none).
+    interval_cv: float | None = None
+    distinct_positions: int | None = None
+    pointer_span: int | None = None
+    keyboard_share: float | None = None
 
 
 class _Invalid(Exception):
@@ -95,6 +106,18 @@ def _instant(value: Any, field: str, *, required: bool = True) -> datetime | Non
     if instant is None:
         raise _Invalid(_out_of_range(field))
     return instant
+
+
+def _hint(value: Any, high: float) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value) if 0 <= value <= high else None
+
+
+def _whole_hint(value: Any) -> int | None:
+    if isinstance(value, bool) or not isinstance(value, int):
+        return None
+    return value if 0 <= value <= MAX_POINTER_POSITIONS else None
 
 
 def _out_of_range(field: str) -> str:
@@ -198,6 +221,11 @@ def validate_activity(raw: RawActivity, caller: uuid.UUID) -> ValidActivity | Co
             keyboard_clicks=_int(raw.keyboard_clicks, "keyboardClicks", 0, MAX_COUNTER),
             mouse_movements=_int(raw.mouse_movements, "mouseMovements", 0, MAX_COUNTER),
             active_seconds=_int(raw.active_seconds, "activeSeconds", 0, MAX_ACTIVE_SECONDS),
+            # Hints, not records: a malformed one is left out rather than refusing the minute.
+            interval_cv=_hint(raw.interval_cv, 1000.0),
+            distinct_positions=_whole_hint(raw.distinct_positions),
+            pointer_span=_whole_hint(raw.pointer_span),
+            keyboard_share=_hint(raw.keyboard_share, 1.0),
         )
     except _Invalid as exc:
         return Conflict(key_text, ConflictReason.INVALID, str(exc), minute_text)
@@ -258,7 +286,15 @@ def check_strict_activity(a: ActivityIn, caller: uuid.UUID) -> ValidActivity | C
             "minute must be the start of a minute (seconds = 0)",
         )
     return ValidActivity(
-        a.time_entry_key, minute, a.keyboard_clicks, a.mouse_movements, a.active_seconds
+        a.time_entry_key,
+        minute,
+        a.keyboard_clicks,
+        a.mouse_movements,
+        a.active_seconds,
+        a.interval_cv,
+        a.distinct_positions,
+        a.pointer_span,
+        a.keyboard_share,
     )
 
 

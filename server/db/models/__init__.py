@@ -4,6 +4,7 @@ organization_id. Import models from here: `from server.db.models import TimeEntr
 from server.db.models.accounts import Invitation, Organization, PasswordReset, RefreshToken, User
 from server.db.models.catalog import Activity, Customer, Project, Task, Team, TeamMember
 from server.db.models.entries import DeletedTimeEntry
+from server.db.models.insight import ActivitySignal, AppUsage
 from server.db.models.records import AuditLog, ExportJob
 from server.db.models.tracking import ActivityBucket, ActivityRollup, Screenshot, TimeEntry
 
@@ -11,6 +12,8 @@ __all__ = [
     "Activity",
     "ActivityBucket",
     "ActivityRollup",
+    "ActivitySignal",
+    "AppUsage",
     "AuditLog",
     "Customer",
     "DeletedTimeEntry",

@@ -6,6 +6,7 @@ import uuid
 from datetime import datetime
 
 from sqlalchemy import (
+    JSON,
     Boolean,
     ForeignKey,
     Integer,
@@ -17,6 +18,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from server.db.base import Base, Timestamped, UUIDPrimaryKey
 from server.db.models.columns import org_id
 from shared.enums import (
+    AppTracking,
     Role,
     Subscription,
 )
@@ -40,6 +42,10 @@ class Organization(UUIDPrimaryKey, Timestamped, Base):
     weekly_limit_seconds: Mapped[int | None] = mapped_column(Integer, default=None)
     # The agent says so each time it takes a screenshot.
     notify_on_screenshot: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Foreground application tracking: off | apps | titles (docs/privacy.md), and the
+    # regexes whose matches in window titles are replaced before they are kept.
+    app_tracking: Mapped[str] = mapped_column(String(8), default=AppTracking.APPS.value)
+    redaction_patterns: Mapped[list[str]] = mapped_column(JSON, default=list)
 
 
 class User(UUIDPrimaryKey, Timestamped, Base):
