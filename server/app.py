@@ -14,6 +14,7 @@ from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 
 from server.activities.routes import ActivitiesController
+from server.analytics.routes import AnalyticsController
 from server.auth.routes import AuthController
 from server.customers.routes import CustomersController
 from server.http.deps import (
@@ -75,6 +76,7 @@ def create_app(settings: Settings | None = None, state: AppState | None = None) 
         TasksController,
         SyncController,
         ReportsController,
+        AnalyticsController,
         ScreenshotUploadController,
         ScreenshotsController,
         *web_handlers(),

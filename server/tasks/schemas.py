@@ -21,6 +21,7 @@ class TaskIn(Wire):
     tags: list[str] = []
     assignee_id: str | None = None
     ticket_key: str | None = None
+    hourly_rate: str | None = None  # decimal string; overrides the project's rate
 
 
 class TaskPatch(Wire):
@@ -35,6 +36,7 @@ class TaskPatch(Wire):
     tags: list[str] | msgspec.UnsetType = msgspec.UNSET
     assignee_id: str | msgspec.UnsetType | None = msgspec.UNSET
     ticket_key: str | msgspec.UnsetType | None = msgspec.UNSET
+    hourly_rate: str | msgspec.UnsetType | None = msgspec.UNSET  # null clears it
 
 
 class TaskStatusIn(Wire):
@@ -53,6 +55,7 @@ class TaskDetail(Wire):
     tags: list[str]
     assignee_id: str | None
     ticket_key: str | None
+    hourly_rate: str | None
     done_at: datetime | None
     archived: bool
     created_at: datetime

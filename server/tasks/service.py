@@ -14,7 +14,14 @@ from server import audit
 from server.auth.principal import Principal
 from server.core.errors import BadRequest, Forbidden
 from server.core.ids import parse_uuid
-from server.core.values import parse_seconds, parse_tags, require_name, sent_fields
+from server.core.values import (
+    parse_rate,
+    parse_seconds,
+    parse_tags,
+    rate_text,
+    require_name,
+    sent_fields,
+)
 from server.db.base import utcnow
 from server.db.catalog import search
 from server.db.models import Project, Task, User
@@ -51,6 +58,7 @@ def task_detail(t: Task) -> TaskDetail:
         tags=list(t.tags or []),
         assignee_id=str(t.assignee_id) if t.assignee_id else None,
         ticket_key=t.ticket_key,
+        hourly_rate=rate_text(t.hourly_rate),
         done_at=t.done_at,
         archived=t.archived,
         created_at=t.created_at,
@@ -139,6 +147,7 @@ async def create_task(
         tags=parse_tags(data.tags),
         assignee_id=await _assignee(session, principal, data.assignee_id),
         ticket_key=_ticket(data.ticket_key),
+        hourly_rate=parse_rate(data.hourly_rate),
         status=TaskStatus.TODO.value,
     )
     _set_status(task, data.status)
@@ -219,6 +228,8 @@ async def update_task(
         task.assignee_id = await _assignee(session, principal, patch.assignee_id)
     if patch.ticket_key is not msgspec.UNSET:
         task.ticket_key = _ticket(patch.ticket_key)
+    if patch.hourly_rate is not msgspec.UNSET:
+        task.hourly_rate = parse_rate(patch.hourly_rate)
     if patch.status is not msgspec.UNSET:
         _set_status(task, patch.status)
     changed = sent_fields(patch)

@@ -91,6 +91,8 @@ class Task(UUIDPrimaryKey, Timestamped, Base):
         ForeignKey("users.id", ondelete="SET NULL"), default=None
     )
     ticket_key: Mapped[str | None] = mapped_column(String(64), default=None, index=True)
+    # Overrides the project's (and the customer's) rate for time on this task.
+    hourly_rate: Mapped[Decimal | None] = mapped_column(MONEY, default=None)
     done_at: Mapped[datetime | None] = mapped_column(default=None)
 
     @property

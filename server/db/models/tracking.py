@@ -43,6 +43,9 @@ class TimeEntry(UUIDPrimaryKey, Base):
             postgresql_where=text("end_time IS NULL"),
             sqlite_where=text("end_time IS NULL"),
         ),
+        # Analytics: time on a project (budget) and on a task (estimate vs tracked).
+        Index("ix_time_entries_project", "project_id"),
+        Index("ix_time_entries_task", "task_id"),
     )
 
     organization_id: Mapped[uuid.UUID] = mapped_column(ForeignKey(ORG_FK, ondelete="CASCADE"))

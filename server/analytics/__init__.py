@@ -1,0 +1,1 @@
+"""Analytics: tracked, billable and billed time, tasks done, busiest hours."""

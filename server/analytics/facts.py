@@ -1,0 +1,190 @@
+"""SQL building blocks of the analytics: entry pieces in wall-clock seconds.
+
+Everything is integer arithmetic on epoch seconds, so one statement works on
+SQLite and PostgreSQL; only `epoch()`, `greatest()` and `least()` differ by
+dialect. See `server.analytics.wall` for why wall seconds split local days and
+hours correctly across DST changes.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    CTE,
+    BigInteger,
+    ColumnElement,
+    Integer,
+    Select,
+    String,
+    and_,
+    case,
+    cast,
+    false,
+    func,
+    literal,
+    or_,
+    select,
+    true,
+    union_all,
+)
+
+from server.analytics.wall import DAY, HOUR, epoch
+from server.db.models import Activity, Customer, Project, Task, TimeEntry, User
+
+#: Currency of time billed on a project without a customer (the customer default).
+DEFAULT_CURRENCY = "EUR"
+MANUAL_SOURCE = "manual"
+
+
+@dataclass(frozen=True)
+class Sql:
+    """The few expressions whose spelling depends on the database."""
+
+    dialect: str
+
+    def epoch(self, column: Any) -> ColumnElement[int]:
+        if self.dialect == "postgresql":
+            return cast(func.floor(func.extract("epoch", column)), BigInteger)
+        # SQLite keeps UTC as text; strftime('%s') reads it as whole seconds.
+        return cast(func.strftime("%s", column), Integer)
+
+    def greatest(self, *args: Any) -> ColumnElement[int]:
+        fn = func.greatest if self.dialect == "postgresql" else func.max
+        return fn(*args, type_=BigInteger)
+
+    def least(self, *args: Any) -> ColumnElement[int]:
+        fn = func.least if self.dialect == "postgresql" else func.min
+        return fn(*args, type_=BigInteger)
+
+    def clamp(self, value: Any, lo: int, hi: int) -> ColumnElement[int]:
+        return self.least(self.greatest(value, lo), hi)
+
+
+def periods_cte(rows: Iterable[tuple[str, int, int, int]]) -> CTE:
+    """(tz, p_lo, p_hi, p_off): each zone's offset stretches, as a small table."""
+    selects = [
+        select(
+            literal(tz, String).label("tz"),
+            literal(lo, BigInteger).label("p_lo"),
+            literal(hi, BigInteger).label("p_hi"),
+            literal(off, BigInteger).label("p_off"),
+        )
+        for tz, lo, hi, off in rows
+    ]
+    if not selects:
+        raise ValueError("at least one period is needed")
+    body = selects[0] if len(selects) == 1 else union_all(*selects)
+    return body.cte("periods")
+
+
+def billable_flag() -> ColumnElement[int]:
+    """1 when billable: the entry's own flag if set, else its project's and
+    (when it has one) its activity's; time without a project is not billable."""
+    return case(
+        (TimeEntry.billable == true(), 1),
+        (TimeEntry.billable == false(), 0),
+        (
+            and_(
+                Project.billable == true(),
+                or_(Activity.id.is_(None), Activity.billable == true()),
+            ),
+            1,
+        ),
+        else_=0,
+    )
+
+
+def effective_rate() -> ColumnElement[Any]:
+    """Task over project over customer."""
+    return func.coalesce(Task.hourly_rate, Project.hourly_rate, Customer.hourly_rate)
+
+
+def currency_of() -> ColumnElement[str]:
+    return func.coalesce(Customer.currency, DEFAULT_CURRENCY)
+
+
+def entry_bounds(sql: Sql, now: datetime) -> tuple[ColumnElement[int], ColumnElement[int]]:
+    """Start and end in epoch seconds; an open entry runs until now."""
+    start = sql.epoch(TimeEntry.start_time)
+    end = case(
+        (TimeEntry.end_time.is_(None), sql.greatest(start, epoch(now))),
+        else_=sql.epoch(TimeEntry.end_time),
+    )
+    return start, end
+
+
+def with_catalog(stmt: Any) -> Any:
+    """Outer joins of the entry's project, task, customer and activity."""
+    return (
+        stmt.outerjoin(Project, Project.id == TimeEntry.project_id)
+        .outerjoin(Task, Task.id == TimeEntry.task_id)
+        .outerjoin(Customer, Customer.id == Project.customer_id)
+        .outerjoin(Activity, Activity.id == TimeEntry.activity_id)
+    )
+
+
+def pieces_cte(
+    sql: Sql,
+    org_id: uuid.UUID,
+    people: Select[Any],
+    periods: CTE,
+    utc_lo: datetime,
+    utc_hi: datetime,
+    now: datetime,
+    counted: ColumnElement[bool] | None = None,
+) -> CTE:
+    """Each entry of `people` cut at its owner's offset changes within the
+    periods (which cover exactly each zone's range), in wall seconds [ws, we)."""
+    start, end = entry_bounds(sql, now)
+    stmt = with_catalog(
+        select(
+            TimeEntry.user_id.label("user_id"),
+            TimeEntry.project_id.label("project_id"),
+            Project.customer_id.label("customer_id"),
+            TimeEntry.activity_id.label("activity_id"),
+            billable_flag().label("billable"),
+            case((TimeEntry.source == MANUAL_SOURCE, 1), else_=0).label("manual"),
+            effective_rate().label("rate"),
+            currency_of().label("currency"),
+            (sql.greatest(start, periods.c.p_lo) + periods.c.p_off).label("ws"),
+            (sql.least(end, periods.c.p_hi) + periods.c.p_off).label("we"),
+        )
+        .select_from(TimeEntry)
+        .join(User, User.id == TimeEntry.user_id)
+        .join(
+            periods,
+            and_(periods.c.tz == User.timezone, start < periods.c.p_hi, end > periods.c.p_lo),
+        )
+    ).where(
+        TimeEntry.organization_id == org_id,
+        TimeEntry.user_id.in_(people),
+        TimeEntry.start_time < utc_hi,
+        or_(TimeEntry.end_time.is_(None), TimeEntry.end_time > utc_lo),
+    )
+    if counted is not None:
+        stmt = stmt.where(counted)
+    return stmt.cte("pieces")
+
+
+def overlap(sql: Sql, ws: Any, we: Any, lo: int, hi: int) -> ColumnElement[int]:
+    """Seconds of [ws, we) inside [lo, hi)."""
+    return sql.greatest(sql.least(we, hi) - sql.greatest(ws, lo), 0)
+
+
+def _hour_mark(sql: Sql, t: Any, hour: int) -> ColumnElement[int]:
+    """Seconds of [0, t) that fall in local hour `hour` of a day."""
+    return (t // DAY) * HOUR + sql.clamp(t % DAY - hour * HOUR, 0, HOUR)
+
+
+def hour_columns(sql: Sql, ws: Any, we: Any, lo: int, hi: int) -> list[ColumnElement[int]]:
+    """24 sums: the seconds of [ws, we) ∩ [lo, hi) in each local hour of the day."""
+    x = sql.greatest(ws, lo)
+    y = sql.greatest(x, sql.least(we, hi))
+    return [
+        func.sum(_hour_mark(sql, y, h) - _hour_mark(sql, x, h)).label(f"h{h}") for h in range(24)
+    ]

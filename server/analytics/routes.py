@@ -1,0 +1,60 @@
+"""HTTP routes for /api/v1/analytics (docs/api.md, "Analytics")."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from litestar import Controller, get
+from litestar.params import QueryParameter
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from server.analytics import projects, service
+from server.analytics.schemas import Dashboard, ProjectAnalytics
+from server.auth.principal import Principal
+from server.core.ids import path_uuid
+
+FromQ = Annotated[str | None, QueryParameter(name="from", required=False)]
+ToQ = Annotated[str | None, QueryParameter(name="to", required=False)]
+UserQ = Annotated[str | None, QueryParameter(name="userId", required=False)]
+TeamQ = Annotated[str | None, QueryParameter(name="teamId", required=False)]
+
+
+class AnalyticsController(Controller):
+    path = "/api/v1/analytics"
+    tags = ["analytics"]
+
+    @get("/dashboard")
+    async def dashboard(
+        self,
+        db_session: AsyncSession,
+        principal: Principal,
+        from_date: FromQ = None,
+        to_date: ToQ = None,
+        team_id: TeamQ = None,
+        user_id: UserQ = None,
+    ) -> Dashboard:
+        return await service.dashboard(
+            db_session,
+            principal,
+            from_date=from_date,
+            to_date=to_date,
+            team_id=team_id,
+            user_id=user_id,
+        )
+
+    @get("/projects/{project_id:str}")
+    async def project(
+        self,
+        project_id: str,
+        db_session: AsyncSession,
+        principal: Principal,
+        team_id: TeamQ = None,
+        user_id: UserQ = None,
+    ) -> ProjectAnalytics:
+        return await projects.project_analytics(
+            db_session,
+            principal,
+            path_uuid(project_id, "project"),
+            team_id=team_id,
+            user_id=user_id,
+        )
