@@ -9,6 +9,7 @@ import logging
 import os
 import signal
 import sys
+from collections import Counter
 from pathlib import Path
 
 from agent.core.control import COMMANDS
@@ -76,7 +77,9 @@ def _status(data: Path) -> int:
         f"queue:      {depth.entries} entries, {depth.activity} activity minutes, "
         f"{depth.screenshots} screenshots ({depth.screenshot_bytes // 1024} KiB)"
     )
-    print(f"parked:     {depth.parked} (refused by the server; see the tray)")
+    reasons = Counter(e.parked_reason or "refused" for e in outbox.parked_entries())
+    why = "".join(f", {n} {reason}" for reason, n in sorted(reasons.items()))
+    print(f"parked:     {depth.parked} (refused by the server; see the tray){why}")
     print(f"dropped:    {depth.dropped_screenshots} screenshots (local disk quota)")
     print(f"last sync:  {last_sync or 'never'}")
     outbox.close()

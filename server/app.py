@@ -39,6 +39,7 @@ from server.security.global_limit import GlobalRateLimit
 from server.sync.routes import SyncController
 from server.tasks.routes import TasksController
 from server.teams.routes import TeamsController
+from server.timesheets.routes import TimesheetsController
 from server.web import template_config, web_handlers
 from shared.version import __version__
 
@@ -74,6 +75,7 @@ def create_app(settings: Settings | None = None, state: AppState | None = None) 
         ActivitiesController,
         ProjectsController,
         TasksController,
+        TimesheetsController,
         SyncController,
         ReportsController,
         AnalyticsController,

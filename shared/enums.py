@@ -46,6 +46,18 @@ class TaskPriority(StrEnum):
     URGENT = "urgent"
 
 
+class TimesheetStatus(StrEnum):
+    SUBMITTED = "submitted"
+    APPROVED = "approved"  # the week is locked
+    REJECTED = "rejected"  # may be submitted again
+    REOPENED = "reopened"  # an admin unlocked an approved week; may be submitted again
+
+
+class ManualTimeApproval(StrEnum):
+    OFF = "off"
+    REQUIRED = "required"  # manual time counts as pending until its week is approved
+
+
 class ScreenshotStatus(StrEnum):
     PENDING = "PENDING"
     READY = "READY"
@@ -67,6 +79,7 @@ class ConflictReason(StrEnum):
     UNKNOWN_TIME_ENTRY = "unknown_time_entry"
     # A person deleted the entry with this key: the agent drops the item.
     DELETED = "deleted"
+    LOCKED = "locked"  # the entry's week is approved (docs/api.md, "Timesheets")
 
 
 class AppTracking(StrEnum):

@@ -84,6 +84,9 @@ class TrackingPolicy(Wire):
     # Older servers send neither: the agent then records application names only.
     app_tracking: AppTracking = AppTracking.APPS
     redaction_patterns: list[str] = []  # regexes; matches in window titles become "***"
+    # "off" | "required" (shared.enums.ManualTimeApproval); a plain string so an
+    # agent keeps reading the config whatever a newer server sends here.
+    manual_time_approval: str = "off"
 
 
 # --- projects the agent offers ------------------------------------------------------

@@ -250,6 +250,12 @@ class Agent:
             self.outbox.requeue_entry(key, project_id=project_id, task_id=task_id)
         self.sync_now()
 
+    def resend_parked(self, key: str) -> None:
+        """Send a refused entry again unchanged (its week was reopened, ...)."""
+        with self.lock:
+            self.outbox.requeue_entry(key)
+        self.sync_now()
+
     def discard_parked(self, key: str) -> None:
         """Give up a refused entry: it is no longer sent nor counted, and
         neither are its screenshots (the server could not place them)."""

@@ -1,6 +1,7 @@
 """Items the server refused for good, with the reason in plain words and what
-the user can do: give an entry another project (it is sent again) or
-discard it; refused screenshots are listed with their reason."""
+the user can do: give an entry another project (it is sent again), send it
+again unchanged (a locked week that was reopened), or discard it; refused
+screenshots are listed with their reason."""
 
 from __future__ import annotations
 
@@ -27,6 +28,8 @@ REASONS = {
     "invalid": "The server found a value it cannot accept.",
     "forbidden": "It belongs to another account.",
     "unknown_time_entry": "Its time entry is not on the server.",
+    "locked": "Its week is approved and locked. Ask an admin to reopen the week, "
+    "then choose Send again.",
 }
 
 
@@ -60,12 +63,14 @@ class ParkedDialog(QDialog):
             for t in p.tasks:
                 self.projects.addItem(f"{p.name} / {t.name}", (p.id, t.id))
         self.move_button = QPushButton("Move to project and send again")
+        self.resend_button = QPushButton("Send again")
         self.discard_button = QPushButton("Discard this time")
         self.close_button = QPushButton("Close")
         actions = QHBoxLayout()
         actions.addWidget(self.projects, 1)
         actions.addWidget(self.move_button)
         bottom = QHBoxLayout()
+        bottom.addWidget(self.resend_button)
         bottom.addWidget(self.discard_button)
         bottom.addStretch(1)
         bottom.addWidget(self.close_button)
@@ -77,6 +82,7 @@ class ParkedDialog(QDialog):
         layout.addLayout(actions)
         layout.addLayout(bottom)
         self.move_button.clicked.connect(self.move_selected)
+        self.resend_button.clicked.connect(self.resend_selected)
         self.discard_button.clicked.connect(self.discard_selected)
         self.close_button.clicked.connect(self.accept)
         self.list.currentItemChanged.connect(lambda *_: self._enable())
@@ -108,6 +114,7 @@ class ParkedDialog(QDialog):
     def _enable(self) -> None:
         entry = self._selected_key() is not None
         self.move_button.setEnabled(entry and self.projects.count() > 0)
+        self.resend_button.setEnabled(entry)
         self.discard_button.setEnabled(entry)
 
     def move_selected(self) -> None:
@@ -116,6 +123,13 @@ class ParkedDialog(QDialog):
             return
         project_id, task_id = self.projects.currentData()
         self.agent.fix_parked(key, project_id, task_id)
+        self.refresh()
+
+    def resend_selected(self) -> None:
+        key = self._selected_key()
+        if key is None:
+            return
+        self.agent.resend_parked(key)
         self.refresh()
 
     def discard_selected(self, *, confirm: bool = True) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from shared.enums import AppTracking
+from shared.enums import AppTracking, ManualTimeApproval
 from shared.schemas import Wire
 
 
@@ -19,3 +19,4 @@ class PolicyPatch(Wire):
     notify_on_screenshot: bool | None = None
     app_tracking: AppTracking | None = None
     redaction_patterns: list[str] | None = None  # [] removes them all
+    manual_time_approval: ManualTimeApproval | None = None

@@ -10,7 +10,7 @@ from server.auth.service import validate_timezone
 from server.core.errors import BadRequest
 from server.db.models import Organization
 from server.policy.schemas import PolicyPatch
-from shared.enums import AppTracking
+from shared.enums import AppTracking, ManualTimeApproval
 from shared.limits import MAX_BLUR_LEVEL
 from shared.redaction import BadPattern, compile_patterns
 from shared.schemas import TrackingPolicy
@@ -38,6 +38,7 @@ def policy_of(org: Organization) -> TrackingPolicy:
         notify_on_screenshot=org.notify_on_screenshot,
         app_tracking=AppTracking(org.app_tracking),
         redaction_patterns=list(org.redaction_patterns or []),
+        manual_time_approval=org.manual_time_approval,
     )
 
 
@@ -67,6 +68,8 @@ async def update_policy(
                 raise BadRequest(str(exc)) from None
         if field == "app_tracking":
             value = AppTracking(value).value
+        if field == "manual_time_approval":
+            value = ManualTimeApproval(value).value
         changes[field] = value if not isinstance(value, list) else list(value)
         setattr(org, field, value)
     if changes:

@@ -2,7 +2,8 @@
 
 A batch costs a fixed handful of statements whatever its size: a per-user
 lock, one SELECT of referenced projects/tasks, one SELECT of stored entries
-(by key and in the batch's time window), one upsert of entries, one SELECT
+(by key and in the batch's time window), one SELECT of the user's approved
+(locked) weeks, one upsert of entries, one SELECT
 mapping activity keys to entries, one upsert of activity, one refresh of the
 reports' rollup.
 """
@@ -34,6 +35,7 @@ from server.sync.validate import (
     decode_strict,
     validate_batch,
 )
+from server.timesheets.locks import LockIndex, locked_detail
 from shared.enums import ConflictReason, EntrySource, TaskStatus
 from shared.limits import MAX_BATCH_ACTIVITY, MAX_BATCH_APPS, MAX_BATCH_ENTRIES
 from shared.schemas import ActivityResult, Conflict, SyncBatchResponse
@@ -144,6 +146,23 @@ def _known(rows: list[StoredEntry], user_id: uuid.UUID) -> Known:
     }
 
 
+async def _locks(
+    store: SyncStore,
+    user_id: uuid.UUID,
+    valid: list[ValidEntry],
+    stored: dict[uuid.UUID, StoredEntry],
+) -> LockIndex:
+    """The user's approved weeks that the batch's entries start in, as they are
+    sent or as they are stored (an entry may neither enter nor leave a locked
+    week): one indexed query per batch."""
+    starts = [e.start for e in valid]
+    starts += [r.start for r in (stored.get(e.key) for e in valid) if r and r.owner == user_id]
+    index = LockIndex()
+    for week in await store.locked_weeks(user_id, min(starts), max(starts)):
+        index.add(user_id, week)
+    return index
+
+
 async def _plan_entries(
     session: AsyncSession,
     store: SyncStore,
@@ -177,6 +196,7 @@ async def _plan_entries(
     since = start - MAX_ENTRY_DURATION
     found = await store.stored_entries(list(keys), user_id, start, end, since)
     stored = {r.key: r for r in found}
+    locks = await _locks(store, user_id, valid, stored)
     known = _known(found, user_id)
     plan.deleted = await _tombstoned(store, user_id, keys - stored.keys())
     timeline = Timeline([Interval(r.key, r.start, r.end) for r in found if r.owner == user_id])
@@ -201,6 +221,14 @@ async def _plan_entries(
             if e.revision <= existing.revision:
                 plan.skipped += 1
                 continue
+        week = locks.week_at(user_id, e.start) or (
+            locks.week_at(user_id, existing.start) if existing is not None else None
+        )
+        if week is not None:
+            plan.conflicts.append(
+                Conflict(key_text, ConflictReason.LOCKED, locked_detail(week.week_start))
+            )
+            continue
         cand = Interval(e.key, e.start, e.end)
         other = timeline.clash(cand)
         if other is not None:

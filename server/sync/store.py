@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
+from server.timesheets.locks import LockedWeek
+
 ENTRY_COLUMNS = (
     "id",
     "organization_id",
@@ -70,6 +72,9 @@ ROLLUP_COLUMNS = (
 )
 ROLLUP_SUMS = "sum(active_seconds), sum(keyboard_clicks), sum(mouse_movements), count(*)"
 
+# The user's approved weeks meeting [first, last] (index ix_timesheets_user_status_starts).
+LOCKED_WEEKS_WHERE = "user_id = {0} AND status = 'approved' AND starts_at <= {1} AND ends_at > {2}"
+
 # An end for "no end" in window comparisons: later than any entry.
 FAR_FUTURE = datetime(9999, 1, 1, tzinfo=UTC)
 
@@ -106,6 +111,11 @@ class SyncStore(Protocol):
 
     async def deleted_keys(self, user_id: uuid.UUID, keys: list[uuid.UUID]) -> set[uuid.UUID]:
         """Which of `keys` name entries of the user that a person deleted (tombstones)."""
+
+    async def locked_weeks(
+        self, user_id: uuid.UUID, first: datetime, last: datetime
+    ) -> list[LockedWeek]:
+        """The user's approved (locked) weeks containing any instant in [first, last]."""
 
     async def upsert_entries(self, rows: list[tuple[Any, ...]]) -> int:
         """Inserts new entries, applies higher revisions; how many rows were written."""

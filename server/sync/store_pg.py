@@ -22,10 +22,12 @@ from server.sync.store import (
     ACTIVITY_VALUES,
     ENTRY_COLUMNS,
     ENTRY_UPDATED,
+    LOCKED_WEEKS_WHERE,
     ROLLUP_COLUMNS,
     ROLLUP_SUMS,
     StoredEntry,
 )
+from server.timesheets.locks import LockedWeek
 
 _ENTRY_TYPES = (
     "uuid",
@@ -115,6 +117,9 @@ _DELETED = (
     " WHERE user_id = $1 AND idempotency_key = ANY($2::uuid[])"
 )
 _LOCK = "SELECT pg_advisory_xact_lock($1)"
+_LOCKED = "SELECT id, week_start, starts_at, ends_at FROM timesheets WHERE " + (
+    LOCKED_WEEKS_WHERE.format("$1", "$2", "$3")
+)
 
 
 def _entry(r: Any) -> StoredEntry:
@@ -162,6 +167,12 @@ class PgStore:
     async def deleted_keys(self, user_id: uuid.UUID, keys: list[uuid.UUID]) -> set[uuid.UUID]:
         rows = await self._db.fetch(_DELETED, user_id, keys)
         return {uuid.UUID(bytes=r[0].bytes) for r in rows}
+
+    async def locked_weeks(
+        self, user_id: uuid.UUID, first: datetime, last: datetime
+    ) -> list[LockedWeek]:
+        rows = await self._db.fetch(_LOCKED, user_id, last, first)
+        return [LockedWeek(uuid.UUID(bytes=r[0].bytes), r[1], r[2], r[3]) for r in rows]
 
     async def upsert_entries(self, rows: list[tuple[Any, ...]]) -> int:
         if not rows:

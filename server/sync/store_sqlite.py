@@ -20,7 +20,7 @@ import asyncio
 import json
 import uuid
 import weakref
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from server.sync.store import (
@@ -28,10 +28,12 @@ from server.sync.store import (
     ACTIVITY_VALUES,
     ENTRY_COLUMNS,
     ENTRY_UPDATED,
+    LOCKED_WEEKS_WHERE,
     ROLLUP_COLUMNS,
     ROLLUP_SUMS,
     StoredEntry,
 )
+from server.timesheets.locks import LockedWeek
 
 
 def _marks(n: int) -> str:
@@ -61,6 +63,9 @@ _STORED = (
     " OR (user_id = ?2 AND start_time >= ?5 AND start_time < ?4"
     " AND (end_time IS NULL OR end_time > ?3))"
     " OR (user_id = ?2 AND end_time IS NULL AND start_time < ?4)"
+)
+_LOCKED = "SELECT id, week_start, starts_at, ends_at FROM timesheets WHERE " + (
+    LOCKED_WEEKS_WHERE.format("?1", "?2", "?3")
 )
 _OWN = f"SELECT {_ENTRY_FIELDS} FROM time_entries WHERE user_id = ? AND idempotency_key {_IN}"
 _DELETED = (
@@ -173,6 +178,15 @@ class SqliteStore:
     async def deleted_keys(self, user_id: uuid.UUID, keys: list[uuid.UUID]) -> set[uuid.UUID]:
         rows = await self._db.execute_fetchall(_DELETED, (user_id.hex, _keys(keys)))
         return {uuid.UUID(r[0]) for r in rows}
+
+    async def locked_weeks(
+        self, user_id: uuid.UUID, first: datetime, last: datetime
+    ) -> list[LockedWeek]:
+        rows = await self._db.execute_fetchall(_LOCKED, (user_id.hex, ts(last), ts(first)))
+        return [
+            LockedWeek(uuid.UUID(r[0]), date.fromisoformat(r[1]), _instant(r[2]), _instant(r[3]))  # type: ignore[arg-type]
+            for r in rows
+        ]
 
     async def upsert_entries(self, rows: list[tuple[Any, ...]]) -> int:
         if not rows:

@@ -52,14 +52,15 @@ class EntryQueue(Database):
             )
 
     def update_entry(self, key: str, **fields: Any) -> None:
-        """Change an entry and bump its revision (the server keeps the highest)."""
+        """Change an entry and bump its revision (the server keeps the highest);
+        without fields, only the revision: the same entry is sent again."""
         sets, values = [], []
         for name, value in fields.items():
-            sets.append(f"{ENTRY_COLUMNS.get(name, name)} = ?")
+            sets.append(f"{ENTRY_COLUMNS.get(name, name)} = ?, ")
             values.append(ts(value) if isinstance(value, datetime) else value)
         with self._tx() as db:
             db.execute(
-                f"UPDATE entries SET {', '.join(sets)}, revision = revision + 1 WHERE key = ?",  # noqa: S608 - column names are ours
+                f"UPDATE entries SET {''.join(sets)}revision = revision + 1 WHERE key = ?",  # noqa: S608 - column names are ours
                 (*values, key),
             )
             if "end" in fields and fields["end"] is not None:

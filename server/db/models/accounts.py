@@ -19,6 +19,7 @@ from server.db.base import Base, Timestamped, UUIDPrimaryKey
 from server.db.models.columns import org_id
 from shared.enums import (
     AppTracking,
+    ManualTimeApproval,
     Role,
     Subscription,
 )
@@ -46,6 +47,10 @@ class Organization(UUIDPrimaryKey, Timestamped, Base):
     # regexes whose matches in window titles are replaced before they are kept.
     app_tracking: Mapped[str] = mapped_column(String(8), default=AppTracking.APPS.value)
     redaction_patterns: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # "off" | "required": manual time counts as pending until its week is approved.
+    manual_time_approval: Mapped[str] = mapped_column(
+        String(16), default=ManualTimeApproval.OFF.value
+    )
 
 
 class User(UUIDPrimaryKey, Timestamped, Base):

@@ -59,6 +59,7 @@ async def _ids(owner: Account, member: Account) -> dict[str, str]:
     r = await owner.get(
         "/api/v1/reports/export", params={"format": "csv", "from": "2026-01-01", "to": "2026-01-02"}
     )
+    timesheet = (await member.post("/api/v1/timesheets", json={"weekStart": "2026-01-05"})).json()
     return {
         "member_id": member.user_id,
         "user_id": member.user_id,
@@ -69,6 +70,7 @@ async def _ids(owner: Account, member: Account) -> dict[str, str]:
         "activity_id": activity["id"],
         "shot_id": shot["id"],
         "job_id": r.json()["jobId"],
+        "timesheet_id": timesheet["id"],
     }
 
 

@@ -1,0 +1,1 @@
+"""Timesheet approval: weeks submitted, approved or rejected; approved weeks are locked."""
