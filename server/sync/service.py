@@ -15,14 +15,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.core.errors import BadRequest
 from server.db.base import utcnow
-from server.db.models import Project, Task
 from server.reports.rollup import SLOT, slot_of
 from server.sync.apps import apply_apps, validate_apps, write_signals
+from server.sync.checks import known_refs, locked_weeks, ref_problem
 from server.sync.overlap import Interval, Timeline
 from server.sync.schemas import RawBatch
 from server.sync.store import FAR_FUTURE, StoredEntry, SyncStore
@@ -35,8 +34,8 @@ from server.sync.validate import (
     decode_strict,
     validate_batch,
 )
-from server.timesheets.locks import LockIndex, locked_detail
-from shared.enums import ConflictReason, EntrySource, TaskStatus
+from server.timesheets.locks import locked_detail
+from shared.enums import ConflictReason, EntrySource
 from shared.limits import MAX_BATCH_ACTIVITY, MAX_BATCH_APPS, MAX_BATCH_ENTRIES
 from shared.schemas import ActivityResult, Conflict, SyncBatchResponse
 
@@ -79,60 +78,6 @@ def _dedupe_entries(entries: list[ValidEntry]) -> tuple[list[ValidEntry], int]:
     return list(best.values()), len(entries) - len(best)
 
 
-@dataclass
-class _Refs:
-    """The organization's projects and tasks a batch names."""
-
-    projects: set[uuid.UUID] = field(default_factory=set)
-    tasks: dict[uuid.UUID, uuid.UUID] = field(default_factory=dict)  # task -> its project
-    archived: set[uuid.UUID] = field(default_factory=set)  # archived projects and tasks
-
-
-async def _known_refs(session: AsyncSession, org_id: uuid.UUID, entries: list[ValidEntry]) -> _Refs:
-    project_ids = {e.project_id for e in entries if e.project_id}
-    task_ids = {e.task_id for e in entries if e.task_id}
-    refs = _Refs()
-    if project_ids:
-        rows = await session.execute(
-            select(Project.id, Project.archived).where(
-                Project.organization_id == org_id, Project.id.in_(project_ids)
-            )
-        )
-        for pid, archived in rows:
-            refs.projects.add(pid)
-            if archived:
-                refs.archived.add(pid)
-    if task_ids:
-        task_rows = await session.execute(
-            select(Task.id, Task.project_id, Task.status).where(
-                Task.organization_id == org_id, Task.id.in_(task_ids)
-            )
-        )
-        for tid, pid, status in task_rows:
-            refs.tasks[tid] = pid
-            if status == TaskStatus.ARCHIVED.value:
-                refs.archived.add(tid)
-    return refs
-
-
-def _ref_problem(e: ValidEntry, refs: _Refs, new: bool) -> str | None:
-    if e.project_id and e.project_id not in refs.projects:
-        return f"project {e.project_id} does not exist"
-    if e.task_id:
-        owner = refs.tasks.get(e.task_id)
-        if owner is None:
-            return f"task {e.task_id} does not exist"
-        if owner != e.project_id:
-            return f"task {e.task_id} does not belong to project {e.project_id}"
-    # New time only: an entry already stored keeps going when its project is
-    # archived under it (a running entry's next revisions are not refused).
-    if new and e.project_id in refs.archived:
-        return f"project {e.project_id} is archived; pick another project"
-    if new and e.task_id in refs.archived:
-        return f"task {e.task_id} is archived; pick another task"
-    return None
-
-
 # key -> (entry id, first minute it may have activity in, end): the user's entries
 # that activity rows may name.
 Known = dict[uuid.UUID, tuple[uuid.UUID, datetime, datetime | None]]
@@ -144,23 +89,6 @@ def _known(rows: list[StoredEntry], user_id: uuid.UUID) -> Known:
         for r in rows
         if r.owner == user_id
     }
-
-
-async def _locks(
-    store: SyncStore,
-    user_id: uuid.UUID,
-    valid: list[ValidEntry],
-    stored: dict[uuid.UUID, StoredEntry],
-) -> LockIndex:
-    """The user's approved weeks that the batch's entries start in, as they are
-    sent or as they are stored (an entry may neither enter nor leave a locked
-    week): one indexed query per batch."""
-    starts = [e.start for e in valid]
-    starts += [r.start for r in (stored.get(e.key) for e in valid) if r and r.owner == user_id]
-    index = LockIndex()
-    for week in await store.locked_weeks(user_id, min(starts), max(starts)):
-        index.add(user_id, week)
-    return index
 
 
 async def _plan_entries(
@@ -189,14 +117,14 @@ async def _plan_entries(
         known = _known(found, user_id)
         plan.deleted = await _tombstoned(store, user_id, activity_keys - known.keys())
         return plan, known
-    refs = await _known_refs(session, org_id, valid)
+    refs = await known_refs(session, org_id, valid)
     start = min(e.start for e in valid)
     end = FAR_FUTURE if any(e.end is None for e in valid) else max(e.end for e in valid if e.end)
     keys = {e.key for e in valid} | activity_keys
     since = start - MAX_ENTRY_DURATION
     found = await store.stored_entries(list(keys), user_id, start, end, since)
     stored = {r.key: r for r in found}
-    locks = await _locks(store, user_id, valid, stored)
+    locks = await locked_weeks(store, user_id, valid, stored)
     known = _known(found, user_id)
     plan.deleted = await _tombstoned(store, user_id, keys - stored.keys())
     timeline = Timeline([Interval(r.key, r.start, r.end) for r in found if r.owner == user_id])
@@ -206,7 +134,7 @@ async def _plan_entries(
             plan.conflicts.append(_deleted_conflict(key_text))
             continue
         existing = stored.get(e.key)
-        problem = _ref_problem(e, refs, new=existing is None)
+        problem = ref_problem(e, refs, new=existing is None)
         if problem:
             plan.conflicts.append(Conflict(key_text, ConflictReason.UNKNOWN_PROJECT, problem))
             continue
