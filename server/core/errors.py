@@ -59,6 +59,11 @@ class TooManyRequests(DomainError):
 
 
 class ServiceUnavailable(DomainError):
-    """A service we depend on (the LDAP directory) cannot be reached right now."""
+    """A service we depend on (database, Redis, the LDAP directory) cannot be
+    reached right now: the client should retry after `retry_after` seconds."""
 
     status_code = 503
+
+    def __init__(self, detail: str, retry_after: int = 5) -> None:
+        super().__init__(detail)
+        self.retry_after = retry_after

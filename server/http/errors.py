@@ -1,6 +1,7 @@
 """Every error as JSON `{"statusCode", "detail"[, "extra"]}` (docs/api.md):
 domain errors, Litestar's own HTTP errors and validation failures; anything
-unexpected is logged and answered 500 without a traceback."""
+unexpected is logged and answered 500 without a traceback — except a backing
+service's outage (server/core/outages.py), which is a 503 with Retry-After."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ from litestar.exceptions import HTTPException, NotFoundException, ValidationExce
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from litestar.types import ExceptionHandlersMap
 
-from server.core.errors import DomainError, TooManyRequests
+from server.core.errors import DomainError, ServiceUnavailable, TooManyRequests
+from server.core.outages import outage_of
 from server.observability.logging import log
 
 
@@ -25,7 +27,8 @@ def error_response(
 
 
 def _domain_error(_: Request[Any, Any, Any], exc: DomainError) -> Response[Any]:
-    headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, TooManyRequests) else None
+    retry = exc.retry_after if isinstance(exc, TooManyRequests | ServiceUnavailable) else None
+    headers = {"Retry-After": str(retry)} if retry is not None else None
     return error_response(exc.status_code, exc.detail, exc.extra, headers)
 
 
@@ -51,7 +54,25 @@ def _too_deep(request: Request[Any, Any, Any], exc: RecursionError) -> Response[
     return _unexpected(request, exc)
 
 
+# Long enough for a database restart or a failover to finish, short enough
+# that an agent's outbox is not held back for long.
+OUTAGE_RETRY_AFTER_SECONDS = 5
+
+
 def _unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    dependency = outage_of(exc)
+    if dependency is not None:
+        log.warning(
+            "dependency unavailable",
+            path=request.url.path,
+            dependency=dependency,
+            error=f"{type(exc).__name__}: {exc}"[:300],
+        )
+        return error_response(
+            503,
+            f"{dependency} is temporarily unavailable; retry shortly",
+            headers={"Retry-After": str(OUTAGE_RETRY_AFTER_SECONDS)},
+        )
     log.error("unhandled error", path=request.url.path, exc_info=exc)
     return error_response(
         HTTP_500_INTERNAL_SERVER_ERROR, "internal server error; see the server log"

@@ -10,10 +10,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+import time
 
 from server.jobs.worker import WorkerOptions, worker_kwargs
 from server.observability.logging import configure_logging, log
 from server.runtime.config import ConfigError, get_settings
+
+RECONNECT_MAX_SECONDS = 30.0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -35,13 +38,33 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     configure_logging(json=settings.log_json)
 
-    from arq.worker import Worker
-
-    asyncio.set_event_loop(asyncio.new_event_loop())
     log.info("worker starting", queue=kwargs["queue_name"], max_jobs=options.max_jobs,
              jobs=sorted(f.name for f in kwargs["functions"]))
-    Worker(**kwargs).run()
-    return 0
+    return _run_until_stopped(kwargs, burst=args.burst)
+
+
+def _run_until_stopped(kwargs: dict[str, object], *, burst: bool) -> int:
+    """Runs the arq worker; when Redis goes away, waits and starts it again
+    (backoff up to RECONNECT_MAX_SECONDS) instead of exiting, so a Redis
+    restart does not need every worker restarted by hand. A job cut off by the
+    outage is retried by arq after its lease, or recovered by the sweeps."""
+    from arq.worker import Worker
+    from redis.exceptions import ConnectionError as RedisConnectionError
+    from redis.exceptions import TimeoutError as RedisTimeoutError
+
+    delay = 1.0
+    while True:
+        asyncio.set_event_loop(asyncio.new_event_loop())
+        try:
+            Worker(**kwargs).run()  # type: ignore[arg-type]
+            return 0
+        except (RedisConnectionError, RedisTimeoutError, ConnectionError) as exc:
+            if burst:
+                raise
+            log.warning("Redis unavailable; worker restarting", retry_in_seconds=delay,
+                        error=str(exc)[:200])
+        time.sleep(delay)
+        delay = min(RECONNECT_MAX_SECONDS, delay * 2)
 
 
 if __name__ == "__main__":

@@ -15,8 +15,9 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.auth.principal import Principal, load_principal
-from server.core.errors import BadRequest, NotFound
+from server.core.errors import BadRequest, NotFound, ServiceUnavailable
 from server.core.ids import path_uuid
+from server.core.outages import outage_of
 from server.core.times import parse_date
 from server.db.base import utcnow
 from server.db.models import ExportJob, TimeEntry
@@ -99,7 +100,19 @@ async def start_export(
         "exports; wait for the running ones",
     )
     job = await request_export(session, principal, fmt=fmt, start=start, end=end, team_id=team_id)
-    await app_state.jobs.enqueue(JOB_NAME, job_id=str(job.id), export_id=str(job.id))
+    try:
+        await app_state.jobs.enqueue(JOB_NAME, job_id=str(job.id), export_id=str(job.id))
+    except Exception as exc:
+        if outage_of(exc) is None:
+            raise
+        # Never a PENDING job that nothing will run: it fails visibly, and the
+        # person asks again once the queue is back.
+        job.status, job.finished_at = JobStatus.FAILED.value, utcnow()
+        job.error = "the job queue was unavailable; ask for the export again"
+        await session.commit()
+        raise ServiceUnavailable(
+            "the job queue is temporarily unavailable; ask for the export again shortly"
+        ) from None
     return job
 
 

@@ -14,6 +14,10 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
+from server.observability.logging import log
 from server.runtime.config import Rate
 
 
@@ -60,15 +64,30 @@ return {n, redis.call('TTL', KEYS[1])}
 
 
 class RedisRateLimiter(RateLimiter):
+    """Fails open: while Redis cannot be reached, requests pass unlimited (and a
+    warning is logged at most every WARN_EVERY seconds). Recording time matters
+    more than throttling it for a minute; sign-in stays guarded by the
+    per-account lockout, which lives in the database."""
+
+    WARN_EVERY = 30.0
+
     def __init__(self, redis: Any, prefix: str) -> None:
         self._redis = redis
         self._prefix = prefix
         self._script = redis.register_script(_LUA)
+        self._warned_at = 0.0
 
     async def hit(self, key: str, rate: Rate) -> Decision:
         window = int(time.time() // rate.period)
         full_key = f"{self._prefix}rl:{key}:{rate.period}:{window}"
-        count, ttl = await self._script(keys=[full_key], args=[rate.period + 1])
+        try:
+            count, ttl = await self._script(keys=[full_key], args=[rate.period + 1])
+        except (RedisConnectionError, RedisTimeoutError) as exc:
+            now = time.monotonic()
+            if now - self._warned_at > self.WARN_EVERY:
+                self._warned_at = now
+                log.warning("rate limits not enforced: Redis unavailable", error=str(exc))
+            return Decision(True, 0)
         if int(count) > rate.limit:
             return Decision(False, max(1, int(ttl)))
         return Decision(True, 0)

@@ -1,0 +1,69 @@
+"""Telling a dependency's outage (database, Redis, object storage) from a bug.
+
+An outage is nobody's fault in the request: the client should retry, so it is
+answered 503 with `Retry-After`, and logged as a warning without a traceback.
+Anything else unexpected stays a 500 with the traceback in the log."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+
+try:  # Redis and boto are production-only dependencies of some installs.
+    from redis.exceptions import ConnectionError as RedisConnectionError
+    from redis.exceptions import TimeoutError as RedisTimeoutError
+
+    _REDIS: tuple[type[BaseException], ...] = (RedisConnectionError, RedisTimeoutError)
+except ImportError:  # pragma: no cover
+    _REDIS = ()
+try:
+    from botocore.exceptions import ConnectionError as BotoConnectionError
+    from botocore.exceptions import HTTPClientError
+
+    _STORAGE: tuple[type[BaseException], ...] = (BotoConnectionError, HTTPClientError)
+except ImportError:  # pragma: no cover
+    _STORAGE = ()
+
+# PostgreSQL says so while it starts or stops (SQLSTATE class 57P: operator
+# intervention, 08: connection exception).
+_PG_TRANSIENT_STATES = ("57P", "08")
+_SQLITE_TRANSIENT = ("database is locked", "disk i/o error", "database or disk is full")
+
+
+def _chain(exc: BaseException) -> list[BaseException]:
+    seen: list[BaseException] = []
+    current: BaseException | None = exc
+    while current is not None and current not in seen and len(seen) < 10:
+        seen.append(current)
+        current = current.__cause__ or current.__context__
+    return seen
+
+
+def _database_down(exc: BaseException) -> bool:
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return True
+    if isinstance(exc, InterfaceError):  # "connection is closed"
+        return True
+    state = getattr(exc, "sqlstate", None)
+    if isinstance(state, str) and state.startswith(_PG_TRANSIENT_STATES):
+        return True
+    if isinstance(exc, OperationalError | sqlite3.OperationalError):
+        return any(m in str(exc).lower() for m in _SQLITE_TRANSIENT)
+    return False
+
+
+def outage_of(exc: BaseException) -> str | None:
+    """Which dependency `exc` says is unreachable ("database", "Redis",
+    "object storage"), or None when it is not an outage."""
+    for link in _chain(exc):
+        if _REDIS and isinstance(link, _REDIS):
+            return "Redis"
+        if _STORAGE and isinstance(link, _STORAGE):
+            return "object storage"
+        if _database_down(link):
+            return "the database"
+        if isinstance(link, ConnectionError | TimeoutError):
+            # A refused or reset socket below SQLAlchemy, asyncpg or aiosqlite.
+            return "a backing service"
+    return None
