@@ -37,7 +37,7 @@ class WebUser:
     @property
     def is_manager(self) -> bool:
         """Sees other people's time: ADMIN/OWNER, or the manager of a team."""
-        return self.principal.is_admin or self.manages_team
+        return self.principal.is_admin or self.manages_team or self.principal.role == "MANAGER"
 
 
 async def provide_web_user(

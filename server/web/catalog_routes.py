@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Controller, get, post
+from litestar import Controller, MediaType, get, post
 from litestar.di import Provide
 from litestar.response import Template
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -103,7 +103,7 @@ class CustomerPages(Controller):
     ) -> Template:
         return await customers_page(web, db_session, q=q, archived=archived == "1", ok=ok)
 
-    @post("/", dependencies=FORM)
+    @post("/", dependencies=FORM, media_type=MediaType.HTML)
     async def create(self, form: PageForm) -> Any:
         async def action() -> Any:
             data = CustomerIn(
@@ -127,7 +127,7 @@ class CustomerPages(Controller):
     ) -> Template:
         return await customer_page(web, db_session, customer_id, ok=ok)
 
-    @post("/{customer_id:str}", dependencies=FORM)
+    @post("/{customer_id:str}", dependencies=FORM, media_type=MediaType.HTML)
     async def save(self, customer_id: str, form: PageForm) -> Any:
         cid = path_uuid(customer_id, "customer")
 
@@ -147,7 +147,7 @@ class CustomerPages(Controller):
 
         return await form.run(action, render)
 
-    @post("/{customer_id:str}/archive", dependencies=FORM)
+    @post("/{customer_id:str}/archive", dependencies=FORM, media_type=MediaType.HTML)
     async def archive(self, customer_id: str, form: PageForm) -> Any:
         cid = path_uuid(customer_id, "customer")
         archived = form.get("archived") != "0"
@@ -243,7 +243,7 @@ class ProjectPages(Controller):
     ) -> Template:
         return await projects_page(web, db_session, archived=archived == "1", ok=ok)
 
-    @post("/", dependencies=FORM)
+    @post("/", dependencies=FORM, media_type=MediaType.HTML)
     async def create(self, form: PageForm) -> Any:
         async def action() -> Any:
             data = ProjectIn(**_project_fields(form))
@@ -263,7 +263,7 @@ class ProjectPages(Controller):
     ) -> Template:
         return await project_page(web, db_session, project_id, ok=ok)
 
-    @post("/{project_id:str}", dependencies=FORM)
+    @post("/{project_id:str}", dependencies=FORM, media_type=MediaType.HTML)
     async def save(self, project_id: str, form: PageForm) -> Any:
         pid = path_uuid(project_id, "project")
 
@@ -279,7 +279,7 @@ class ProjectPages(Controller):
 
         return await form.run(action, render)
 
-    @post("/{project_id:str}/archive", dependencies=FORM)
+    @post("/{project_id:str}/archive", dependencies=FORM, media_type=MediaType.HTML)
     async def archive(self, project_id: str, form: PageForm) -> Any:
         pid = path_uuid(project_id, "project")
         archived = form.get("archived") != "0"

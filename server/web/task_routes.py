@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from litestar import Controller, get, post
+from litestar import Controller, MediaType, get, post
 from litestar.response import Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -130,7 +130,7 @@ class TaskPages(Controller):
             ok=ok,
         )
 
-    @post("/", dependencies=FORM)
+    @post("/", dependencies=FORM, media_type=MediaType.HTML)
     async def create(self, form: PageForm) -> Any:
         async def action() -> Any:
             project_id = path_uuid(form.get("project"), "project")
@@ -143,7 +143,7 @@ class TaskPages(Controller):
 
         return await form.run(action, render)
 
-    @post("/{task_id:str}/status", dependencies=FORM)
+    @post("/{task_id:str}/status", dependencies=FORM, media_type=MediaType.HTML)
     async def move(self, task_id: str, form: PageForm) -> Any:
         tid = path_uuid(task_id, "task")
 
@@ -167,7 +167,7 @@ class TaskPages(Controller):
     ) -> Template:
         return await task_page(web, db_session, task_id, ok=ok)
 
-    @post("/{task_id:str}", dependencies=FORM)
+    @post("/{task_id:str}", dependencies=FORM, media_type=MediaType.HTML)
     async def save(self, task_id: str, form: PageForm) -> Any:
         tid = path_uuid(task_id, "task")
 

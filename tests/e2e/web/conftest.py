@@ -68,7 +68,9 @@ async def browser() -> AsyncIterator[object]:
         await b.close()
 
 
-async def sign_in(browser, site: Site, email: str, *, width: int = 1280, height: int = 860):  # type: ignore[no-untyped-def]
+async def sign_in(  # type: ignore[no-untyped-def]
+    browser, site: Site, email: str, *, width: int = 1280, height: int = 860, lands: str = "/app"
+):
     context = await browser.new_context(
         viewport={"width": width, "height": height}, accept_downloads=True
     )
@@ -78,5 +80,5 @@ async def sign_in(browser, site: Site, email: str, *, width: int = 1280, height:
     await page.fill("input[name=email]", email)
     await page.fill("input[name=password]", site.password)
     await page.click("button[type=submit]")
-    await page.wait_for_url(f"{site.url}/app")
+    await page.wait_for_url(f"{site.url}{lands}")
     return context, page

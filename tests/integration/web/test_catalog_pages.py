@@ -20,8 +20,10 @@ async def test_customers_add_edit_archive_with_readable_errors(client) -> None:
 
     # Refused: the reason is shown above the form, the typed values stay.
     r = await post_form(client, csrf, "/app/customers", name="Initech", rate="1.234")
-    assert r.status_code == 400
+    assert r.status_code == 400 and r.headers["content-type"].startswith("text/html")
     assert "more than 2 decimals" in r.text and 'value="Initech"' in r.text
+    dashboard = await client.get("/app")
+    assert dashboard.headers["content-type"].startswith("text/html")
     r = await post_form(client, csrf, "/app/customers", name="Globex")
     assert r.status_code == 409 and "already exists" in r.text
     assert len((await owner.get("/api/v1/customers")).json()["items"]) == 1
