@@ -78,7 +78,9 @@ def _status(data: Path) -> int:
         f"{depth.screenshots} screenshots ({depth.screenshot_bytes // 1024} KiB)"
     )
     reasons = Counter(e.parked_reason or "refused" for e in outbox.parked_entries())
-    why = "".join(f", {n} {reason}" for reason, n in sorted(reasons.items()))
+    why = (
+        "; entries: " + ", ".join(f"{n} {r}" for r, n in sorted(reasons.items())) if reasons else ""
+    )
     print(f"parked:     {depth.parked} (refused by the server; see the tray){why}")
     print(f"dropped:    {depth.dropped_screenshots} screenshots (local disk quota)")
     print(f"last sync:  {last_sync or 'never'}")

@@ -1,0 +1,83 @@
+"""Policy manualTimeApproval, on SQLite and PostgreSQL: with `required`, time a
+person typed in (source manual) is pending until its week is approved; agent
+time never is; with `off` nothing is pending."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+
+from server.db.models import TimeEntry
+from server.timesheets.pending import Split, split_seconds
+from tests.integration.timesheets.helpers import URL, make_org, submit, track
+
+MON = datetime(2026, 1, 12, tzinfo=UTC)
+CONFIG = "/api/v1/agent/config"
+
+
+async def _manual(db, who, start: datetime, seconds: int) -> None:
+    """A typed-in entry, stored as the time-entries API stores one (source manual)."""
+    async with db() as s:
+        s.add(
+            TimeEntry(
+                organization_id=uuid.UUID(who.org_id),
+                user_id=uuid.UUID(who.user_id),
+                idempotency_key=uuid.uuid4(),
+                revision=1,
+                start_time=start,
+                end_time=start + timedelta(seconds=seconds),
+                duration_seconds=seconds,
+                status="STOPPED",
+                source="manual",
+            )
+        )
+        await s.commit()
+
+
+async def _split(db, who, start: datetime = MON, days: int = 14) -> Split:
+    async with db() as s:
+        found = await split_seconds(
+            s, uuid.UUID(who.org_id), [uuid.UUID(who.user_id)], start, start + timedelta(days=days)
+        )
+    return found.get(uuid.UUID(who.user_id), Split())
+
+
+async def test_policy_is_set_by_admins_and_read_by_agents(client):
+    org = await make_org(client)
+    assert (await org.member.get(CONFIG)).json()["manualTimeApproval"] == "off"
+    r = await org.admin.patch(CONFIG, json={"manualTimeApproval": "sometimes"})
+    assert r.status_code == 400 and "manualTimeApproval" in r.json()["detail"], r.text
+    assert (
+        await org.member.patch(CONFIG, json={"manualTimeApproval": "required"})
+    ).status_code == 403
+    r = await org.admin.patch(CONFIG, json={"manualTimeApproval": "required"})
+    assert r.status_code == 200 and r.json()["manualTimeApproval"] == "required"
+    config = (await org.member.get(CONFIG)).json()
+    assert config["manualTimeApproval"] == "required" and config["screenshotIntervalSeconds"] == 600
+
+
+async def test_manual_time_is_pending_until_its_week_is_approved(client, db):
+    org = await make_org(client)
+    member = org.member
+    await track(member, org.project_id, MON + timedelta(days=1, hours=9), 60)  # agent, 1 h
+    await _manual(db, member, MON + timedelta(days=2, hours=9), 7200)  # typed in, 2 h
+    await _manual(db, member, MON + timedelta(days=8, hours=9), 1800)  # next week, 30 min
+    # Policy off: nothing is pending.
+    assert await _split(db, member) == Split(approved_seconds=10800 + 1800, pending_seconds=0)
+    await org.admin.patch(CONFIG, json={"manualTimeApproval": "required"})
+    assert await _split(db, member) == Split(approved_seconds=3600, pending_seconds=9000)
+    ts = await submit(member, "2026-01-12")
+    assert (ts["trackedSeconds"], ts["manualSeconds"]) == (10800, 7200)
+    assert await _split(db, member) == Split(3600, 9000)  # submitted is not approved
+    r = await org.manager.post(f"{URL}/{ts['id']}/approve")
+    assert r.status_code == 200 and r.json()["manualSeconds"] == 7200
+    # The approved week's manual time is approved; next week's is still pending.
+    assert await _split(db, member) == Split(approved_seconds=10800, pending_seconds=1800)
+    assert await _split(db, member, MON, 7) == Split(10800, 0)
+    # Someone else's approval does not approve another person's time.
+    await _manual(db, org.loner, MON + timedelta(days=2, hours=9), 600)
+    assert await _split(db, org.loner) == Split(0, 600)
+    # Reopened: pending again.
+    r = await org.admin.post(f"{URL}/{ts['id']}/reopen", json={"reason": "recheck"})
+    assert r.status_code == 200
+    assert await _split(db, member) == Split(3600, 9000)
