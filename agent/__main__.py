@@ -166,6 +166,9 @@ def _headless(data: Path, args: argparse.Namespace) -> int:
 
         capturer = ScreenCapturer()
     agent = Agent(data, capturer=capturer, server_url=args.server_url)
+    from agent.platform.foreground import make_probe
+
+    agent.recorder.apps.probe = make_probe()  # None where the platform cannot tell
     agent.auto_idle = True
     if args.idle_action:
         agent.settings.idle_default = args.idle_action

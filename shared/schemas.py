@@ -148,6 +148,7 @@ class ActivityIn(Wire, gc=False):
     distinct_positions: _Positions | None = None  # pointer positions the moves reached
     pointer_span: _Positions | None = None  # px: the larger side of the moves' bounding box
     keyboard_share: _Share | None = None  # key presses / all input events
+    pointer_moves: _Counter | None = None  # pointer move events alone (no clicks, no scrolls)
 
 
 class AppIn(Wire, gc=False):

@@ -1,10 +1,12 @@
 """Input counting and per-minute activity buckets.
 
-`InputCounter` is what the OS listeners call. Its methods take no argument on
+`InputCounter` is what the OS listeners call. `key()` takes no argument on
 purpose: a listener cannot hand it a key even by mistake, so no key identity
-can reach storage or the network. `MinuteBuckets` rolls the counts into
+can reach storage or the network. `move(x, y)` takes the pointer position,
+which stays in memory for the minute and only leaves as counts (how many
+distinct positions, how far apart). `MinuteBuckets` rolls the counts into
 (entry, minute) buckets with `activeSeconds` = distinct seconds of that minute
-with any input.
+with any input, and the minute's input signals (`signals.minute_signals`).
 """
 
 from __future__ import annotations
@@ -15,14 +17,18 @@ from datetime import UTC, datetime
 
 from agent.core.clock import Clock, floor_minute
 from agent.core.outbox import ActivityRow, Outbox
+from agent.core.signals import minute_signals
 
 
 @dataclass(slots=True)
 class Drained:
     keys: int = 0
-    moves: int = 0
+    moves: int = 0  # pointer moves and scroll steps (the wire's mouse movements)
     clicks: int = 0
     seconds: set[int] = field(default_factory=set)  # epoch seconds with any input
+    pointer_moves: int = 0  # moves alone (no scrolls)
+    times: list[float] = field(default_factory=list)  # monotonic instant of every event
+    positions: set[tuple[int, int]] = field(default_factory=set)  # reached by the moves
 
 
 class InputCounter:
@@ -40,8 +46,10 @@ class InputCounter:
 
     def _touch(self) -> None:
         now = self._clock.now()
+        mono = self._clock.monotonic()
         self._d.seconds.add(int(now.timestamp()))
-        self.last_input_mono = self._clock.monotonic()
+        self._d.times.append(mono)
+        self.last_input_mono = mono
         self.last_input_wall = now
 
     def key(self) -> None:
@@ -50,7 +58,17 @@ class InputCounter:
             self.total_keys += 1
             self._touch()
 
-    def move(self) -> None:
+    def move(self, x: int | None = None, y: int | None = None) -> None:
+        with self._lock:
+            self._d.moves += 1
+            self._d.pointer_moves += 1
+            self.total_moves += 1
+            if x is not None and y is not None and len(self._d.positions) < 100_000:
+                self._d.positions.add((int(x), int(y)))
+            self._touch()
+
+    def scroll(self) -> None:
+        """A wheel step: a mouse movement on the wire, not a pointer move."""
         with self._lock:
             self._d.moves += 1
             self.total_moves += 1
@@ -81,6 +99,9 @@ class _Bucket:
     clicks: int = 0
     seconds: set[int] = field(default_factory=set)
     dirty: bool = False
+    pointer_moves: int = 0
+    times: list[float] = field(default_factory=list)
+    positions: set[tuple[int, int]] = field(default_factory=set)
 
 
 class MinuteBuckets:
@@ -119,6 +140,9 @@ class MinuteBuckets:
         bucket.keys += d.keys
         bucket.moves += d.moves
         bucket.clicks += d.clicks
+        bucket.pointer_moves += d.pointer_moves
+        bucket.times.extend(d.times)
+        bucket.positions |= d.positions
         bucket.dirty = True
 
     def _bucket(self, minute: datetime, current: datetime) -> _Bucket:
@@ -130,6 +154,24 @@ class MinuteBuckets:
             bucket = self._buckets.setdefault(minute, _Bucket())
         return bucket
 
+    def row(self, minute: datetime, b: _Bucket) -> ActivityRow:
+        """The bucket as the outbox keeps it: counts and the minute's signals."""
+        assert self.entry_key is not None
+        sig = minute_signals(b.times, b.positions, b.keys, b.moves + b.clicks, b.pointer_moves)
+        return ActivityRow(
+            entry_key=self.entry_key,
+            minute=minute,
+            keyboard=b.keys,
+            mouse_moves=b.moves,
+            mouse_clicks=b.clicks,
+            active_seconds=min(60, len(b.seconds)),
+            interval_cv=sig.interval_cv,
+            distinct_positions=sig.distinct_positions,
+            pointer_span=sig.pointer_span,
+            keyboard_share=sig.keyboard_share,
+            pointer_moves=sig.pointer_moves,
+        )
+
     def flush(self, outbox: Outbox, now: datetime, *, final: bool = False) -> None:
         """Write dirty buckets; forget minutes that are over (all of them if final)."""
         if self.entry_key is None:
@@ -137,16 +179,7 @@ class MinuteBuckets:
         current = floor_minute(now)
         for minute, b in sorted(self._buckets.items()):
             if b.dirty:
-                outbox.put_activity(
-                    ActivityRow(
-                        entry_key=self.entry_key,
-                        minute=minute,
-                        keyboard=b.keys,
-                        mouse_moves=b.moves,
-                        mouse_clicks=b.clicks,
-                        active_seconds=min(60, len(b.seconds)),
-                    )
-                )
+                outbox.put_activity(self.row(minute, b))
                 b.dirty = False
         for minute in [m for m in self._buckets if final or m < current]:
             del self._buckets[minute]

@@ -15,6 +15,7 @@ from collections.abc import Callable
 
 from agent.config import Settings
 from agent.core.activity import InputCounter, MinuteBuckets
+from agent.core.apps import AppMinutes
 from agent.core.clock import Clock, Jump, JumpDetector, floor_minute
 from agent.core.idle import IdleDetector, IdlePeriod
 from agent.core.interruptions import Interruptions
@@ -48,6 +49,7 @@ class Recorder:
         self.screenshots = screenshots
         self.counter = InputCounter(clock)
         self.buckets = MinuteBuckets()
+        self.apps = AppMinutes()  # the UI/headless shell sets its platform probe
         self.idle = IdleDetector(policy().idle_timeout_seconds)
         self.scheduler = CaptureScheduler(rng)
         self.jumps = JumpDetector(clock)
@@ -80,6 +82,7 @@ class Recorder:
             assert self.tracker.current is not None
             self.buckets.absorb(self.tracker.current.key, drained, now)
             policy = self._policy()
+            self.apps.sample(self.tracker.current.key, now, policy)
             if (
                 policy.screenshots_enabled
                 and self.screenshots.capturer is not None
@@ -112,6 +115,7 @@ class Recorder:
 
     def _write_activity(self, final: bool = False) -> None:
         self.buckets.flush(self.outbox, self.clock.now(), final=final)
+        self.apps.flush(self.outbox, self.clock.now(), final=final)
 
     def reset_schedule(self) -> None:
         self.scheduler.reset(self.clock.monotonic(), self._policy().screenshot_interval_seconds)

@@ -28,10 +28,18 @@ import msgspec
 from agent.core.api import ApiClient, ApiError, AuthRequired, NetworkError, Rejected, ServerBusy
 from agent.core.backoff import Backoff
 from agent.core.clock import Clock
-from agent.core.outbox import ActivityRow, LocalEntry, Outbox, PendingBatch
+from agent.core.outbox import ActivityRow, AppRow, LocalEntry, Outbox, PendingBatch
 from shared.enums import ConflictReason, EntryStatus
 from shared.limits import MAX_BATCH_ACTIVITY, MAX_BATCH_ENTRIES
-from shared.schemas import ActivityIn, EntryIn, SyncBatch, SyncBatchResponse, TrackingPolicy
+from shared.schemas import (
+    ActivityIn,
+    AppIn,
+    Conflict,
+    EntryIn,
+    SyncBatch,
+    SyncBatchResponse,
+    TrackingPolicy,
+)
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +80,21 @@ def activity_to_wire(a: ActivityRow) -> ActivityIn:
         keyboard_clicks=a.keyboard,
         mouse_movements=a.mouse_moves + a.mouse_clicks,
         active_seconds=a.active_seconds,
+        interval_cv=a.interval_cv,
+        distinct_positions=a.distinct_positions,
+        pointer_span=a.pointer_span,
+        keyboard_share=a.keyboard_share,
+        pointer_moves=a.pointer_moves,
+    )
+
+
+def app_to_wire(a: AppRow) -> AppIn:
+    return AppIn(
+        time_entry_key=uuid.UUID(a.entry_key),
+        minute=a.minute,
+        app=a.app,
+        seconds=a.seconds,
+        title=a.title or None,
     )
 
 
@@ -139,8 +162,13 @@ class Uploader:
             batch = self.outbox.pending_batch(self.batch_entries, self.batch_activity)
             if not batch:
                 return
-            signature = tuple((e.key, e.revision) for e in batch.entries) + tuple(
-                (a.entry_key + a.minute.isoformat(), a.version) for a in batch.activity
+            signature = (
+                tuple((e.key, e.revision) for e in batch.entries)
+                + tuple((a.entry_key + a.minute.isoformat(), a.version) for a in batch.activity)
+                + tuple(
+                    (p.entry_key + p.minute.isoformat() + p.app + p.title, p.version)
+                    for p in batch.apps
+                )
             )
             if signature in seen:
                 log.warning("outbox made no progress; leaving the rest for the next cycle")
@@ -153,6 +181,7 @@ class Uploader:
             device_id=self.device_id,
             entries=[entry_to_wire(e) for e in batch.entries],
             activity=[activity_to_wire(a) for a in batch.activity],
+            apps=[app_to_wire(a) for a in batch.apps],
         )
         try:
             resp = self.api.sync_batch(wire)
@@ -165,12 +194,18 @@ class Uploader:
 
     def _bisect(self, batch: PendingBatch, exc: Rejected) -> None:
         """The whole request was refused: find the item that causes it."""
-        items: list[LocalEntry | ActivityRow] = [*batch.entries, *batch.activity]
+        items: list[LocalEntry | ActivityRow | AppRow] = [
+            *batch.entries,
+            *batch.activity,
+            *batch.apps,
+        ]
         if len(items) == 1:
             reason = f"refused by the server ({exc.status}): {exc}"
             item = items[0]
             if isinstance(item, LocalEntry):
                 self.outbox.park_entry(item.key, item.revision, "rejected", reason)
+            elif isinstance(item, AppRow):
+                self.outbox.park_app(item, reason)
             else:
                 self.outbox.park_activity(item.entry_key, item.minute, item.version, reason)
             self.status.parked_now.append(reason)
@@ -181,6 +216,7 @@ class Uploader:
                 PendingBatch(
                     [i for i in part if isinstance(i, LocalEntry)],
                     [i for i in part if isinstance(i, ActivityRow)],
+                    [i for i in part if isinstance(i, AppRow)],
                 )
             )
 
@@ -213,6 +249,26 @@ class Uploader:
                 )
                 self.status.parked_now.append(f"activity {a.minute:%H:%M}: {c.reason}")
         self.outbox.ack_activity(acked_activity)
+        self._apply_apps(batch.apps, resp)
+
+    def _apply_apps(self, rows: list[AppRow], resp: SyncBatchResponse) -> None:
+        """Refused rows are parked (a conflict's detail names its app); the rest are
+        acknowledged. An older server answers no `apps` result: it ignored them."""
+        by_minute: dict[tuple[str | None, datetime | None], list[Conflict]] = {}
+        for c in resp.apps.conflicts:
+            by_minute.setdefault((c.idempotency_key, _minute_key(c.minute)), []).append(c)
+        acked: list[AppRow] = []
+        for row in rows:
+            name = f"{row.app[:64]!r}"
+            found = [c for c in by_minute.get((row.entry_key, row.minute), []) if name in c.detail]
+            if not found or found[0].reason == ConflictReason.DELETED:
+                acked.append(row)
+            else:
+                self.outbox.park_app(row, f"{found[0].reason}: {found[0].detail}")
+                self.status.parked_now.append(
+                    f"app {row.app} {row.minute:%H:%M}: {found[0].reason}"
+                )
+        self.outbox.ack_apps(acked)
 
     def _sync_screenshots(self) -> None:
         policy = self.policy()

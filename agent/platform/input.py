@@ -1,8 +1,9 @@
 """Keyboard and mouse listeners (pynput) that only count.
 
-The callbacks receive pynput's key/position arguments and drop them on the
-spot: only `counter.key()`, `.move()`, `.click()` are called, and those take
-no argument, so a key's identity never leaves this module.
+The callbacks receive pynput's key/position arguments and drop the key on the
+spot: `counter.key()` takes no argument, so a key's identity never leaves this
+module. Pointer positions go to `counter.move(x, y)`, which keeps them for the
+minute only to count how many distinct ones there were (agent/core/signals.py).
 """
 
 from __future__ import annotations
@@ -29,15 +30,15 @@ class InputListeners:
         def on_press(_key: Any) -> None:
             counter.key()
 
-        def on_move(_x: int, _y: int) -> None:
-            counter.move()
+        def on_move(x: int, y: int) -> None:
+            counter.move(x, y)
 
         def on_click(_x: int, _y: int, _button: Any, pressed: bool) -> None:
             if pressed:
                 counter.click()
 
         def on_scroll(_x: int, _y: int, _dx: int, _dy: int) -> None:
-            counter.move()
+            counter.scroll()
 
         kb = keyboard.Listener(on_press=on_press)
         ms = mouse.Listener(on_move=on_move, on_click=on_click, on_scroll=on_scroll)

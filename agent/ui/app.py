@@ -26,6 +26,7 @@ def run_tray(data: Path, args: argparse.Namespace) -> int:
 
     from agent.core.agent import Agent
     from agent.platform.capture import ScreenCapturer
+    from agent.platform.foreground import make_probe
     from agent.platform.input import InputListeners
     from agent.platform.single_instance import AlreadyRunning, InstanceLock
     from agent.ui import theme
@@ -47,6 +48,7 @@ def run_tray(data: Path, args: argparse.Namespace) -> int:
     agent = Agent(
         data, capturer=None if args.no_capture else ScreenCapturer(), server_url=args.server_url
     )
+    agent.recorder.apps.probe = make_probe()  # None where the platform cannot tell
     listeners = InputListeners(agent.counter)
     if not args.no_input and not listeners.start():
         agent.notices.append(listeners.error or "input counting unavailable")

@@ -191,7 +191,13 @@ async def apply_apps(
     return result
 
 
-_SIGNALS = ("interval_cv", "distinct_positions", "pointer_span", "keyboard_share")
+_SIGNALS = (
+    "interval_cv",
+    "distinct_positions",
+    "pointer_span",
+    "keyboard_share",
+    "pointer_moves",
+)
 
 
 async def write_signals(

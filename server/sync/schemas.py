@@ -39,6 +39,7 @@ class RawActivity(msgspec.Struct, rename="camel", forbid_unknown_fields=False, g
     distinct_positions: Any = None
     pointer_span: Any = None
     keyboard_share: Any = None
+    pointer_moves: Any = None
 
 
 class RawApp(msgspec.Struct, rename="camel", forbid_unknown_fields=False, gc=False):

@@ -62,6 +62,7 @@ class ValidActivity(msgspec.Struct, frozen=True, gc=False):
     distinct_positions: int | None = None
     pointer_span: int | None = None
     keyboard_share: float | None = None
+    pointer_moves: int | None = None
 
 
 class _Invalid(Exception):
@@ -114,10 +115,10 @@ def _hint(value: Any, high: float) -> float | None:
     return float(value) if 0 <= value <= high else None
 
 
-def _whole_hint(value: Any) -> int | None:
+def _whole_hint(value: Any, high: int = MAX_POINTER_POSITIONS) -> int | None:
     if isinstance(value, bool) or not isinstance(value, int):
         return None
-    return value if 0 <= value <= MAX_POINTER_POSITIONS else None
+    return value if 0 <= value <= high else None
 
 
 def _out_of_range(field: str) -> str:
@@ -226,6 +227,7 @@ def validate_activity(raw: RawActivity, caller: uuid.UUID) -> ValidActivity | Co
             distinct_positions=_whole_hint(raw.distinct_positions),
             pointer_span=_whole_hint(raw.pointer_span),
             keyboard_share=_hint(raw.keyboard_share, 1.0),
+            pointer_moves=_whole_hint(raw.pointer_moves, MAX_COUNTER),
         )
     except _Invalid as exc:
         return Conflict(key_text, ConflictReason.INVALID, str(exc), minute_text)
@@ -295,6 +297,7 @@ def check_strict_activity(a: ActivityIn, caller: uuid.UUID) -> ValidActivity | C
         a.distinct_positions,
         a.pointer_span,
         a.keyboard_share,
+        a.pointer_moves,
     )
 
 

@@ -40,9 +40,11 @@ def test_active_seconds_are_distinct_seconds_with_input(outbox: Outbox, clock: F
 def test_input_counter_methods_take_no_key_argument() -> None:
     import inspect
 
-    for name in ("key", "move", "click"):
+    for name in ("key", "click", "scroll"):
         params = inspect.signature(getattr(InputCounter, name)).parameters
         assert list(params) == ["self"], name
+    # A pointer move carries its position (counted, never stored); nothing else.
+    assert list(inspect.signature(InputCounter.move).parameters) == ["self", "x", "y"]
 
 
 def test_ack_is_per_revision_and_changes_during_upload_stay_pending(

@@ -22,6 +22,7 @@ DEBIAN_PACKAGES = {
     "trayer": "trayer",
     "xdpyinfo": "x11-utils",
     "xwininfo": "x11-utils",
+    "xmessage": "x11-utils",
     "chromium": "chromium",
     "dpkg": "dpkg",
     "dpkg-deb": "dpkg",

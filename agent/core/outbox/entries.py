@@ -104,14 +104,22 @@ class EntryQueue(Database):
         with self._tx() as db:
             db.execute(
                 "INSERT INTO activity(entry_key, minute, keyboard, mouse_moves, mouse_clicks,"
-                " active_seconds) VALUES (?,?,?,?,?,?) ON CONFLICT(entry_key, minute) DO UPDATE SET"
+                " active_seconds, interval_cv, distinct_positions, pointer_span, keyboard_share,"
+                " pointer_moves) VALUES (?,?,?,?,?,?,?,?,?,?,?)"
+                " ON CONFLICT(entry_key, minute) DO UPDATE SET"
                 " keyboard = excluded.keyboard, mouse_moves = excluded.mouse_moves,"
                 " mouse_clicks = excluded.mouse_clicks, active_seconds = excluded.active_seconds,"
+                " interval_cv = excluded.interval_cv,"
+                " distinct_positions = excluded.distinct_positions,"
+                " pointer_span = excluded.pointer_span, keyboard_share = excluded.keyboard_share,"
+                " pointer_moves = excluded.pointer_moves,"
                 " version = activity.version + 1"
                 " WHERE activity.keyboard != excluded.keyboard"
                 " OR activity.mouse_moves != excluded.mouse_moves"
                 " OR activity.mouse_clicks != excluded.mouse_clicks"
-                " OR activity.active_seconds != excluded.active_seconds",
+                " OR activity.active_seconds != excluded.active_seconds"
+                " OR activity.interval_cv IS NOT excluded.interval_cv"
+                " OR activity.distinct_positions IS NOT excluded.distinct_positions",
                 (
                     row.entry_key,
                     ts(row.minute),
@@ -119,6 +127,11 @@ class EntryQueue(Database):
                     row.mouse_moves,
                     row.mouse_clicks,
                     row.active_seconds,
+                    row.interval_cv,
+                    row.distinct_positions,
+                    row.pointer_span,
+                    row.keyboard_share,
+                    row.pointer_moves,
                 ),
             )
 

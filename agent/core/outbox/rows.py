@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Callable
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
@@ -56,6 +56,24 @@ class ActivityRow:
     mouse_clicks: int
     active_seconds: int
     version: int = 1
+    # The minute's input signals (agent/core/signals.py); None in rows of older agents.
+    interval_cv: float | None = None
+    distinct_positions: int | None = None
+    pointer_span: int | None = None
+    keyboard_share: float | None = None
+    pointer_moves: int | None = None
+
+
+@dataclass(slots=True)
+class AppRow:
+    """Seconds of a minute an application (and, by policy, its title) was in front."""
+
+    entry_key: str
+    minute: datetime
+    app: str
+    title: str  # "" when none is kept
+    seconds: int
+    version: int = 1
 
 
 @dataclass(slots=True)
@@ -78,9 +96,10 @@ class ScreenshotRow:
 class PendingBatch:
     entries: list[LocalEntry]
     activity: list[ActivityRow]
+    apps: list[AppRow] = field(default_factory=list)
 
     def __bool__(self) -> bool:
-        return bool(self.entries or self.activity)
+        return bool(self.entries or self.activity or self.apps)
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,4 +143,5 @@ entry_from_row = _reader(
     LocalEntry, ENTRY_COLUMNS, start=parse_ts, end=parse_ts, last_heartbeat=parse_ts
 )
 activity_from_row = _reader(ActivityRow, {}, minute=parse_ts)
+app_from_row = _reader(AppRow, {}, minute=parse_ts)
 shot_from_row = _reader(ScreenshotRow, {}, captured_at=parse_ts, metadata=json.loads)

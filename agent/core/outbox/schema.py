@@ -85,7 +85,29 @@ def _statements(*sql: str) -> Migration:
     return step
 
 
-MIGRATIONS: tuple[Migration, ...] = (_statements(*_V1),)
+# Release 0.3: the activity minute's input signals, and the foreground
+# application per minute (docs/privacy.md).
+_V2 = (
+    "ALTER TABLE activity ADD COLUMN interval_cv REAL",
+    "ALTER TABLE activity ADD COLUMN distinct_positions INTEGER",
+    "ALTER TABLE activity ADD COLUMN pointer_span INTEGER",
+    "ALTER TABLE activity ADD COLUMN keyboard_share REAL",
+    "ALTER TABLE activity ADD COLUMN pointer_moves INTEGER",
+    """CREATE TABLE IF NOT EXISTS apps (
+    entry_key TEXT NOT NULL,
+    minute TEXT NOT NULL,
+    app TEXT NOT NULL,
+    title TEXT NOT NULL DEFAULT '',
+    seconds INTEGER NOT NULL,
+    version INTEGER NOT NULL DEFAULT 1,
+    synced_version INTEGER NOT NULL DEFAULT 0,
+    parked_version INTEGER,
+    parked_reason TEXT,
+    PRIMARY KEY (entry_key, minute, app, title)
+)""",
+)
+
+MIGRATIONS: tuple[Migration, ...] = (_statements(*_V1), _statements(*_V2))
 LATEST_VERSION = len(MIGRATIONS)
 
 # What "waiting for upload" and "refused for good" mean, in SQL.
@@ -94,6 +116,9 @@ PENDING_ENTRY = (
 )
 PENDING_ACTIVITY = (
     "a.version > a.synced_version AND (a.parked_version IS NULL OR a.version > a.parked_version)"
+)
+PENDING_APP = (
+    "p.version > p.synced_version AND (p.parked_version IS NULL OR p.version > p.parked_version)"
 )
 PARKED_ENTRY = "parked_revision IS NOT NULL AND revision <= parked_revision"
 PARKED_ACTIVITY = "parked_version IS NOT NULL AND version <= parked_version"

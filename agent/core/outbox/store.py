@@ -6,8 +6,9 @@ import contextlib
 from datetime import datetime
 from pathlib import Path
 
+from agent.core.outbox.apps import AppQueue
 from agent.core.outbox.entries import EntryQueue
-from agent.core.outbox.rows import PARKED, WAITING, QueueDepth, ts
+from agent.core.outbox.rows import PARKED, WAITING, PendingBatch, QueueDepth, ts
 from agent.core.outbox.schema import (
     PARKED_ACTIVITY,
     PARKED_ENTRY,
@@ -18,7 +19,7 @@ from agent.core.outbox.schema import (
 from agent.core.outbox.screenshots import ScreenshotQueue
 
 
-class Outbox(EntryQueue, ScreenshotQueue):
+class Outbox(EntryQueue, ScreenshotQueue, AppQueue):
     def __init__(
         self, data_dir: Path, quota_bytes: int = 200 * 1024 * 1024, *, maintenance: bool = True
     ) -> None:
@@ -39,6 +40,16 @@ class Outbox(EntryQueue, ScreenshotQueue):
             raise
         if maintenance:  # not from `status`, which reads beside a running agent
             self._sweep_orphans()
+
+    def pending_batch(
+        self, max_entries: int, max_activity: int, max_apps: int = 5000
+    ) -> PendingBatch:
+        """Entries and activity (see EntryQueue), and the apps rows the server can take now."""
+        batch = super().pending_batch(max_entries, max_activity)
+        if max_apps:
+            with self._read() as db:
+                batch.apps = self._pending_apps(db, {e.key for e in batch.entries}, max_apps)
+        return batch
 
     def depth(self) -> QueueDepth:
         with self._read() as db:
@@ -65,7 +76,7 @@ class Outbox(EntryQueue, ScreenshotQueue):
         """Drop everything (another account signs in on an empty queue)."""
         with self._tx() as db:
             files = [r["file"] for r in db.execute("SELECT file FROM screenshots") if r["file"]]
-            for table in ("activity", "entries", "screenshots"):
+            for table in ("activity", "apps", "entries", "screenshots"):
                 db.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed table names
         for name in files:
             (self.shots_dir / name).unlink(missing_ok=True)
@@ -74,6 +85,7 @@ class Outbox(EntryQueue, ScreenshotQueue):
         """Forget acknowledged history (kept a while for today's total and review)."""
         cut = ts(older_than)
         with self._tx() as db:
+            self.prune_apps(db, older_than)
             db.execute(
                 "DELETE FROM activity WHERE version <= synced_version AND entry_key IN"
                 " (SELECT key FROM entries WHERE end_time < ? AND status != 'RUNNING'"

@@ -63,3 +63,5 @@ class ActivitySignal(Base):
     distinct_positions: Mapped[int | None] = mapped_column(Integer, default=None)
     pointer_span: Mapped[int | None] = mapped_column(Integer, default=None)
     keyboard_share: Mapped[float | None] = mapped_column(Float, default=None)
+    # Pointer move events alone (keys, clicks and wheel steps are other input).
+    pointer_moves: Mapped[int | None] = mapped_column(Integer, default=None)
