@@ -15,6 +15,7 @@ from litestar.openapi import OpenAPIConfig
 
 from server.activities.routes import ActivitiesController
 from server.analytics.routes import AnalyticsController
+from server.audit.routes import AuditController
 from server.auth.routes import AuthController
 from server.customers.routes import CustomersController
 from server.http.deps import (
@@ -32,6 +33,7 @@ from server.observability.routes import health, metrics, ready
 from server.policy.routes import AgentConfigController
 from server.projects.routes import ProjectsController
 from server.reports.routes import ReportsController
+from server.rights.routes import DataRightsController
 from server.runtime.config import Settings, get_settings
 from server.runtime.state import AppState, build_state, close_state, start_state
 from server.screenshots.routes import ScreenshotsController, ScreenshotUploadController
@@ -81,6 +83,8 @@ def create_app(settings: Settings | None = None, state: AppState | None = None) 
         AnalyticsController,
         ScreenshotUploadController,
         ScreenshotsController,
+        DataRightsController,
+        AuditController,
         *web_handlers(),
     ]
     return Litestar(

@@ -7,6 +7,7 @@ import uuid
 import msgspec
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from server import audit
 from server.activities.schemas import ActivityIn, ActivityOut, ActivityPage, ActivityPatch
 from server.auth.principal import Principal
 from server.core.values import require_name
@@ -34,9 +35,15 @@ async def create_activity(
 ) -> ActivityOut:
     principal.require_admin()
     activity = Activity(
-        organization_id=principal.org_id, name=require_name(data.name), billable=data.billable
+        id=uuid.uuid4(),
+        organization_id=principal.org_id,
+        name=require_name(data.name),
+        billable=data.billable,
     )
     session.add(activity)
+    audit.record_by(
+        session, principal, "activity.created", target_type="activity", target_id=activity.id
+    )
     async with unique_or_conflict(session, _TAKEN):
         await session.commit()
     return activity_out(activity)
@@ -53,6 +60,15 @@ async def update_activity(
         activity.billable = patch.billable
     if patch.archived is not msgspec.UNSET:
         activity.archived = patch.archived
+    fields = [k for k in ("name", "billable", "archived") if getattr(patch, k) is not msgspec.UNSET]
+    audit.record_by(
+        session,
+        principal,
+        "activity.archived" if patch.archived is True else "activity.updated",
+        target_type="activity",
+        target_id=activity.id,
+        fields=fields,
+    )
     async with unique_or_conflict(session, _TAKEN):
         await session.commit()
     return activity_out(activity)

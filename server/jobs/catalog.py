@@ -7,9 +7,11 @@ from __future__ import annotations
 import server.auth.jobs
 import server.mail.jobs
 import server.reports.jobs
+import server.rights.jobs
 import server.screenshots.jobs
 
-MODULES = (server.auth.jobs, server.mail.jobs, server.reports.jobs, server.screenshots.jobs)
+MODULES = (server.auth.jobs, server.mail.jobs, server.reports.jobs, server.rights.jobs,
+           server.screenshots.jobs)
 
 
 def load_all() -> None:

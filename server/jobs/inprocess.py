@@ -41,7 +41,8 @@ class InProcessQueue(JobQueue):
         self._tasks = [asyncio.create_task(self._worker()) for _ in range(self._concurrency)]
         if self._run_periodic:
             self._tasks += [
-                asyncio.create_task(self._every(p.fn, p.name, p.every_seconds)) for p in PERIODIC
+                asyncio.create_task(self._every(p.fn, p.name, p.every_seconds, p.first_after))
+                for p in PERIODIC
             ]
 
     async def run(self, name: str, **kwargs: Any) -> Any:
@@ -68,9 +69,11 @@ class InProcessQueue(JobQueue):
                     self._pending.discard(job_id)
                 self._queue.task_done()
 
-    async def _every(self, fn: Any, name: str, seconds: int) -> None:
+    async def _every(self, fn: Any, name: str, seconds: int, first: int | None = None) -> None:
+        wait = seconds if first is None else first
         while True:
-            await asyncio.sleep(seconds)
+            await asyncio.sleep(wait)
+            wait = seconds
             try:
                 await fn(self._ctx)
             except asyncio.CancelledError:

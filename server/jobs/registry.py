@@ -28,6 +28,9 @@ class Periodic:
     name: str
     fn: JobFn
     every_seconds: int
+    #: In-process runner only: the first run this long after start (default: one
+    #: period), so a daily job still runs on a server restarted more often.
+    first_after: int | None = None
 
 
 PERIODIC: list[Periodic] = []
@@ -41,9 +44,11 @@ def job(name: str) -> Callable[[JobFn], JobFn]:
     return register
 
 
-def periodic(every_seconds: int, name: str | None = None) -> Callable[[JobFn], JobFn]:
+def periodic(
+    every_seconds: int, name: str | None = None, first_after: int | None = None
+) -> Callable[[JobFn], JobFn]:
     def register(fn: JobFn) -> JobFn:
-        PERIODIC.append(Periodic(name or fn.__name__, fn, every_seconds))
+        PERIODIC.append(Periodic(name or fn.__name__, fn, every_seconds, first_after))
         return fn
 
     return register

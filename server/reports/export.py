@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from server import audit
 from server.auth.principal import Principal, load_principal
 from server.core.errors import BadRequest, NotFound, ServiceUnavailable
 from server.core.ids import path_uuid
@@ -77,6 +78,16 @@ async def request_export(
         status=JobStatus.PENDING.value,
     )
     session.add(job)
+    await session.flush()
+    audit.record_by(
+        session,
+        principal,
+        "report.export_requested",
+        target_type="export",
+        target_id=job.id,
+        format=fmt,
+        **{"from": first.isoformat(), "to": last.isoformat(), "teamId": team_id},
+    )
     await session.commit()
     return job
 

@@ -22,7 +22,3 @@ async def process_screenshot(ctx: dict[str, Any], *, screenshot_id: str) -> str 
 async def sweep_screenshots(ctx: dict[str, Any]) -> dict[str, int]:
     return await processing.sweep(app_state_of(ctx))
 
-
-@periodic(3600, name="purge_expired_screenshots")
-async def purge_expired_screenshots(ctx: dict[str, Any]) -> int:
-    return await processing.retention(app_state_of(ctx))

@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import and_, delete, or_, select, update
 
@@ -195,6 +195,21 @@ async def sweep(app_state: AppState) -> dict[str, int]:
     return {"requeued": len(due), "removed": removed}
 
 
+async def retention_of(app_state: AppState, org_id: uuid.UUID, cutoff: datetime) -> int:
+    """Deletes one organization's screenshots captured before `cutoff`, in batches."""
+    total = 0
+    while True:
+        async with app_state.sessions() as session:
+            batch = list((await session.execute(
+                select(Screenshot).where(Screenshot.organization_id == org_id,
+                                         Screenshot.captured_at < cutoff)
+                .order_by(Screenshot.captured_at).limit(PURGE_BATCH)
+            )).scalars())
+        total += await purge(app_state, batch)
+        if len(batch) < PURGE_BATCH:
+            return total
+
+
 async def retention(app_state: AppState) -> int:
     """Deletes screenshots captured before each organization's retention window."""
     now = utcnow()
@@ -203,17 +218,7 @@ async def retention(app_state: AppState) -> int:
         orgs = list((await session.execute(
             select(Organization.id, Organization.retention_days))).all())
     for org_id, days in orgs:
-        cutoff = now - timedelta(days=days)
-        while True:
-            async with app_state.sessions() as session:
-                batch = list((await session.execute(
-                    select(Screenshot).where(Screenshot.organization_id == org_id,
-                                             Screenshot.captured_at < cutoff)
-                    .limit(PURGE_BATCH)
-                )).scalars())
-            total += await purge(app_state, batch)
-            if len(batch) < PURGE_BATCH:
-                break
+        total += await retention_of(app_state, org_id, now - timedelta(days=days))
     if total:
         log.info("screenshot retention purge", removed=total)
     return total

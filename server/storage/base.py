@@ -87,6 +87,17 @@ class Storage(abc.ABC):
         """Removes the object; a missing object is not an error."""
 
     @abc.abstractmethod
+    async def list_keys(self, prefix: str) -> list[str]:
+        """Every key under `prefix` (a folder-like `a/b/`), sorted."""
+
+    async def delete_prefix(self, prefix: str) -> int:
+        """Removes every object under `prefix`; returns how many there were."""
+        keys = await self.list_keys(prefix)
+        for key in keys:
+            await self.delete(key)
+        return len(keys)
+
+    @abc.abstractmethod
     async def size(self, key: str) -> int | None:
         """Size in bytes, or None when the object does not exist."""
 

@@ -103,6 +103,32 @@ class LocalStorage(Storage):
         path = self.path_of(key)
         await asyncio.to_thread(path.unlink, True)
 
+    async def list_keys(self, prefix: str) -> list[str]:
+        if not prefix.endswith("/"):
+            raise ValueError("a prefix ends with /")
+        base = self.path_of(prefix.rstrip("/"))
+
+        def work() -> list[str]:
+            if not base.is_dir():
+                return []
+            return sorted(str(p.relative_to(self.root)) for p in base.rglob("*") if p.is_file())
+
+        return await asyncio.to_thread(work)
+
+    async def delete_prefix(self, prefix: str) -> int:
+        removed = await super().delete_prefix(prefix)
+        base = self.path_of(prefix.rstrip("/"))
+
+        def prune() -> None:  # the empty folders, deepest first
+            if base.is_dir():
+                for folder in sorted(base.rglob("*"), key=lambda p: len(p.parts), reverse=True):
+                    if folder.is_dir():
+                        folder.rmdir()
+                base.rmdir()
+
+        await asyncio.to_thread(prune)
+        return removed
+
     async def size(self, key: str) -> int | None:
         path = self.path_of(key)
         try:

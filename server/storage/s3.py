@@ -156,6 +156,29 @@ class S3Storage(Storage):
     async def delete(self, key: str) -> None:
         await self.call(self.client.delete_object, Bucket=self.bucket, Key=key)
 
+    async def list_keys(self, prefix: str) -> list[str]:
+        if not prefix.endswith("/"):
+            raise ValueError("a prefix ends with /")
+
+        def work() -> list[str]:
+            keys: list[str] = []
+            pages = self.client.get_paginator("list_objects_v2")
+            for page in pages.paginate(Bucket=self.bucket, Prefix=prefix):
+                keys.extend(o["Key"] for o in page.get("Contents", []))
+            return sorted(keys)
+
+        return await self.call(work)
+
+    async def delete_prefix(self, prefix: str) -> int:
+        keys = await self.list_keys(prefix)
+        for start in range(0, len(keys), 1000):  # DeleteObjects takes up to 1,000 keys
+            chunk = [{"Key": k} for k in keys[start : start + 1000]]
+            await self.call(
+                self.client.delete_objects, Bucket=self.bucket,
+                Delete={"Objects": chunk, "Quiet": True},
+            )
+        return len(keys)
+
     async def size(self, key: str) -> int | None:
         from botocore.exceptions import ClientError
 

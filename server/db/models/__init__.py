@@ -6,6 +6,7 @@ from server.db.models.catalog import Activity, Customer, Project, Task, Team, Te
 from server.db.models.entries import DeletedTimeEntry
 from server.db.models.insight import ActivitySignal, AppUsage
 from server.db.models.records import AuditLog, ExportJob
+from server.db.models.rights import RightsJob
 from server.db.models.timesheets import Timesheet
 from server.db.models.tracking import ActivityBucket, ActivityRollup, Screenshot, TimeEntry
 
@@ -24,6 +25,7 @@ __all__ = [
     "PasswordReset",
     "Project",
     "RefreshToken",
+    "RightsJob",
     "Screenshot",
     "Task",
     "Team",

@@ -25,7 +25,11 @@ from shared.enums import (
 
 class AuditLog(UUIDPrimaryKey, Timestamped, Base):
     __tablename__ = "audit_log"
-    __table_args__ = (Index("ix_audit_log_org_created", "organization_id", "created_at"),)
+    __table_args__ = (
+        Index("ix_audit_log_org_created", "organization_id", "created_at"),
+        # The audit page's actor filter.
+        Index("ix_audit_log_org_actor_created", "organization_id", "actor_user_id", "created_at"),
+    )
 
     organization_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey(ORG_FK, ondelete="CASCADE"), default=None

@@ -1,0 +1,1 @@
+"""Data rights: a person's data export, erase, the retention purge and re-blur."""
