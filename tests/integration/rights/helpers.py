@@ -17,12 +17,21 @@ from tests.support.sync import activity, batch, entry, minutes_of
 
 
 async def seed(person: Account, start: datetime, minutes: int = 30, shots: int = 1) -> str:
-    """An entry at `start` with per-minute activity and `shots` READY screenshots."""
+    """An entry at `start` with per-minute activity, input signals and app usage,
+    and `shots` READY screenshots."""
     e = entry(start, minutes, timezone="UTC")
-    acts = [activity(e["idempotencyKey"], m, active=30) for m in minutes_of(start, minutes)]
-    r = await person.post("/api/v1/sync/batch", json=batch([e], acts))
+    acts = [
+        {**activity(e["idempotencyKey"], m, active=30), "intervalCv": 0.5, "keyboardShare": 0.4}
+        for m in minutes_of(start, minutes)
+    ]
+    apps = [
+        {"timeEntryKey": e["idempotencyKey"], "minute": a["minute"], "app": "code", "seconds": 50}
+        for a in acts
+    ]
+    r = await person.post("/api/v1/sync/batch", json={**batch([e], acts), "apps": apps})
     assert r.status_code == 200 and r.json()["processed"] == 1, r.text
     assert r.json()["activity"]["processed"] == minutes, r.text
+    assert r.json()["apps"]["processed"] == minutes, r.text
     for n in range(shots):
         r = await upload(
             person, png_bytes(), e["idempotencyKey"], captured_at=start + timedelta(minutes=n + 1)

@@ -73,8 +73,12 @@ async def test_data_export_zip_holds_the_persons_data(backend, session_tmp):
         assert person["id"] == member.user_id and person["email"] == member.email
         entries = list(csv.DictReader(io.StringIO(zf.read("time_entries.csv").decode())))
         assert len(entries) == 1 and all(e["user_id"] == member.user_id for e in entries)
-        minutes = list(csv.DictReader(io.StringIO(zf.read("activity_buckets.csv").decode())))
-        assert len(minutes) == 12  # theirs only: the peer's 5 minutes are not here
+        for table in ("activity_buckets", "app_usage", "activity_signals"):
+            minutes = list(csv.DictReader(io.StringIO(zf.read(f"{table}.csv").decode())))
+            assert len(minutes) == 12, table  # theirs only: not the peer's 5 minutes
+        assert {
+            m["app"] for m in csv.DictReader(io.StringIO(zf.read("app_usage.csv").decode()))
+        } == {"code"}
         shots = list(csv.DictReader(io.StringIO(zf.read("screenshots.csv").decode())))
         assert len(shots) == 2
         storage = hub_of(client).storage
