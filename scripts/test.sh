@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/system-deps.sh
-bash scripts/install.sh server,agent,dev
+bash scripts/install.sh server,agent,cli,dev
 bash scripts/services.sh
 rc=0
 .venv/bin/python -m pytest -ra "$@" || rc=$?

@@ -339,6 +339,7 @@ def load_settings() -> Settings:
         ),
         security=SecuritySettings(
             jwt_secret=_jwt_secret(env, data_dir),
+            access_ttl_seconds=_env_int("ACCESS_TOKEN_TTL", 15 * 60, 1),
             login_rate=Rate.parse("LOGIN_RATE_LIMIT", _env("LOGIN_RATE_LIMIT", "5/min") or ""),
             sync_rate=Rate.parse("SYNC_RATE_LIMIT", _env("SYNC_RATE_LIMIT", "60/min") or ""),
             export_rate=Rate.parse("EXPORT_RATE_LIMIT", _env("EXPORT_RATE_LIMIT", "20/hour") or ""),

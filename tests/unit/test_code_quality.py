@@ -20,5 +20,5 @@ def test_ruff_is_clean():
 
 
 def test_mypy_is_clean():
-    proc = _run(str(BIN / "mypy"), "server", "shared", "agent")
+    proc = _run(str(BIN / "mypy"), "server", "shared", "agent", "cli")
     assert proc.returncode == 0, proc.stdout[-5000:]

@@ -8,7 +8,7 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-PACKAGES = ("server", "agent", "shared")
+PACKAGES = ("server", "agent", "shared", "cli")
 MAX_LINES = 400
 
 
@@ -169,11 +169,25 @@ def test_shared_package_has_no_server_or_agent_imports() -> None:
     assert {k: v for k, v in leaks.items() if v} == {}
 
 
+def test_the_command_line_talks_to_the_server_only_over_http() -> None:
+    """`cli` is a client: it may use the wire schemas of `shared`, never the
+    server's or the agent's modules (installing the CLI must not need them)."""
+    graph = _graph()
+    leaks = {
+        name: sorted(t for t in targets if not t.startswith(("cli", "shared")))
+        for name, targets in graph.items()
+        if name == "cli" or name.startswith("cli.")
+    }
+    assert {k: v for k, v in leaks.items() if v} == {}
+    assert any(name.startswith("cli.") for name in graph)  # the package is seen at all
+
+
 def test_the_repository_cites_its_own_docs_not_a_design_file_outside_it() -> None:
     """The contract as implemented is docs/api.md; a design file beside the
     checkout is not part of the repository, so nothing may depend on it."""
     cited = []
-    for folder in ("server", "agent", "shared", "docs", "tests", "bench", "installers", "scripts"):
+    folders = ("server", "agent", "shared", "cli", "docs", "tests", "bench", "installers")
+    for folder in (*folders, "scripts"):
         for path in (ROOT / folder).rglob("*"):
             if path.suffix in {".py", ".md", ".sh", ".yaml", ".toml"} and path.is_file():
                 text = path.read_text(errors="replace")
