@@ -43,6 +43,7 @@ MESSAGES = {
     "week-submitted": "Week submitted for approval.",
     "week-approved": "Week approved: it is locked now.",
     "week-rejected": "Week sent back with your reason.",
+    "week-reopened": "Week reopened: its time can be changed and submitted again.",
 }
 
 Render = Callable[[str, dict[str, str], int], Awaitable[Template]]

@@ -14,6 +14,8 @@ from litestar.template.config import TemplateConfig
 
 from server.core.errors import DomainError
 from server.web.admin_routes import AdminForms
+from server.web.analytics_routes import AnalyticsPages
+from server.web.approval_routes import ApprovalPages
 from server.web.auth_routes import AuthPages, provide_web_user
 from server.web.catalog_routes import CustomerPages, ProjectPages
 from server.web.errors import csrf_rejected, domain_error, login_required
@@ -42,6 +44,7 @@ SECURITY_HEADERS = [
 
 def _engine_callback(engine: JinjaTemplateEngine) -> None:
     engine.engine.filters.update(FILTERS)
+    engine.engine.globals["duration_of"] = FILTERS["duration"]
 
 
 def template_config() -> TemplateConfig[JinjaTemplateEngine]:
@@ -63,6 +66,8 @@ def web_handlers() -> list[Any]:
             ProjectPages,
             TaskPages,
             TimePages,
+            ApprovalPages,
+            AnalyticsPages,
         ],
         dependencies={"web": Provide(provide_web_user)},
         exception_handlers={

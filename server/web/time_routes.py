@@ -1,16 +1,24 @@
-""" "My time": the signed-in person's week, where a member lands."""
+""" "My time": the signed-in person's week, where a member lands; submitting
+the week for approval. A manager opens a person of their team's week
+read-only (`?user=`) from Approvals."""
 
 from __future__ import annotations
 
-from litestar import Controller, get
+from typing import Any
+
+from litestar import Controller, MediaType, get, post
 from litestar.response import Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.db.base import utcnow
+from server.reports.scope import visible_user
+from server.timesheets import service as timesheets
+from server.timesheets.weeks import parse_week_start
 from server.web import catalog_views as views
 from server.web.auth_routes import WebUser
+from server.web.catalog_routes import FORM
 from server.web.charts import PALETTE, bar_chart
-from server.web.forms import message_of
+from server.web.forms import PageForm, back_to, message_of
 from server.web.routes import page
 from server.web.week import week_of
 
@@ -20,24 +28,35 @@ async def my_time_page(
     session: AsyncSession,
     week: str | None,
     *,
+    user: str | None = None,
     ok: str | None = None,
     error: str | None = None,
     form: dict[str, str] | None = None,
     status: int = 200,
 ) -> Template:
     p = web.principal
-    data = await week_of(session, p.user, week, utcnow())
+    person = await visible_user(session, p, user or None)  # 404 outside one's scope
+    data = await week_of(session, person, week, utcnow())
+    sheets = await timesheets.list_timesheets(
+        session, p, user_id=str(person.id), week_start=data.start, limit=1
+    )
+    sheet = sheets.items[0] if sheets.items else None
     projects = [o for o in await views.project_options(session, p) if not o.archived]
     chart = bar_chart(
         [day.day.strftime("%a") for day in data.days],
         [("Tracked", PALETTE[0], [day.seconds / 3600 for day in data.days])],
         height=160,
     )
+    own = person.id == p.user_id
     tpl = page(
         "my_time.html",
         web,
-        nav="time",
+        nav="time" if own else "approvals",
+        person=person,
+        own=own,
         week=data,
+        sheet=sheet,
+        locked=sheet is not None and sheet.status.value == "approved",
         chart=chart,
         projects=projects,
         message=message_of(ok),
@@ -53,6 +72,25 @@ class TimePages(Controller):
 
     @get("/")
     async def my_time(
-        self, web: WebUser, db_session: AsyncSession, week: str | None = None, ok: str | None = None
+        self,
+        web: WebUser,
+        db_session: AsyncSession,
+        week: str | None = None,
+        user: str | None = None,
+        ok: str | None = None,
     ) -> Template:
-        return await my_time_page(web, db_session, week, ok=ok)
+        return await my_time_page(web, db_session, week, user=user, ok=ok)
+
+    @post("/submit", dependencies=FORM, media_type=MediaType.HTML)
+    async def submit_week(self, form: PageForm) -> Any:
+        async def action() -> Any:
+            week = parse_week_start(form.get("week"))
+            await timesheets.submit_week(form.session, form.web.principal, week, form.ip)
+            return back_to("/app/time", "week-submitted", week=week.isoformat())
+
+        async def render(error: str, data: dict[str, str], status: int) -> Template:
+            return await my_time_page(
+                form.web, form.session, form.get("week") or None, error=error, status=status
+            )
+
+        return await form.run(action, render)

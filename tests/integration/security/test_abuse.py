@@ -102,6 +102,9 @@ async def test_names_with_markup_are_escaped_on_the_pages(client):
         "/app/tasks",
         f"/app/tasks/{task['id']}",
         "/app/time",
+        "/app/approvals",
+        "/app/analytics",
+        f"/app/analytics/projects/{project['id']}",
     ):
         page = await client.get(path)
         html = page.text
