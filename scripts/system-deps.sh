@@ -19,6 +19,8 @@ command -v desktop-file-validate >/dev/null || need+=(desktop-file-utils)
 # a free port with its own config; the package's own service is not used).
 command -v slapd >/dev/null || [ -x /usr/sbin/slapd ] || need+=(slapd)
 command -v ldapadd >/dev/null || need+=(ldap-utils)
+# prlimit: the agent disk-full test caps the agent's file size.
+command -v prlimit >/dev/null || need+=(util-linux)
 python3 -c 'import venv, ensurepip' 2>/dev/null || need+=(python3-venv)
 # Qt's xcb platform plugin (the tray on a real X display) needs these at run time.
 for lib in libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-render-util0 \

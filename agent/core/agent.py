@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import random
+import sqlite3
 import threading
 from collections.abc import Callable
 from datetime import timedelta
@@ -71,6 +72,7 @@ class Agent:
         self.tracker.project_id = self.settings.last_project_id
         self.tracker.task_id = self.settings.last_task_id
         self.notices: list[str] = []
+        self.storage_problem: str | None = None
         self.screenshots = Screenshots(self.outbox, self.clock, capturer, self._notify)
         self.recorder = Recorder(
             self.outbox,
@@ -140,6 +142,18 @@ class Agent:
             try:
                 self.tick()
                 self.control.poll(self.run_command)
+                if self.storage_problem is not None:
+                    log.warning("local queue writable again")
+                    self.storage_problem = None
+            except sqlite3.Error as exc:
+                # A full disk: the tracker and the activity buckets keep their
+                # state in memory and the next tick writes it; say so once.
+                if self.storage_problem is None:
+                    log.error("cannot write the local queue (disk full?): %s", exc)
+                self.storage_problem = (
+                    f"Cannot save to this computer's disk ({exc}); is it full? "
+                    "Time is kept in memory until it can be saved."
+                )
             except Exception:
                 # The core must not die from one bad tick; the next one retries.
                 log.exception("tick failed")
@@ -345,6 +359,7 @@ class Agent:
                 last_error=st.last_error,
                 idle_pending=self.idle_pending,
                 capture_problem=self.screenshots.problem,
+                storage_problem=self.storage_problem,
                 notices=notices,
             )
 

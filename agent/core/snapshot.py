@@ -29,3 +29,5 @@ class Snapshot:
     idle_pending: IdlePeriod | None
     capture_problem: str | None
     notices: list[str] = field(default_factory=list)
+    # Why the local queue cannot be written (a full disk); time is kept in memory meanwhile.
+    storage_problem: str | None = None

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import random
+import sqlite3
 import threading
 import time
 import uuid
@@ -367,6 +368,13 @@ class Uploader:
         except NetworkError as exc:
             self.status.online = False
             self.status.last_error = str(exc)
+            return self.backoff.next_delay()
+        except sqlite3.Error as exc:
+            # The local queue cannot record what the server acknowledged (a
+            # full disk): the batch is sent again later and the server's
+            # idempotency keys make that harmless.
+            log.error("sync: cannot write the local queue (disk full?): %s", exc)
+            self.status.last_error = f"cannot write the local queue: {exc}"
             return self.backoff.next_delay()
         except (ApiError, OSError, ValueError, msgspec.MsgspecError) as exc:
             log.exception("sync failed")

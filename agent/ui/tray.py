@@ -32,7 +32,7 @@ EXTRAS_EVERY_SECONDS = 600
 
 
 def tray_state(snap: Snapshot, idle: bool = False) -> TrayState:
-    if snap.auth_required or snap.capture_problem or snap.depth.parked:
+    if snap.auth_required or snap.capture_problem or snap.storage_problem or snap.depth.parked:
         return TrayState.ATTENTION
     if snap.signed_in and not snap.online:
         return TrayState.OFFLINE
@@ -54,6 +54,8 @@ def tooltip(snap: Snapshot, now: datetime) -> str:
     lines.append(sync_line(snap, now).text)
     if snap.capture_problem:
         lines.append(f"Screenshots: {snap.capture_problem}")
+    if snap.storage_problem:
+        lines.append(snap.storage_problem)
     return "\n".join(lines)
 
 

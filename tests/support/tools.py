@@ -30,6 +30,7 @@ DEBIAN_PACKAGES = {
     "desktop-file-validate": "desktop-file-utils",
     "slapd": "slapd",
     "ldapadd": "ldap-utils",
+    "prlimit": "util-linux",
 }
 
 
