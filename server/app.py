@@ -41,6 +41,8 @@ from server.security.global_limit import GlobalRateLimit
 from server.sync.routes import SyncController
 from server.tasks.routes import TasksController
 from server.teams.routes import TeamsController
+from server.time_entries.routes import TimeEntriesController
+from server.timer.routes import TimerController
 from server.timesheets.routes import TimesheetsController
 from server.web import template_config, web_handlers
 from shared.version import __version__
@@ -78,6 +80,8 @@ def create_app(settings: Settings | None = None, state: AppState | None = None) 
         ProjectsController,
         TasksController,
         TimesheetsController,
+        TimeEntriesController,
+        TimerController,
         SyncController,
         ReportsController,
         AnalyticsController,

@@ -32,6 +32,15 @@ class EntrySource(StrEnum):
     IMPORT = "import"
 
 
+class EntryClass(StrEnum):
+    """Where an entry sits in its user's local day (ordered by start)."""
+
+    DAYBREAK = "daybreak"  # the day's first entry
+    PAUSE = "pause"  # starts after a gap
+    OVERLAP = "overlap"  # starts before an earlier entry of the day ended
+    PLAIN = "plain"  # starts where the previous one ended
+
+
 class TaskStatus(StrEnum):
     TODO = "todo"
     IN_PROGRESS = "in_progress"

@@ -27,6 +27,8 @@ from server.sync.schemas import RawBatch
 from server.sync.store import FAR_FUTURE, StoredEntry, SyncStore
 from server.sync.store_pg import PgStore
 from server.sync.store_sqlite import SqliteStore
+from server.sync.timers import TimerStop, clash_ending_timer, stop_timers
+from server.sync.tombstones import deleted_conflict, tombstoned
 from server.sync.validate import (
     MAX_ENTRY_DURATION,
     ValidActivity,
@@ -47,6 +49,8 @@ class _Plan:
     rows: list[tuple[Any, ...]] = field(default_factory=list)
     # Keys of entries a person deleted (tombstones): answered `deleted`, never stored.
     deleted: set[uuid.UUID] = field(default_factory=set)
+    # Open web timers the batch's new agent time ends (server/sync/timers.py).
+    timer_stops: list[TimerStop] = field(default_factory=list)
 
 
 def check_limits(batch: RawBatch) -> None:
@@ -115,7 +119,7 @@ async def _plan_entries(
     if not valid:
         found = await store.own_entries(user_id, list(activity_keys)) if activity_keys else []
         known = _known(found, user_id)
-        plan.deleted = await _tombstoned(store, user_id, activity_keys - known.keys())
+        plan.deleted = await tombstoned(store, user_id, activity_keys - known.keys())
         return plan, known
     refs = await known_refs(session, org_id, valid)
     start = min(e.start for e in valid)
@@ -126,12 +130,12 @@ async def _plan_entries(
     stored = {r.key: r for r in found}
     locks = await locked_weeks(store, user_id, valid, stored)
     known = _known(found, user_id)
-    plan.deleted = await _tombstoned(store, user_id, keys - stored.keys())
+    plan.deleted = await tombstoned(store, user_id, keys - stored.keys())
     timeline = Timeline([Interval(r.key, r.start, r.end) for r in found if r.owner == user_id])
     for e in sorted(valid, key=lambda x: (x.start, str(x.key))):
         key_text = str(e.key)
         if e.key in plan.deleted:
-            plan.conflicts.append(_deleted_conflict(key_text))
+            plan.conflicts.append(deleted_conflict(key_text))
             continue
         existing = stored.get(e.key)
         problem = ref_problem(e, refs, new=existing is None)
@@ -158,7 +162,7 @@ async def _plan_entries(
             )
             continue
         cand = Interval(e.key, e.start, e.end)
-        other = timeline.clash(cand)
+        other = clash_ending_timer(timeline, stored, user_id, cand, plan.timer_stops)
         if other is not None:
             plan.conflicts.append(
                 Conflict(
@@ -198,23 +202,6 @@ async def _plan_entries(
     return plan, known
 
 
-async def _tombstoned(
-    store: SyncStore, user_id: uuid.UUID, unknown: set[uuid.UUID]
-) -> set[uuid.UUID]:
-    """Keys no stored entry has: which were deleted by a person (one indexed
-    look-up, and only when a batch names keys the server does not hold)."""
-    return await store.deleted_keys(user_id, list(unknown)) if unknown else set()
-
-
-def _deleted_conflict(key_text: str, minute: str | None = None) -> Conflict:
-    return Conflict(
-        key_text,
-        ConflictReason.DELETED,
-        "this time entry was deleted on the server; it is not re-created",
-        minute,
-    )
-
-
 def _activity_conflict(a: ValidActivity, reason: ConflictReason, detail: str) -> Conflict:
     minute_text = a.minute.isoformat().replace("+00:00", "Z")
     return Conflict(str(a.entry_key), reason, detail, minute_text)
@@ -248,7 +235,7 @@ async def _apply_activity(
         found = entries.get(a.entry_key)
         if found is None and a.entry_key in deleted:
             minute_text = a.minute.isoformat().replace("+00:00", "Z")
-            result.conflicts.append(_deleted_conflict(str(a.entry_key), minute_text))
+            result.conflicts.append(deleted_conflict(str(a.entry_key), minute_text))
             continue
         if found is None:
             result.conflicts.append(
@@ -286,7 +273,7 @@ async def _apply_activity(
     return result
 
 
-async def _store_for(session: AsyncSession) -> SyncStore:
+async def store_for(session: AsyncSession) -> SyncStore:
     """The driver-level statements on the session's connection and transaction."""
     conn = await session.connection()
     raw = await conn.get_raw_connection()
@@ -312,7 +299,7 @@ async def ingest_batch(
     activity = ActivityResult()
     latest = _latest_activity(activity_items, activity)
     named = {k for k, _ in latest} | {a.entry_key for a in app_items if not isinstance(a, Conflict)}
-    store = await _store_for(session)
+    store = await store_for(session)
     try:
         await store.lock_user(user_id)
         plan, known = await _plan_entries(
@@ -325,6 +312,8 @@ async def ingest_batch(
             named,
             now,
         )
+        if plan.timer_stops:
+            await stop_timers(session, plan.timer_stops, now)
         written = await store.upsert_entries(plan.rows)
         # A row not written lost a race we could not see (another replica on
         # SQLite is unsupported; on PostgreSQL the lock prevents it): a retry.
@@ -352,4 +341,4 @@ async def ingest_batch(
     )
 
 
-__all__ = ["check_limits", "ingest_batch"]
+__all__ = ["check_limits", "ingest_batch", "store_for"]

@@ -87,6 +87,7 @@ class StoredEntry:
     start: datetime
     end: datetime | None
     id: uuid.UUID
+    source: str = "agent"
 
 
 class SyncStore(Protocol):

@@ -101,7 +101,7 @@ _ACTIVITY_WRITE = (
     + ") RETURNING 1)"
     " SELECT count(*) FROM written"
 )
-_ENTRY_FIELDS = "idempotency_key, user_id, revision, start_time, end_time, id"
+_ENTRY_FIELDS = "idempotency_key, user_id, revision, start_time, end_time, id, source"
 _STORED = (
     f"SELECT {_ENTRY_FIELDS} FROM time_entries WHERE idempotency_key = ANY($1::uuid[])"
     " OR (user_id = $2 AND start_time >= $5 AND start_time < $4"
@@ -131,6 +131,7 @@ def _entry(r: Any) -> StoredEntry:
         r[3],
         r[4],
         uuid.UUID(bytes=r[5].bytes),
+        r[6],
     )
 
 

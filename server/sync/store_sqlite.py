@@ -56,7 +56,7 @@ _ACTIVITY_UPSERT = (
     + " WHERE "
     + " OR ".join(f"activity_buckets.{c} != excluded.{c}" for c in ACTIVITY_VALUES)
 )
-_ENTRY_FIELDS = "idempotency_key, user_id, revision, start_time, end_time, id"
+_ENTRY_FIELDS = "idempotency_key, user_id, revision, start_time, end_time, id, source"
 _STORED = (
     f"SELECT {_ENTRY_FIELDS} FROM time_entries"
     " WHERE idempotency_key IN (SELECT value FROM json_each(?1))"
@@ -117,6 +117,7 @@ def _entry(r: Any) -> StoredEntry:
         _instant(r[3]),  # type: ignore[arg-type]
         _instant(r[4]),
         uuid.UUID(r[5]),
+        r[6],
     )
 
 

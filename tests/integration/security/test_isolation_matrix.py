@@ -56,6 +56,16 @@ async def _ids(owner: Account, member: Account) -> dict[str, str]:
     customer = (await owner.post("/api/v1/customers", json={"name": "Initech"})).json()
     activity = (await owner.post("/api/v1/activities", json={"name": "Support"})).json()
     shot = (await upload(member, png_bytes(), await make_entry(member))).json()
+    time_entry = (
+        await owner.post(
+            "/api/v1/time-entries",
+            json={
+                "projectId": project["id"],
+                "startTime": "2026-01-05T09:00:00Z",
+                "endTime": "2026-01-05T10:00:00Z",
+            },
+        )
+    ).json()
     r = await owner.get(
         "/api/v1/reports/export", params={"format": "csv", "from": "2026-01-01", "to": "2026-01-02"}
     )
@@ -71,6 +81,7 @@ async def _ids(owner: Account, member: Account) -> dict[str, str]:
         "shot_id": shot["id"],
         "job_id": r.json()["jobId"],
         "timesheet_id": timesheet["id"],
+        "entry_id": time_entry["id"],
     }
 
 

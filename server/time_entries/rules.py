@@ -1,0 +1,192 @@
+"""Checks on a person's time: what it refers to, its span, overlap with the
+user's other entries, the desktop agent's live entry, and the per-user write
+lock every change of a user's time takes (the batch sync takes the same one)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from server.core.errors import BadRequest, Conflict
+from server.db.models import Activity, Project, Task, TimeEntry
+from server.db.scoped import get_in_org
+from server.sync.service import store_for
+from server.sync.store import FAR_FUTURE
+from server.sync.store_sqlite import SqliteStore
+from server.sync.validate import MAX_ENTRY_DURATION
+from shared.enums import EntrySource, EntryStatus
+from shared.limits import MAX_DESCRIPTION_LENGTH
+
+# A tracking agent syncs its entry's end (its last heartbeat) every minute; an
+# agent entry whose end is older than this is no longer being tracked (the
+# agent crashed, slept or lost the network).
+AGENT_LIVE = timedelta(minutes=5)
+
+
+@asynccontextmanager
+async def user_writes(session: AsyncSession, user_id: uuid.UUID) -> AsyncIterator[None]:
+    """Serializes changes of one user's time (checks, then writes) until the
+    block ends; the block commits. On failure the transaction is rolled back."""
+    store = await store_for(session)
+    try:
+        await store.lock_user(user_id)
+        yield
+    except BaseException:
+        await session.rollback()
+        raise
+    finally:
+        if isinstance(store, SqliteStore):
+            store.release()
+
+
+@dataclass
+class Refs:
+    project_id: uuid.UUID
+    task_id: uuid.UUID | None
+    activity_id: uuid.UUID | None
+
+
+async def project_ref(session: AsyncSession, org_id: uuid.UUID, project_id: uuid.UUID) -> Project:
+    project = await get_in_org(session, Project, project_id, org_id, "project")
+    if project.archived:
+        raise BadRequest(f"project {project.name!r} is archived; pick another project")
+    return project
+
+
+async def task_ref(
+    session: AsyncSession, org_id: uuid.UUID, task_id: uuid.UUID, project_id: uuid.UUID
+) -> Task:
+    task = await get_in_org(session, Task, task_id, org_id, "task")
+    if task.project_id != project_id:
+        raise BadRequest(f"task {task.name!r} does not belong to project {project_id}")
+    if task.archived:
+        raise BadRequest(f"task {task.name!r} is archived; pick another task")
+    return task
+
+
+async def activity_ref(session: AsyncSession, org_id: uuid.UUID, activity_id: uuid.UUID) -> None:
+    activity = await get_in_org(session, Activity, activity_id, org_id, "activity")
+    if activity.archived:
+        raise BadRequest(f"activity {activity.name!r} is archived; pick another activity")
+
+
+def check_span(start: datetime, end: datetime | None) -> None:
+    if end is None:
+        return
+    if end <= start:
+        raise BadRequest("endTime must be after startTime")
+    if end - start > MAX_ENTRY_DURATION:
+        raise BadRequest(f"an entry lasts at most {MAX_ENTRY_DURATION.days} days")
+
+
+def description(value: str | None) -> str | None:
+    value = (value or "").strip()
+    if len(value) > MAX_DESCRIPTION_LENGTH:
+        raise BadRequest(f"description must be at most {MAX_DESCRIPTION_LENGTH} characters")
+    return value or None
+
+
+def ticket_key(value: str | None) -> str | None:
+    value = (value or "").strip()
+    if len(value) > 64:
+        raise BadRequest("ticketKey must be at most 64 characters")
+    return value or None
+
+
+def _span_text(e: TimeEntry) -> str:
+    end = e.end_time.isoformat() if e.end_time else "open"
+    return f"{e.start_time.isoformat()} to {end}"
+
+
+async def ensure_no_overlap(
+    session: AsyncSession,
+    user_id: uuid.UUID,
+    start: datetime,
+    end: datetime | None,
+    exclude: uuid.UUID | None = None,
+) -> None:
+    """409 naming the user's other entry that [start, end) would overlap."""
+    stop = end or FAR_FUTURE
+    stmt = (
+        select(TimeEntry)
+        .where(
+            TimeEntry.user_id == user_id,
+            TimeEntry.start_time < stop,
+            or_(
+                # A closed entry lasts at most MAX_ENTRY_DURATION: bounded index range.
+                and_(
+                    TimeEntry.start_time >= start - MAX_ENTRY_DURATION,
+                    TimeEntry.end_time > start,
+                    TimeEntry.end_time > TimeEntry.start_time,
+                ),
+                TimeEntry.end_time.is_(None),
+            ),
+        )
+        .order_by(TimeEntry.start_time)
+        .limit(2)
+    )
+    for other in (await session.execute(stmt)).scalars():
+        if other.id == exclude:
+            continue
+        raise Conflict(
+            f"overlaps entry {other.id} ({_span_text(other)}, {other.source})",
+            extra={
+                "code": "overlap",
+                "otherEntry": {
+                    "id": str(other.id),
+                    "startTime": other.start_time.isoformat(),
+                    "endTime": other.end_time.isoformat() if other.end_time else None,
+                    "source": other.source,
+                },
+            },
+        )
+
+
+def agent_is_tracking(entry: TimeEntry, now: datetime) -> bool:
+    """The desktop agent is still recording this entry (fresh heartbeat)."""
+    return (
+        entry.source == EntrySource.AGENT.value
+        and entry.status == EntryStatus.RUNNING.value
+        and (entry.end_time or entry.start_time) >= now - AGENT_LIVE
+    )
+
+
+async def live_agent_entry(
+    session: AsyncSession, user_id: uuid.UUID, now: datetime
+) -> TimeEntry | None:
+    """The entry the user's desktop agent is tracking right now, if any."""
+    stmt = (
+        select(TimeEntry)
+        .where(
+            TimeEntry.user_id == user_id,
+            TimeEntry.source == EntrySource.AGENT.value,
+            TimeEntry.status == EntryStatus.RUNNING.value,
+            or_(
+                and_(
+                    TimeEntry.start_time >= now - MAX_ENTRY_DURATION,
+                    TimeEntry.end_time >= now - AGENT_LIVE,
+                ),
+                # Synced before its first heartbeat: live while recent.
+                and_(TimeEntry.end_time.is_(None), TimeEntry.start_time >= now - AGENT_LIVE),
+            ),
+        )
+        .order_by(TimeEntry.start_time.desc())
+        .limit(1)
+    )
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+def refuse_while_agent_tracks(entry: TimeEntry, now: datetime) -> None:
+    if agent_is_tracking(entry, now):
+        raise Conflict(
+            f"entry {entry.id} is being tracked by the desktop agent (device "
+            f"{entry.device_id or 'unknown'}) since {entry.start_time.isoformat()}; "
+            "stop tracking there first",
+            extra={"code": "agent_tracking", "entryId": str(entry.id)},
+        )

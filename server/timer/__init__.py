@@ -1,0 +1,1 @@
+"""The timer of the web pages and the command line."""
