@@ -25,6 +25,11 @@ from server.http.deps import (
     provide_principal,
 )
 from server.http.errors import EXCEPTION_HANDLERS
+from server.integrations.routes import (
+    ImportsController,
+    IntegrationRunsController,
+    IntegrationsController,
+)
 from server.jobs import catalog
 from server.members.routes import MembersController
 from server.observability.logging import configure_logging
@@ -89,6 +94,9 @@ def create_app(settings: Settings | None = None, state: AppState | None = None) 
         ScreenshotsController,
         DataRightsController,
         AuditController,
+        IntegrationsController,
+        IntegrationRunsController,
+        ImportsController,
         *web_handlers(),
     ]
     return Litestar(

@@ -34,6 +34,36 @@ async def _demo(settings: Settings) -> None:
     print(f"Demo organization {verb}. Sign in as {login.email} / {login.password}")
 
 
+async def _rotate_secret_key(settings: Settings) -> str:
+    """Re-encrypts every stored credential with the current key (one transaction).
+
+    Without HUBNITY_SECRET_KEY a new key is generated into the data dir first;
+    with it, set the new key there and the old one(s) in
+    HUBNITY_SECRET_KEY_PREVIOUS for the duration of the command.
+    """
+    from server.db.session import create_engine, session_factory
+    from server.integrations.credentials import reencrypt_all
+    from server.security.secretbox import add_file_key, load_keyring, prune_file_keys
+
+    security = settings.security
+    if not security.secret_key:
+        load_keyring(settings.data_dir)  # make sure a key file exists
+        add_file_key(settings.data_dir)
+    keyring = load_keyring(settings.data_dir, security.secret_key, security.previous_secret_keys)
+    engine = create_engine(settings.database)
+    try:
+        async with session_factory(engine)() as session:
+            changed, in_use = await reencrypt_all(session, keyring)
+            await session.commit()
+    finally:
+        await engine.dispose()
+    dropped = 0 if security.secret_key else prune_file_keys(settings.data_dir, in_use)
+    return (
+        f"secrets re-encrypted with key {keyring.current.key_id}: {changed} changed"
+        + (f", {dropped} old key(s) removed from the key file" if dropped else "")
+    )
+
+
 def check_workers(settings: Settings, workers: int) -> None:
     """More than one process only where every process shares what must be shared."""
     if workers < 1:
@@ -93,7 +123,12 @@ def _serve(settings: Settings, host: str | None, port: int | None, workers: int)
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="hubnity-server", description="Hubnity server")
-    parser.add_argument("command", nargs="?", default="serve", choices=["serve", "migrate", "demo"])
+    parser.add_argument(
+        "command",
+        nargs="?",
+        default="serve",
+        choices=["serve", "migrate", "demo", "rotate-secret-key"],
+    )
     parser.add_argument("--host", help="bind address (default HUBNITY_HOST or 127.0.0.1)")
     parser.add_argument("--port", type=int, help="port (default HUBNITY_PORT or 8000)")
     parser.add_argument(
@@ -114,6 +149,10 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "migrate":
             _migrate(settings)
             print("database is at the latest schema")
+        elif args.command == "rotate-secret-key":
+            if settings.database.is_sqlite:
+                _migrate(settings)
+            print(asyncio.run(_rotate_secret_key(settings)))
         elif args.command == "demo":
             if settings.database.is_sqlite:
                 _migrate(settings)

@@ -42,6 +42,12 @@ class Conflict(DomainError):
     status_code = 409
 
 
+class Unprocessable(DomainError):
+    """Well-formed, but refused by a third party (e.g. a provider rejecting credentials)."""
+
+    status_code = 422
+
+
 class PayloadTooLarge(DomainError):
     status_code = 413
 

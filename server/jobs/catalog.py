@@ -5,13 +5,20 @@ worker) import this, so the registry itself depends on no domain."""
 from __future__ import annotations
 
 import server.auth.jobs
+import server.integrations.jobs
 import server.mail.jobs
 import server.reports.jobs
 import server.rights.jobs
 import server.screenshots.jobs
 
-MODULES = (server.auth.jobs, server.mail.jobs, server.reports.jobs, server.rights.jobs,
-           server.screenshots.jobs)
+MODULES = (
+    server.auth.jobs,
+    server.integrations.jobs,
+    server.mail.jobs,
+    server.reports.jobs,
+    server.rights.jobs,
+    server.screenshots.jobs,
+)
 
 
 def load_all() -> None:

@@ -133,6 +133,8 @@ class SecuritySettings:
     export_rate: Rate = Rate(20, 3600)
     global_rate: Rate | None = None
     body_size_limit: int = 50 * 1024 * 1024
+    # CSV imports (POST /api/v1/imports/csv) stream to disk up to this size.
+    import_max_bytes: int = 200 * 1024 * 1024
     allow_registration: bool = True
     # Per account, beside the per-IP login rate: after `lockout_threshold`
     # failures in a row each further one blocks sign-in for base * 2^k seconds
@@ -141,6 +143,11 @@ class SecuritySettings:
     lockout_base_seconds: int = 30
     lockout_max_seconds: int = 15 * 60
     reset_email_rate: Rate = Rate(3, 3600)
+    # Encrypts stored third-party credentials (server/security/secretbox.py).
+    # Unset → a key generated once into <data dir>/secret_keys.
+    secret_key: str | None = field(default=None, repr=False)
+    # Keys being rotated away from: still decrypt, never encrypt.
+    previous_secret_keys: tuple[str, ...] = field(default=(), repr=False)
 
 
 @dataclass(frozen=True)
@@ -351,6 +358,15 @@ def load_settings() -> Settings:
             lockout_max_seconds=_env_int("LOGIN_LOCKOUT_MAX_SECONDS", 900, 1),
             reset_email_rate=Rate.parse(
                 "PASSWORD_RESET_RATE_LIMIT", _env("PASSWORD_RESET_RATE_LIMIT", "3/hour") or ""
+            ),
+            import_max_bytes=parse_size(
+                "IMPORT_MAX_BYTES", _env("IMPORT_MAX_BYTES", "200mb") or ""
+            ),
+            secret_key=_env("HUBNITY_SECRET_KEY"),
+            previous_secret_keys=tuple(
+                k.strip()
+                for k in (_env("HUBNITY_SECRET_KEY_PREVIOUS") or "").split(",")
+                if k.strip()
             ),
         ),
         server=ServerSettings(

@@ -5,6 +5,12 @@ from server.db.models.accounts import Invitation, Organization, PasswordReset, R
 from server.db.models.catalog import Activity, Customer, Project, Task, Team, TeamMember
 from server.db.models.entries import DeletedTimeEntry
 from server.db.models.insight import ActivitySignal, AppUsage
+from server.db.models.integrations import (
+    Integration,
+    IntegrationMapping,
+    IntegrationRecord,
+    IntegrationRun,
+)
 from server.db.models.records import AuditLog, ExportJob
 from server.db.models.rights import RightsJob
 from server.db.models.timesheets import Timesheet
@@ -20,6 +26,10 @@ __all__ = [
     "Customer",
     "DeletedTimeEntry",
     "ExportJob",
+    "Integration",
+    "IntegrationMapping",
+    "IntegrationRecord",
+    "IntegrationRun",
     "Invitation",
     "Organization",
     "PasswordReset",

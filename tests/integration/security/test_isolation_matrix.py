@@ -70,7 +70,15 @@ async def _ids(owner: Account, member: Account) -> dict[str, str]:
         "/api/v1/reports/export", params={"format": "csv", "from": "2026-01-01", "to": "2026-01-02"}
     )
     timesheet = (await member.post("/api/v1/timesheets", json={"weekStart": "2026-01-05"})).json()
+    csv_upload = await owner.post(
+        "/api/v1/imports/csv",
+        files={"file": ("t.csv", b"Email,Start date,Start time,Duration\n", "text/csv")},
+        data={"format": "toggl", "dryRun": "true"},
+    )
+    run = (await owner.get(f"/api/v1/integration-runs/{csv_upload.json()['id']}")).json()
     return {
+        "integration_id": run["integrationId"],
+        "run_id": run["id"],
         "member_id": member.user_id,
         "user_id": member.user_id,
         "team_id": team["id"],

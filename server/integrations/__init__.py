@@ -1,0 +1,1 @@
+"""Integrations: connectors to other time trackers, imports, and (later) two-way sync."""

@@ -1,0 +1,42 @@
+"""Integration jobs: a run (queued by the API or the scheduler) and the
+scheduler itself, every minute (arq cron in production, in-process otherwise)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from server.integrations.credentials import keyring_for
+from server.integrations.run_requests import start_due_runs
+from server.integrations.runs import execute_run
+from server.integrations.service import IntegrationsContext
+from server.jobs.registry import app_state_of, job, periodic
+
+
+def context_of(app_state: Any) -> IntegrationsContext:
+    return IntegrationsContext(
+        keyring=keyring_for(app_state.settings, app_state.extras),
+        jobs=app_state.jobs,
+        data_dir=app_state.settings.data_dir,
+        transport=app_state.extras.get("integrations.transport"),
+    )
+
+
+@job("integrations.run")
+async def run_integration(ctx: dict[str, Any], *, run_id: str) -> None:
+    app_state = app_state_of(ctx)
+    integrations = context_of(app_state)
+    await execute_run(
+        app_state.sessions,
+        integrations.keyring,
+        uuid.UUID(run_id),
+        integrations.data_dir,
+        integrations.transport,
+    )
+
+
+@periodic(60, name="integrations.schedule")
+async def schedule_integrations(ctx: dict[str, Any]) -> None:
+    app_state = app_state_of(ctx)
+    async with app_state.sessions() as session:
+        await start_due_runs(session, context_of(app_state))

@@ -1,0 +1,227 @@
+"""Executing one run: the job body, shared by the in-process runner and arq.
+
+1. Claim: queued → running, only if no other run of the integration is
+   running (the integration row is locked while deciding on PostgreSQL;
+   SQLite has one writer). A second delivery of the job finds it not queued
+   and does nothing.
+2. Window: explicit from/to; else the first run reads `initialDays` (90) back;
+   later runs start from the high-water mark: providers with an updated-since
+   filter (Tempo) ask for changes since it, the others re-read `lookbackDays`
+   (7) before it.
+3. Pages: fetched one at a time, applied and committed with the run's counts
+   and progress (a failure leaves whole pages). Per-record problems become
+   errors on the run, never a stop.
+4. End: a complete window run removes stored records the window no longer
+   holds (deleted at the provider); the high-water mark moves to this run's
+   start; status done. Any provider failure → status failed with its reason,
+   the mark unchanged, pages already committed kept (the detail says how many).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from server import audit
+from server.db.base import utcnow
+from server.db.models import Integration, IntegrationRun
+from server.integrations import csv_clockify, csv_toggl
+from server.integrations.base import Page, Window
+from server.integrations.credentials import unseal
+from server.integrations.csv_generic import read_pages
+from server.integrations.csv_read import CsvError
+from server.integrations.http import ProviderError
+from server.integrations.importer import Counts, PageImporter, remove_records, stale_records
+from server.integrations.providers import build_connector, is_file_format
+from server.integrations.resolver import Resolver
+from server.observability.logging import log
+from server.security.secretbox import Keyring, SecretError
+
+ACTIVE = ("queued", "running")
+CSV_PRESETS = {"csv_toggl": csv_toggl, "csv_clockify": csv_clockify}
+
+
+def plan_window(integration: Integration, run: IntegrationRun, now: datetime) -> Window:
+    settings = integration.settings or {}
+    if run.range_from is not None or run.range_to is not None:
+        start = run.range_from or now - timedelta(days=int(settings.get("initialDays") or 90))
+        return Window(start, run.range_to or now + timedelta(days=1))
+    if integration.cursor is None:
+        return Window(
+            now - timedelta(days=int(settings.get("initialDays") or 90)), now + timedelta(days=1)
+        )
+    mark = datetime.fromisoformat(integration.cursor)
+    return Window(
+        mark - timedelta(days=int(settings.get("lookbackDays") or 7)), now + timedelta(days=1)
+    )
+
+
+async def _claim(session: AsyncSession, run_id: uuid.UUID) -> IntegrationRun | None:
+    run = await session.get(IntegrationRun, run_id)
+    if run is None or run.status != "queued":
+        return None
+    # Serializes the decision per integration (no-op on SQLite: one writer anyway).
+    await session.execute(
+        select(Integration.id).where(Integration.id == run.integration_id).with_for_update()
+    )
+    busy = (
+        await session.execute(
+            select(IntegrationRun.id).where(
+                IntegrationRun.integration_id == run.integration_id,
+                IntegrationRun.status == "running",
+                IntegrationRun.id != run_id,
+            )
+        )
+    ).first()
+    if busy is not None:
+        run.status, run.detail, run.finished_at = (
+            "failed",
+            "another run of this integration was in progress",
+            utcnow(),
+        )
+        await session.commit()
+        return None
+    run.status, run.started_at = "running", utcnow()
+    await session.commit()
+    return run
+
+
+async def _csv_pages(run: IntegrationRun, provider: str, data_dir: Path) -> AsyncIterator[Page]:
+    preset = CSV_PRESETS.get(provider)
+    options = {**(preset.OPTIONS if preset else {}), **(run.options.get("options") or {})}
+    mapping = preset.MAPPING if preset else (run.options.get("mapping") or {})
+    path = data_dir / str(run.upload_path)
+    pages: Iterator[Page] = read_pages(path, mapping, options)
+    while True:
+        # Parsing is CPU work on a file: off the event loop, one page at a time.
+        page = await asyncio.to_thread(next, pages, None)
+        if page is None:
+            return
+        yield page
+
+
+async def execute_run(
+    sessions: async_sessionmaker[AsyncSession],
+    keyring: Keyring,
+    run_id: uuid.UUID,
+    data_dir: Path,
+    transport: Any = None,
+) -> None:
+    async with sessions() as session:
+        run = await _claim(session, run_id)
+        if run is None:
+            return
+        integration = await session.get(Integration, run.integration_id)
+        assert integration is not None  # cascades with its runs
+        started = run.started_at or utcnow()
+        counts, errors = Counts(), list[dict[str, Any]]()
+        importer: PageImporter | None = None
+        window = plan_window(integration, run, started)
+        complete = False
+        connector = None
+        try:
+            resolver = await Resolver.load(session, integration, dry_run=run.dry_run)
+            importer = PageImporter(
+                session, resolver, run.id, dry_run=run.dry_run, counts=counts, errors=errors
+            )
+            if is_file_format(integration.provider):
+                pages: AsyncIterator[Page] = _csv_pages(run, integration.provider, data_dir)
+            else:
+                connector = build_connector(
+                    integration.provider,
+                    integration.base_url,
+                    unseal(integration, keyring),
+                    integration.settings,
+                    budget_seconds=float(integration.settings.get("budgetSeconds") or 1800),
+                    transport=transport,
+                )
+                for ref in await connector.list_users():
+                    resolver.learn_user(ref)
+                for ref in await connector.list_projects():
+                    resolver.project(ref, dry_run=True)  # learn names, create nothing yet
+                if integration.cursor and connector.updated_since and run.range_from is None:
+                    mark = datetime.fromisoformat(integration.cursor) - timedelta(minutes=5)
+                    window = Window(started - timedelta(days=3660), window.end, mark)
+                pages = connector.list_entries(window)
+            async for page in pages:
+                await importer.apply(page)
+                run.counts, run.errors = counts.as_dict(), list(errors)
+                run.pages_done += 1
+                if page.total_pages:
+                    run.pages_total = page.total_pages
+                await session.commit()  # a dry run holds nothing else to write
+            complete = True
+        except (ProviderError, CsvError, SecretError) as exc:
+            await session.rollback()
+            await session.refresh(integration)
+            run = await session.get(IntegrationRun, run_id)
+            assert run is not None
+            written = "" if run.dry_run else f" ({run.pages_done} page(s) before it were written)"
+            run.status, run.detail = "failed", f"{exc}{written}"
+            log.warning("integration run failed", run_id=str(run_id), reason=str(exc))
+        except Exception as exc:  # a bug must not leave the run 'running' for ever
+            await session.rollback()
+            await session.refresh(integration)
+            run = await session.get(IntegrationRun, run_id)
+            assert run is not None
+            run.status, run.detail = "failed", "internal error (see the server log)"
+            log.error("integration run crashed", run_id=str(run_id), exc_info=exc)
+        finally:
+            if connector is not None:
+                await connector.http.aclose()
+        if complete and importer is not None:
+            await _finish(session, integration, run, window, importer, started)
+        run.finished_at = utcnow()
+        if run.upload_path:  # the uploaded file has served its purpose
+            (data_dir / run.upload_path).unlink(missing_ok=True)
+        audit.record(
+            session,
+            "integration.run_finished",
+            organization_id=integration.organization_id,
+            target_type="integration",
+            target_id=integration.id,
+            run_id=str(run.id),
+            status=run.status,
+            counts=run.counts,
+        )
+        await session.commit()
+
+
+async def _finish(
+    session: AsyncSession,
+    integration: Integration,
+    run: IntegrationRun,
+    window: Window,
+    importer: PageImporter,
+    started: datetime,
+) -> None:
+    file_run = is_file_format(integration.provider)
+    if not file_run and window.updated_since is None:
+        stale = await stale_records(session, integration.id, run.id, window.start, window.end)
+        if run.dry_run:
+            stale = [r for r in stale if r.id not in importer.dry_seen]
+        importer.counts.deleted += len(stale)
+        if not run.dry_run and stale:
+            await remove_records(session, stale)
+    run.counts, run.errors = importer.counts.as_dict(), list(importer.errors)
+    run.status = "done"
+    if not run.dry_run:
+        if not file_run and run.range_from is None and run.range_to is None:
+            integration.cursor = started.isoformat()
+        importer.resolver.flush_into(session)
+
+
+async def mark_interrupted(session: AsyncSession, integration_id: uuid.UUID) -> None:
+    """Runs left 'running' by a crashed process are failed so new ones can start."""
+    await session.execute(
+        update(IntegrationRun)
+        .where(IntegrationRun.integration_id == integration_id, IntegrationRun.status == "running")
+        .values(status="failed", detail="interrupted", finished_at=utcnow())
+    )

@@ -1,0 +1,126 @@
+"""Bodies of /api/v1/integrations, /api/v1/integration-runs and /api/v1/imports/csv."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+import msgspec
+
+from shared.schemas import Wire
+
+Direction = Literal["import", "export", "both"]
+
+
+class IntegrationIn(Wire):
+    provider: str
+    name: str
+    credentials: dict[str, str] = {}
+    settings: dict[str, Any] = {}
+    base_url: str | None = None
+
+
+class IntegrationPatch(Wire):
+    name: str | msgspec.UnsetType = msgspec.UNSET
+    base_url: str | msgspec.UnsetType | None = msgspec.UNSET
+    # Replaces the stored credentials (checked with the provider first).
+    credentials: dict[str, str] | msgspec.UnsetType = msgspec.UNSET
+    # Merged into the stored settings; a null value removes a key.
+    settings: dict[str, Any] | msgspec.UnsetType = msgspec.UNSET
+
+
+class IntegrationOut(Wire):
+    id: str
+    provider: str
+    name: str
+    base_url: str | None
+    credentials: dict[str, str]  # masked: "••••abcd"
+    settings: dict[str, Any]
+    interval_minutes: int | None
+    high_water_mark: str | None
+    next_run_at: str | None
+    created_at: str
+    account: str | None = None  # what the validation call found
+
+
+class IntegrationList(Wire):
+    items: list[IntegrationOut]
+
+
+class MappingOut(Wire):
+    kind: str
+    external_id: str
+    external_name: str | None
+    external_email: str | None
+    target_id: str | None
+    manual: bool
+
+
+class UnmatchedCounts(Wire):
+    users: int
+    projects: int
+    activities: int
+
+
+class MappingsOut(Wire):
+    users: list[MappingOut]
+    projects: list[MappingOut]
+    activities: list[MappingOut]
+    unmatched: UnmatchedCounts
+
+
+class MappingIn(Wire):
+    kind: Literal["user", "project", "activity"]
+    external_id: str
+    # A member / project / activity id of the organization; null: not mapped
+    # (the automatic match by email or name applies again).
+    target_id: str | None = None
+    external_name: str | None = None
+
+
+class MappingsIn(Wire):
+    items: list[MappingIn]
+
+
+class RunIn(Wire):
+    direction: Direction = "import"
+    # RFC 3339 instants or dates (YYYY-MM-DD); to is exclusive.
+    from_: str | None = msgspec.field(default=None, name="from")
+    to: str | None = None
+    dry_run: bool = False
+
+
+class Progress(Wire):
+    pages_done: int
+    pages_total: int | None
+
+
+class RunError(Wire):
+    external_id: str
+    detail: str
+
+
+class RunOut(Wire):
+    id: str
+    integration_id: str
+    status: str
+    direction: str
+    dry_run: bool
+    trigger: str
+    counts: dict[str, int]
+    errors: list[RunError]
+    progress: Progress
+    created_at: str
+    from_: str | None = msgspec.field(default=None, name="from")
+    to: str | None = None
+    detail: str | None = None
+    started_at: str | None = None
+    finished_at: str | None = None
+
+
+class RunList(Wire):
+    items: list[RunOut]
+
+
+class RunAccepted(Wire):
+    id: str
+    status: str

@@ -1,0 +1,163 @@
+"""Toggl Track stand-in: API v9 + Reports API v3, after engineering.toggl.com/docs
+(authentication, api/workspaces, api/users, api/projects, reports/detailed_reports).
+
+- Basic auth `<token>:api_token`; anything else → 403 (Toggl answers 403, not 401).
+- `GET /api/v9/workspaces/{wid}`, `.../users`, `.../projects?page=&per_page=`.
+- `POST /reports/api/v3/workspace/{wid}/search/time_entries`: body `start_date`,
+  `end_date` (inclusive dates), `page_size`, `first_row_number`; rows of
+  `{user_id, username, project_id, task_id, description, billable,
+  time_entries[{id, seconds, start, stop, at}], row_number}`; the next page's
+  row number in `X-Next-Row-Number`, absent on the last page.
+- A running timer has `stop: null` and a negative `seconds` (v9 writes -1).
+- Deleted entries vanish from the report.
+"""
+
+from __future__ import annotations
+
+import base64
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from tests.support.standins.base import Reply, Req, StandIn
+
+
+def _iso(t: datetime) -> str:
+    return t.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S+00:00")
+
+
+class TogglStandIn(StandIn):
+    name = "toggl"
+
+    def __init__(
+        self, token: str = "toggl-token-0123456789", workspace_id: int = 777, **kw: Any
+    ) -> None:
+        super().__init__(**kw)
+        self.token = token
+        self.workspace_id = workspace_id
+        self.users: list[dict[str, Any]] = []
+        self.projects: list[dict[str, Any]] = []
+        self.entries: dict[int, dict[str, Any]] = {}
+        self.max_page_size = 1000
+        self._next_id = 1000
+        w = r"/api/v9/workspaces/{wid}"
+        self.route("GET", w, self._workspace)
+        self.route("GET", w + "/users", self._users)
+        self.route("GET", w + "/projects", self._projects)
+        self.route("POST", "/reports/api/v3/workspace/{wid}/search/time_entries", self._search)
+
+    # --- data ---------------------------------------------------------------
+    def add_user(self, email: str, name: str) -> int:
+        uid = 100 + len(self.users)
+        self.users.append({"id": uid, "email": email, "fullname": name})
+        return uid
+
+    def add_project(self, name: str) -> int:
+        pid = 500 + len(self.projects)
+        self.projects.append(
+            {"id": pid, "name": name, "workspace_id": self.workspace_id, "active": True}
+        )
+        return pid
+
+    def add_entry(
+        self,
+        user_id: int,
+        start: datetime,
+        seconds: int | None,
+        *,
+        project_id: int | None = None,
+        description: str = "",
+        billable: bool = False,
+    ) -> int:
+        """seconds None: a running timer."""
+        self._next_id += 1
+        self.entries[self._next_id] = {
+            "id": self._next_id,
+            "user_id": user_id,
+            "project_id": project_id,
+            "task_id": None,
+            "description": description,
+            "billable": billable,
+            "start": start,
+            "seconds": -1 if seconds is None else seconds,
+            "stop": None if seconds is None else start + timedelta(seconds=seconds),
+            "at": datetime.now(UTC),
+        }
+        return self._next_id
+
+    def edit(self, entry_id: int, **changes: Any) -> None:
+        self.entries[entry_id].update(changes, at=datetime.now(UTC))
+
+    # --- API ----------------------------------------------------------------
+    def authorized(self, req: Req) -> Reply | None:
+        expected = "Basic " + base64.b64encode(f"{self.token}:api_token".encode()).decode()
+        if req.headers.get("authorization") != expected:
+            return Reply(403, "Incorrect username and/or password", content_type="text/plain")
+        return None
+
+    def _wid_ok(self, p: dict[str, str]) -> bool:
+        return p["wid"] == str(self.workspace_id)
+
+    def _workspace(self, req: Req, p: dict[str, str]) -> Reply:
+        if not self._wid_ok(p):
+            return Reply(
+                403, "User cannot access the selected workspace", content_type="text/plain"
+            )
+        return Reply(200, {"id": self.workspace_id, "name": "Stand-in Workspace"})
+
+    def _users(self, req: Req, p: dict[str, str]) -> Reply:
+        return Reply(200, self.users) if self._wid_ok(p) else Reply(403, "forbidden")
+
+    def _projects(self, req: Req, p: dict[str, str]) -> Reply:
+        page, per_page = int(req.q("page", "1") or 1), int(req.q("per_page", "151") or 151)
+        start = (page - 1) * per_page
+        return Reply(200, self.projects[start : start + per_page])
+
+    def _search(self, req: Req, p: dict[str, str]) -> Reply:
+        if not self._wid_ok(p):
+            return Reply(403, "forbidden", content_type="text/plain")
+        body = req.json()
+        first_day = datetime.fromisoformat(body["start_date"]).replace(tzinfo=UTC)
+        last_day = datetime.fromisoformat(body["end_date"]).replace(tzinfo=UTC)
+        size = int(body.get("page_size") or 50)
+        if size > self.max_page_size:
+            return Reply(
+                400, f"page_size must be at most {self.max_page_size}", content_type="text/plain"
+            )
+        first = int(body.get("first_row_number") or 1)
+        matching = sorted(
+            (
+                e
+                for e in self.entries.values()
+                if first_day <= e["start"] < last_day + timedelta(days=1)
+            ),
+            key=lambda e: (e["start"], e["id"]),
+        )
+        chunk = matching[first - 1 : first - 1 + size]
+        names = {u["id"]: u["fullname"] for u in self.users}
+        rows = [
+            {
+                "user_id": e["user_id"],
+                "username": names.get(e["user_id"], "?"),
+                "project_id": e["project_id"],
+                "task_id": e["task_id"],
+                "description": e["description"],
+                "billable": e["billable"],
+                "tag_ids": [],
+                "row_number": first + i,
+                "time_entries": [
+                    {
+                        "id": e["id"],
+                        "seconds": e["seconds"],
+                        "start": _iso(e["start"]),
+                        "stop": _iso(e["stop"]) if e["stop"] else None,
+                        "at": _iso(e["at"]),
+                    }
+                ],
+            }
+            for i, e in enumerate(chunk)
+        ]
+        headers = {}
+        if first - 1 + size < len(matching):
+            headers["X-Next-Row-Number"] = str(first + size)
+            headers["X-Next-ID"] = str(matching[first - 1 + size]["id"])
+        return Reply(200, rows, headers)
