@@ -30,7 +30,6 @@ from server.integrations.resolver import Resolver
 from shared.enums import EntryStatus
 
 MAX_ERRORS = 200
-_OPTIONAL_COLUMNS = ("billable", "ticket_key", "activity_id")
 
 
 @dataclass
@@ -80,7 +79,6 @@ class PageImporter:
         self.counts = counts
         self.errors = errors
         self.source = f"import:{self.integration.provider}"
-        self._optional = [c for c in _OPTIONAL_COLUMNS if hasattr(TimeEntry, c)]
         # A dry run marks nothing: the records it saw are kept here instead.
         self.dry_seen: set[uuid.UUID] = set()
 
@@ -92,20 +90,18 @@ class PageImporter:
     def _values(
         self, entry: ExternalEntry, user_id: uuid.UUID, project_id: uuid.UUID | None
     ) -> dict[str, Any]:
-        values: dict[str, Any] = {
+        return {
             "user_id": user_id,
             "project_id": project_id,
             "start_time": entry.start,
             "end_time": entry.end,
             "duration_seconds": entry.duration_seconds,
             "description": entry.description,
+            # None: inherit from the project/activity, as for any entry.
+            "billable": entry.billable,
+            "ticket_key": entry.ticket_key[:64] if entry.ticket_key else None,
             "updated_at": utcnow(),
         }
-        if "billable" in self._optional and entry.billable is not None:
-            values["billable"] = entry.billable
-        if "ticket_key" in self._optional and entry.ticket_key:
-            values["ticket_key"] = entry.ticket_key
-        return values
 
     async def apply(self, page: Page) -> None:
         for err in page.errors:
