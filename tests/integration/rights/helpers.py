@@ -19,6 +19,7 @@ from tests.support.sync import activity, batch, entry, minutes_of
 async def seed(person: Account, start: datetime, minutes: int = 30, shots: int = 1) -> str:
     """An entry at `start` with per-minute activity, input signals and app usage,
     and `shots` READY screenshots."""
+    start = start.replace(second=0, microsecond=0)
     e = entry(start, minutes, timezone="UTC")
     acts = [
         {**activity(e["idempotencyKey"], m, active=30), "intervalCv": 0.5, "keyboardShare": 0.4}
