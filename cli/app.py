@@ -14,8 +14,10 @@ from click.shell_completion import get_completion_class
 
 from cli import cli_version
 from cli.commands.account import login, logout, profiles, whoami
+from cli.commands.analytics import analytics
 from cli.commands.reports import export, report
 from cli.commands.tasks import tasks
+from cli.commands.timesheets import timesheets
 from cli.context import State, common
 from cli.errors import ERROR
 
@@ -56,8 +58,9 @@ def completion(shell: str) -> None:
     click.echo(comp_cls(cli, {}, "hubnity", "_HUBNITY_COMPLETE").source())
 
 
-for command in (login, logout, whoami, profiles, report, export, tasks):
+for command in (login, logout, whoami, profiles, report, export, tasks, timesheets):
     cli.add_command(command)
+report.add_command(analytics)
 
 
 def main() -> None:

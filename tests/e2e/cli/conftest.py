@@ -89,6 +89,18 @@ class Org:
         assert r.status_code in (200, 201), r.text
         return r.json()
 
+    def invite(self, role: str = "MEMBER", name: str = "Member") -> Org:
+        """Someone else in this organization, signed up through an invitation."""
+        email = unique_email(role.lower())
+        body = self.post("/api/v1/members", {"email": email, "name": name, "role": role})
+        r = httpx.post(
+            f"{self.server}/api/v1/auth/accept-invite",
+            json={"token": body["invitationToken"], "password": PASSWORD},
+        )
+        assert r.status_code == 200, r.text
+        pair = r.json()
+        return Org(self.server, email, pair["accessToken"], pair["refreshToken"], self.name)
+
 
 def register(server: ServerProcess, org_name: str) -> Org:
     email = unique_email("owner")
