@@ -46,6 +46,10 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--project", help="project id to track")
     p.add_argument("--task", help="task id to track")
     p.add_argument(
+        "--description",
+        help="what you are working on, sent with the entry (headless, start; '' clears it)",
+    )
+    p.add_argument(
         "--idle-action",
         choices=["keep", "discard"],
         help="headless: what to do with idle time (default: keep)",
@@ -142,7 +146,9 @@ def _command(data: Path, args: argparse.Namespace) -> int:
         print(f"hubnity-agent: no agent is running with {data}", file=sys.stderr)
         return 1
     try:
-        reply = send(data, args.command, project=args.project, task=args.task)
+        reply = send(
+            data, args.command, project=args.project, task=args.task, description=args.description
+        )
     except NoAnswer as exc:
         print(f"hubnity-agent: {exc}", file=sys.stderr)
         return 1
@@ -189,6 +195,8 @@ def _headless(data: Path, args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     agent.start(tick_thread=False)
+    if args.description is not None:
+        agent.set_note(args.description)
     if args.track or args.project:
         agent.start_tracking(args.project, args.task)
     print(f"hubnity-agent {__version__} headless; data in {data}", flush=True)

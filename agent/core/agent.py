@@ -281,7 +281,10 @@ class Agent:
 
     def run_command(self, command: str, args: dict[str, str | None]) -> str:
         """A command from another process (`hubnity-agent pause`, see
-        `control`); returns what the agent is doing now."""
+        `control`); returns what the agent is doing now. A `description`
+        (what the user works on) is set first, so a start carries it."""
+        if args.get("description") is not None:
+            self.set_note(args.get("description"))
         if command == "start":
             self.start_tracking(args.get("project"), args.get("task"))
         elif command == "resume":

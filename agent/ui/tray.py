@@ -31,6 +31,16 @@ from agent.ui.worker import Call
 EXTRAS_EVERY_SECONDS = 600
 
 
+NOTE_PROMPT = "What are you working on…"
+
+
+def note_label(note: str | None) -> str:
+    """The tray's note item: the current note (cut to fit a menu), or the question."""
+    if not note:
+        return NOTE_PROMPT
+    return f"Working on: {note if len(note) <= 40 else note[:39] + '…'}"
+
+
 def tray_state(snap: Snapshot, idle: bool = False) -> TrayState:
     if snap.auth_required or snap.capture_problem or snap.storage_problem or snap.depth.parked:
         return TrayState.ATTENTION
@@ -78,6 +88,7 @@ class TrayController(QObject):
         self.pause_action = self._add("Pause", agent.pause)
         self.stop_action = self._add("Stop", agent.stop)
         self.project_menu = self.menu.addMenu("Project")
+        self.note_action = self._add(NOTE_PROMPT, self.edit_note)
         self.menu.addSeparator()
         self.sync_action = self._add("Sync now", self.sync_now)
         self.shots_action = self._add("Recent screenshots…", self.show_screenshots)
@@ -137,6 +148,7 @@ class TrayController(QObject):
         self.sign_action.setText(
             "Sign out" if snap.signed_in and not snap.auth_required else "Sign in…"
         )
+        self.note_action.setText(note_label(self.agent.tracker.description))
         self._rebuild_projects(snap)
         self._notify(snap, now)
         if snap.idle_pending is not None and self._idle_dialog is None:
@@ -286,6 +298,13 @@ class TrayController(QObject):
         self.timer_window.extras = self.extras
         self.timer_window.present()
         return self.timer_window
+
+    def edit_note(self) -> None:
+        """Say what you are working on: the timer window with its note field focused
+        (the note goes with the running entry and the next ones)."""
+        win = self.show_timer()
+        win.note.setFocus()
+        win.note.selectAll()
 
     def show_screenshots(self) -> None:
         self.show_window("screenshots", ScreenshotsWindow(self.agent))

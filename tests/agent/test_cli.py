@@ -134,3 +134,37 @@ def test_a_queue_written_by_a_newer_agent_is_refused_with_a_clear_message(
         assert r.returncode == 4, (args, r.stderr)
         assert "written by a newer Hubnity agent (queue version 99" in r.stderr
         assert "Traceback" not in r.stderr
+
+
+def test_headless_description_goes_with_the_entry(tmp_path: Path) -> None:
+    data = tmp_path / "agent"
+    env = _env(data)
+    proc = subprocess.Popen(
+        _cmd("--headless", "--track", "--no-capture", "--no-input", "--description", "On-call"),
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None and "headless" in proc.stdout.readline()
+        r = subprocess.run(
+            _cmd("start", "--description", "Incident review"),
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+        assert r.returncode == 0, r.stderr
+        time.sleep(1.2)
+        assert (
+            subprocess.run(_cmd("stop"), env=env, capture_output=True, timeout=30).returncode == 0
+        )
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(15) == 0
+    box = Outbox(data, maintenance=False)
+    entries = box.all_entries()
+    box.close()
+    # Started with the first note; the note changed while running: the entry carries the new one.
+    assert [e.description for e in entries] == ["Incident review"]

@@ -122,3 +122,15 @@ def test_nobody_listening_is_no_answer_and_leaves_nothing_behind(
     assert agent.tracker.state is State.STOPPED
     with pytest.raises(NoAnswer, match="not listening"):
         send(data_dir / "elsewhere", "pause", timeout=0.2)
+
+
+def test_start_with_a_description_carries_it_to_the_entry(
+    data_dir: Path, agent: Agent, clock: FakeClock
+) -> None:
+    assert _ask(data_dir, agent, "start", project=P1, description="Quarterly report").ok
+    clock.advance(30)
+    # A later command without one keeps it; an empty one clears it.
+    assert _ask(data_dir, agent, "pause", description=None).ok
+    assert _ask(data_dir, agent, "resume", description="").ok
+    assert _ask(data_dir, agent, "stop").ok
+    assert [e.description for e in agent.outbox.all_entries()] == ["Quarterly report", None]

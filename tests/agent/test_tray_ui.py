@@ -181,3 +181,22 @@ def test_settings_dialog_saves_quota(tray, agent, qtbot) -> None:
     dlg.save()
     assert agent.outbox.quota_bytes == 64 * 1024 * 1024
     assert agent.settings.idle_default == "discard"
+
+
+def test_the_tray_asks_what_you_work_on_and_shows_it(tray, agent, qtbot) -> None:
+    from agent.ui.tray import NOTE_PROMPT
+
+    assert tray.note_action.text() == NOTE_PROMPT
+    tray.start()
+    tray.note_action.trigger()
+    win = tray.timer_window
+    assert win is not None and win.isVisible()
+    qtbot.waitUntil(win.note.hasFocus)
+    qtbot.keyClicks(win.note, "Fixing the login page")
+    win.note.editingFinished.emit()
+    assert agent.tracker.current is not None
+    assert agent.tracker.current.description == "Fixing the login page"
+    stored = agent.outbox.get_entry(agent.tracker.current.key)
+    assert stored is not None and stored.description == "Fixing the login page"
+    tray.refresh()
+    assert tray.note_action.text() == "Working on: Fixing the login page"
