@@ -146,6 +146,9 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     try:
         settings = get_settings()
+        # The embedded database, keys and local storage live here: a data dir
+        # named in HUBNITY_DATA_DIR that does not exist yet is created.
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
         if args.command == "migrate":
             _migrate(settings)
             print("database is at the latest schema")

@@ -89,3 +89,22 @@ def test_real_process_serves_the_api(server):
         time.sleep(0.1)
     assert PASSWORD not in log and r.json()["refreshToken"] not in log
     assert str(uuid.UUID(int=0)) not in log
+
+
+def test_a_data_dir_that_does_not_exist_yet_is_created(tmp_path):
+    import os
+
+    from tests.support.process import free_port, serve, server_command
+
+    data_dir = tmp_path / "not" / "there" / "yet"
+    port = free_port()
+    env = {**os.environ, "HUBNITY_DATA_DIR": str(data_dir),
+           "JWT_SECRET": "e2e-secret-e2e-secret-e2e-secret-0123456789"}
+    env.pop("DATABASE_URL", None)
+    with serve([*server_command(), "--port", str(port)], env, port,
+               tmp_path / "server.log") as srv:
+        r = httpx.post(f"{srv.url}/api/v1/auth/register", json={
+            "email": unique_email(), "password": PASSWORD, "name": "N",
+            "organizationName": "Fresh"})
+        assert r.status_code == 201, r.text
+    assert (data_dir / "hubnity.db").is_file()
