@@ -11,7 +11,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -33,7 +33,7 @@ from sqlalchemy import (
     union_all,
 )
 
-from server.analytics.wall import DAY, HOUR, epoch
+from server.analytics.wall import DAY
 from server.db.models import Activity, Customer, Project, Task, TimeEntry, User
 
 #: Currency of time billed on a project without a customer (the customer default).
@@ -49,7 +49,8 @@ class Sql:
 
     def epoch(self, column: Any) -> ColumnElement[int]:
         if self.dialect == "postgresql":
-            return cast(func.floor(func.extract("epoch", column)), BigInteger)
+            # date_part is double precision: much cheaper than extract's numeric.
+            return cast(func.floor(func.date_part("epoch", column)), BigInteger)
         # SQLite keeps UTC as text; strftime('%s') reads it as whole seconds.
         return cast(func.strftime("%s", column), Integer)
 
@@ -66,13 +67,18 @@ class Sql:
 
 
 def periods_cte(rows: Iterable[tuple[str, int, int, int]]) -> CTE:
-    """(tz, p_lo, p_hi, p_off): each zone's offset stretches, as a small table."""
+    """(tz, p_lo, p_hi, p_off, p_lo_ts, p_hi_ts): each zone's offset stretches,
+    as a small table; the bounds in epoch seconds and as instants (the join
+    compares instants: cheaper than turning every entry's times into seconds)."""
+    stamp = TimeEntry.start_time.type
     selects = [
         select(
             literal(tz, String).label("tz"),
             literal(lo, BigInteger).label("p_lo"),
             literal(hi, BigInteger).label("p_hi"),
             literal(off, BigInteger).label("p_off"),
+            literal(datetime.fromtimestamp(lo, UTC), stamp).label("p_lo_ts"),
+            literal(datetime.fromtimestamp(hi, UTC), stamp).label("p_hi_ts"),
         )
         for tz, lo, hi, off in rows
     ]
@@ -109,13 +115,13 @@ def currency_of() -> ColumnElement[str]:
 
 
 def entry_bounds(sql: Sql, now: datetime) -> tuple[ColumnElement[int], ColumnElement[int]]:
-    """Start and end in epoch seconds; an open entry runs until now."""
-    start = sql.epoch(TimeEntry.start_time)
-    end = case(
-        (TimeEntry.end_time.is_(None), sql.greatest(start, epoch(now))),
-        else_=sql.epoch(TimeEntry.end_time),
-    )
-    return start, end
+    """Start and end in epoch seconds; an open entry runs until now (callers
+    keep only entries that start before their end: `started_before_end`)."""
+    return sql.epoch(TimeEntry.start_time), sql.epoch(func.coalesce(TimeEntry.end_time, now))
+
+
+def started_before_end(now: datetime) -> ColumnElement[bool]:
+    return TimeEntry.start_time < func.coalesce(TimeEntry.end_time, now)
 
 
 def with_catalog(stmt: Any) -> Any:
@@ -158,9 +164,14 @@ def pieces_cte(
         .join(User, User.id == TimeEntry.user_id)
         .join(
             periods,
-            and_(periods.c.tz == User.timezone, start < periods.c.p_hi, end > periods.c.p_lo),
+            and_(
+                periods.c.tz == User.timezone,
+                TimeEntry.start_time < periods.c.p_hi_ts,
+                func.coalesce(TimeEntry.end_time, now) > periods.c.p_lo_ts,
+            ),
         )
     ).where(
+        started_before_end(now),
         TimeEntry.organization_id == org_id,
         TimeEntry.user_id.in_(people),
         TimeEntry.start_time < utc_hi,
@@ -168,7 +179,9 @@ def pieces_cte(
     )
     if counted is not None:
         stmt = stmt.where(counted)
-    return stmt.cte("pieces")
+    # Computed once, whatever the number of figures read from it (PostgreSQL
+    # would otherwise inline it into each; SQLite materializes a CTE used twice).
+    return stmt.cte("pieces").prefix_with("MATERIALIZED", dialect="postgresql")
 
 
 def overlap(sql: Sql, ws: Any, we: Any, lo: int, hi: int) -> ColumnElement[int]:
@@ -176,15 +189,15 @@ def overlap(sql: Sql, ws: Any, we: Any, lo: int, hi: int) -> ColumnElement[int]:
     return sql.greatest(sql.least(we, hi) - sql.greatest(ws, lo), 0)
 
 
-def _hour_mark(sql: Sql, t: Any, hour: int) -> ColumnElement[int]:
-    """Seconds of [0, t) that fall in local hour `hour` of a day."""
-    return (t // DAY) * HOUR + sql.clamp(t % DAY - hour * HOUR, 0, HOUR)
-
-
-def hour_columns(sql: Sql, ws: Any, we: Any, lo: int, hi: int) -> list[ColumnElement[int]]:
-    """24 sums: the seconds of [ws, we) ∩ [lo, hi) in each local hour of the day."""
-    x = sql.greatest(ws, lo)
-    y = sql.greatest(x, sql.least(we, hi))
-    return [
-        func.sum(_hour_mark(sql, y, h) - _hour_mark(sql, x, h)).label(f"h{h}") for h in range(24)
-    ]
+def clipped_cte(sql: Sql, pieces: CTE, lo: int, hi: int) -> CTE:
+    """Each piece's part inside [lo, hi) as the whole local days it crosses and
+    the second of the day it starts and ends at (see `wall.hour_histogram`)."""
+    p = pieces.c
+    x = sql.greatest(p.ws, lo)
+    y = sql.least(p.we, hi)
+    stmt = select(
+        (y // DAY - x // DAY).label("days"),
+        (x % DAY).label("x_sec"),
+        (y % DAY).label("y_sec"),
+    ).where(p.ws < hi, p.we > lo)
+    return stmt.cte("clipped")

@@ -15,6 +15,7 @@ from server.analytics.facts import (
     Sql,
     billable_flag,
     entry_bounds,
+    started_before_end,
     with_catalog,
 )
 from server.analytics.money import Money
@@ -60,6 +61,7 @@ async def project_analytics(
             TimeEntry.organization_id == principal.org_id,
             TimeEntry.project_id == project.id,
             TimeEntry.user_id.in_(people),
+            started_before_end(now),
         )
         .group_by(TimeEntry.task_id)
     )

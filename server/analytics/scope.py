@@ -35,6 +35,7 @@ class Scope:
     periods: CTE
     utc_lo: datetime  # envelope of every zone's range, for index-friendly filters
     utc_hi: datetime
+    bounds: dict[str, tuple[datetime, datetime]]  # each zone's UTC span of `window`
 
 
 async def people_in_scope(
@@ -70,8 +71,10 @@ async def resolve(
     ext_first = min(first, last_week.first)
     rows: list[tuple[str, int, int, int]] = []
     los, his = [], []
+    bounds = {}
     for name in sorted(z or "UTC" for z in zones):
         tz = d.zone(name)
+        bounds[name] = d.range_bounds(first, last, tz)
         lo, hi = d.range_bounds(ext_first, last, tz)
         los.append(lo)
         his.append(hi)
@@ -88,4 +91,5 @@ async def resolve(
         periods=periods_cte(rows),
         utc_lo=min(los),
         utc_hi=max(his),
+        bounds=bounds,
     )

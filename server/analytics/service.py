@@ -13,15 +13,29 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import (
+    BigInteger,
+    Numeric,
+    Select,
+    String,
+    Uuid,
+    and_,
+    cast,
+    func,
+    literal,
+    null,
+    or_,
+    select,
+    union_all,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.analytics import tasks as task_stats
-from server.analytics.facts import hour_columns, overlap, pieces_cte
+from server.analytics.facts import clipped_cte, overlap, pieces_cte
 from server.analytics.money import Money
 from server.analytics.schemas import Dashboard, DayTotal, Group, WeekOverWeek
 from server.analytics.scope import DEFAULT_DAYS, Scope, resolve
-from server.analytics.wall import DAY, wall_day
+from server.analytics.wall import DAY, HOUR, hour_histogram, wall_day
 from server.auth.principal import Principal
 from server.db.base import utcnow
 from server.db.models import Activity, ActivityRollup, Customer, Project, User
@@ -45,24 +59,61 @@ class Slice:
 Key = uuid.UUID | None
 
 
-async def _grouped(session: AsyncSession, scope: Scope, pieces: Any) -> list[Any]:
-    """Range, week and hour sums per (person, project, customer, activity, rate)."""
+_KEYS = ("user_id", "project_id", "customer_id", "activity_id", "rate", "currency", "bucket")
+_SUMS = ("seconds", "billable", "manual", "this_week", "last_week", "days", "n", "rest")
+
+
+def _row(kind: str, values: dict[str, Any]) -> Select[Any]:
+    """One branch of the figures' UNION ALL: every column named, absent ones NULL."""
+    types: dict[str, Any] = {"rate": Numeric(12, 2), "currency": String(3)}
+    cols: list[Any] = [literal(kind, String).label("kind")]
+    for name in (*_KEYS, *_SUMS):
+        if name in values:
+            cols.append(values[name].label(name))
+        else:
+            empty: Any = types.get(name, Uuid() if name.endswith("_id") else BigInteger())
+            cols.append(cast(null(), empty).label(name))
+    return select(*cols)
+
+
+def _figures(scope: Scope, pieces: Any) -> Any:
+    """All grouped figures in one statement over the (materialized) pieces:
+    'c' per catalog slice and rate, 'u' per person and rate, 'd' per local day,
+    'w' one row of manual and week sums, 'y'/'x' per hour of day in which the
+    pieces end/start (for `wall.hour_histogram`)."""
     sql, p, w = scope.sql, pieces.c, scope.window
     inside = overlap(sql, p.ws, p.we, w.lo, w.hi)
-    keys = [p.user_id, p.project_id, p.customer_id, p.activity_id, p.rate, p.currency]
-    stmt = select(
-        *keys,
-        func.sum(inside),
-        func.sum(inside * p.billable),
-        func.sum(inside * p.manual),
-        func.sum(overlap(sql, p.ws, p.we, scope.this_week.lo, scope.this_week.hi)),
-        func.sum(overlap(sql, p.ws, p.we, scope.last_week.lo, scope.last_week.hi)),
-        *hour_columns(sql, p.ws, p.we, w.lo, w.hi),
-    ).group_by(*keys)
-    return list((await session.execute(stmt)).all())
+    sums = {"seconds": func.sum(inside), "billable": func.sum(inside * p.billable)}
+    catalog = [p.project_id, p.customer_id, p.activity_id, p.rate, p.currency]
+    by_catalog = _row("c", {c.key: c for c in catalog} | sums).group_by(*catalog)
+    person = [p.user_id, p.rate, p.currency]
+    by_person = _row("u", {c.key: c for c in person} | sums).group_by(*person)
+    weeks = _row(
+        "w",
+        {
+            "manual": func.sum(inside * p.manual),
+            "this_week": func.sum(overlap(sql, p.ws, p.we, scope.this_week.lo, scope.this_week.hi)),
+            "last_week": func.sum(overlap(sql, p.ws, p.we, scope.last_week.lo, scope.last_week.hi)),
+        },
+    )
+    clipped = clipped_cte(sql, pieces, w.lo, w.hi).c
+    ends, starts = clipped.y_sec // HOUR, clipped.x_sec // HOUR
+    by_end = _row(
+        "y",
+        {
+            "bucket": ends,
+            "n": func.count(),
+            "rest": func.sum(clipped.y_sec % HOUR),
+            "days": func.sum(clipped.days),
+        },
+    ).group_by(ends)
+    by_start = _row(
+        "x", {"bucket": starts, "n": func.count(), "rest": func.sum(clipped.x_sec % HOUR)}
+    ).group_by(starts)
+    return union_all(by_catalog, by_person, _days(scope, pieces), weeks, by_end, by_start)
 
 
-async def _per_day(session: AsyncSession, scope: Scope, pieces: Any) -> dict[int, tuple[int, int]]:
+def _days(scope: Scope, pieces: Any) -> Select[Any]:
     """Seconds and billable seconds per local day: pieces crossing a local
     midnight are cut there by a recursive CTE (one step per midnight)."""
     sql, p, w = scope.sql, pieces.c, scope.window
@@ -80,28 +131,34 @@ async def _per_day(session: AsyncSession, scope: Scope, pieces: Any) -> dict[int
     split = anchor.union_all(
         select(midnight, prev.c.we, prev.c.billable).where(midnight < prev.c.we)
     )
-    day = (split.c.ws // DAY).label("day")
+    day = split.c.ws // DAY
     seconds = sql.least(split.c.we, (split.c.ws // DAY + 1) * DAY) - split.c.ws
-    stmt = select(day, func.sum(seconds), func.sum(seconds * split.c.billable)).group_by(day)
-    return {int(k): (int(s or 0), int(b or 0)) for k, s, b in await session.execute(stmt)}
+    values = {
+        "bucket": day,
+        "seconds": func.sum(seconds),
+        "billable": func.sum(seconds * split.c.billable),
+    }
+    return _row("d", values).group_by(day)
 
 
 async def _active_seconds(session: AsyncSession, scope: Scope) -> int:
-    sql, per, w = scope.sql, scope.periods.c, scope.window
-    slot = sql.epoch(ActivityRollup.slot)
-    wall = slot + per.p_off
+    """The rollup's active seconds within each person's own local range."""
+    in_range = or_(
+        *(
+            and_(User.timezone == name, ActivityRollup.slot >= lo, ActivityRollup.slot < hi)
+            for name, (lo, hi) in scope.bounds.items()
+        )
+    )
     stmt = (
         select(func.coalesce(func.sum(ActivityRollup.active_seconds), 0))
         .select_from(ActivityRollup)
         .join(User, User.id == ActivityRollup.user_id)
-        .join(scope.periods, and_(per.tz == User.timezone, slot >= per.p_lo, slot < per.p_hi))
         .where(
             ActivityRollup.organization_id == scope.org_id,
             ActivityRollup.user_id.in_(scope.people),
             ActivityRollup.slot >= scope.utc_lo,
             ActivityRollup.slot < scope.utc_hi,
-            wall >= w.lo,
-            wall < w.hi,
+            in_range,
         )
     )
     return int((await session.execute(stmt)).scalar_one() or 0)
@@ -160,21 +217,34 @@ async def dashboard(
     pieces = pieces_cte(
         scope.sql, scope.org_id, scope.people, scope.periods, scope.utc_lo, scope.utc_hi, now
     )
-    total, hours = Slice(), [0] * 24
+    total = Slice()
+    ends: dict[int, tuple[int, int]] = {}
+    starts: dict[int, tuple[int, int]] = {}
+    whole_days = 0
     by: dict[str, dict[Key, Slice]] = {
         k: defaultdict(Slice) for k in ("user", "project", "customer", "activity")
     }
+    per_day: dict[int, tuple[int, int]] = {}
     manual = this_week = last_week = 0
-    for row in await _grouped(session, scope, pieces):
-        uid, pid, cid, aid, rate, currency = row[:6]
-        seconds, billable, man, tw, lw = (int(v or 0) for v in row[6:11])
-        for kind, key in (("user", uid), ("project", pid), ("customer", cid), ("activity", aid)):
-            by[kind][key].add(seconds, billable, currency, rate)
-        total.add(seconds, billable, currency, rate)
-        manual, this_week, last_week = manual + man, this_week + tw, last_week + lw
-        for h in range(24):
-            hours[h] += int(row[11 + h] or 0)
-    per_day = await _per_day(session, scope, pieces)
+    for row in (await session.execute(_figures(scope, pieces))).mappings():
+        kind, seconds, billable = row["kind"], int(row["seconds"] or 0), int(row["billable"] or 0)
+        if kind == "c":
+            rate, currency = row["rate"], row["currency"]
+            for name in ("project", "customer", "activity"):
+                by[name][row[f"{name}_id"]].add(seconds, billable, currency, rate)
+            total.add(seconds, billable, currency, rate)
+        elif kind == "u":
+            by["user"][row["user_id"]].add(seconds, billable, row["currency"], row["rate"])
+        elif kind == "d":
+            per_day[int(row["bucket"])] = (seconds, billable)
+        elif kind == "w":
+            manual = int(row["manual"] or 0)
+            this_week, last_week = int(row["this_week"] or 0), int(row["last_week"] or 0)
+        elif kind == "y":
+            ends[int(row["bucket"])] = (int(row["n"]), int(row["rest"] or 0))
+            whole_days += int(row["days"] or 0)
+        else:
+            starts[int(row["bucket"])] = (int(row["n"]), int(row["rest"] or 0))
     active = await _active_seconds(session, scope)
     done = await task_stats.completed(session, scope, now)
     org = scope.org_id
@@ -205,7 +275,7 @@ async def dashboard(
         tasks_completed_on_time=done.on_time,
         tasks_completed_late=done.late,
         estimate_accuracy_percent=done.accuracy,
-        hour_histogram=hours,
+        hour_histogram=hour_histogram(whole_days, ends, starts),
         by_day=days,
         by_project=_groups(by["project"], projects, NO_PROJECT),
         by_customer=_groups(by["customer"], customers, NO_CUSTOMER),

@@ -19,7 +19,7 @@ from sqlalchemy import ColumnElement, and_, case, func, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from server.analytics.facts import entry_bounds
+from server.analytics.facts import entry_bounds, started_before_end
 from server.analytics.scope import Scope
 from server.analytics.wall import DAY
 from server.db.models import Task, TimeEntry, User
@@ -77,6 +77,7 @@ async def completed(session: AsyncSession, scope: Scope, now: datetime) -> Compl
         .where(
             TimeEntry.organization_id == scope.org_id,
             TimeEntry.task_id.in_(select(done.c.id)),
+            started_before_end(now),
         )
         .group_by(TimeEntry.task_id)
         .subquery()

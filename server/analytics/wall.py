@@ -68,6 +68,27 @@ def offset_periods(tz: ZoneInfo, lo: int, hi: int) -> list[tuple[int, int, int]]
     return out
 
 
+def hour_histogram(
+    whole_days: int, ends: dict[int, tuple[int, int]], starts: dict[int, tuple[int, int]]
+) -> list[int]:
+    """Seconds per local hour of day of many pieces [x, y), from sums the
+    database grouped by hour: `ends[k]` / `starts[k]` = (how many pieces end /
+    start in hour k of their day, the sum of their seconds past that hour).
+
+    The seconds of [0, t) falling in hour h are (t // DAY) * HOUR plus
+    min(max(t % DAY - h * HOUR, 0), HOUR): a full hour when t's second of the
+    day lies in a later hour, its remainder when in hour h itself, else 0. So
+    the total over pieces is whole_days * HOUR + E(h) - S(h), with E and S
+    those sums over the pieces' ends and starts.
+    """
+
+    def part(sums: dict[int, tuple[int, int]], h: int) -> int:
+        later = sum(n for k, (n, _) in sums.items() if k > h)
+        return later * HOUR + sums.get(h, (0, 0))[1]
+
+    return [whole_days * HOUR + part(ends, h) - part(starts, h) for h in range(24)]
+
+
 @dataclass(frozen=True)
 class Window:
     """Local dates first..last as wall seconds [lo, hi)."""
