@@ -14,11 +14,13 @@ from litestar.di import Provide
 from litestar.response import Template
 
 from server.core.ids import path_uuid
+from server.http.deps import app_state_of
 from server.mail.outbox import Outbox
 from server.members import service as members
 from server.members.schemas import MemberPatch
 from server.projects import service as projects
 from server.projects.schemas import ProjectPatch, TaskIn, TaskPatch
+from server.rights import service as rights
 from server.teams import service as teams
 from server.teams.schemas import TeamPatch
 from server.web.settings_routes import SettingsForm, choice, invitation_shown, provide_settings_form
@@ -28,6 +30,21 @@ from shared.enums import Role
 class AdminForms(Controller):
     path = "/app/settings"
     dependencies = {"form": Provide(provide_settings_form)}
+
+    # -- stored screenshots --------------------------------------------------------
+    @post("/reblur")
+    async def reblur(self, form: SettingsForm) -> Template:
+        """The policy's blur level applied to screenshots already stored (a job)."""
+
+        async def action() -> None:
+            job = await rights.request_reblur(form.session, form.web.principal, form.ip)
+            await rights.start(app_state_of(form.request.app.state), job)
+
+        return await form.submit(
+            action,
+            "Re-blur started: stored screenshots below the blur level are being blurred; "
+            "their sharp originals are replaced.",
+        )
 
     # -- members ---------------------------------------------------------------
     async def _patch_member(self, form: SettingsForm, member_id: str, patch: MemberPatch) -> None:

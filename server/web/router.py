@@ -16,6 +16,7 @@ from server.core.errors import DomainError
 from server.web.admin_routes import AdminForms
 from server.web.analytics_routes import AnalyticsPages
 from server.web.approval_routes import ApprovalPages
+from server.web.audit_routes import AuditPages
 from server.web.auth_routes import AuthPages, provide_web_user
 from server.web.catalog_routes import CustomerPages, ProjectPages
 from server.web.errors import csrf_rejected, domain_error, login_required
@@ -68,6 +69,7 @@ def web_handlers() -> list[Any]:
             TimePages,
             ApprovalPages,
             AnalyticsPages,
+            AuditPages,
         ],
         dependencies={"web": Provide(provide_web_user)},
         exception_handlers={
