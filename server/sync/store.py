@@ -72,8 +72,8 @@ ROLLUP_COLUMNS = (
 )
 ROLLUP_SUMS = "sum(active_seconds), sum(keyboard_clicks), sum(mouse_movements), count(*)"
 
-# The user's approved weeks meeting [first, last] (index ix_timesheets_user_status_starts).
-LOCKED_WEEKS_WHERE = "user_id = {0} AND status = 'approved' AND starts_at <= {1} AND ends_at > {2}"
+# The user's approved weeks meeting [first, last] (index ix_timesheets_user_status_ends).
+LOCKED_WEEKS_WHERE = "user_id = {0} AND status = 'approved' AND ends_at > {2} AND starts_at <= {1}"
 
 # An end for "no end" in window comparisons: later than any entry.
 FAR_FUTURE = datetime(9999, 1, 1, tzinfo=UTC)

@@ -26,8 +26,9 @@ class Timesheet(UUIDPrimaryKey, Timestamped, Base):
     __table_args__ = (
         UniqueConstraint("user_id", "week_start", name="uq_timesheets_user_week"),
         CheckConstraint(f"status IN ({_STATUSES})", name="status"),
-        # The lock check (sync, entry edits): a user's approved weeks by instant.
-        Index("ix_timesheets_user_status_starts", "user_id", "status", "starts_at"),
+        # The lock check (sync, entry edits, pending time): a user's approved weeks
+        # ending after an instant (recent time: few or none), covering both bounds.
+        Index("ix_timesheets_user_status_ends", "user_id", "status", "ends_at", "starts_at"),
         # The approvals list: an organization's weeks by status, newest first.
         Index("ix_timesheets_org_status_week", "organization_id", "status", "week_start"),
     )
