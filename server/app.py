@@ -25,6 +25,7 @@ from server.http.deps import (
     provide_principal,
 )
 from server.http.errors import EXCEPTION_HANDLERS
+from server.insight.routes import InsightController
 from server.integrations.routes import (
     ImportsController,
     IntegrationRunsController,
@@ -89,6 +90,7 @@ def create_app(settings: Settings | None = None, state: AppState | None = None) 
         TimerController,
         SyncController,
         ReportsController,
+        InsightController,
         AnalyticsController,
         ScreenshotUploadController,
         ScreenshotsController,

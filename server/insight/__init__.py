@@ -1,0 +1,1 @@
+"""Insight into tracked time: the applications people used, and unusual-activity flags."""

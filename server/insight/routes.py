@@ -1,0 +1,59 @@
+"""HTTP routes for /api/v1/reports/apps and /api/v1/reports/flags (docs/api.md)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from litestar import Controller, get
+from litestar.params import QueryParameter
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from server.auth.principal import Principal
+from server.insight import service
+from server.insight.schemas import FlagList, PersonApps, TeamApps
+
+FromQ = Annotated[str | None, QueryParameter(name="from", required=False)]
+ToQ = Annotated[str | None, QueryParameter(name="to", required=False)]
+UserQ = Annotated[str | None, QueryParameter(name="userId", required=False)]
+TeamQ = Annotated[str | None, QueryParameter(name="teamId", required=False)]
+
+
+class InsightController(Controller):
+    path = "/api/v1/reports"
+    tags = ["reports"]
+
+    @get("/apps")
+    async def person_apps(
+        self,
+        db_session: AsyncSession,
+        principal: Principal,
+        user_id: UserQ = None,
+        from_date: FromQ = None,
+        to_date: ToQ = None,
+    ) -> PersonApps:
+        return await service.person_apps(db_session, principal, user_id, from_date, to_date)
+
+    @get("/apps/team")
+    async def team_apps(
+        self,
+        db_session: AsyncSession,
+        principal: Principal,
+        team_id: TeamQ = None,
+        from_date: FromQ = None,
+        to_date: ToQ = None,
+    ) -> TeamApps:
+        return await service.team_apps(db_session, principal, team_id, from_date, to_date)
+
+    @get("/flags")
+    async def flags(
+        self,
+        db_session: AsyncSession,
+        principal: Principal,
+        team_id: TeamQ = None,
+        user_id: UserQ = None,
+        from_date: FromQ = None,
+        to_date: ToQ = None,
+    ) -> FlagList:
+        return await service.flags_report(
+            db_session, principal, team_id, user_id, from_date, to_date
+        )
