@@ -15,8 +15,10 @@ from click.shell_completion import get_completion_class
 from cli import cli_version
 from cli.commands.account import login, logout, profiles, whoami
 from cli.commands.analytics import analytics
+from cli.commands.entries import entries
 from cli.commands.reports import export, report
 from cli.commands.tasks import tasks
+from cli.commands.timer import timer
 from cli.commands.timesheets import timesheets
 from cli.context import State, common
 from cli.errors import ERROR
@@ -58,7 +60,7 @@ def completion(shell: str) -> None:
     click.echo(comp_cls(cli, {}, "hubnity", "_HUBNITY_COMPLETE").source())
 
 
-for command in (login, logout, whoami, profiles, report, export, tasks, timesheets):
+for command in (login, logout, whoami, profiles, timer, entries, tasks, timesheets, report, export):
     cli.add_command(command)
 report.add_command(analytics)
 

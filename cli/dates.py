@@ -4,11 +4,13 @@ first day and `--to` its last, so `--from this-week` alone means since Monday.""
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
 import click
 
+_CLOCK = re.compile(r"^(?:(\S+)\s+)?(\d{1,2}:\d{2}(?::\d{2})?)$")
 WORDS = ("today", "yesterday", "this-week", "last-week", "this-month")
 
 
@@ -70,3 +72,46 @@ def local_instant(day: date, end: bool) -> str:
     RFC 3339 with this machine's offset, for APIs that take instants."""
     moment = datetime.combine(day + timedelta(days=1) if end else day, time()).astimezone()
     return moment.isoformat()
+
+
+def parse_moment(value: str, now: datetime | None = None) -> datetime:
+    """An instant from `now`, `HH:MM` (today), `yesterday HH:MM`,
+    `YYYY-MM-DD HH:MM` or an RFC 3339 time; local time unless it has an offset."""
+    now = now or datetime.now().astimezone()
+    text = value.strip().lower()
+    if text == "now":
+        return now
+    moment: datetime | None = None
+    clock = _CLOCK.match(text)
+    try:
+        if clock:
+            word = clock.group(1)
+            found = word_range(word, now.date()) if word else (now.date(), now.date())
+            day = found[0] if found else date.fromisoformat(str(word))
+            moment = datetime.combine(day, time.fromisoformat(clock.group(2).zfill(5)))
+        else:
+            moment = datetime.fromisoformat(value.strip())
+    except ValueError:
+        moment = None
+    if moment is None:
+        raise click.BadParameter(
+            f"{value!r} is not a time: use HH:MM, 'yesterday HH:MM', 'YYYY-MM-DD HH:MM' or now"
+        )
+    return moment if moment.tzinfo else moment.astimezone()
+
+
+class MomentParam(click.ParamType):
+    name = "TIME"
+
+    def convert(
+        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+    ) -> datetime:
+        if isinstance(value, datetime):
+            return value
+        try:
+            return parse_moment(str(value))
+        except click.BadParameter as exc:
+            self.fail(exc.message, param, ctx)
+
+
+MOMENT = MomentParam()

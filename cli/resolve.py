@@ -72,3 +72,12 @@ def parse_duration(value: str) -> int:
         raise UsageError(f"{value!r} is not a duration (examples: 1h30m, 45m, 3600)")
     hours, minutes, seconds = (int(g or 0) for g in match.groups())
     return hours * 3600 + minutes * 60 + seconds
+
+
+def task_id(api: Api, project: str, value: str) -> str:
+    """A task of `project` by id or name."""
+    return by_id_or_name(api, f"/api/v1/projects/{project}/tasks", value, "task")
+
+
+def activity_id(api: Api, value: str) -> str:
+    return by_id_or_name(api, "/api/v1/activities", value, "activity")
