@@ -124,3 +124,38 @@ async def test_weeks_follow_the_persons_time_zone(client, tz, starts_at):
     refused = {c["idempotencyKey"] for c in r.json()["conflicts"] if c["reason"] == "locked"}
     expected = {items[n]["idempotencyKey"] for n, (_, locked) in probes.items() if locked}
     assert refused == expected, r.json()
+
+
+async def test_people_api_and_timer_refuse_a_locked_week_until_it_is_reopened(client):
+    org = await make_org(client)
+    member, pid = org.member, org.project_id
+    start = MON + timedelta(days=1, hours=9)
+    r = await member.post(
+        "/api/v1/time-entries",
+        json={
+            "projectId": pid,
+            "startTime": start.isoformat(),
+            "endTime": (start + timedelta(hours=1)).isoformat(),
+        },
+    )
+    assert r.status_code == 201, r.text
+    entry_id = r.json()["id"]
+    ts = await submit(member, WEEK)
+    await _approve(org.manager, ts)
+    r = await member.patch(f"/api/v1/time-entries/{entry_id}", json={"description": "more"})
+    assert r.status_code == 409 and r.json()["extra"] == {
+        "code": "locked",
+        "timesheetId": ts["id"],
+        "weekStart": WEEK,
+    }
+    # The current week, once approved, refuses the timer too.
+    today = datetime.now(UTC).date()
+    monday = (today - timedelta(days=today.weekday())).isoformat()
+    await _approve(org.admin, await submit(member, monday))
+    r = await member.post("/api/v1/timer/start", json={"projectId": pid})
+    assert r.status_code == 409 and r.json()["extra"]["code"] == "locked", r.text
+    # Reopened, the entry can change again.
+    r = await org.admin.post(f"{URL}/{ts['id']}/reopen", json={"reason": "late fix"})
+    assert r.status_code == 200
+    r = await member.patch(f"/api/v1/time-entries/{entry_id}", json={"description": "more"})
+    assert r.status_code == 200 and r.json()["locked"] is False, r.text

@@ -7,7 +7,6 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime, timedelta
 
-from server.db.models import TimeEntry
 from server.timesheets.pending import Split, split_seconds
 from tests.integration.timesheets.helpers import URL, make_org, submit, track
 
@@ -15,23 +14,15 @@ MON = datetime(2026, 1, 12, tzinfo=UTC)
 CONFIG = "/api/v1/agent/config"
 
 
-async def _manual(db, who, start: datetime, seconds: int) -> None:
-    """A typed-in entry, stored as the time-entries API stores one (source manual)."""
-    async with db() as s:
-        s.add(
-            TimeEntry(
-                organization_id=uuid.UUID(who.org_id),
-                user_id=uuid.UUID(who.user_id),
-                idempotency_key=uuid.uuid4(),
-                revision=1,
-                start_time=start,
-                end_time=start + timedelta(seconds=seconds),
-                duration_seconds=seconds,
-                status="STOPPED",
-                source="manual",
-            )
-        )
-        await s.commit()
+async def _manual(who, project_id: str, start: datetime, seconds: int) -> dict:
+    """Time typed in through the time-entries API (source manual)."""
+    end = start + timedelta(seconds=seconds)
+    r = await who.post(
+        "/api/v1/time-entries",
+        json={"projectId": project_id, "startTime": start.isoformat(), "endTime": end.isoformat()},
+    )
+    assert r.status_code == 201 and r.json()["source"] == "manual", r.text
+    return r.json()  # type: ignore[no-any-return]
 
 
 async def _split(db, who, start: datetime = MON, days: int = 14) -> Split:
@@ -60,8 +51,10 @@ async def test_manual_time_is_pending_until_its_week_is_approved(client, db):
     org = await make_org(client)
     member = org.member
     await track(member, org.project_id, MON + timedelta(days=1, hours=9), 60)  # agent, 1 h
-    await _manual(db, member, MON + timedelta(days=2, hours=9), 7200)  # typed in, 2 h
-    await _manual(db, member, MON + timedelta(days=8, hours=9), 1800)  # next week, 30 min
+    await _manual(member, org.project_id, MON + timedelta(days=2, hours=9), 7200)  # typed in, 2 h
+    await _manual(
+        member, org.project_id, MON + timedelta(days=8, hours=9), 1800
+    )  # next week, 30 min
     # Policy off: nothing is pending.
     assert await _split(db, member) == Split(approved_seconds=10800 + 1800, pending_seconds=0)
     await org.admin.patch(CONFIG, json={"manualTimeApproval": "required"})
@@ -75,7 +68,7 @@ async def test_manual_time_is_pending_until_its_week_is_approved(client, db):
     assert await _split(db, member) == Split(approved_seconds=10800, pending_seconds=1800)
     assert await _split(db, member, MON, 7) == Split(10800, 0)
     # Someone else's approval does not approve another person's time.
-    await _manual(db, org.loner, MON + timedelta(days=2, hours=9), 600)
+    await _manual(org.loner, org.project_id, MON + timedelta(days=2, hours=9), 600)
     assert await _split(db, org.loner) == Split(0, 600)
     # Reopened: pending again.
     r = await org.admin.post(f"{URL}/{ts['id']}/reopen", json={"reason": "recheck"})
