@@ -15,7 +15,8 @@ per tracked quarter hour. Then, in one run:
 - naive: the same figures computed per entry in Python (entries, their
   catalog rows and the rollup rows loaded, split per local quarter hour with
   zoneinfo), checked equal to the dashboard first;
-- week view: one person's entries for one week (the time-entries list).
+- week view: one person's week in the time-entries list (entries with their
+  classes), as the "My time" page reads it.
 
 Prints p50/p95 of each and the ratios.
 """
@@ -368,20 +369,15 @@ async def run(users: int, days: int, repeat: int, naive_repeat: int, keep: bool)
 
 
 async def week_view(s: Any, principal: Any, person: User, monday: date) -> Any:
-    """One person's week as the "My time" page asks for it."""
-    from server.reports.entries import list_entries
+    """One person's week as the "My time" page asks for it: the time-entries
+    list (each entry with its class) for the local week."""
+    from server.time_entries.service import list_entries
 
     lo, hi = range_bounds(monday, monday + timedelta(days=6), zone(person.timezone))
     page = await list_entries(
-        s,
-        principal,
-        user_id=str(person.id),
-        team_id=None,
-        start=lo.isoformat(),
-        end=hi.isoformat(),
-        limit=200,
+        s, principal, user_id=str(person.id), start=lo.isoformat(), end=hi.isoformat(), limit=200
     )
-    assert page.items
+    assert page.items and page.items[0].entry_class
     return page
 
 

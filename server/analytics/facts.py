@@ -142,10 +142,11 @@ def pieces_cte(
     utc_lo: datetime,
     utc_hi: datetime,
     now: datetime,
-    counted: ColumnElement[bool] | None = None,
+    pending: ColumnElement[bool] | None = None,
 ) -> CTE:
     """Each entry of `people` cut at its owner's offset changes within the
-    periods (which cover exactly each zone's range), in wall seconds [ws, we)."""
+    periods (which cover exactly each zone's range), in wall seconds [ws, we);
+    `pending` marks manual time still waiting for approval."""
     start, end = entry_bounds(sql, now)
     stmt = with_catalog(
         select(
@@ -155,6 +156,7 @@ def pieces_cte(
             TimeEntry.activity_id.label("activity_id"),
             billable_flag().label("billable"),
             case((TimeEntry.source == MANUAL_SOURCE, 1), else_=0).label("manual"),
+            (case((pending, 1), else_=0) if pending is not None else literal(0)).label("pending"),
             effective_rate().label("rate"),
             currency_of().label("currency"),
             (sql.greatest(start, periods.c.p_lo) + periods.c.p_off).label("ws"),
@@ -177,8 +179,6 @@ def pieces_cte(
         TimeEntry.start_time < utc_hi,
         or_(TimeEntry.end_time.is_(None), TimeEntry.end_time > utc_lo),
     )
-    if counted is not None:
-        stmt = stmt.where(counted)
     # Computed once, whatever the number of figures read from it (PostgreSQL
     # would otherwise inline it into each; SQLite materializes a CTE used twice).
     return stmt.cte("pieces").prefix_with("MATERIALIZED", dialect="postgresql")

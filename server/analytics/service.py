@@ -40,6 +40,7 @@ from server.auth.principal import Principal
 from server.db.base import utcnow
 from server.db.models import Activity, ActivityRollup, Customer, Project, User
 from server.reports import days as d
+from server.timesheets.pending import manual_approval_required, pending_clause
 
 NO_PROJECT, NO_CUSTOMER, NO_ACTIVITY = "No project", "No customer", "No activity"
 
@@ -60,7 +61,7 @@ Key = uuid.UUID | None
 
 
 _KEYS = ("user_id", "project_id", "customer_id", "activity_id", "rate", "currency", "bucket")
-_SUMS = ("seconds", "billable", "manual", "this_week", "last_week", "days", "n", "rest")
+_SUMS = ("seconds", "billable", "manual", "pending", "this_week", "last_week", "days", "n", "rest")
 
 
 def _row(kind: str, values: dict[str, Any]) -> Select[Any]:
@@ -92,6 +93,7 @@ def _figures(scope: Scope, pieces: Any) -> Any:
         "w",
         {
             "manual": func.sum(inside * p.manual),
+            "pending": func.sum(inside * p.pending),
             "this_week": func.sum(overlap(sql, p.ws, p.we, scope.this_week.lo, scope.this_week.hi)),
             "last_week": func.sum(overlap(sql, p.ws, p.we, scope.last_week.lo, scope.last_week.hi)),
         },
@@ -110,7 +112,8 @@ def _figures(scope: Scope, pieces: Any) -> Any:
     by_start = _row(
         "x", {"bucket": starts, "n": func.count(), "rest": func.sum(clipped.x_sec % HOUR)}
     ).group_by(starts)
-    return union_all(by_catalog, by_person, _days(scope, pieces), weeks, by_end, by_start)
+    branches = (by_catalog, by_person, _days(scope, pieces), weeks, by_end, by_start)
+    return union_all(*branches, _active(scope))
 
 
 def _days(scope: Scope, pieces: Any) -> Select[Any]:
@@ -141,16 +144,16 @@ def _days(scope: Scope, pieces: Any) -> Select[Any]:
     return _row("d", values).group_by(day)
 
 
-async def _active_seconds(session: AsyncSession, scope: Scope) -> int:
-    """The rollup's active seconds within each person's own local range."""
+def _active(scope: Scope) -> Select[Any]:
+    """'a': the rollup's active seconds within each person's own local range."""
     in_range = or_(
         *(
             and_(User.timezone == name, ActivityRollup.slot >= lo, ActivityRollup.slot < hi)
             for name, (lo, hi) in scope.bounds.items()
         )
     )
-    stmt = (
-        select(func.coalesce(func.sum(ActivityRollup.active_seconds), 0))
+    return (
+        _row("a", {"seconds": func.sum(ActivityRollup.active_seconds)})
         .select_from(ActivityRollup)
         .join(User, User.id == ActivityRollup.user_id)
         .where(
@@ -161,7 +164,6 @@ async def _active_seconds(session: AsyncSession, scope: Scope) -> int:
             in_range,
         )
     )
-    return int((await session.execute(stmt)).scalar_one() or 0)
 
 
 async def _names(
@@ -214,8 +216,16 @@ async def dashboard(
     scope = await resolve(
         session, principal, team_id=team_id, user_id=user_id, first=first, last=last
     )
+    required = await manual_approval_required(session, scope.org_id)
     pieces = pieces_cte(
-        scope.sql, scope.org_id, scope.people, scope.periods, scope.utc_lo, scope.utc_hi, now
+        scope.sql,
+        scope.org_id,
+        scope.people,
+        scope.periods,
+        scope.utc_lo,
+        scope.utc_hi,
+        now,
+        pending=pending_clause(required) if required else None,
     )
     total = Slice()
     ends: dict[int, tuple[int, int]] = {}
@@ -225,7 +235,7 @@ async def dashboard(
         k: defaultdict(Slice) for k in ("user", "project", "customer", "activity")
     }
     per_day: dict[int, tuple[int, int]] = {}
-    manual = this_week = last_week = 0
+    manual = pending = this_week = last_week = active = 0
     for row in (await session.execute(_figures(scope, pieces))).mappings():
         kind, seconds, billable = row["kind"], int(row["seconds"] or 0), int(row["billable"] or 0)
         if kind == "c":
@@ -238,14 +248,15 @@ async def dashboard(
         elif kind == "d":
             per_day[int(row["bucket"])] = (seconds, billable)
         elif kind == "w":
-            manual = int(row["manual"] or 0)
+            manual, pending = int(row["manual"] or 0), int(row["pending"] or 0)
             this_week, last_week = int(row["this_week"] or 0), int(row["last_week"] or 0)
+        elif kind == "a":
+            active = seconds
         elif kind == "y":
             ends[int(row["bucket"])] = (int(row["n"]), int(row["rest"] or 0))
             whole_days += int(row["days"] or 0)
         else:
             starts[int(row["bucket"])] = (int(row["n"]), int(row["rest"] or 0))
-    active = await _active_seconds(session, scope)
     done = await task_stats.completed(session, scope, now)
     org = scope.org_id
     projects = await _names(session, org, Project, set(by["project"]), Project.color)
@@ -270,7 +281,7 @@ async def dashboard(
         active_seconds=active,
         activity_percent=d.percent(active, total.seconds),
         manual_seconds=manual,
-        pending_manual_seconds=0,
+        pending_manual_seconds=pending,
         tasks_completed=done.completed,
         tasks_completed_on_time=done.on_time,
         tasks_completed_late=done.late,

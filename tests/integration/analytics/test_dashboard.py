@@ -209,3 +209,18 @@ async def test_project_analytics(world: World) -> None:
         assert r.status_code == 404
     r = await other.get("/api/v1/analytics/dashboard", params=RANGE)
     assert r.json()["trackedSeconds"] == 0
+
+
+async def test_pending_manual_time_under_the_approval_policy(world: World) -> None:
+    config = "/api/v1/agent/config"
+    body = (await world.owner.get("/api/v1/analytics/dashboard", params=RANGE)).json()
+    assert body["pendingManualSeconds"] == 0  # policy off
+    r = await world.owner.patch(config, json={"manualTimeApproval": "required"})
+    assert r.status_code == 200, r.text
+    try:
+        body = (await world.owner.get("/api/v1/analytics/dashboard", params=RANGE)).json()
+        # E3, Kai's typed-in hour, waits for its week's approval; still counted as tracked.
+        assert (body["pendingManualSeconds"], body["manualSeconds"]) == (3600, 3600)
+        assert body["trackedSeconds"] == 38100
+    finally:
+        await world.owner.patch(config, json={"manualTimeApproval": "off"})
