@@ -17,6 +17,7 @@ from server.http.deps import client_ip, public_base_url
 from server.rights import service
 from server.rights.schemas import EraseRequest, RightsJobAccepted, RightsJobOut
 from server.runtime.state import AppState
+from server.security.limits import enforce
 
 JOBS_PATH = "/api/v1/rights-jobs"
 
@@ -43,6 +44,12 @@ class DataRightsController(Controller):
         app_state: AppState,
         request: Request[Any, Any, Any],
     ) -> Response[RightsJobAccepted]:
+        await enforce(
+            app_state,
+            f"export:{principal.user_id}",
+            app_state.settings.security.export_rate,
+            "exports; wait for the running ones",
+        )
         job = await service.request_data_export(
             db_session, principal, path_uuid(member_id, "member"), client_ip(request)
         )
