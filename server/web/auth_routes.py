@@ -19,7 +19,9 @@ from server.runtime.state import AppState
 from server.security.limits import limit_sign_in
 from server.teams.service import managed_team_ids
 from server.web import session as web_session
+from server.web import timer_bar
 from server.web.session import CSRF_FIELD, LOGIN_CSRF_COOKIE, SESSION_COOKIE
+from server.web.timer_bar import TimerBar
 
 Form = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
 
@@ -29,6 +31,7 @@ class WebUser:
     principal: Principal
     csrf: str
     manages_team: bool = False  # a team MANAGER: sees their team's time and approvals
+    timer: TimerBar | None = None  # the bar on top of every page (pages, not form posts)
 
     @property
     def is_admin(self) -> bool:
@@ -48,7 +51,8 @@ async def provide_web_user(
         raise web_session.LoginRequired
     principal, token = loaded
     manages = not principal.is_admin and bool(await managed_team_ids(db_session, principal))
-    web = WebUser(principal, web_session.csrf_for_session(app_state, token), manages)
+    bar = await timer_bar.load(db_session, principal) if request.method == "GET" else None
+    web = WebUser(principal, web_session.csrf_for_session(app_state, token), manages, bar)
     request.state.web_user = web  # error pages keep the signed-in navigation
     return web
 

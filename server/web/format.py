@@ -6,6 +6,8 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from server.db.base import utcnow
+
 
 def duration(seconds: float | int | None) -> str:
     total = round(seconds or 0)
@@ -32,6 +34,14 @@ def level(value: float | None) -> str:
     return "high" if v >= 60 else "mid" if v >= 30 else "low"
 
 
+def elapsed(since: datetime | None) -> str:
+    """H:MM:SS from `since` until now (a running timer; app.js keeps it ticking)."""
+    if since is None:
+        return "0:00:00"
+    total = max(0, int((utcnow() - since).total_seconds()))
+    return f"{total // 3600}:{total // 60 % 60:02d}:{total % 60:02d}"
+
+
 def todt(value: str) -> datetime:
     return datetime.fromisoformat(value)
 
@@ -42,4 +52,5 @@ FILTERS: dict[str, Any] = {
     "clock": clock,
     "level": level,
     "todt": todt,
+    "elapsed": elapsed,
 }

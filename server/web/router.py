@@ -19,6 +19,7 @@ from server.web.approval_routes import ApprovalPages
 from server.web.audit_routes import AuditPages
 from server.web.auth_routes import AuthPages, provide_web_user
 from server.web.catalog_routes import CustomerPages, ProjectPages
+from server.web.entry_routes import EntryForms
 from server.web.errors import csrf_rejected, domain_error, login_required
 from server.web.format import FILTERS
 from server.web.password_routes import PasswordPages
@@ -27,6 +28,7 @@ from server.web.session import CsrfRejected, LoginRequired
 from server.web.settings_routes import SettingsPages
 from server.web.task_routes import TaskPages
 from server.web.time_routes import TimePages
+from server.web.timer_routes import TimerForms
 
 HERE = Path(__file__).parent
 
@@ -70,6 +72,8 @@ def web_handlers() -> list[Any]:
             ApprovalPages,
             AnalyticsPages,
             AuditPages,
+            TimerForms,
+            EntryForms,
         ],
         dependencies={"web": Provide(provide_web_user)},
         exception_handlers={

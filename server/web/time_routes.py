@@ -14,7 +14,7 @@ from server.db.base import utcnow
 from server.reports.scope import visible_user
 from server.timesheets import service as timesheets
 from server.timesheets.weeks import parse_week_start
-from server.web import catalog_views as views
+from server.web import timer_bar
 from server.web.auth_routes import WebUser
 from server.web.catalog_routes import FORM
 from server.web.charts import PALETTE, bar_chart
@@ -41,7 +41,7 @@ async def my_time_page(
         session, p, user_id=str(person.id), week_start=data.start, limit=1
     )
     sheet = sheets.items[0] if sheets.items else None
-    projects = [o for o in await views.project_options(session, p) if not o.archived]
+    choices = (web.timer or await timer_bar.load(session, p)).choices
     chart = bar_chart(
         [day.day.strftime("%a") for day in data.days],
         [("Tracked", PALETTE[0], [day.seconds / 3600 for day in data.days])],
@@ -58,7 +58,7 @@ async def my_time_page(
         sheet=sheet,
         locked=sheet is not None and sheet.status.value == "approved",
         chart=chart,
-        projects=projects,
+        choices=choices,
         message=message_of(ok),
         error=error,
         form=form or {},

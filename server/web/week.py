@@ -15,6 +15,7 @@ from server.core.errors import BadRequest
 from server.db.models import Project, Task, TimeEntry, User
 from server.reports import days as d
 from server.reports.entries import entry_seconds
+from server.time_entries.classes import Span, classify
 
 
 @dataclass
@@ -30,8 +31,8 @@ class EntryRow:
     description: str | None
     source: str
     entry_class: str = "plain"
-    locked: bool = False
     color: str | None = None
+    gap_before: int = 0  # seconds since the previous entry of the day ended (class pause)
 
     @property
     def running(self) -> bool:
@@ -110,10 +111,27 @@ async def week_of(session: AsyncSession, user: User, week: str | None, now: date
         .order_by(TimeEntry.start_time, TimeEntry.id)
     )
     by_day = {day: Day(day) for day in d.days(start, start + timedelta(days=6))}
-    for entry, project, color, task in rows:
+    found = list(rows)
+    classes = classify([Span(e.id, e.start_time, e.end_time) for e, *_ in found], tz)
+    for entry, project, color, task in found:
         local = max(d.local_date(entry.start_time, tz), start)
-        by_day[local].entries.append(row_of(entry, project, color, task, now))
+        row = row_of(entry, project, color, task, now)
+        row.entry_class = classes[entry.id].value
+        by_day[local].entries.append(row)
+    for day in by_day.values():
+        mark_gaps(day.entries)
     return Week(start, tz, list(by_day.values()), d.local_date(now, tz))
+
+
+def mark_gaps(rows: list[EntryRow]) -> None:
+    """How long the gap before each `pause` entry was (after the latest end so far)."""
+    reach: datetime | None = None
+    for row in rows:
+        if row.entry_class == "pause" and reach is not None:
+            row.gap_before = int((row.start - reach).total_seconds())
+        if row.end is None:
+            return
+        reach = row.end if reach is None else max(reach, row.end)
 
 
 def row_of(

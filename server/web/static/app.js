@@ -121,4 +121,16 @@
     ev.preventDefault();
     form.submit();
   });
+
+  // The timer bar's clock ticks (rendered by the server; this only counts on).
+  var clock = document.querySelector(".timer-clock[data-since]");
+  if (clock) {
+    var since = Date.parse(clock.getAttribute("data-since"));
+    var pad = function (n) { return (n < 10 ? "0" : "") + n; };
+    var tick = function () {
+      var s = Math.max(0, Math.floor((Date.now() - since) / 1000));
+      clock.textContent = Math.floor(s / 3600) + ":" + pad(Math.floor(s / 60) % 60) + ":" + pad(s % 60);
+    };
+    if (!isNaN(since)) { tick(); setInterval(tick, 1000); }
+  }
 })();
