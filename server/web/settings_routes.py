@@ -29,7 +29,7 @@ from server.teams import service as teams
 from server.teams.schemas import TeamIn, TeamMemberIn
 from server.web.auth_routes import WebUser, check_form
 from server.web.routes import page
-from shared.enums import Role, TeamRole
+from shared.enums import ManualTimeApproval, Role, TeamRole
 
 
 def invitation_shown(out: InviteOut, outbox: Outbox) -> dict[str, str]:
@@ -162,6 +162,9 @@ class SettingsPages(Controller):
                 if form.get("weekly_limit").strip()
                 else 0,
                 notify_on_screenshot="notify_screenshot" in data,
+                manual_time_approval=ManualTimeApproval.REQUIRED
+                if "manual_approval" in data
+                else ManualTimeApproval.OFF,
             )
             await policy.update_policy(form.session, form.web.principal, patch, form.ip)
 

@@ -4,11 +4,13 @@ time never is; with `off` nothing is pending."""
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import UTC, datetime, timedelta
 
 from server.timesheets.pending import Split, split_seconds
 from tests.integration.timesheets.helpers import URL, make_org, submit, track
+from tests.support.api import PASSWORD
 
 MON = datetime(2026, 1, 12, tzinfo=UTC)
 CONFIG = "/api/v1/agent/config"
@@ -74,3 +76,37 @@ async def test_manual_time_is_pending_until_its_week_is_approved(client, db):
     r = await org.admin.post(f"{URL}/{ts['id']}/reopen", json={"reason": "recheck"})
     assert r.status_code == 200
     assert await _split(db, member) == Split(3600, 9000)
+
+
+async def test_policy_from_the_settings_page(client):
+    org = await make_org(client)
+    client.cookies.clear()
+    page = await client.get("/login")
+    csrf = re.search(r'name="_csrf" value="([^"]+)"', page.text).group(1)
+    await client.post(
+        "/login", data={"_csrf": csrf, "email": org.admin.email, "password": PASSWORD}
+    )
+    settings = await client.get("/app/settings")
+    assert "Manual time needs approval" in settings.text
+    csrf = re.search(r'name="_csrf" value="([^"]+)"', settings.text).group(1)
+    form = {
+        "_csrf": csrf,
+        "interval": "10",
+        "blur": "0",
+        "idle": "5",
+        "delete_window": "10",
+        "retention": "365",
+        "timezone": "UTC",
+        "weekly_limit": "",
+        "manual_approval": "on",
+    }
+    try:
+        r = await client.post("/app/settings/policy", data=form)
+        assert r.status_code == 200 and "Tracking policy saved." in r.text
+        assert (await org.member.get(CONFIG)).json()["manualTimeApproval"] == "required"
+        assert 'name="manual_approval" checked' in r.text
+        del form["manual_approval"]  # an unticked box turns it off
+        r = await client.post("/app/settings/policy", data=form)
+        assert (await org.member.get(CONFIG)).json()["manualTimeApproval"] == "off"
+    finally:
+        client.cookies.clear()
