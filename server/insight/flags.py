@@ -124,7 +124,8 @@ def _jiggler_flag(run: list[Minute], tz: ZoneInfo) -> Flag | None:
     how = []
     if len(regular) * 2 >= len(jiggly):
         cv = statistics.median(m.interval_cv or 0.0 for m in regular)
-        how.append(f"at near-fixed intervals (the gaps varied by {cv:.0%})")
+        varied = "less than 1%" if cv < 0.005 else f"{cv:.0%}"
+        how.append(f"at near-fixed intervals (the gaps varied by {varied})")
     if positions and statistics.median(positions) <= 40:
         how.append(f"among the same few spots (a median of {round(statistics.median(positions))})")
     if spans and max(spans) <= CONFINED_PX:

@@ -218,10 +218,13 @@ async def flags_report(
     from_date: str | None,
     to_date: str | None,
     now: datetime | None = None,
+    *,
+    zone: str | None = None,
 ) -> FlagList:
-    """Unusual-activity flags of everyone in scope over local dates (the caller's
-    timezone), at most 31 days; each explained in the person's own timezone."""
-    tz = d.zone(principal.user.timezone)
+    """Unusual-activity flags of everyone in scope over local dates (in `zone`,
+    by default the caller's timezone), at most 31 days; each explained in the
+    person's own timezone. Only minutes inside the period are looked at."""
+    tz = d.zone(zone or principal.user.timezone)
     first, last = d.date_range(from_date, to_date, tz, now or utcnow())
     if (last - first).days + 1 > MAX_FLAG_DAYS:
         raise BadRequest(f"flags cover at most {MAX_FLAG_DAYS} days at a time")

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.core.ids import path_uuid
 from server.db.base import utcnow
+from server.insight import service as insight
 from server.reports import export, service
 from server.reports.routes import stream_export
 from server.reports.scope import visible_teams
@@ -68,6 +69,15 @@ class Pages(Controller):
     ) -> Template:
         path_uuid(user_id, "person")  # a malformed id in a path names nothing: 404
         data = await views.person_day(db_session, web.principal, user_id, date, utcnow())
+        day = data.day.isoformat()
+        data.apps = (await insight.person_apps(db_session, web.principal, user_id, day, day)).days[
+            0
+        ]
+        data.flags = (
+            await insight.flags_report(
+                db_session, web.principal, None, user_id, day, day, zone=data.user.timezone
+            )
+        ).items
         return page("person.html", web, data=data, nav="dashboard")
 
     @get("/reports")

@@ -181,6 +181,8 @@ class PersonDay:
     ticks: list[Bar]
     screenshots: list[Any] = field(default_factory=list)
     week: list[dict[str, Any]] = field(default_factory=list)
+    apps: Any = None  # the day's top applications (server.insight), set by the page
+    flags: list[Any] = field(default_factory=list)  # unusual-activity flags of the day
 
 
 def _pct(instant: datetime, lo: datetime, span: float) -> float:

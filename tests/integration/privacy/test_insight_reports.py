@@ -174,3 +174,42 @@ async def test_flags_name_jigglers_constant_input_and_a_single_app_for_hours(cli
     assert {f["kind"] for f in r.json()["items"]} == {"constant_activity", "no_app_change"}
     r = await owner.get("/api/v1/reports/flags", params={"from": "2026-01-01", "to": "2026-03-01"})
     assert r.status_code == 400 and "31 days" in r.json()["detail"]
+
+
+async def _web_login(client, acc: Account) -> None:  # type: ignore[no-untyped-def]
+    import re
+
+    from tests.support.api import PASSWORD
+
+    client.cookies.clear()
+    page = await client.get("/login")
+    csrf = re.search(r'name="_csrf" value="([^"]+)"', page.text).group(1)
+    await client.post("/login", data={"_csrf": csrf, "email": acc.email, "password": PASSWORD})
+
+
+async def test_person_page_shows_apps_titles_and_flags(client):
+    owner = await register(client)
+    await owner.patch(
+        "/api/v1/agent/config", json={"appTracking": "titles", "redactionPatterns": ["secret"]}
+    )
+    jig = await invite(owner, name="Jig")
+    await _send(
+        jig,
+        40,
+        acts=[_jiggle(i) for i in range(40)],
+        apps=[_app(i, "zoom", 60, "Standup <b>secret</b>") for i in range(40)],
+    )
+    await _web_login(client, owner)
+    try:
+        r = await client.get(f"/app/people/{jig.user_id}?date={DAY}")
+        assert r.status_code == 200, r.text
+        html = r.text
+        assert '<strong class="app-name">zoom</strong>' in html
+        # Redacted, and escaped: a title is text, never markup.
+        assert "Standup &lt;b&gt;***&lt;/b&gt;" in html and "secret" not in html
+        assert "Mouse-jiggler pattern" in html and "score 0.8" in html
+        await owner.patch("/api/v1/agent/config", json={"appTracking": "off"})
+        html = (await client.get(f"/app/people/{jig.user_id}?date={DAY}")).text
+        assert "Application tracking is turned off" in html
+    finally:
+        client.cookies.clear()
