@@ -75,11 +75,12 @@ class TempoConnector(Connector):
             params["updatedFrom"] = window.updated_since.strftime("%Y-%m-%dT%H:%M:%SZ")
             params["orderBy"] = "UPDATED"
         url: str | None = "/4/worklogs"
+        query: dict[str, Any] | None = params
         while url:
-            body = await self.http.get_json(url, params=params)
+            body = await self.http.get_json(url, params=query)
             yield _page(body.get("results") or [], zone, window)
             url = (body.get("metadata") or {}).get("next")
-            params = {}  # `next` carries every parameter
+            query = None  # `next` carries every parameter (an empty dict would drop them)
 
 
 def _start(row: dict[str, Any], zone: ZoneInfo) -> datetime:

@@ -14,7 +14,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
@@ -47,7 +47,7 @@ class TempoStandIn(StandIn):
     ) -> int:
         """`start` is the local (naive) start as Tempo stores it."""
         self._n += 1
-        now = datetime.now(UTC)
+        now = datetime.now(UTC) - timedelta(hours=1)  # written a while ago
         self.worklogs[self._n] = {
             "self": f"{self.url}/4/worklogs/{self._n}",
             "tempoWorklogId": self._n,
