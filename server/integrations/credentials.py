@@ -21,22 +21,14 @@ from server.security.secretbox import Keyring, load_keyring, mask
 if TYPE_CHECKING:
     from server.runtime.config import Settings
 
-_KEYRING = "integrations.keyring"
-
-
-def keyring_for(settings: Settings, cache: dict[str, object] | None = None) -> Keyring:
-    """The keyring of these settings (cached in `cache`, e.g. the app state's extras)."""
-    if cache is not None and isinstance(cache.get(_KEYRING), Keyring):
-        ring: Keyring = cache[_KEYRING]  # type: ignore[assignment]
-        return ring
-    ring = load_keyring(
+def keyring_for(settings: Settings) -> Keyring:
+    """The configured keys, read afresh (a small file at most): a key rotated by
+    `hubnity-server rotate-secret-key` is seen by running processes at once."""
+    return load_keyring(
         Path(settings.data_dir),
         settings.security.secret_key,
         settings.security.previous_secret_keys,
     )
-    if cache is not None:
-        cache[_KEYRING] = ring
-    return ring
 
 
 def seal(integration: Integration, credentials: dict[str, str], keyring: Keyring) -> None:

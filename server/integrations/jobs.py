@@ -15,7 +15,7 @@ from server.jobs.registry import app_state_of, job, periodic
 
 def context_of(app_state: Any) -> IntegrationsContext:
     return IntegrationsContext(
-        keyring=keyring_for(app_state.settings, app_state.extras),
+        keyring=keyring_for(app_state.settings),
         jobs=app_state.jobs,
         data_dir=app_state.settings.data_dir,
         transport=app_state.extras.get("integrations.transport"),

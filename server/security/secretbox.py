@@ -108,6 +108,20 @@ def _write_file_keys(path: Path, keys: list[str]) -> None:
     os.replace(tmp, path)
 
 
+def _create_key_file(path: Path) -> list[str]:
+    """First use: a new key, created exclusively (two processes starting at once
+    end up with the same key: the loser reads the winner's file)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    _, text = SecretKey.generate()
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return _read_file_keys(path)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(f"{text}\n")
+    return [text]
+
+
 def load_keyring(
     data_dir: Path, secret_key: str | None = None, previous: tuple[str, ...] = ()
 ) -> Keyring:
@@ -119,9 +133,7 @@ def load_keyring(
         extra = [*previous, *file_keys]
     else:
         if not file_keys:
-            _, text = SecretKey.generate()
-            _write_file_keys(path, [text])
-            file_keys = [text]
+            file_keys = _create_key_file(path)
         current = SecretKey.from_text(file_keys[0])
         extra = [*previous, *file_keys[1:]]
     others = tuple(k for k in (SecretKey.from_text(t) for t in extra) if k.key_id != current.key_id)

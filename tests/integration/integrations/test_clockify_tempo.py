@@ -93,7 +93,10 @@ async def test_tempo_mapping_by_account_incremental_and_failure(client, db):
 
         # Tempo has no emails: the author is unmatched until mapped by account id.
         before = await run(owner, iid)
-        assert (before["counts"]["failed"], before["counts"]["created"]) == (3, 0), (before["counts"], before["errors"])
+        assert (before["counts"]["failed"], before["counts"]["created"]) == (3, 0), (
+            before["counts"],
+            before["errors"],
+        )
         assert "acc-carol" in before["errors"][0]["detail"]
         m = (await owner.get(f"/api/v1/integrations/{iid}/mappings")).json()
         assert [u["externalId"] for u in m["users"] if u["targetId"] is None] == ["acc-carol"]
