@@ -45,10 +45,13 @@ def duration(e: TimeEntry, now: datetime) -> int:
     return int((e.end_time - e.start_time).total_seconds())
 
 
-async def _day_classes(
+async def day_classes(
     session: AsyncSession, entries: Sequence[TimeEntry]
 ) -> dict[uuid.UUID, EntryClass]:
-    """Classes of `entries`, computed over every entry of the same user-days."""
+    """Classes of `entries` by id, computed over every entry of the same
+    user-days (whatever the caller loaded): for lists, the week view and exports."""
+    if not entries:
+        return {}
     users = {e.user_id for e in entries}
     zones = {
         uid: zone(tz)
@@ -101,7 +104,7 @@ async def entries_out(session: AsyncSession, entries: Sequence[TimeEntry]) -> li
             select(Activity.id, Activity.billable).where(Activity.id.in_(activity_ids))
         ):
             activities[aid] = billable
-    classes = await _day_classes(session, entries)
+    classes = await day_classes(session, entries)
     locked = await locked_entries(session, entries)
     out = []
     for e in entries:
