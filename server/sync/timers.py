@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from server.db.models import TimeEntry
 from server.sync.overlap import Interval, Timeline
 from server.sync.store import StoredEntry
+from server.sync.validate import MAX_ENTRY_DURATION
 from shared.enums import EntrySource, EntryStatus
 
 # (entry id, its start, where it ends now)
@@ -41,7 +42,8 @@ def clash_ending_timer(
         or row.start >= cand.start
     ):
         return other
-    stops.append((row.id, row.start, cand.start))
+    # A timer forgotten for longer than an entry may last ends at that limit.
+    stops.append((row.id, row.start, min(cand.start, row.start + MAX_ENTRY_DURATION)))
     timeline.accept(Interval(other.key, other.start, cand.start))
     return timeline.clash(cand)
 

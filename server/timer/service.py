@@ -24,6 +24,7 @@ from server.core.errors import Conflict
 from server.core.ids import parse_uuid
 from server.db.base import utcnow
 from server.db.models import TimeEntry
+from server.sync.validate import MAX_ENTRY_DURATION
 from server.time_entries import rules
 from server.time_entries.guards import ensure_editable
 from server.time_entries.wire import entry_out
@@ -150,7 +151,9 @@ async def start(session: AsyncSession, principal: Principal, data: TimerStart) -
 
 
 def _close(entry: TimeEntry, now: datetime, status: EntryStatus) -> None:
-    end = max(now, entry.start_time)
+    """Ends the entry now; a timer forgotten for longer than an entry may last
+    ends that long after its start (every stored entry keeps to the limit)."""
+    end = min(max(now, entry.start_time), entry.start_time + MAX_ENTRY_DURATION)
     entry.end_time = end
     entry.duration_seconds = int((end - entry.start_time).total_seconds())
     entry.status = status.value

@@ -149,3 +149,18 @@ async def test_agent_time_over_a_running_web_timer_ends_the_timer(client):
     res = (await owner.post("/api/v1/sync/batch", json=batch([late]))).json()
     assert [c["reason"] for c in res["conflicts"]] == ["overlap"]
     assert (await owner.get(T)).json()["state"] == "running"
+
+
+async def test_a_timer_forgotten_for_weeks_ends_at_the_longest_an_entry_may_last(client, db):
+    owner = await register(client)
+    project = await create_project(owner)
+    r = await owner.post(f"{T}/start", json={"projectId": project["id"]})
+    entry_id = uuid.UUID(r.json()["entry"]["id"])
+    began = datetime.now(UTC) - timedelta(days=40)
+    async with db() as s:
+        row = await s.get(TimeEntry, entry_id)
+        row.start_time = began
+        await s.commit()
+    stopped = (await owner.post(f"{T}/stop")).json()["entry"]
+    assert stopped["durationSeconds"] == 31 * 86400
+    assert datetime.fromisoformat(stopped["endTime"]) == began + timedelta(days=31)
