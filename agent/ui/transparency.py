@@ -3,6 +3,7 @@ words for the employee (Qt-free). Keep it true to what agent/core does."""
 
 from __future__ import annotations
 
+from shared.enums import AppTracking
 from shared.schemas import TrackingPolicy
 
 BLUR_WORDS = {
@@ -19,6 +20,22 @@ def _span(seconds: int) -> str:
         hours = minutes // 60
         return "1 hour" if hours == 1 else f"{hours} hours"
     return "1 minute" if minutes == 1 else f"{minutes} minutes"
+
+
+def _apps(policy: TrackingPolicy) -> str:
+    if policy.app_tracking is AppTracking.OFF:
+        return "Not recorded: your organization has turned application tracking off."
+    said = (
+        "For each minute: the name of the program in front (for example firefox), "
+        "and for how many seconds."
+    )
+    if policy.app_tracking is AppTracking.TITLES:
+        masked = " after your organization's masking rules" if policy.redaction_patterns else ""
+        return (
+            said[:-1] + f", with its window title{masked}. Websites appear only as part "
+            "of a browser's window title."
+        )
+    return said + " Not the window titles, not which websites."
 
 
 def collected(policy: TrackingPolicy) -> list[tuple[str, str]]:
@@ -46,17 +63,16 @@ def collected(policy: TrackingPolicy) -> list[tuple[str, str]]:
         (
             "Activity",
             "For each minute: how many keys you pressed and how many mouse events there "
-            "were, as numbers. Which keys you pressed is never recorded.",
+            "were, as numbers, and how regular the input was (how evenly spaced, how many "
+            "different pointer positions). Which keys you pressed, and where the pointer "
+            "was, is never recorded.",
         ),
         (
             "Idle",
             f"After {_span(policy.idle_timeout_seconds)} without "
             "keyboard or mouse input you count as away; you decide what happens to that time.",
         ),
-        (
-            "Apps and websites",
-            "Not recorded: Hubnity does not log which programs or sites you use.",
-        ),
+        ("Apps and websites", _apps(policy)),
         (
             "Only while tracking",
             "Nothing is recorded while the timer is stopped or paused.",

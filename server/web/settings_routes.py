@@ -29,7 +29,7 @@ from server.teams import service as teams
 from server.teams.schemas import TeamIn, TeamMemberIn
 from server.web.auth_routes import WebUser, check_form
 from server.web.routes import page
-from shared.enums import ManualTimeApproval, Role, TeamRole
+from shared.enums import AppTracking, ManualTimeApproval, Role, TeamRole
 
 
 def invitation_shown(out: InviteOut, outbox: Outbox) -> dict[str, str]:
@@ -83,6 +83,13 @@ async def render(
     )
     tpl.status_code = status
     return tpl
+
+
+def _app_tracking(value: str) -> AppTracking:
+    try:
+        return AppTracking(value)
+    except ValueError:
+        raise BadRequest("Application tracking must be off, apps or titles") from None
 
 
 @dataclass(frozen=True)
@@ -165,6 +172,15 @@ class SettingsPages(Controller):
                 manual_time_approval=ManualTimeApproval.REQUIRED
                 if "manual_approval" in data
                 else ManualTimeApproval.OFF,
+                app_tracking=_app_tracking(form.get("app_tracking"))
+                if "app_tracking" in data
+                else None,
+                # One pattern a line; a form without the field leaves them as they are.
+                redaction_patterns=[
+                    x.strip() for x in form.get("redaction").splitlines() if x.strip()
+                ]
+                if "redaction" in data
+                else None,
             )
             await policy.update_policy(form.session, form.web.principal, patch, form.ip)
 

@@ -214,3 +214,15 @@ def test_uploader_sends_apps_parks_refused_rows_and_acks_the_rest(data_dir, cloc
     before = len(server.batches())
     up.cycle()  # nothing left to send: no batch at all
     assert len(server.batches()) == before
+
+
+def test_what_is_collected_says_the_app_tracking_level() -> None:
+    from agent.ui.transparency import collected
+
+    def apps(**policy: object) -> str:
+        return dict(collected(TrackingPolicy(**policy)))["Apps and websites"]  # type: ignore[arg-type]
+
+    assert apps(app_tracking=AppTracking.OFF).startswith("Not recorded")
+    assert "Not the window titles" in apps()
+    titled = apps(app_tracking=AppTracking.TITLES, redaction_patterns=["x"])
+    assert "window title after your organization's masking rules" in titled

@@ -279,7 +279,8 @@ def test_settings_start_at_login_reminder_and_what_is_collected(qtbot, ui_agent,
     shots = dlg.collected_labels["Screenshots"].text()
     assert "every 20 minutes" in shots and "blurred" in shots and "on this computer" in shots
     assert "never recorded" in dlg.collected_labels["Activity"].text()
-    assert "Not recorded" in dlg.collected_labels["Apps and websites"].text()
+    apps = dlg.collected_labels["Apps and websites"].text()
+    assert "name of the program in front" in apps and "Not the window titles" in apps
     assert "(" in dlg.locale_label.text()  # the system locale's name
     dlg.start_at_login.setChecked(False)
     dlg.remind.setChecked(True)

@@ -178,3 +178,48 @@ async def test_redaction_patterns_that_are_not_regexes_are_refused(client):
     assert config["redactionPatterns"] == ["ok\\d+"]  # nothing half-saved
     r = await owner.patch("/api/v1/agent/config", json={"appTracking": "everything"})
     assert r.status_code == 400
+
+
+async def test_app_tracking_and_patterns_from_the_settings_page(client):
+    import re
+
+    from tests.support.api import PASSWORD
+
+    owner = await register(client)
+    client.cookies.clear()
+    page = await client.get("/login")
+    csrf = re.search(r'name="_csrf" value="([^"]+)"', page.text).group(1)
+    await client.post("/login", data={"_csrf": csrf, "email": owner.email, "password": PASSWORD})
+    try:
+        settings = await client.get("/app/settings")
+        csrf = re.search(r'name="_csrf" value="([^"]+)"', settings.text).group(1)
+        assert '<option value="apps" selected>' in settings.text
+        form = {
+            "_csrf": csrf,
+            "interval": "10",
+            "blur": "0",
+            "idle": "5",
+            "delete_window": "10",
+            "retention": "365",
+            "timezone": "UTC",
+            "app_tracking": "titles",
+            "redaction": "(?i)confidential\n\n\\d{4}\n",
+        }
+        r = await client.post("/app/settings/policy", data=form)
+        assert "Tracking policy saved." in r.text
+        config = (await owner.get("/api/v1/agent/config")).json()
+        assert config["appTracking"] == "titles"
+        assert config["redactionPatterns"] == ["(?i)confidential", "\\d{4}"]
+        r = await client.post("/app/settings/policy", data={**form, "redaction": "([bad"})
+        assert "not a valid regex" in r.text
+        assert (await owner.get("/api/v1/agent/config")).json()["redactionPatterns"] == [
+            "(?i)confidential",
+            "\\d{4}",
+        ]
+        # A form without the fields (an older page) leaves them as they are.
+        del form["app_tracking"], form["redaction"]
+        await client.post("/app/settings/policy", data=form)
+        config = (await owner.get("/api/v1/agent/config")).json()
+        assert config["appTracking"] == "titles" and len(config["redactionPatterns"]) == 2
+    finally:
+        client.cookies.clear()
