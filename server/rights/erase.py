@@ -23,9 +23,11 @@ from typing import Any
 from sqlalchemy import String, Table, cast, delete, func, or_, select, tuple_, update
 
 from server import audit
+from server.core.times import LATEST
 from server.db.base import utcnow
 from server.db.models import AuditLog, ExportJob, RightsJob, Screenshot, User
 from server.observability.logging import log
+from server.rights.retention import purge_range
 from server.rights.tables import UserColumn, user_columns
 from server.runtime.state import AppState
 from server.screenshots import processing
@@ -161,6 +163,10 @@ async def _rows(app_state: AppState, ref: UserColumn, user_id: uuid.UUID) -> int
             )
             await session.commit()
             return int(result.rowcount or 0)  # type: ignore[attr-defined]
+    if column.name == "user_id":
+        for time_col in ("minute", "slot"):  # per-minute tables: index range batches
+            if time_col in table.c:
+                return await purge_range(app_state, table, time_col, user_id, LATEST, BATCH)
     keys = list(table.primary_key.columns)
     removed = 0
     while True:

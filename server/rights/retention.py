@@ -7,10 +7,11 @@ entries stay: they are the timesheet (payroll, invoices), not monitoring data.
 
 The cut-off is the start of the 15-minute UTC slot `retentionDays` ago, so a
 rollup never outlives or predeceases the minutes it sums. Rows go in batches
-of BATCH by primary key, each batch its own short transaction (no long locks;
-the agents' sync keeps writing meanwhile), per person so the (user, minute)
-indexes find them. Idempotent and resumable: a crash leaves only rows that
-are still older than the cut-off, and the next run takes them.
+of about BATCH rows, oldest first, each batch its own short transaction (no
+long locks; the agents' sync keeps writing meanwhile), per person so that the
+(user, minute) indexes find them (bench/retention.py measures it). Idempotent
+and resumable: a crash leaves only rows that are still older than the cut-off,
+and the next run takes them.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime, timedelta
 
-from sqlalchemy import Table, delete, select, tuple_
+from sqlalchemy import Table, delete, select
 
 from server.db.base import utcnow
 from server.db.models import Organization, User
@@ -36,7 +37,7 @@ def cutoff_of(now: datetime, days: int) -> datetime:
     return edge - (edge - edge.replace(minute=0, second=0, microsecond=0)) % SLOT
 
 
-async def _purge_table(
+async def purge_range(
     app_state: AppState,
     table: Table,
     time_col: str,
@@ -44,26 +45,27 @@ async def _purge_table(
     cutoff: datetime,
     batch: int,
 ) -> int:
-    keys = list(table.primary_key.columns)
+    """One person's rows older than `cutoff`, oldest first, about `batch` at a
+    time: the batch ends at the time of its `batch`-th row, so both the lookup
+    and the DELETE are range scans of the (user, time) index."""
+    col, user = table.c[time_col], table.c.user_id
     removed = 0
     while True:
         async with app_state.sessions() as session:
-            rows = list(
-                (
-                    await session.execute(
-                        select(*keys)
-                        .where(table.c.user_id == user_id, table.c[time_col] < cutoff)
-                        .limit(batch)
-                    )
-                ).all()
-            )
-            if rows:
+            edge = (
                 await session.execute(
-                    delete(table).where(tuple_(*keys).in_([tuple(r) for r in rows]))
+                    select(col)
+                    .where(user == user_id, col < cutoff)
+                    .order_by(col)
+                    .offset(batch - 1)
+                    .limit(1)
                 )
-                await session.commit()
-        removed += len(rows)
-        if len(rows) < batch:
+            ).scalar_one_or_none()
+            upto = col < cutoff if edge is None else col <= edge
+            result = await session.execute(delete(table).where(user == user_id, upto))
+            await session.commit()
+        removed += int(result.rowcount or 0)  # type: ignore[attr-defined]
+        if edge is None:
             return removed
 
 
@@ -80,7 +82,7 @@ async def purge_org(
     for table, time_col in tables:
         counts[table.name] = 0
         for user_id in people:
-            counts[table.name] += await _purge_table(
+            counts[table.name] += await purge_range(
                 app_state, table, time_col, user_id, cutoff, batch
             )
     return counts
