@@ -6,8 +6,6 @@ from __future__ import annotations
 import os
 import tempfile
 import uuid
-from collections import defaultdict
-from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -21,12 +19,13 @@ from server.core.ids import path_uuid
 from server.core.outages import outage_of
 from server.core.times import parse_date
 from server.db.base import utcnow
-from server.db.models import ExportJob, TimeEntry
+from server.db.models import ExportJob, Organization
 from server.observability.logging import log
+from server.reports import billing
 from server.reports import days as d
-from server.reports.entries import entries_select, entry_seconds
+from server.reports.pdf import PdfTimesheet
 from server.reports.schemas import ExportStatus
-from server.reports.scope import team_of, users_query
+from server.reports.scope import team_of
 from server.reports.writers import CONTENT_TYPES, CsvSheet, SheetWriter, XlsxSheet
 from server.runtime.state import AppState
 from server.security.limits import enforce
@@ -35,24 +34,7 @@ from shared.enums import JobStatus
 JOB_NAME = "export_report"
 #: Finished files are deleted after this long (they hold personal data).
 EXPORT_TTL = timedelta(days=7)
-FORMATS = ("csv", "xlsx")
-HEADER = [
-    "Date",
-    "Person",
-    "Email",
-    "Project",
-    "Task",
-    "Description",
-    "Start",
-    "End",
-    "Duration",
-    "Hours",
-    "Active",
-    "Activity %",
-    "Status",
-    "Time zone",
-]
-WIDTHS = [12, 22, 28, 20, 20, 36, 20, 20, 11, 8, 11, 10, 10, 18]
+FORMATS = ("csv", "xlsx", "pdf")
 
 
 async def request_export(
@@ -63,10 +45,12 @@ async def request_export(
     start: str | None,
     end: str | None,
     team_id: str | None,
+    group_by: str | None = None,
 ) -> ExportJob:
     fmt = (fmt or "csv").lower()
     if fmt not in FORMATS:
-        raise BadRequest("format must be csv or xlsx")
+        raise BadRequest("format must be csv, xlsx or pdf")
+    group = billing.parse_group(group_by)
     first, last = d.date_range(start, end, d.zone(principal.user.timezone), utcnow())
     if team_id:
         await team_of(session, principal, team_id)  # 404 now rather than a failed job later
@@ -74,7 +58,12 @@ async def request_export(
         organization_id=principal.org_id,
         requested_by=principal.user_id,
         format=fmt,
-        params={"from": first.isoformat(), "to": last.isoformat(), "teamId": team_id},
+        params={
+            "from": first.isoformat(),
+            "to": last.isoformat(),
+            "teamId": team_id,
+            "groupBy": group,
+        },
         status=JobStatus.PENDING.value,
     )
     session.add(job)
@@ -86,7 +75,7 @@ async def request_export(
         target_type="export",
         target_id=job.id,
         format=fmt,
-        **{"from": first.isoformat(), "to": last.isoformat(), "teamId": team_id},
+        **{"from": first.isoformat(), "to": last.isoformat(), "teamId": team_id, "groupBy": group},
     )
     await session.commit()
     return job
@@ -101,6 +90,7 @@ async def start_export(
     start: str | None,
     end: str | None,
     team_id: str | None,
+    group_by: str | None = None,
 ) -> ExportJob:
     """The API's and the web page's export: limited per person (EXPORT_RATE_LIMIT),
     recorded, then handed to the job queue."""
@@ -110,7 +100,9 @@ async def start_export(
         app_state.settings.security.export_rate,
         "exports; wait for the running ones",
     )
-    job = await request_export(session, principal, fmt=fmt, start=start, end=end, team_id=team_id)
+    job = await request_export(
+        session, principal, fmt=fmt, start=start, end=end, team_id=team_id, group_by=group_by
+    )
     try:
         await app_state.jobs.enqueue(JOB_NAME, job_id=str(job.id), export_id=str(job.id))
     except Exception as exc:
@@ -161,72 +153,49 @@ def file_name(job: ExportJob) -> str:
     return f"hubnity-timesheet-{job.params.get('from')}-to-{job.params.get('to')}.{job.format}"
 
 
-async def export_rows(
-    session: AsyncSession, principal: Principal, params: dict[str, Any], now: datetime
-) -> AsyncIterator[list[Any]]:
-    """Timesheet rows of the caller's scope, one per entry starting within the
-    local dates (each person's own zone), streamed from a server-side cursor."""
-    first = parse_date(params.get("from"), "from")
-    last = parse_date(params.get("to"), "to")
-    assert first is not None and last is not None
-    users = (
-        (await session.execute(await users_query(session, principal, params.get("teamId"))))
-        .scalars()
-        .all()
-    )
-    by_zone: dict[str, list[uuid.UUID]] = defaultdict(list)
-    for u in users:
-        by_zone[u.timezone or "UTC"].append(u.id)
-    for tz_name, ids in sorted(by_zone.items()):
-        tz = d.zone(tz_name)
-        lo, hi = d.range_bounds(first, last, tz)
-        stmt = (
-            entries_select(principal.org_id)
-            .where(
-                TimeEntry.user_id.in_(ids), TimeEntry.start_time >= lo, TimeEntry.start_time < hi
-            )
-            .order_by(TimeEntry.start_time, TimeEntry.id)
-            .execution_options(yield_per=500)
-        )
-        result = await session.stream(stmt)
-        async for e, uname, email, _tz, pname, tname, act in result:
-            seconds = entry_seconds(e, now)
-            start = e.start_time.astimezone(tz)
-            end = e.end_time.astimezone(tz) if e.end_time else None
-            yield [
-                start.date(),
-                uname,
-                email,
-                pname,
-                tname,
-                e.description,
-                start.replace(tzinfo=None),
-                end.replace(tzinfo=None) if end else None,
-                timedelta(seconds=seconds),
-                round(seconds / 3600, 2),
-                timedelta(seconds=int(act)),
-                d.percent(int(act), seconds),
-                e.status,
-                tz.key,
-            ]
+async def _scope_text(session: AsyncSession, principal: Principal, team_id: str | None) -> str:
+    if team_id:
+        return f"team {(await team_of(session, principal, team_id)).name}"
+    return "everyone in the organization" if principal.is_admin else "everyone you report on"
 
 
 async def _write(
     session: AsyncSession, principal: Principal, job: ExportJob, path: str, now: datetime
 ) -> int:
+    first = parse_date(job.params.get("from"), "from")
+    last = parse_date(job.params.get("to"), "to")
+    assert first is not None and last is not None
+    rows = billing.billed_rows(session, principal, job.params, first, last, now)
+    if job.format == "pdf":
+        org = await session.get(Organization, principal.org_id)
+        doc = PdfTimesheet(
+            path,
+            organization=org.name if org else "",
+            first=first,
+            last=last,
+            scope=await _scope_text(session, principal, job.params.get("teamId")),
+            group=job.params.get("groupBy"),
+            generated=now,
+        )
+        async for row in rows:
+            doc.row(row)
+        return doc.close()
+    grouped = bool(job.params.get("groupBy"))
+    header = ["Group", *billing.HEADER] if grouped else billing.HEADER
     count = 0
     writer: SheetWriter
     if job.format == "csv":
         # utf-8-sig: Excel detects UTF-8 only with a BOM.
         with open(path, "w", newline="", encoding="utf-8-sig") as fh:  # noqa: ASYNC230
-            writer = CsvSheet(fh, HEADER)
-            async for values in export_rows(session, principal, job.params, now):
-                writer.row(values)
+            writer = CsvSheet(fh, header)
+            async for row in rows:
+                writer.row([row.group, *row.values] if grouped else row.values)
                 count += 1
         return count
-    writer = XlsxSheet(path, HEADER, WIDTHS)
-    async for values in export_rows(session, principal, job.params, now):
-        writer.row(values)
+    widths = [22, *billing.WIDTHS] if grouped else billing.WIDTHS
+    writer = XlsxSheet(path, header, widths)
+    async for row in rows:
+        writer.row([row.group, *row.values] if grouped else row.values)
         count += 1
     writer.close()
     return count

@@ -28,6 +28,10 @@ FromQ = Annotated[str | None, QueryParameter(name="from", required=False)]
 ToQ = Annotated[str | None, QueryParameter(name="to", required=False)]
 UserQ = Annotated[str | None, QueryParameter(name="userId", required=False)]
 TeamQ = Annotated[str | None, QueryParameter(name="teamId", required=False)]
+GroupQ = Annotated[
+    str | None,
+    QueryParameter(name="groupBy", required=False, description="user|project|customer|activity"),
+]
 
 
 def download_path(prefix: str, job_id: str) -> str:
@@ -122,6 +126,7 @@ class ReportsController(Controller):
         from_date: FromQ = None,
         to_date: ToQ = None,
         team_id: TeamQ = None,
+        group_by: GroupQ = None,
     ) -> Response[ExportAccepted]:
         job = await export.start_export(
             app_state,
@@ -131,6 +136,7 @@ class ReportsController(Controller):
             start=from_date,
             end=to_date,
             team_id=team_id,
+            group_by=group_by,
         )
         return Response(
             ExportAccepted(job_id=str(job.id)),

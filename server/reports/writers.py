@@ -19,6 +19,7 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
 CONTENT_TYPES = {
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "pdf": "application/pdf",
 }
 
 

@@ -100,9 +100,11 @@ async def mark_done(db: Any, task_id: str, at: datetime) -> None:
         await s.commit()
 
 
-async def build(client: Any, db: Any) -> World:
-    owner = await register(client, timezone="UTC")
-    kai = await person(owner, "Kai Auckland", "Pacific/Auckland")
+async def build(
+    client: Any, db: Any, org_name: str = "Acme", kai_name: str = "Kai Auckland"
+) -> World:
+    owner = await register(client, org_name=org_name, timezone="UTC")
+    kai = await person(owner, kai_name, "Pacific/Auckland")
     hana = await person(owner, "Hana Honolulu", "Pacific/Honolulu")
     mia = await person(owner, "Mia Manager", "Europe/Berlin")
     team_id = await make_team(owner, "Island", [mia], [hana])

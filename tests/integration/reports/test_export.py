@@ -136,8 +136,10 @@ async def test_xlsx_export_has_real_types(client) -> None:
 
 async def test_export_bad_input(client) -> None:
     owner = await register(client)
-    r = await owner.get("/api/v1/reports/export", params={"format": "pdf"})
-    assert r.status_code == 400 and "csv or xlsx" in r.json()["detail"]
+    r = await owner.get("/api/v1/reports/export", params={"format": "docx"})
+    assert r.status_code == 400 and "csv, xlsx or pdf" in r.json()["detail"]
+    r = await owner.get("/api/v1/reports/export", params={"groupBy": "weekday"})
+    assert r.status_code == 400 and "groupBy" in r.json()["detail"]
     r = await owner.get("/api/v1/reports/export", params={"from": "2026-02-01", "to": "2026-01-01"})
     assert r.status_code == 400
     assert (await owner.get("/api/v1/reports/exports/not-a-uuid")).status_code == 404
