@@ -4,7 +4,8 @@ Every tick (one second) while an entry runs, the platform probe
 (`agent.platform.foreground`) says which application has the focus; that
 second is counted to (minute, application, title). What is kept follows the
 organization's policy as the agent last received it: under `off` the probe is
-not even asked; under `apps` only the executable name is kept; under `titles`
+not even asked; under `apps` only the executable name is asked for and kept;
+under `titles`
 the window title too, after the organization's redaction patterns (and cut to
 the wire's limit), so an unredacted title never reaches the queue file.
 Rows are written to the outbox with the activity and replaced as the minute
@@ -14,9 +15,9 @@ grows, like activity buckets.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol
 
 from agent.core.clock import floor_minute
 from agent.core.outbox import AppRow, Outbox
@@ -31,7 +32,10 @@ class Foreground:
     title: str | None = None
 
 
-Probe = Callable[[], "Foreground | None"]
+class Probe(Protocol):
+    def __call__(self, titles: bool = True) -> Foreground | None:
+        """The application in front now; its window title only when `titles`
+        (otherwise the window system is not even asked for it)."""
 
 
 class AppMinutes:
@@ -58,7 +62,7 @@ class AppMinutes:
         if policy.app_tracking is AppTracking.OFF or self.probe is None:
             return
         try:
-            fg = self.probe()
+            fg = self.probe(policy.app_tracking is AppTracking.TITLES)
         except Exception:  # a window that closed mid-query: this second is unknown
             fg = None
         self.last = fg

@@ -22,7 +22,6 @@ from __future__ import annotations
 import ntpath
 import os
 import sys
-from collections.abc import Callable
 from typing import Protocol
 
 from agent.core.apps import Foreground, Probe
@@ -50,13 +49,13 @@ class WindowsForeground:
     def __init__(self, api: WindowsApi | None = None) -> None:
         self.api = api or _Win32()
 
-    def __call__(self) -> Foreground | None:
+    def __call__(self, titles: bool = True) -> Foreground | None:
         hwnd = self.api.foreground_window()
         if not hwnd:
             return None  # the desktop has the focus, or a secure desktop (UAC, lock)
         pid = self.api.window_pid(hwnd)
         image = self.api.process_image(pid) if pid else None
-        title = self.api.window_text(hwnd) or None
+        title = (self.api.window_text(hwnd) or None) if titles else None
         if not image:
             return None if title is None else Foreground("unknown", title)
         return Foreground(executable_name(image), title)
@@ -115,13 +114,13 @@ class MacForeground:
     def __init__(self, api: MacApi | None = None) -> None:
         self.api = api or _Cocoa()
 
-    def __call__(self) -> Foreground | None:
+    def __call__(self, titles: bool = True) -> Foreground | None:
         front = self.api.frontmost()
         if front is None:
             return None
         name, pid = front
         title = None
-        for owner, window_title in self.api.window_titles():
+        for owner, window_title in self.api.window_titles() if titles else []:
             if owner == pid:
                 title = window_title or None  # None: no Screen Recording permission
                 break
@@ -177,12 +176,12 @@ def make_probe(display: str | None = None) -> ForegroundProbe | None:
     return None
 
 
-def safe(probe: ForegroundProbe) -> Callable[[], Foreground | None]:
+def safe(probe: ForegroundProbe) -> Probe:
     """`probe`, answering None instead of raising (a window that closed mid-query)."""
 
-    def call() -> Foreground | None:
+    def call(titles: bool = True) -> Foreground | None:
         try:
-            return probe()
+            return probe(titles)
         except Exception:
             return None
 

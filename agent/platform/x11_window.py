@@ -47,7 +47,7 @@ class X11Foreground:
         prop = window.get_full_property(atom, kind)
         return None if prop is None else prop.value
 
-    def __call__(self) -> Foreground | None:
+    def __call__(self, titles: bool = True) -> Foreground | None:
         with self._lock:
             value = self._prop(self._root, self._active, self._X.AnyPropertyType)
             if value is None or len(value) == 0 or not value[0]:
@@ -58,9 +58,11 @@ class X11Foreground:
             if not app:
                 wm_class = window.get_wm_class()
                 app = wm_class[1] if wm_class else None
-            raw = self._prop(window, self._name, self._utf8)
-            if raw is None:
-                raw = window.get_wm_name()
+            raw = None
+            if titles:  # otherwise the title is not even fetched
+                raw = self._prop(window, self._name, self._utf8)
+                if raw is None:
+                    raw = window.get_wm_name()
         if not app:
             return None
         if isinstance(raw, bytes):

@@ -89,6 +89,13 @@ def test_windows_probe_behind_the_interface() -> None:
     )
     assert WindowsForeground(FakeWin(7, word, ""))() == Foreground("WINWORD", None)
     assert WindowsForeground(FakeWin(0, None, ""))() is None  # lock screen, UAC prompt
+
+    # Under the `apps` policy the title is not even asked for.
+    class NoTitle(FakeWin):
+        def window_text(self, hwnd: int) -> str:
+            raise AssertionError("title asked for")
+
+    assert WindowsForeground(NoTitle(7, word, "x"))(titles=False) == Foreground("WINWORD")
     # An elevated process we may not open: its title is all there is.
     assert WindowsForeground(FakeWin(7, None, "Admin"))() == Foreground("unknown", "Admin")
 
@@ -110,13 +117,14 @@ def test_macos_probe_behind_the_interface() -> None:
     # Without the Screen Recording permission window names are missing: the app only.
     assert MacForeground(FakeMac((safari, 77), [(77, None)]))() == Foreground("Safari", None)
     assert MacForeground(FakeMac(None, []))() is None
+    assert MacForeground(FakeMac((safari, 77), windows))(titles=False) == Foreground("Safari")
 
 
 def test_executable_names_and_a_probe_that_fails() -> None:
     assert executable_name("/usr/lib/firefox/firefox") == "firefox"
     assert executable_name(r"C:\Windows\notepad.exe") == "notepad"
 
-    def broken() -> Foreground | None:
+    def broken(titles: bool = True) -> Foreground | None:
         raise OSError("BadWindow")
 
     assert safe(broken)() is None
@@ -126,7 +134,7 @@ def test_app_minutes_follow_the_policy_and_redact_before_the_queue(
     outbox: Outbox, clock: FakeClock
 ) -> None:
     shown = [Foreground("code", "payroll 2026 - secret.py")]
-    apps = AppMinutes(lambda: shown[0])
+    apps = AppMinutes(lambda titles=True: shown[0])
     policy = TrackingPolicy(app_tracking=AppTracking.TITLES, redaction_patterns=[r"\d+", "secret"])
     for _ in range(30):
         apps.sample("e1", clock.now(), policy)
@@ -144,12 +152,18 @@ def test_app_minutes_follow_the_policy_and_redact_before_the_queue(
     ]
     assert len(rows[1].app) == 128
     # Under `apps` the title is never kept; under `off` the probe is not even asked.
-    asked: list[int] = []
-    apps = AppMinutes(lambda: asked.append(1) or Foreground("code", "secret"))  # type: ignore[func-returns-value]
+    asked: list[bool] = []
+
+    def probe(titles: bool = True) -> Foreground:
+        asked.append(titles)
+        return Foreground("code", "secret" if titles else None)
+
+    apps = AppMinutes(probe)
     apps.sample("e2", clock.now(), TrackingPolicy(app_tracking=AppTracking.APPS))
     apps.sample("e2", clock.now(), TrackingPolicy(app_tracking=AppTracking.OFF))
     apps.flush(outbox, clock.now(), final=True)
-    assert [(r.app, r.title) for r in outbox.apps_of("e2")] == [("code", "")] and len(asked) == 1
+    assert [(r.app, r.title) for r in outbox.apps_of("e2")] == [("code", "")]
+    assert asked == [False]  # asked once, and not for the title
 
 
 def test_a_0_1_0_queue_gains_the_apps_table_and_signal_columns(tmp_path: Path) -> None:

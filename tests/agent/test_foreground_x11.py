@@ -95,6 +95,7 @@ def test_probe_reads_the_active_window_from_the_window_manager(display: str) -> 
         xdotool(display, "windowactivate", "--sync", str(win_id))
         fg = _wait_for(probe, lambda f: f is not None and f.title == SECRET_TITLE)
         assert fg == Foreground(_exe(win.pid), SECRET_TITLE)  # via _NET_WM_PID -> /proc
+        assert probe(titles=False) == Foreground(_exe(win.pid))  # title not fetched
         xdotool(display, "windowactivate", "--sync", str(xm_id))
         fg = _wait_for(probe, lambda f: f is not None and f.title != SECRET_TITLE)
         # xmessage sets no _NET_WM_PID: named by its WM_CLASS class instead.
