@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from datetime import timedelta
 from pathlib import Path
 
 import httpx
@@ -240,3 +241,18 @@ def test_what_is_collected_says_the_app_tracking_level() -> None:
     assert "Not the window titles" in apps()
     titled = apps(app_tracking=AppTracking.TITLES, redaction_patterns=["x"])
     assert "window title after your organization's masking rules" in titled
+
+
+def test_apps_after_an_entry_is_cut_short_are_forgotten(outbox: Outbox, clock: FakeClock) -> None:
+    from agent.core.tracker import Tracker
+
+    t = Tracker(outbox, clock, "UTC")
+    t.start(None)
+    key = t.current.key  # type: ignore[union-attr]
+    start = floor_minute(clock.now())
+    outbox.put_apps([AppRow(key, start + timedelta(minutes=i), "code", "", 60) for i in range(10)])
+    # The idle stretch from 5.5 minutes on is given up: the entry ends there.
+    outbox.update_entry(key, end=start + timedelta(minutes=5, seconds=30), status="STOPPED")
+    assert [r.minute - start for r in outbox.apps_of(key)] == [
+        timedelta(minutes=i) for i in range(6)
+    ]

@@ -65,6 +65,11 @@ class EntryQueue(Database):
             )
             if "end" in fields and fields["end"] is not None:
                 self._clamp_activity(db, key, fields["end"])
+                # Application seconds after the new end (idle time given up) go with it.
+                db.execute(
+                    "DELETE FROM apps WHERE entry_key = ? AND minute >= ?",
+                    (key, ts(fields["end"])),
+                )
 
     def heartbeat(self, key: str, wall: datetime) -> None:
         """The running entry is alive at `wall`: after a crash it ends here."""
