@@ -227,6 +227,24 @@ async def get_job(session: AsyncSession, principal: Principal, job_id: str) -> R
     return job
 
 
+async def own_exports(session: AsyncSession, principal: Principal) -> list[RightsJob]:
+    """The signed-in person's data exports, newest first (the last ten)."""
+    return list(
+        (
+            await session.execute(
+                select(RightsJob)
+                .where(
+                    RightsJob.organization_id == principal.org_id,
+                    RightsJob.kind == EXPORT,
+                    RightsJob.subject_id == principal.user_id,
+                )
+                .order_by(RightsJob.created_at.desc())
+                .limit(10)
+            )
+        ).scalars()
+    )
+
+
 def download_query(secret: str, job: RightsJob) -> str | None:
     """`exp=..&sig=..` for a ready export, capped at the file's own expiry."""
     if job.kind != EXPORT or job.status != JobStatus.DONE.value or not job.storage_key:

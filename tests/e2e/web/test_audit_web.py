@@ -5,6 +5,8 @@ action and person; the strict CSP holds; a member is refused."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from tests.e2e.web.conftest import ARTIFACTS, sign_in
@@ -64,4 +66,33 @@ async def test_a_member_has_no_audit_page(browser, site) -> None:
     assert await page.locator("a[href='/app/audit']").count() == 0
     response = await page.goto(f"{site.url}/app/audit")
     assert response is not None and response.status == 403
+    await context.close()
+
+
+async def test_a_member_exports_their_own_data(browser, site) -> None:
+    import io
+    import json
+    import zipfile
+
+    context, page = await sign_in(browser, site, site.login_of("bob"), lands="/app/time")
+    await page.goto(f"{site.url}/app/account")
+    async with page.expect_navigation():
+        await page.click("[data-testid=my-data-link]")
+    async with page.expect_navigation():
+        await page.click("[data-testid=export-my-data]")
+    assert "Export started" in await page.text_content("body")
+    for _ in range(60):  # the job runs in the server's background
+        if await page.locator("[data-testid=download-my-data]").count():
+            break
+        await page.wait_for_timeout(500)
+        await page.reload()
+    async with page.expect_download() as info:
+        await page.click("[data-testid=download-my-data]")
+    download = await info.value
+    data = Path(await download.path()).read_bytes()
+    zf = zipfile.ZipFile(io.BytesIO(data))
+    person = json.loads(zf.read("person.json"))
+    assert person["email"] == site.login_of("bob") and person["name"] == "Bob Brown"
+    assert zf.read("time_entries.csv").count(b"\n") > 1  # the demo's tracked time
+    await page.screenshot(path=str(ARTIFACTS / "my-data.png"))
     await context.close()
