@@ -77,12 +77,17 @@ class BarChart:
     empty: bool
 
 
-def _ticks(top: float, plot_top: int, plot_bottom: int, unit: str) -> list[Tick]:
+def axis(peak: float) -> tuple[float, float]:
+    """The axis' top and step: a round step (1, 2, 2.5 or 5 times a power of
+    ten) such that about four steps cover `peak`."""
+    step = nice_max(peak / 4) if peak > 0 else 0.25
+    return step * max(1, math.ceil(peak / step - 1e-9)), step
+
+
+def _ticks(top: float, step: float, plot_top: int, plot_bottom: int, unit: str) -> list[Tick]:
     span = plot_bottom - plot_top
-    return [
-        Tick(plot_bottom - span * i / 4, f"{top * i / 4:g}{unit}")
-        for i in range(5)  # 0, ¼, ½, ¾, top
-    ]
+    count = round(top / step)
+    return [Tick(plot_bottom - span * i / count, f"{step * i:g}{unit}") for i in range(count + 1)]
 
 
 def bar_chart(
@@ -95,9 +100,9 @@ def bar_chart(
     height: int = 220,
 ) -> BarChart:
     """Stacked bars: `series` is [(name, color, values per label)], in hours (or `unit`)."""
-    left, plot_top, plot_bottom = 40, 10, height - 26
+    left, plot_top, plot_bottom = 44, 10, height - 26
     totals = [sum(s[2][i] for s in series) for i in range(len(labels))]
-    top = nice_max(max(totals, default=0))
+    top, step = axis(max(totals, default=0))
     slot = (width - left - 8) / max(len(labels), 1)
     bar_width = max(2.0, slot * 0.7)
     bars: list[Bar] = []
@@ -118,7 +123,7 @@ def bar_chart(
         plot_bottom,
         left,
         bars,
-        _ticks(top, plot_top, plot_bottom, unit),
+        _ticks(top, step, plot_top, plot_bottom, unit),
         not any(totals),
     )
 
@@ -147,8 +152,8 @@ def line_chart(
     width: int = 640,
     height: int = 200,
 ) -> LineChart:
-    left, plot_top, plot_bottom = 40, 10, height - 26
-    top = nice_max(max(values, default=0))
+    left, plot_top, plot_bottom = 44, 10, height - 26
+    top, tick_step = axis(max(values, default=0))
     step = (width - left - 12) / max(len(values) - 1, 1)
     pts = [
         (left + step * i, plot_bottom - (plot_bottom - plot_top) * v / top)
@@ -166,7 +171,7 @@ def line_chart(
         area,
         [(x, y, f"{labels[i]}: {values[i]:.2f}{unit}") for i, (x, y) in enumerate(pts)],
         [(pts[i][0], labels[i]) for i in range(0, len(pts), every)],
-        _ticks(top, plot_top, plot_bottom, unit),
+        _ticks(top, tick_step, plot_top, plot_bottom, unit),
         not any(values),
     )
 

@@ -62,7 +62,7 @@ async def test_forgotten_password_reset_by_mail(browser, msite) -> None:
     await page.fill("input[name=email]", email)
     await page.fill("input[name=password]", NEW_PASSWORD)
     await page.click("button[type=submit]")
-    await page.wait_for_url(f"{msite.url}/app")
+    await page.wait_for_url(f"{msite.url}/app/time")  # a member lands on My time
     assert "Alice" in await page.text_content(".whoname")
 
     # The link is single-use.
@@ -86,9 +86,9 @@ async def test_forgotten_password_reset_by_mail(browser, msite) -> None:
 
 async def test_change_password_on_the_account_page(browser, msite) -> None:
     email = msite.login_of("bob")
-    context, page = await sign_in(browser, msite, email)
+    context, page = await sign_in(browser, msite, email, lands="/app/time")
     # A second browser signed in as the same person is signed out by the change.
-    other, other_page = await sign_in(browser, msite, email)
+    other, other_page = await sign_in(browser, msite, email, lands="/app/time")
     await page.click(".whoname")
     await page.wait_for_url(f"{msite.url}/app/account")
     await page.fill("input[name=current]", "not my password")
@@ -104,7 +104,7 @@ async def test_change_password_on_the_account_page(browser, msite) -> None:
     await page.screenshot(path=str(ARTIFACTS / f"account-{msite.database}.png"))
     # This browser stays signed in; the other one is sent to the sign-in form.
     await page.goto(f"{msite.url}/app")
-    assert page.url == f"{msite.url}/app"
+    assert page.url == f"{msite.url}/app/time"  # a member's home
     await other_page.goto(f"{msite.url}/app")
     assert "/login" in other_page.url
     await other.close()

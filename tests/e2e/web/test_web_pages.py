@@ -112,10 +112,11 @@ async def test_reports_export_and_download(browser, site) -> None:
 
 
 async def test_member_sees_only_self_and_no_settings(browser, site) -> None:
-    context, page = await sign_in(browser, site, site.login_of("bob"))
+    context, page = await sign_in(browser, site, site.login_of("bob"), lands="/app/time")
     body = await page.text_content("body")
     assert "Bob Brown" in body and "Alice Anders" not in body
     assert await page.locator("a[href='/app/settings']").count() == 0
+    assert await page.locator("nav.mainnav a[href='/app/reports']").count() == 0
     response = await page.goto(f"{site.url}/app/settings")
     assert response.status == 403
     assert "Only administrators" in await page.text_content("body")

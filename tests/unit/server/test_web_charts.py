@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from server.web.charts import OTHER, bar_chart, donut, line_chart, nice_max
+from server.web.charts import OTHER, axis, bar_chart, donut, line_chart, nice_max
 
 
 @pytest.mark.parametrize(
@@ -15,6 +15,13 @@ def test_axis_top_is_the_next_round_number(value: float, top: float) -> None:
     assert nice_max(value) == top
 
 
+@pytest.mark.parametrize(
+    ("peak", "top", "step"), [(23, 30, 10), (5, 6, 2), (4, 4, 1), (0.5, 0.6, 0.2), (0, 0.25, 0.25)]
+)
+def test_axis_has_about_four_round_steps(peak: float, top: float, step: float) -> None:
+    assert axis(peak) == (pytest.approx(top), pytest.approx(step))
+
+
 def test_stacked_bars_scale_to_the_axis() -> None:
     c = bar_chart(
         ["Mon", "Tue", "Wed"],
@@ -22,12 +29,13 @@ def test_stacked_bars_scale_to_the_axis() -> None:
         height=220,
     )
     span = c.plot_bottom - c.plot_top
-    assert c.ticks[-1].label == "5h" and c.ticks[0].label == "0h"
+    # Round steps: 5 hours at most → steps of 2 h up to 6 h.
+    assert [t.label for t in c.ticks] == ["0h", "2h", "4h", "6h"]
     mon, tue, wed = c.bars
-    assert [s.height for s in mon.segments] == [pytest.approx(span * 2 / 5)] * 2
+    assert [s.height for s in mon.segments] == [pytest.approx(span * 2 / 6)] * 2
     # Stacked: the second segment sits on the first.
     assert mon.segments[1].y + mon.segments[1].height == pytest.approx(mon.segments[0].y)
-    assert tue.segments[0].y == pytest.approx(c.plot_bottom - span * 4 / 5)
+    assert tue.segments[0].y == pytest.approx(c.plot_bottom - span * 4 / 6)
     assert wed.segments == [] and not c.empty
     assert bar_chart(["Mon"], [("x", "#000000", [0.0])]).empty
 
@@ -45,6 +53,6 @@ def test_donut_shares_add_up_and_the_tail_is_other() -> None:
 
 def test_line_path_runs_through_every_point() -> None:
     c = line_chart([f"{h:02d}" for h in range(24)], [float(h % 5) for h in range(24)], every=3)
-    assert c.line.startswith("M40.0,") and c.line.count("L") == 23
+    assert c.line.startswith("M44.0,") and c.line.count("L") == 23
     assert c.area.endswith("Z") and len(c.labels) == 8
     assert c.points[0][1] == c.plot_bottom  # 0 h sits on the axis
