@@ -27,7 +27,7 @@ from server.sync.store import (
     ROLLUP_SUMS,
     StoredEntry,
 )
-from server.timesheets.locks import LockedWeek
+from server.timesheets.locks import LockedWeek, person_lock_key
 
 _ENTRY_TYPES = (
     "uuid",
@@ -148,8 +148,7 @@ class PgStore:
         # Through SQLAlchemy once: it also opens the transaction the raw
         # statements below join. Transaction-scoped, so it works across
         # processes and replicas and ends with COMMIT/ROLLBACK.
-        key = int.from_bytes(user_id.bytes[:8], "big", signed=True)
-        await self._conn.exec_driver_sql(_LOCK, (key,))
+        await self._conn.exec_driver_sql(_LOCK, (person_lock_key(user_id),))
 
     async def stored_entries(
         self,

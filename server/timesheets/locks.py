@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.core.errors import Conflict
@@ -123,3 +123,21 @@ async def ensure_unlocked(
         week = index.week_at(user_id, instant)
         if week is not None:
             raise Locked(week)
+
+
+def person_lock_key(user_id: uuid.UUID) -> int:
+    """The PostgreSQL advisory-lock key of a person's time: the batch sync holds
+    it while it writes their entries (`server.sync.store_pg`), and an approval
+    takes it too, so the two never interleave."""
+    return int.from_bytes(user_id.bytes[:8], "big", signed=True)
+
+
+async def serialize_with_sync(session: AsyncSession, user_id: uuid.UUID) -> None:
+    """Waits for a batch of this person in flight, and holds their batches back
+    until the caller's transaction ends (PostgreSQL; embedded SQLite has a
+    single writer). Then an approval's totals include every batch committed
+    before it, and every batch after it sees the lock."""
+    if session.get_bind().dialect.name == "postgresql":
+        await session.execute(
+            text("SELECT pg_advisory_xact_lock(:key)"), {"key": person_lock_key(user_id)}
+        )

@@ -30,6 +30,7 @@ from server.db.pagination import clamp_limit, decode_cursor, encode_cursor
 from server.db.unique import unique_or_conflict
 from server.reports.scope import users_query, visible_user
 from server.teams.service import can_see_user
+from server.timesheets.locks import serialize_with_sync
 from server.timesheets.pending import is_manual
 from server.timesheets.schemas import MAX_REASON, TimesheetOut, TimesheetPage
 from server.timesheets.weeks import week_bounds
@@ -311,6 +312,7 @@ async def approve(
     ts = await _decidable(session, principal, ts_id)
     if ts.status != SUBMITTED:
         raise _status_conflict(ts, "approve")
+    await serialize_with_sync(session, ts.user_id)
     tracked, manual = await week_totals(session, ts.user_id, ts.starts_at, ts.ends_at)
     return await _decide(
         session,

@@ -159,3 +159,58 @@ async def test_people_api_and_timer_refuse_a_locked_week_until_it_is_reopened(cl
     assert r.status_code == 200
     r = await member.patch(f"/api/v1/time-entries/{entry_id}", json={"description": "more"})
     assert r.status_code == 200 and r.json()["locked"] is False, r.text
+
+
+async def test_an_approval_waits_for_the_persons_sync_in_flight(client, backend):
+    """PostgreSQL: the approval takes the person's sync lock, so time a batch is
+    writing while the manager clicks is in the approved totals, never left
+    beside a locked week. (Embedded SQLite has one writer; nothing to race.)"""
+    if not backend.startswith("postgresql"):
+        pytest.skip("advisory locks are PostgreSQL's")
+    import threading
+    import time
+
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.orm import Session
+
+    from server.db.models import TimeEntry
+    from server.timesheets.locks import person_lock_key
+
+    org = await make_org(client)
+    await track(org.member, org.project_id, MON + timedelta(hours=9), 60)
+    ts = await submit(org.member, WEEK)
+    uid = uuid.UUID(org.member.user_id)
+    holding = threading.Event()
+
+    def batch_in_flight() -> None:
+        """Another connection, as a sync would: lock, write, commit a second later."""
+        engine = create_engine(backend.replace("+asyncpg", "+psycopg"))
+        try:
+            with Session(engine) as s:
+                s.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": person_lock_key(uid)})
+                start = MON + timedelta(days=1, hours=9)
+                s.add(
+                    TimeEntry(
+                        organization_id=uuid.UUID(org.member.org_id),
+                        user_id=uid,
+                        idempotency_key=uuid.uuid4(),
+                        start_time=start,
+                        end_time=start + timedelta(minutes=30),
+                        duration_seconds=1800,
+                    )
+                )
+                s.flush()
+                holding.set()
+                time.sleep(1.0)
+                s.commit()
+        finally:
+            engine.dispose()
+
+    writer = threading.Thread(target=batch_in_flight)
+    writer.start()
+    try:
+        assert holding.wait(30)
+        r = await org.manager.post(f"{URL}/{ts['id']}/approve")
+    finally:
+        writer.join(30)
+    assert r.status_code == 200 and r.json()["trackedSeconds"] == 3600 + 1800, r.text
