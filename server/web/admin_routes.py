@@ -69,6 +69,24 @@ class AdminForms(Controller):
             action, "Member deactivated: signed out everywhere, agent included."
         )
 
+    @post("/members/{member_id:str}/erase")
+    async def erase(self, member_id: str, form: SettingsForm) -> Template:
+        async def action() -> None:
+            job = await rights.request_erase(
+                form.session,
+                form.web.principal,
+                path_uuid(member_id, "member"),
+                form.get("confirm_email"),
+                form.ip,
+            )
+            await rights.start(app_state_of(form.request.app.state), job)
+
+        return await form.submit(
+            action,
+            "Erase started: the person is signed out and their data is being removed; "
+            "the audit log keeps the act under a pseudonym.",
+        )
+
     @post("/members/{member_id:str}/reactivate")
     async def reactivate(self, member_id: str, form: SettingsForm) -> Template:
         async def action() -> None:

@@ -96,3 +96,54 @@ async def test_a_member_exports_their_own_data(browser, site) -> None:
     assert zf.read("time_entries.csv").count(b"\n") > 1  # the demo's tracked time
     await page.screenshot(path=str(ARTIFACTS / "my-data.png"))
     await context.close()
+
+
+async def test_the_owner_erases_someone_from_the_settings_page(browser, site) -> None:
+    import uuid
+
+    import httpx
+
+    r = httpx.post(
+        f"{site.url}/api/v1/auth/login", json={"email": site.owner, "password": site.password}
+    )
+    owner = {"Authorization": f"Bearer {r.json()['accessToken']}"}
+    email = f"erin-{uuid.uuid4().hex[:6]}@demo.hubnity.local"
+    r = httpx.post(
+        f"{site.url}/api/v1/members",
+        json={"email": email, "name": "Erin Erased", "role": "MEMBER"},
+        headers=owner,
+    )
+    assert r.status_code == 201, r.text
+    token, erin_id = r.json()["invitationToken"], r.json()["member"]["id"]
+    r = httpx.post(
+        f"{site.url}/api/v1/auth/accept-invite",
+        json={"token": token, "password": "a perfectly good pass"},
+    )
+    assert r.status_code == 200, r.text
+
+    context, page = await sign_in(browser, site, site.owner)
+    page.on("dialog", lambda d: d.accept())
+    await page.goto(f"{site.url}/app/settings")
+    row = f"tr[data-member='{email}']"
+    await page.click(f"{row} details.erase summary")
+    await page.fill(f"{row} input[name=confirm_email]", "someone@else.test")
+    async with page.expect_navigation():
+        await page.click(f"{row} button:text('Erase for good')")
+    assert "does not match" in await page.text_content("p.alert.error")
+    await page.click(f"{row} details.erase summary")
+    await page.fill(f"{row} input[name=confirm_email]", email)
+    async with page.expect_navigation():
+        await page.click(f"{row} button:text('Erase for good')")
+    assert "Erase started" in await page.text_content("body")
+    for _ in range(60):  # the job runs in the server's background
+        await page.goto(f"{site.url}/app/settings")
+        if await page.locator(row).count() == 0:
+            break
+        await page.wait_for_timeout(500)
+    assert await page.locator(row).count() == 0
+    await page.goto(f"{site.url}/app/audit?action=member.era*")
+    text = await page.text_content("[data-testid=audit-events]")
+    assert text is not None and "member.erased" in text and "erased-" in text
+    assert email not in (await page.content()) and "Erin Erased" not in (await page.content())
+    assert erin_id not in await page.content()
+    await context.close()
