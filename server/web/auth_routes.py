@@ -51,10 +51,22 @@ async def provide_web_user(
         raise web_session.LoginRequired
     principal, token = loaded
     manages = not principal.is_admin and bool(await managed_team_ids(db_session, principal))
-    bar = await timer_bar.load(db_session, principal) if request.method == "GET" else None
+    bar = await timer_bar.load(db_session, principal) if _is_page(request) else None
     web = WebUser(principal, web_session.csrf_for_session(app_state, token), manages, bar)
     request.state.web_user = web  # error pages keep the signed-in navigation
     return web
+
+
+# Not pages: images, export downloads and JSON polls carry no timer bar.
+_NOT_PAGES = ("/app/screenshots/", "/app/exports/")
+
+
+def _is_page(request: Request[Any, Any, Any]) -> bool:
+    return (
+        request.method == "GET"
+        and not request.url.path.startswith(_NOT_PAGES)
+        and "application/json" not in request.headers.get("accept", "")
+    )
 
 
 def check_form(web: WebUser, form: dict[str, str], request: Request[Any, Any, Any]) -> None:

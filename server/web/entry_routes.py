@@ -67,6 +67,7 @@ class EntryForms(Controller):
                 end_time=end,
                 project_id=project,
                 task_id=task,
+                activity_id=form.opt("activity"),
                 description=form.opt("description"),
             )
             await entries.create_entry(form.session, form.web.principal, data, form.ip)
@@ -104,6 +105,7 @@ class EntryForms(Controller):
                 end_time=end,
                 project_id=project or entry_project(entry),
                 task_id=task,
+                activity_id=form.opt("activity"),
                 description=form.opt("description"),
             )
             await entries.update_entry(form.session, form.web.principal, eid, patch, form.ip)
@@ -158,6 +160,7 @@ async def entry_page(
         "end": end.strftime("%H:%M") if end else "",
         "project": choice,
         "description": entry.description or "",
+        "activity": str(entry.activity_id) if entry.activity_id else "",
     }
     bar = web.timer or await load(session, p)
     tpl = page(
@@ -167,6 +170,7 @@ async def entry_page(
         entry=entry,
         running=entry.end_time is None,
         choices=bar.choices,
+        activities=bar.activities,
         values=values,
         message=message_of(ok),
         error=error,

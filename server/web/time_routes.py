@@ -41,7 +41,7 @@ async def my_time_page(
         session, p, user_id=str(person.id), week_start=data.start, limit=1
     )
     sheet = sheets.items[0] if sheets.items else None
-    choices = (web.timer or await timer_bar.load(session, p)).choices
+    bar = web.timer or await timer_bar.load(session, p)
     chart = bar_chart(
         [day.day.strftime("%a") for day in data.days],
         [("Tracked", PALETTE[0], [day.seconds / 3600 for day in data.days])],
@@ -58,7 +58,8 @@ async def my_time_page(
         sheet=sheet,
         locked=sheet is not None and sheet.status.value == "approved",
         chart=chart,
-        choices=choices,
+        choices=bar.choices,
+        activities=bar.activities,
         message=message_of(ok),
         error=error,
         form=form or {},

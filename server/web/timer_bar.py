@@ -8,7 +8,9 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from server.activities.service import list_activities
 from server.auth.principal import Principal
+from server.db.catalog import ListQuery
 from server.projects.service import active_projects
 from server.timer import service as timer
 
@@ -29,6 +31,7 @@ class TimerBar:
     since: datetime | None = None
     choices: list[Choice] = field(default_factory=list)
     selected: str = ""
+    activities: list[Choice] = field(default_factory=list)  # kinds of work, if any
 
 
 async def load(session: AsyncSession, principal: Principal) -> TimerBar:
@@ -43,12 +46,14 @@ async def load(session: AsyncSession, principal: Principal) -> TimerBar:
         for t in p.tasks:
             tasks[t.id] = t.name
             choices.append(Choice(f"{p.id}/{t.id}", f"{p.name} \u203a {t.name}"))
+    kinds = (await list_activities(session, principal, ListQuery(limit=100))).items
+    activities = [Choice(a.id, a.name) for a in kinds]
     entry = now.entry
     if entry is None or now.state == "idle":
         last = ""
         if entry is not None and entry.project_id:
             last = f"{entry.project_id}/{entry.task_id}" if entry.task_id else entry.project_id
-        return TimerBar("idle", choices=choices, selected=last)
+        return TimerBar("idle", choices=choices, selected=last, activities=activities)
     return TimerBar(
         now.state,
         by_agent=entry.source == "agent",
@@ -57,6 +62,7 @@ async def load(session: AsyncSession, principal: Principal) -> TimerBar:
         description=entry.description,
         since=entry.start_time if now.state == "running" else entry.end_time,
         choices=choices,
+        activities=activities,
     )
 
 

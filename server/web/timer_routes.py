@@ -41,7 +41,12 @@ async def _run(form: PageForm, action: str) -> Any:
             project, task = split_choice(form.get("project"))
             if not project:
                 raise BadRequest("choose a project to start the timer on")
-            data = TimerStart(project_id=project, task_id=task, description=form.opt("description"))
+            data = TimerStart(
+                project_id=project,
+                task_id=task,
+                activity_id=form.opt("activity"),
+                description=form.opt("description"),
+            )
             await timer.start(s, p, data)
         elif action == "pause":
             await timer.pause(s, p)

@@ -66,6 +66,11 @@ async def test_phone_width_pages(browser, site) -> None:
     await page.goto(f"{site.url}/app/reports")
     await page.screenshot(path=str(ARTIFACTS / "reports-phone.png"), full_page=True)
     assert await page.evaluate("document.documentElement.scrollWidth") <= 400
+    # The work pages and the timer bar fit too.
+    for path in ("/app/time", "/app/tasks", "/app/projects", "/app/analytics", "/app/approvals"):
+        await page.goto(f"{site.url}{path}")
+        assert await page.evaluate("document.documentElement.scrollWidth") <= 400, path
+    await page.screenshot(path=str(ARTIFACTS / "approvals-phone.png"), full_page=True)
     await page.click("a[href='/app']")
     await page.click("text=Alice Anders")
     await page.wait_for_url(re.compile(r"/app/people/"))

@@ -23,6 +23,7 @@ async def test_timer_bar_start_pause_resume_stop(client) -> None:
     task = (
         await owner.post(f"/api/v1/projects/{project['id']}/tasks", json={"name": "Header"})
     ).json()
+    support = (await owner.post("/api/v1/activities", json={"name": "Support"})).json()
     csrf = await web_sign_in(client, mia.email)
     for path in ("/app/time", "/app/tasks", "/app/projects", "/app/analytics"):
         html = (await client.get(path)).text
@@ -36,6 +37,7 @@ async def test_timer_bar_start_pause_resume_stop(client) -> None:
         "/app/timer/start",
         project=f"{project['id']}/{task['id']}",
         description="Draft the <b>header</b>",
+        activity=support["id"],
         back="/app/tasks",
     )
     assert r.status_code == 303 and r.headers["location"].startswith("/app/tasks?")
@@ -45,6 +47,7 @@ async def test_timer_bar_start_pause_resume_stop(client) -> None:
     timer = (await mia.get("/api/v1/timer")).json()
     assert timer["state"] == "running" and timer["entry"]["source"] == "web"
     assert timer["entry"]["taskId"] == task["id"]
+    assert timer["entry"]["activityId"] == support["id"]
 
     r = await post_form(client, csrf, "/app/timer/start", project=project["id"], back="/app")
     assert r.status_code == 409 and "already running" in r.text
