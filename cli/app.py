@@ -16,6 +16,7 @@ from cli import cli_version
 from cli.commands.account import login, logout, profiles, whoami
 from cli.commands.analytics import analytics
 from cli.commands.entries import entries
+from cli.commands.imports import import_group, integrations
 from cli.commands.reports import export, report
 from cli.commands.tasks import tasks
 from cli.commands.timer import timer
@@ -60,7 +61,10 @@ def completion(shell: str) -> None:
     click.echo(comp_cls(cli, {}, "hubnity", "_HUBNITY_COMPLETE").source())
 
 
-for command in (login, logout, whoami, profiles, timer, entries, tasks, timesheets, report, export):
+for command in (
+    *(login, logout, whoami, profiles, timer, entries, tasks, timesheets, report, export),
+    *(import_group, integrations),
+):
     cli.add_command(command)
 report.add_command(analytics)
 
