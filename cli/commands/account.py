@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
 
 import click
@@ -57,10 +58,14 @@ def login(state: State, server: str | None, email: str | None, password_stdin: b
     server = _normalize_server(server)
     password = _read_password(password_stdin)
     api = state.open_api(server, name)
+    previous = state.store.load(name) if known and known.server == server else None
     body = api.post("/api/v1/auth/login", json={"email": email, "password": password}, auth=False)
     pair = msgspec.convert(body, TokenPair)
     state.store.save(name, Tokens(pair.access_token, pair.refresh_token))
     me = msgspec.convert(api.get("/api/v1/auth/me"), Me)
+    if previous is not None:  # the session this login replaces ends on the server too
+        with contextlib.suppress(CliError):  # already ended: nothing to revoke
+            api.post("/api/v1/auth/logout", json={"refreshToken": previous.refresh})
     profile = Profile(
         name=name,
         server=server,
@@ -105,8 +110,13 @@ def logout(state: State, everywhere: bool) -> None:
         api.post("/api/v1/auth/logout", json=body)
     except AuthError:
         pass  # the session had already ended: nothing left to revoke
-    finally:
-        state.store.clear(profile.name)
+    except CliError as exc:
+        # Forgetting the tokens now would leave a live session nobody can end.
+        raise CliError(
+            f"{exc.message}; still signed in: run hubnity logout again, or "
+            f"hubnity profiles remove {profile.name} to forget the tokens here anyway"
+        ) from None
+    state.store.clear(profile.name)
     state.out.result(
         {"signedOut": True, "profile": profile.name},
         lambda: state.out.line(f"Signed out of profile {profile.name!r}."),

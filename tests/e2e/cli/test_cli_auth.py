@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 import stat
+import subprocess
 import time
 
 import httpx
 
-from tests.e2e.cli.conftest import ACCESS_TTL, Cli, register
+from tests.e2e.cli.conftest import ACCESS_TTL, Cli, cli_command, register
 
 
 def test_two_profiles_on_two_organizations_never_mix(server, cli: Cli):
@@ -121,6 +122,10 @@ def test_a_revoked_session_exits_3_and_asks_to_log_in(server, cli: Cli):
 def test_logout_revokes_the_refresh_token_on_the_server(server, cli: Cli):
     org = register(server, "Org Logout")
     cli.login("work", org)
+    replaced = cli.credentials()["work"]["refresh"]
+    cli.login("work", org)  # signing in again ends the session it replaces
+    r = httpx.post(f"{server.url}/api/v1/auth/refresh", json={"refreshToken": replaced})
+    assert r.status_code == 401
     refresh = cli.credentials()["work"]["refresh"]
     assert cli.json("logout")["signedOut"] is True
     assert "work" not in cli.credentials()
@@ -173,3 +178,26 @@ def test_login_failures_are_one_line_with_the_servers_reason(server, cli: Cli):
     )
     assert proc.returncode == 2 and "nothing was read" in proc.stderr
     assert not (cli.config_dir / "config.toml").exists()
+
+
+def test_parallel_commands_share_one_refresh_without_ending_the_session(server, cli: Cli):
+    """A refresh token is single-use and a spent one presented again ends the
+    whole session: commands of one script running at once must not race."""
+    org = register(server, "Org Parallel")
+    cli.login("work", org)
+    time.sleep(ACCESS_TTL + 1)
+    procs = [
+        subprocess.Popen(
+            [*cli_command(), "whoami", "--json"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=cli.env(),
+            cwd=cli.home,
+        )
+        for _ in range(4)
+    ]
+    results = [(p.wait(timeout=120), *p.communicate()) for p in procs]
+    assert [r[0] for r in results] == [0, 0, 0, 0], results
+    assert all(json.loads(out)["email"] == org.email for _, out, _ in results)
+    assert cli.json("whoami")["email"] == org.email  # the session is still alive

@@ -42,6 +42,10 @@ def test_a_server_killed_mid_command_exits_1_with_a_readable_message(kind, tmp_p
         "URL right?)\n"
     ), err
     assert "Traceback" not in err
+    # Signing out needs the server: the tokens stay, so the session can still be ended.
+    logout = cli.run("logout")
+    assert logout.returncode == 1 and "still signed in" in logout.stderr
+    assert "work" in cli.credentials()
 
 
 def test_a_server_that_does_not_answer_in_time_is_a_timeout(tmp_path, cli: Cli):
