@@ -17,15 +17,15 @@ from typing import Any
 
 import msgspec
 from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.db.models import ActivitySignal, AppUsage, Organization
+from server.core.times import to_utc
+from server.db.models import Organization
+from server.sync import apps_store as store
 from server.sync.schemas import RawApp
 from server.sync.validate import ValidActivity, _instant, _int, _Invalid, _key_text, _uuid
 from shared.enums import AppTracking, ConflictReason
-from shared.limits import MAX_ACTIVE_SECONDS
+from shared.limits import MAX_ACTIVE_SECONDS, MAX_APP_NAME_LENGTH
 from shared.redaction import app_name, redact, safe_patterns
 from shared.schemas import ActivityResult, AppIn, Conflict
 
@@ -74,13 +74,19 @@ def validate_app(raw: RawApp, caller: uuid.UUID) -> ValidApp | Conflict:
 
 
 def check_strict_app(a: AppIn, caller: uuid.UUID) -> ValidApp | Conflict:
-    key_text, minute_text = str(a.time_entry_key), _minute_text(a.minute)
-    if a.user_id is not None and a.user_id != caller:
-        return _conflict(
-            key_text, minute_text, a.app, ConflictReason.FORBIDDEN, "userId is not you"
-        )
-    raw = RawApp(key_text, a.minute.isoformat(), a.app, a.title, a.seconds)
-    return validate_app(raw, caller)
+    minute = to_utc(a.minute)
+    if (
+        (a.user_id is not None and a.user_id != caller)
+        or minute is None
+        or minute.second
+        or minute.microsecond
+        or not a.app.strip()
+    ):
+        # Rare: the lenient path names the problem exactly.
+        raw = RawApp(str(a.time_entry_key), a.minute.isoformat(), a.app, a.title, a.seconds)
+        raw.user_id = str(a.user_id) if a.user_id is not None else None
+        return validate_app(raw, caller)
+    return ValidApp(a.time_entry_key, minute, a.app, a.title, a.seconds)
 
 
 def validate_apps(
@@ -104,15 +110,6 @@ async def _policy(session: AsyncSession, org_id: uuid.UUID) -> tuple[AppTracking
     return AppTracking(row[0]), list(row[1] or [])
 
 
-async def _upsert(session: AsyncSession, model: Any, keys: list[str], values: list[str]) -> Any:
-    dialect = (await session.connection()).dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    stmt = insert(model)
-    return stmt.on_conflict_do_update(
-        index_elements=keys, set_={c: getattr(stmt.excluded, c) for c in values}
-    )
-
-
 async def apply_apps(
     session: AsyncSession,
     org_id: uuid.UUID,
@@ -127,19 +124,19 @@ async def apply_apps(
         return result
     mode, patterns = await _policy(session, org_id)
     compiled = safe_patterns(patterns) if mode is AppTracking.TITLES else []
-    rows: dict[tuple[uuid.UUID, datetime, str, str], dict[str, Any]] = {}
+    redacted: dict[str, str] = {}
+    rows: dict[tuple[uuid.UUID, datetime, str, str], list[Any]] = {}
     for item in items:
         if isinstance(item, Conflict):
             result.conflicts.append(item)
             continue
         found = known.get(item.entry_key)
-        key_text, minute_text = str(item.entry_key), _minute_text(item.minute)
         if found is None:
             gone = item.entry_key in deleted
             result.conflicts.append(
                 _conflict(
-                    key_text,
-                    minute_text,
+                    str(item.entry_key),
+                    _minute_text(item.minute),
                     item.app,
                     ConflictReason.DELETED if gone else ConflictReason.UNKNOWN_TIME_ENTRY,
                     "this time entry was deleted on the server"
@@ -152,8 +149,8 @@ async def apply_apps(
         if item.minute < first_minute or (end is not None and item.minute >= end):
             result.conflicts.append(
                 _conflict(
-                    key_text,
-                    minute_text,
+                    str(item.entry_key),
+                    _minute_text(item.minute),
                     item.app,
                     ConflictReason.INVALID,
                     "minute lies outside its time entry",
@@ -165,28 +162,23 @@ async def apply_apps(
             continue
         title = ""
         if mode is AppTracking.TITLES and item.title:
-            title = redact(item.title, compiled)
-        app = app_name(item.app)
+            # A window title repeats minute after minute: redact each once.
+            title = redacted.get(item.title) or redacted.setdefault(
+                item.title, redact(item.title, compiled)
+            )
+        app = (
+            item.app
+            if len(item.app) <= MAX_APP_NAME_LENGTH and item.app.isprintable()
+            else app_name(item.app)
+        )
         row_key = (entry_id, item.minute, app, title)
         row = rows.get(row_key)
         if row is not None:  # titles dropped or a duplicate: one row, seconds added up
-            row["seconds"] = min(MAX_ACTIVE_SECONDS, row["seconds"] + item.seconds)
+            row[6] = min(MAX_ACTIVE_SECONDS, row[6] + item.seconds)
             result.skipped += 1
             continue
-        rows[row_key] = {
-            "time_entry_id": entry_id,
-            "minute": item.minute,
-            "app": app,
-            "title": title,
-            "organization_id": org_id,
-            "user_id": user_id,
-            "seconds": item.seconds,
-        }
-    if rows:
-        stmt = await _upsert(
-            session, AppUsage, ["time_entry_id", "minute", "app", "title"], ["seconds"]
-        )
-        await session.execute(stmt, list(rows.values()))
+        rows[row_key] = [entry_id, item.minute, app, title, org_id, user_id, item.seconds]
+    await store.write_apps(session, [tuple(r) for r in rows.values()])
     result.processed = len(rows)
     return result
 
@@ -218,16 +210,6 @@ async def write_signals(
         entry_id, first_minute, end = found
         if a.minute < first_minute or (end is not None and a.minute >= end):
             continue
-        rows.append(
-            {
-                "time_entry_id": entry_id,
-                "minute": a.minute,
-                "organization_id": org_id,
-                "user_id": user_id,
-                **{c: getattr(a, c) for c in _SIGNALS},
-            }
-        )
-    if rows:
-        stmt = await _upsert(session, ActivitySignal, ["time_entry_id", "minute"], list(_SIGNALS))
-        await session.execute(stmt, rows)
+        rows.append((entry_id, a.minute, org_id, user_id, *(getattr(a, c) for c in _SIGNALS)))
+    await store.write_signals(session, rows)
     return len(rows)
