@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from server.core.errors import BadRequest
 from server.core.ids import path_uuid
 from server.reports import days as d
+from server.reports.scope import visible_user
 from server.time_entries import service as entries
 from server.time_entries.schemas import TimeEntryIn, TimeEntryPatch
 from server.web.auth_routes import WebUser
@@ -58,11 +59,14 @@ class EntryForms(Controller):
     @post("/", dependencies=FORM, media_type=MediaType.HTML)
     async def add(self, form: PageForm) -> Any:
         async def action() -> Any:
-            start, end, day = span(form, form.web.principal.user.timezone)
+            # For someone one manages (`user`, checked by the service too): their zone.
+            person = await visible_user(form.session, form.web.principal, form.opt("user"))
+            start, end, day = span(form, person.timezone)
             project, task = split_choice(form.get("project"))
             if not project:
                 raise BadRequest("choose a project for this time")
             data = TimeEntryIn(
+                user_id=form.opt("user"),
                 start_time=start,
                 end_time=end,
                 project_id=project,
@@ -71,13 +75,15 @@ class EntryForms(Controller):
                 description=form.opt("description"),
             )
             await entries.create_entry(form.session, form.web.principal, data, form.ip)
-            return back_to("/app/time", "entry-added", week=monday(day).isoformat())
+            week = monday(day).isoformat()
+            return back_to("/app/time", "entry-added", week=week, user=form.get("user"))
 
         async def render(error: str, data: dict[str, str], status: int) -> Template:
             return await my_time_page(
                 form.web,
                 form.session,
                 form.get("date") or None,
+                user=form.opt("user"),
                 error=error,
                 form=data,
                 status=status,

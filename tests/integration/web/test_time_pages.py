@@ -160,3 +160,33 @@ async def test_manual_entries_add_edit_delete_gaps_overlap_and_locked(client) ->
     await web_sign_in(client, stranger.email)
     assert (await client.get(f"/app/time/entries/{first['id']}")).status_code == 404
     client.cookies.clear()
+
+
+async def test_a_manager_adds_time_for_their_team_in_the_persons_zone(client) -> None:
+    owner = await register(client)
+    manager = await person(owner, "Max Manager")
+    mia = await person(owner, "Mia Member", timezone="Asia/Tokyo")
+    ned = await person(owner, "Ned Member")
+    team = (await owner.post("/api/v1/teams", json={"name": "Crew"})).json()
+    for who, role in ((manager, "MANAGER"), (mia, "MEMBER")):
+        await owner.post(
+            f"/api/v1/teams/{team['id']}/members", json={"userId": who.user_id, "role": role}
+        )
+    project = await create_project(owner, "Apollo")
+    day = (datetime.now(UTC).date() - timedelta(days=3)).isoformat()
+    csrf = await web_sign_in(client, manager.email)
+    page = await client.get(f"/app/time?user={mia.user_id}&week={day}")
+    assert "Add time for Mia Member" in page.text
+    form = {"date": day, "start": "09:00", "end": "10:00", "project": project["id"]}
+    r = await post_form(client, csrf, "/app/time/entries", **form, user=mia.user_id)
+    assert r.status_code == 303 and f"user={mia.user_id}" in r.headers["location"]
+    added = (await mia.get("/api/v1/time-entries")).json()["items"]
+    assert len(added) == 1 and added[0]["startTime"].startswith(f"{day}T00:00")  # 09:00 JST
+    # Ned is in no team of Max: refused like an unknown person, nothing written.
+    r = await post_form(client, csrf, "/app/time/entries", **form, user=ned.user_id)
+    assert r.status_code == 404
+    assert (await ned.get("/api/v1/time-entries")).json()["items"] == []
+    csrf = await web_sign_in(client, ned.email)
+    r = await post_form(client, csrf, "/app/time/entries", **form, user=mia.user_id)
+    assert r.status_code == 404
+    client.cookies.clear()
