@@ -32,6 +32,15 @@ from shared.enums import EntryStatus
 MAX_ERRORS = 200
 
 
+@dataclass(frozen=True, slots=True)
+class Known:
+    """What the importer needs of a stored record."""
+
+    id: uuid.UUID
+    fingerprint: str
+    time_entry_id: uuid.UUID | None
+
+
 @dataclass
 class Counts:
     fetched: int = 0
@@ -112,18 +121,22 @@ class PageImporter:
         self.counts.fetched += len(page.entries)
         ids = list(latest)
         deleted_ids = [d[:255] for d in page.deleted]
-        known: dict[str, IntegrationRecord] = {}
+        known: dict[str, Known] = {}
         wanted = ids + deleted_ids
         for i in range(0, len(wanted), 1000):
-            rows = (
-                await self.session.execute(
-                    select(IntegrationRecord).where(
-                        IntegrationRecord.integration_id == self.integration.id,
-                        IntegrationRecord.external_id.in_(wanted[i : i + 1000]),
-                    )
+            # Plain rows, not ORM objects: a page holds up to thousands of them.
+            rows = await self.session.execute(
+                select(
+                    IntegrationRecord.external_id,
+                    IntegrationRecord.id,
+                    IntegrationRecord.fingerprint,
+                    IntegrationRecord.time_entry_id,
+                ).where(
+                    IntegrationRecord.integration_id == self.integration.id,
+                    IntegrationRecord.external_id.in_(wanted[i : i + 1000]),
                 )
-            ).scalars()
-            known.update({r.external_id: r for r in rows})
+            )
+            known.update({r[0]: Known(r[1], r[2], r[3]) for r in rows})
 
         new_entries: list[dict[str, Any]] = []
         new_records: list[dict[str, Any]] = []
@@ -216,12 +229,13 @@ class PageImporter:
                     update(IntegrationRecord)
                     .where(IntegrationRecord.id.in_(seen[i : i + 1000]))
                     .values(last_run_id=self.run_id)
+                    .execution_options(synchronize_session=False)
                 )
         if gone:
             await remove_records(self.session, gone)
 
 
-async def remove_records(session: AsyncSession, records: list[IntegrationRecord]) -> None:
+async def remove_records(session: AsyncSession, records: list[Any]) -> None:
     """Deletes the entries of records deleted at the provider, and the records."""
     entry_ids = [r.time_entry_id for r in records if r.time_entry_id is not None]
     record_ids = [r.id for r in records]

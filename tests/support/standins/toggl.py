@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 import base64
+import bisect
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -39,6 +40,8 @@ class TogglStandIn(StandIn):
         self.entries: dict[int, dict[str, Any]] = {}
         self.max_page_size = 1000
         self._next_id = 1000
+        self._version = 0
+        self._sorted: tuple[tuple[int, int], list[dict[str, Any]], list[datetime]] | None = None
         w = r"/api/v9/workspaces/{wid}"
         self.route("GET", w, self._workspace)
         self.route("GET", w + "/users", self._users)
@@ -82,10 +85,20 @@ class TogglStandIn(StandIn):
             "stop": None if seconds is None else start + timedelta(seconds=seconds),
             "at": datetime.now(UTC),
         }
+        self._version += 1
         return self._next_id
 
     def edit(self, entry_id: int, **changes: Any) -> None:
         self.entries[entry_id].update(changes, at=datetime.now(UTC))
+        self._version += 1
+
+    def _by_start(self) -> tuple[list[dict[str, Any]], list[datetime]]:
+        """Entries by (start, id), cached until an entry is added, edited or deleted."""
+        key = (self._version, len(self.entries))
+        if self._sorted is None or self._sorted[0] != key:
+            rows = sorted(self.entries.values(), key=lambda e: (e["start"], e["id"]))
+            self._sorted = (key, rows, [e["start"] for e in rows])
+        return self._sorted[1], self._sorted[2]
 
     # --- API ----------------------------------------------------------------
     def authorized(self, req: Req) -> Reply | None:
@@ -124,14 +137,10 @@ class TogglStandIn(StandIn):
                 400, f"page_size must be at most {self.max_page_size}", content_type="text/plain"
             )
         first = int(body.get("first_row_number") or 1)
-        matching = sorted(
-            (
-                e
-                for e in self.entries.values()
-                if first_day <= e["start"] < last_day + timedelta(days=1)
-            ),
-            key=lambda e: (e["start"], e["id"]),
-        )
+        rows_by_start, starts = self._by_start()
+        lo = bisect.bisect_left(starts, first_day)
+        hi = bisect.bisect_left(starts, last_day + timedelta(days=1))
+        matching = rows_by_start[lo:hi]
         chunk = matching[first - 1 : first - 1 + size]
         names = {u["id"]: u["fullname"] for u in self.users}
         rows = [
