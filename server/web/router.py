@@ -23,6 +23,7 @@ from server.web.data_routes import DataPages
 from server.web.entry_routes import EntryForms
 from server.web.errors import csrf_rejected, domain_error, login_required
 from server.web.format import FILTERS
+from server.web.integration_routes import IntegrationPages
 from server.web.password_routes import PasswordPages
 from server.web.routes import Pages
 from server.web.session import CsrfRejected, LoginRequired
@@ -74,6 +75,7 @@ def web_handlers() -> list[Any]:
             AnalyticsPages,
             AuditPages,
             DataPages,
+            IntegrationPages,
             TimerForms,
             EntryForms,
         ],
