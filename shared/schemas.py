@@ -16,7 +16,7 @@ from typing import Annotated
 
 import msgspec
 
-from shared.enums import AppTracking, ConflictReason, EntryStatus, Role, TaskStatus
+from shared.enums import AppTracking, EntryStatus, Role, TaskStatus
 from shared.limits import (
     MAX_ACTIVE_SECONDS,
     MAX_COUNTER,
@@ -173,7 +173,10 @@ class SyncBatch(Wire):
 
 class Conflict(Wire):
     idempotency_key: str | None
-    reason: ConflictReason
+    # A `ConflictReason` value, read as a plain string: a reason a newer server
+    # adds (as `deleted` and `locked` were) is parked like any other by an
+    # older agent, instead of making the whole answer unreadable.
+    reason: str
     detail: str = ""
     minute: str | None = None
     other_key: str | None = None

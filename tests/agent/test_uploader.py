@@ -298,3 +298,31 @@ def test_deleted_entries_are_dropped_not_parked_nor_sent_again(data_dir, clock) 
     n = len(server.requests)
     up.cycle()
     assert not [e for b in server.batches()[n:] for e in b["entries"]]
+
+
+def test_a_conflict_reason_this_agent_does_not_know_is_parked_too(data_dir, clock) -> None:
+    """A newer server may add reasons (as `locked` and `deleted` were added):
+    the answer is still read, and the item is parked with the reason as sent."""
+    target: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        body = json.loads(request.content)
+        conflicts = [
+            {"idempotencyKey": k, "reason": "held_for_audit", "detail": "ask the office"}
+            for k in (e["idempotencyKey"] for e in body["entries"])
+            if k in target
+        ]
+        return httpx.Response(
+            200, json={"processed": 1, "skipped": 0, "conflicts": conflicts, "activity": {}}
+        )
+
+    server = Server(handler)
+    box, up, _ = make(data_dir, clock, server)
+    keys = track(box, clock, 2)
+    target.append(keys[0])
+    up.cycle()
+    parked = box.parked_entries()
+    assert [(e.key, e.parked_reason, e.parked_detail) for e in parked] == [
+        (keys[0], "held_for_audit", "ask the office")
+    ]
+    assert box.depth().entries == 0
