@@ -20,7 +20,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import Table, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.db.base import utcnow
@@ -54,6 +54,11 @@ class Counts:
 
     def as_dict(self) -> dict[str, int]:
         return asdict(self)
+
+
+def _table(model: Any) -> Table:
+    table: Table = model.__table__
+    return table
 
 
 def entry_key(integration_id: uuid.UUID, external_id: str) -> uuid.UUID:
@@ -218,8 +223,9 @@ class PageImporter:
         self.resolver.flush_into(self.session)
         await self.session.flush()
         if new_entries:
-            await self.session.execute(insert(TimeEntry), new_entries)
-            await self.session.execute(insert(IntegrationRecord), new_records)
+            # Core inserts (executemany): no ORM bookkeeping for rows nobody reads back.
+            await self.session.execute(_table(TimeEntry).insert(), new_entries)
+            await self.session.execute(_table(IntegrationRecord).insert(), new_records)
         if entry_updates:
             await self.session.execute(update(TimeEntry), entry_updates)
             await self.session.execute(update(IntegrationRecord), record_updates)

@@ -71,6 +71,8 @@ class StandIn:
         self.early_retries = 0
         self._blocked_until = 0.0
         self.fail_next: list[int] = []  # statuses to answer next (500, 503...)
+        self.fail_from_call: int | None = None  # from this call on, every answer is a 500
+        self.quota_every = 0  # Toggl-style hourly quota: 402 + X-Toggl-Quota-Resets-In
         self.html_mode = False
         self.url = ""
 
@@ -98,6 +100,17 @@ class StandIn:
             return Reply(
                 429, {"message": "Too Many Requests"}, {"Retry-After": str(self.retry_after)}
             )
+        if self.quota_every and self.calls % self.quota_every == 0:
+            self.rate_limited += 1
+            self._blocked_until = now + self.retry_after - 0.05
+            return Reply(
+                402,
+                "You have hit your hourly limit for API calls.",
+                {"X-Toggl-Quota-Remaining": "0", "X-Toggl-Quota-Resets-In": str(self.retry_after)},
+                content_type="text/plain",
+            )
+        if self.fail_from_call is not None and self.calls >= self.fail_from_call:
+            return Reply(500, {"message": "internal error"})
         if self.fail_next:
             status = self.fail_next.pop(0)
             return Reply(status, {"message": "internal error"})
