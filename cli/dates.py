@@ -1,5 +1,5 @@
 """Dates on the command line: YYYY-MM-DD or a word (today, yesterday,
-this-week, last-week, this-month). A word names a range; `--from` takes its
+this-week, last-week, this-month, last-month). A word names a range; `--from` takes its
 first day and `--to` its last, so `--from this-week` alone means since Monday."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from typing import Any
 import click
 
 _CLOCK = re.compile(r"^(?:(\S+)\s+)?(\d{1,2}:\d{2}(?::\d{2})?)$")
-WORDS = ("today", "yesterday", "this-week", "last-week", "this-month")
+WORDS = ("today", "yesterday", "this-week", "last-week", "this-month", "last-month")
 
 
 def word_range(word: str, today: date) -> tuple[date, date] | None:
@@ -29,6 +29,9 @@ def word_range(word: str, today: date) -> tuple[date, date] | None:
         first = today.replace(day=1)
         following = (first + timedelta(days=32)).replace(day=1)
         return first, following - timedelta(days=1)
+    if word == "last-month":
+        end = today.replace(day=1) - timedelta(days=1)
+        return end.replace(day=1), end
     return None
 
 

@@ -158,6 +158,11 @@ def team(state: State, team: str | None, start: date | None, end: date | None) -
 @click.option("--to", "end", type=TO, help="Last day (inclusive).")
 @click.option("--team", metavar="ID|NAME", help="One team (default: everyone you may see).")
 @click.option(
+    "--group-by",
+    type=click.Choice(["user", "project", "customer", "activity"]),
+    help="Order rows by group (a Group column; subtotals per group in PDF).",
+)
+@click.option(
     "--wait",
     "wait_seconds",
     type=click.IntRange(1),
@@ -173,6 +178,7 @@ def export(
     start: date | None,
     end: date | None,
     team: str | None,
+    group_by: str | None,
     wait_seconds: int,
 ) -> None:
     """Export timesheet rows to a file: starts the job, waits (progress on
@@ -182,11 +188,14 @@ def export(
     Example:
       hubnity export --format xlsx --from last-week --out week.xlsx
       hubnity export --format csv --from 2026-11-01 --to 2026-11-30 --team Backend --out nov.csv
+      hubnity export --format pdf --group-by customer --from last-month --out invoice.pdf
     """
     api = state.api
     params: dict[str, Any] = {"format": fmt, **_range(start, end)}
     if team:
         params["teamId"] = team_id(api, team)
+    if group_by:
+        params["groupBy"] = group_by
     started = api.get("/api/v1/reports/export", params=params, idempotent=False)
     job_id = started["jobId"]
     deadline = time.monotonic() + wait_seconds

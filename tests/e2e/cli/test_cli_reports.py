@@ -110,6 +110,32 @@ def test_export_waits_with_progress_on_stderr_then_downloads(server, cli: Cli):
     assert out.startswith("Wrote week.xlsx (2 rows")
     sheet = openpyxl.load_workbook(io.BytesIO((cli.home / "week.xlsx").read_bytes())).active
     assert sheet is not None and sheet.max_row == 3
+    grouped = cli.json(
+        "export",
+        "--format",
+        "csv",
+        "--from",
+        "yesterday",
+        "--group-by",
+        "project",
+        "--out",
+        "grouped.csv",
+    )
+    assert grouped["rowCount"] == 2
+    assert (cli.home / "grouped.csv").read_bytes().startswith(b"\xef\xbb\xbfGroup,Date")
+    pdf = cli.run(
+        "export",
+        "--format",
+        "pdf",
+        "--from",
+        "yesterday",
+        "--group-by",
+        "project",
+        "--out",
+        "invoice.pdf",
+    )
+    assert pdf.returncode == 0, pdf.stderr
+    assert (cli.home / "invoice.pdf").read_bytes().startswith(b"%PDF-")
     quiet = cli.run("export", "--format", "csv", "--out", "q.csv", "--quiet")
     assert quiet.returncode == 0 and quiet.stdout == "q.csv\n" and quiet.stderr == ""
 

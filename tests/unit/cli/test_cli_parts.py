@@ -60,6 +60,8 @@ def test_dates_accept_words_and_iso_days():
     assert parse_day("this-week", True, wednesday) == date(2026, 12, 6)
     assert parse_day("last-week", False, wednesday) == date(2026, 11, 23)
     assert parse_day("this-month", True, wednesday) == date(2026, 12, 31)
+    assert parse_day("last-month", False, wednesday) == date(2026, 11, 1)
+    assert parse_day("last-month", True, date(2026, 3, 15)) == date(2026, 2, 28)
     assert parse_day("2026-02-28", False, wednesday) == date(2026, 2, 28)
     with pytest.raises(click.BadParameter):
         parse_day("next tuesday", False, wednesday)
