@@ -22,6 +22,7 @@ from server.db.scoped import get_in_org
 from server.rights.schemas import RightsJobOut
 from server.runtime.state import AppState
 from server.screenshots import signing
+from server.screenshots.common import UPLOADING
 from server.teams.service import can_see_user
 from shared.enums import JobStatus, Role, ScreenshotStatus
 
@@ -184,6 +185,16 @@ async def request_reblur(session: AsyncSession, principal: Principal, ip: str) -
                 )
             )
         ).scalar_one()
+    )
+    # Not processed yet: they get the new level when they are (no job needed).
+    await session.execute(
+        update(Screenshot)
+        .where(
+            Screenshot.organization_id == org.id,
+            Screenshot.status.in_([ScreenshotStatus.PENDING.value, UPLOADING]),
+            Screenshot.blur_level < org.blur_level,
+        )
+        .values(blur_level=org.blur_level)
     )
     job = await _new_job(
         session,

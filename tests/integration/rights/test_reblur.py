@@ -14,6 +14,7 @@ from tests.integration.rights.helpers import wait_job
 from tests.integration.screenshots.helpers import (
     app_client,
     hub_of,
+    in_app,
     make_entry,
     upload,
     wait_status,
@@ -26,6 +27,27 @@ def detail(data: bytes) -> float:
     """Fine detail: the mean edge strength (text and UI lines are edges)."""
     image = Image.open(io.BytesIO(data)).convert("L")
     return float(ImageStat.Stat(image.filter(ImageFilter.FIND_EDGES)).mean[0])
+
+
+async def _set_status(client: Any, shot_id: str, status: str) -> None:
+    from sqlalchemy import update
+
+    from server.db.models import Screenshot
+
+    async with hub_of(client).sessions() as session:
+        await session.execute(
+            update(Screenshot).where(Screenshot.id == uuid.UUID(shot_id)).values(status=status)
+        )
+        await session.commit()
+
+
+async def _blur_of(client: Any, shot_id: str) -> int:
+    from server.db.models import Screenshot
+
+    async with hub_of(client).sessions() as session:
+        shot = await session.get(Screenshot, uuid.UUID(shot_id))
+        assert shot is not None
+        return int(shot.blur_level)
 
 
 async def _scenario(client: Any, read_object: Any) -> None:
@@ -50,8 +72,15 @@ async def _scenario(client: Any, read_object: Any) -> None:
     assert (await owner.patch("/api/v1/agent/config", json={"blurLevel": 3})).status_code == 200
     assert (await member.post("/api/v1/screenshots/reblur")).status_code == 403
 
+    # One not processed yet (PENDING): it gets the new level for its processing.
+    pending = await upload(member, original, entry)
+    pending_id = pending.json()["id"]
+    await wait_status(client, member, pending_id)
+    await in_app(client, _set_status, client, pending_id, "PENDING")
     r = await owner.post("/api/v1/screenshots/reblur")
     assert r.status_code == 202, r.text
+    assert await in_app(client, _blur_of, client, pending_id) == 3
+    await in_app(client, _set_status, client, pending_id, "READY")
     job = await wait_job(owner, r.json()["jobId"])
     assert job["status"] == "DONE" and job["kind"] == "reblur", job
     assert job["done"] == job["total"] == 3
