@@ -7,7 +7,7 @@ import uuid
 from typing import Any
 
 from server.integrations.credentials import keyring_for
-from server.integrations.run_requests import start_due_runs
+from server.integrations.run_requests import recover_runs, start_due_runs
 from server.integrations.runs import execute_run
 from server.integrations.service import IntegrationsContext
 from server.jobs.registry import app_state_of, job, periodic
@@ -38,5 +38,7 @@ async def run_integration(ctx: dict[str, Any], *, run_id: str) -> None:
 @periodic(60, name="integrations.schedule")
 async def schedule_integrations(ctx: dict[str, Any]) -> None:
     app_state = app_state_of(ctx)
+    ctx_ = context_of(app_state)
     async with app_state.sessions() as session:
-        await start_due_runs(session, context_of(app_state))
+        await recover_runs(session, ctx_)
+        await start_due_runs(session, ctx_)

@@ -256,6 +256,42 @@ async def upload_csv(
     return RunAccepted(id=str(run.id), status=run.status)
 
 
+LOST_QUEUED = timedelta(minutes=2)
+STOPPED_GRACE = timedelta(minutes=10)
+
+
+async def recover_runs(session: AsyncSession, ctx: IntegrationsContext) -> tuple[int, int]:
+    """Runs a stopped process left behind: `running` past its time budget (plus a
+    grace) → failed, so the integration can run again; `queued` for a while (an
+    in-process queue lost on restart) → queued again (the job id makes a second
+    enqueue of a live one a no-op). Returns (failed, re-queued)."""
+    now = utcnow()
+    rows = (
+        await session.execute(
+            select(IntegrationRun, Integration.settings)
+            .join(Integration, Integration.id == IntegrationRun.integration_id)
+            .where(IntegrationRun.status.in_(ACTIVE))
+        )
+    ).all()
+    failed, again = 0, []
+    for run, settings in rows:
+        budget = timedelta(seconds=int((settings or {}).get("budgetSeconds") or 1800))
+        if (
+            run.status == "running"
+            and run.started_at
+            and run.started_at < now - budget - STOPPED_GRACE
+        ):
+            run.status, run.finished_at = "failed", now
+            run.detail = "interrupted: the process running it stopped; run it again"
+            failed += 1
+        elif run.status == "queued" and run.created_at < now - LOST_QUEUED:
+            again.append(run)
+    await session.commit()
+    for run in again:
+        await _enqueue(ctx, run)
+    return failed, len(again)
+
+
 async def start_due_runs(session: AsyncSession, ctx: IntegrationsContext) -> int:
     """Queues a run for every integration whose interval has come round."""
     now = utcnow()

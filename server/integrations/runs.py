@@ -26,7 +26,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from server import audit
@@ -216,12 +216,3 @@ async def _finish(
         if not file_run and run.range_from is None and run.range_to is None:
             integration.cursor = started.isoformat()
         importer.resolver.flush_into(session)
-
-
-async def mark_interrupted(session: AsyncSession, integration_id: uuid.UUID) -> None:
-    """Runs left 'running' by a crashed process are failed so new ones can start."""
-    await session.execute(
-        update(IntegrationRun)
-        .where(IntegrationRun.integration_id == integration_id, IntegrationRun.status == "running")
-        .values(status="failed", detail="interrupted", finished_at=utcnow())
-    )

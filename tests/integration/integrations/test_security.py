@@ -13,9 +13,9 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from server.db.models import AuditLog, Integration
+from server.db.models import AuditLog, Integration, IntegrationRun
 from server.integrations.credentials import keyring_for
-from server.integrations.run_requests import start_due_runs
+from server.integrations.run_requests import recover_runs, start_due_runs
 from server.integrations.runs import execute_run
 from server.integrations.service import IntegrationsContext
 from server.security.secretbox import KEY_FILE, Keyring, SecretError, SecretKey
@@ -201,3 +201,53 @@ async def test_roles_lock_and_schedule(client, db):
         assert (await member.delete(f"/api/v1/integrations/{iid}")).status_code == 403
         assert (await owner.delete(f"/api/v1/integrations/{iid}")).status_code == 204
         assert (await owner.get(f"/api/v1/integrations/{iid}")).status_code == 404
+
+
+async def test_runs_left_behind_by_a_stopped_process_are_recovered(client, db):
+    owner = await register(client)
+    with serving(TogglStandIn(token=SECRET)) as toggl:
+        r = await connect(owner, "toggl", toggl.url, {"apiToken": SECRET}, {"workspaceId": 777})
+        assert r.status_code == 201, r.text
+        iid = uuid.UUID(r.json()["id"])
+    long_ago = datetime.now(UTC) - timedelta(hours=3)
+    async with db() as s:
+        org = (await s.get(Integration, iid)).organization_id  # type: ignore[union-attr]
+        stuck = IntegrationRun(
+            organization_id=org,
+            integration_id=iid,
+            status="running",
+            started_at=long_ago,
+            created_at=long_ago,
+        )
+        s.add(stuck)
+        await s.commit()
+        stuck_id = stuck.id
+    assert (await owner.post(f"/api/v1/integrations/{iid}/runs", json={})).status_code == 409
+
+    settings = client.app.state.app_state.settings
+    queued: list[str] = []
+
+    class Recorder:
+        async def enqueue(self, name: str, *, job_id: str | None = None, **kw: str) -> None:
+            queued.append(kw["run_id"])
+
+    ctx = IntegrationsContext(keyring_for(settings), Recorder(), settings.data_dir)
+    async with db() as s:
+        failed, _ = await recover_runs(s, ctx)
+    assert failed >= 1
+    run = (await owner.get(f"/api/v1/integration-runs/{stuck_id}")).json()
+    assert run["status"] == "failed" and "interrupted" in run["detail"]
+    # A queued run whose enqueue was lost is queued again.
+    async with db() as s:
+        lost = IntegrationRun(
+            organization_id=org,
+            integration_id=iid,
+            status="queued",
+            created_at=datetime.now(UTC) - timedelta(minutes=10),
+        )
+        s.add(lost)
+        await s.commit()
+        lost_id = str(lost.id)
+    async with db() as s:
+        await recover_runs(s, ctx)
+    assert lost_id in queued
