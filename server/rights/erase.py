@@ -9,9 +9,12 @@ Order (each step idempotent, so a crashed run is finished by the next):
 3. the audit trail: events they did lose the actor link and the IP, events
    about them name the pseudonym instead of the id, and any id, email or name
    inside an event's detail is replaced by the pseudonym;
-4. every table row that names them (found from the models: foreign keys to
-   users and user_id columns) in batches: deleted when the row is theirs, the
-   reference cleared when the row is the organization's (a task's assignee);
+4. an integration's mapping of an external account to them (no foreign key:
+   found by its shape, `kind` user with their id in `target_id`, or their
+   email); then every table row that names them (found from the models:
+   foreign keys to users and user_id columns) in batches: deleted when the
+   row is theirs, the reference cleared when the row is the organization's
+   (a task's assignee);
 5. the user row; then `member.erased` is recorded under the pseudonym.
 """
 
@@ -24,7 +27,7 @@ from sqlalchemy import String, Table, cast, delete, func, or_, select, tuple_, u
 
 from server import audit
 from server.core.times import LATEST
-from server.db.base import utcnow
+from server.db.base import Base, utcnow
 from server.db.models import AuditLog, ExportJob, RightsJob, Screenshot, User
 from server.observability.logging import log
 from server.rights.retention import purge_range
@@ -153,6 +156,24 @@ async def _audit(
         last = rows[-1].id
 
 
+async def _mappings(app_state: AppState, user: User | None, user_id: uuid.UUID) -> int:
+    """Rows that name a person without a foreign key: an integration's mapping of
+    an external account to them (`kind` user, `target_id`), or one carrying their
+    email. Found by shape, so any such table is covered."""
+    removed = 0
+    for table in Base.metadata.sorted_tables:
+        if not {"kind", "target_id"} <= set(table.c.keys()):
+            continue
+        who = table.c.target_id == user_id
+        if user is not None and "external_email" in table.c:
+            who = or_(who, func.lower(table.c.external_email) == user.email.lower())
+        async with app_state.sessions() as session:
+            result = await session.execute(delete(table).where(table.c.kind == "user", who))
+            await session.commit()
+        removed += int(result.rowcount or 0)  # type: ignore[attr-defined]
+    return removed
+
+
 async def _rows(app_state: AppState, ref: UserColumn, user_id: uuid.UUID) -> int:
     table: Table = ref.table
     column = table.c[ref.column.name]
@@ -219,6 +240,7 @@ async def run_erase(app_state: AppState, job_id: uuid.UUID) -> None:
     done = await _screenshots(app_state, org_id, user_id)
     await _files(app_state, org_id, user_id)
     await _audit(app_state, org_id, user, user_id, name)
+    done += await _mappings(app_state, user, user_id)
     for ref in user_columns():
         done += await _rows(app_state, ref, user_id)
         async with app_state.sessions() as session:

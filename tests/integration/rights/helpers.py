@@ -61,10 +61,10 @@ def recent(hours: float = 2) -> datetime:
 
 
 async def rows_naming(sessions: Any, user_id: str, email: str) -> list[tuple[str, str]]:
-    """(table, column) of every row that still names the person: a foreign key to
-    users, a user_id/actor/subject column holding the id, or any text or JSON
-    column containing the id or the email."""
-    from sqlalchemy import JSON, String, Text, cast, or_
+    """(table, column) of every row that still names the person: any id column
+    (foreign key to users or not: user_id copies, an integration's target_id)
+    holding their id, or any text or JSON column containing the id or email."""
+    from sqlalchemy import JSON, String, Text, Uuid, cast, or_
 
     from server.db.base import Base
 
@@ -74,9 +74,7 @@ async def rows_naming(sessions: Any, user_id: str, email: str) -> list[tuple[str
         for table in Base.metadata.sorted_tables:
             for column in table.columns:
                 names_user = any(fk.column.table.name == "users" for fk in column.foreign_keys)
-                if names_user or column.name in ("id", "user_id", "actor_user_id", "subject_id"):
-                    if isinstance(column.type, String | Text):
-                        continue
+                if names_user or isinstance(column.type, Uuid):  # any id column at all
                     cond = column == uid
                 elif isinstance(column.type, String | Text | JSON):
                     text = cast(column, String)

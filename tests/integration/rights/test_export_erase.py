@@ -116,6 +116,29 @@ async def test_erase_refusals(backend, session_tmp):
         assert (await member.get("/api/v1/auth/me")).status_code == 200
 
 
+async def _map_in_integration(sessions, org_id: str, member) -> None:
+    """An integration that maps an external account to the person (no foreign key)."""
+    from server.db.models.integrations import Integration, IntegrationMapping
+
+    async with sessions() as session:
+        integration = Integration(
+            id=uuid.uuid4(), organization_id=uuid.UUID(org_id), provider="csv", name="Import"
+        )
+        session.add(integration)
+        await session.flush()
+        session.add(
+            IntegrationMapping(
+                integration_id=integration.id,
+                kind="user",
+                external_id="ext-42",
+                external_name="Member",
+                external_email=member.email,
+                target_id=uuid.UUID(member.user_id),
+            )
+        )
+        await session.commit()
+
+
 async def _erase_and_check(client, owner, member, storage_keys) -> str:
     project = await create_project(owner)
     task = (
@@ -133,6 +156,7 @@ async def _erase_and_check(client, owner, member, storage_keys) -> str:
     assert storage_keys(f"screenshots/{owner.org_id}/{member.user_id}/")
 
     sessions = hub_of(client).sessions
+    await in_app(client, _map_in_integration, sessions, owner.org_id, member)
     before = {
         t for t, _ in await in_app(client, rows_naming, sessions, member.user_id, member.email)
     }
