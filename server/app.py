@@ -44,6 +44,7 @@ from server.runtime.config import Settings, get_settings
 from server.runtime.state import AppState, build_state, close_state, start_state
 from server.screenshots.routes import ScreenshotsController, ScreenshotUploadController
 from server.security.global_limit import GlobalRateLimit
+from server.security.slow_clients import body_idle_timeout
 from server.sync.routes import SyncController
 from server.tasks.routes import TasksController
 from server.teams.routes import TeamsController
@@ -111,7 +112,11 @@ def create_app(settings: Settings | None = None, state: AppState | None = None) 
             "outbox": Provide(provide_outbox, sync_to_thread=False),
         },
         exception_handlers=EXCEPTION_HANDLERS,
-        middleware=[request_id_middleware, GlobalRateLimit()],
+        middleware=[
+            body_idle_timeout(settings.server.body_idle_timeout),
+            request_id_middleware,
+            GlobalRateLimit(),
+        ],
         request_max_body_size=settings.security.body_size_limit,
         # No response is ever sniffed into another type (screenshots, exports, JSON).
         response_headers=[ResponseHeader(name="X-Content-Type-Options", value="nosniff")],

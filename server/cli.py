@@ -86,6 +86,7 @@ def _serve(settings: Settings, host: str | None, port: int | None, workers: int)
     import uvicorn
 
     from server.demo.seed import read_demo_login
+    from server.security.slow_clients import HTTP_PROTOCOL
 
     check_workers(settings, workers)
     if settings.database.is_sqlite and not settings.production:
@@ -110,6 +111,8 @@ def _serve(settings: Settings, host: str | None, port: int | None, workers: int)
         "proxy_headers": bool(trusted),
         "forwarded_allow_ips": trusted or None,
         "timeout_graceful_shutdown": 10,
+        # Slow clients: headers within HEADER_READ_TIMEOUT (server/security/slow_clients.py).
+        "http": HTTP_PROTOCOL,
     }
     if workers > 1:
         # uvicorn's supervisor: N processes accept on one socket, each builds

@@ -185,6 +185,7 @@ class ServerSettings:
     host: str = "127.0.0.1"
     port: int = 8000
     public_url: str | None = None
+    body_idle_timeout: float = 30.0  # seconds a request body may stall (408 after)
 
 
 @dataclass(frozen=True)
@@ -373,6 +374,7 @@ def load_settings() -> Settings:
             host=_env("HUBNITY_HOST", "127.0.0.1") or "127.0.0.1",
             port=_env_int("HUBNITY_PORT", 8000, 1),
             public_url=_env("HUBNITY_PUBLIC_URL"),
+            body_idle_timeout=float(_env_int("BODY_IDLE_TIMEOUT", 30, 1)),
         ),
         mail=_mail(data_dir),
         ldap=_ldap(),
