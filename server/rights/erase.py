@@ -4,8 +4,9 @@ trail keeps what happened under a pseudonym.
 Order (each step idempotent, so a crashed run is finished by the next):
 1. screenshots: objects then rows (the screenshot purge), then anything left
    under their storage prefix (orphans of interrupted uploads);
-2. stored files: their data exports and the organization's timesheet exports
-   (those list people by name; they are regenerable);
+2. stored files: their data exports, the organization's timesheet exports
+   (those list people by name; they are regenerable) and, without SMTP, the
+   mail files written for them to the data dir (invitations, resets);
 3. the audit trail: events they did lose the actor link and the IP, events
    about them name the pseudonym instead of the id, and any id, email or name
    inside an event's detail is replaced by the pseudonym;
@@ -20,7 +21,10 @@ Order (each step idempotent, so a crashed run is finished by the next):
 
 from __future__ import annotations
 
+import asyncio
 import uuid
+from email.parser import BytesHeaderParser
+from email.utils import getaddresses
 from typing import Any
 
 from sqlalchemy import String, Table, cast, delete, func, or_, select, tuple_, update
@@ -156,6 +160,23 @@ async def _audit(
         last = rows[-1].id
 
 
+def _mail_files(app_state: AppState, email: str) -> int:
+    """Mail the server wrote to its data dir instead of sending (no SMTP):
+    invitations and resets addressed to the person."""
+    folder = app_state.settings.mail.outbox_dir
+    if folder is None or not folder.is_dir():
+        return 0
+    removed = 0
+    for path in folder.glob("*.eml"):
+        with open(path, "rb") as fh:
+            headers = BytesHeaderParser().parse(fh)
+        to = {addr.lower() for _, addr in getaddresses(headers.get_all("To", []))}
+        if email.lower() in to:
+            path.unlink(missing_ok=True)
+            removed += 1
+    return removed
+
+
 async def _mappings(app_state: AppState, user: User | None, user_id: uuid.UUID) -> int:
     """Rows that name a person without a foreign key: an integration's mapping of
     an external account to them (`kind` user, `target_id`), or one carrying their
@@ -239,6 +260,8 @@ async def run_erase(app_state: AppState, job_id: uuid.UUID) -> None:
         total = job.total
     done = await _screenshots(app_state, org_id, user_id)
     await _files(app_state, org_id, user_id)
+    if user is not None:
+        await asyncio.to_thread(_mail_files, app_state, user.email)
     await _audit(app_state, org_id, user, user_id, name)
     done += await _mappings(app_state, user, user_id)
     for ref in user_columns():

@@ -208,7 +208,14 @@ async def test_erase_removes_every_row_and_object_local(backend, session_tmp):
         member = await invite(owner)
         keep = await invite(owner)
         await seed(keep, recent(), minutes=5, shots=1)
+        mails = hub_of(client).settings.mail.outbox_dir
+
+        def mail_to(email: str) -> list[str]:
+            return [p.name for p in mails.glob("*.eml") if email.encode() in p.read_bytes()]
+
+        assert mail_to(member.email) and mail_to(keep.email)  # their invitations
         await _erase_and_check(client, owner, member, lambda p: _stored(client, p))
+        assert mail_to(member.email) == [] and mail_to(keep.email)
         # Others' data is untouched.
         assert len((await keep.get("/api/v1/screenshots")).json()["items"]) == 1
         assert _stored(client, f"screenshots/{owner.org_id}/{keep.user_id}/")
