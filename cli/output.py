@@ -15,6 +15,28 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+_NUMERIC = {
+    "tracked",
+    "active",
+    "activity",
+    "duration",
+    "hours",
+    "billable",
+    "budget",
+    "remaining",
+    "used",
+    "estimate",
+    "manual",
+    "fetched",
+    "created",
+    "updated",
+    "unchanged",
+    "deleted",
+    "skipped",
+    "conflicts",
+    "failed",
+}
+
 
 def duration(seconds: float | int | None) -> str:
     """`2h 05m`, `42m 10s`, `35s`; tables only (JSON keeps seconds)."""
@@ -70,9 +92,12 @@ class Output:
     def table(
         self, columns: Sequence[str], rows: Sequence[Sequence[Any]], title: str | None = None
     ) -> None:
+        if not rows:
+            self._out.print(f"{title}: nothing found." if title else "Nothing found.")
+            return
         grid = Table(title=title, show_edge=False, header_style="bold")
         for name in columns:
-            numeric = name.lower() in {"tracked", "active", "activity", "duration", "hours"}
+            numeric = name.lower() in _NUMERIC
             grid.add_column(name, justify="right" if numeric else "left", overflow="fold")
         for row in rows:
             grid.add_row(*("-" if cell is None else str(cell) for cell in row))

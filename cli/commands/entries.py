@@ -36,13 +36,34 @@ def _project_names(api: Api) -> dict[str, str]:
     return {p["id"]: p["name"] for p in items}
 
 
+def _people(api: Api, items: list[dict[str, Any]]) -> dict[str, str]:
+    """Names of the people the entries belong to (ids where one cannot see them)."""
+    wanted = {e["userId"] for e in items}
+    if len(wanted) < 2:
+        return {}
+    found = api.paged("/api/v1/members", {"limit": 200})
+    return {m["id"]: m["name"] for m in found if m["id"] in wanted}
+
+
 def render(state: State, items: list[dict[str, Any]]) -> None:
     names = _project_names(state.api) if items else {}
+    people = _people(state.api, items)
     state.out.table(
-        ["Id", "Start", "End", "Duration", "Project", "Description", "Source", "Class"],
+        [
+            "Id",
+            *(["Person"] if people else []),
+            "Start",
+            "End",
+            "Duration",
+            "Project",
+            "Description",
+            "Source",
+            "Class",
+        ],
         [
             [
                 e["id"],
+                *([people.get(e["userId"], e["userId"])] if people else []),
                 _local(e["startTime"]),
                 _local(e.get("endTime")),
                 duration(e["durationSeconds"]),

@@ -35,7 +35,9 @@ def describe(api: Api, answer: dict[str, Any]) -> str:
         return f"Running{by}: {what}, since {since} ({took})."
     if state == "paused":
         return f"Paused: {what} ({took} before the pause)."
-    return f"Stopped: {what}, {took} since {since}."
+    until = entry.get("endTime")
+    end = datetime.fromisoformat(until).astimezone().strftime("%H:%M") if until else "now"
+    return f"Stopped: {what}, {took} ({since} to {end})."
 
 
 def _show(state: State, answer: dict[str, Any]) -> None:
