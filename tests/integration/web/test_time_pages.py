@@ -31,6 +31,10 @@ async def test_timer_bar_start_pause_resume_stop(client) -> None:
 
     r = await post_form(client, csrf, "/app/timer/start", project="", back="/app/tasks")
     assert r.status_code == 400 and "choose a project" in r.text
+    # Without the form's token (another site's form): refused, nothing started.
+    r = await client.post("/app/timer/start", data={"project": project["id"]})
+    assert r.status_code == 403
+    assert (await mia.get("/api/v1/timer")).json()["state"] == "idle"
     r = await post_form(
         client,
         csrf,
