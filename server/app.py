@@ -28,6 +28,7 @@ from server.http.errors import EXCEPTION_HANDLERS
 from server.insight.routes import InsightController
 from server.integrations.routes import (
     ImportsController,
+    IntegrationConflictsController,
     IntegrationRunsController,
     IntegrationsController,
 )
@@ -98,6 +99,7 @@ def create_app(settings: Settings | None = None, state: AppState | None = None) 
         DataRightsController,
         AuditController,
         IntegrationsController,
+        IntegrationConflictsController,
         IntegrationRunsController,
         ImportsController,
         *web_handlers(),

@@ -90,6 +90,9 @@ class Page:
     errors: list[RecordError] = field(default_factory=list)
     # Total pages when the provider tells (progress bar), else None.
     total_pages: int | None = None
+    # Two-way: tickets whose worklogs this page lists completely (a linked
+    # worklog of such a ticket that is missing was deleted at the provider).
+    complete_tickets: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +103,8 @@ class Window:
     start: datetime
     end: datetime
     updated_since: datetime | None = None
+    # Two-way: read only these tickets (a webhook named them).
+    tickets: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,7 +131,13 @@ class Connector(abc.ABC):
     two_way: ClassVar[bool] = False
     default_base_url: ClassVar[str] = ""
     credential_fields: ClassVar[tuple[str, ...]] = ()
+    # Credentials that may be left out (e.g. a webhook secret).
+    optional_credentials: ClassVar[tuple[str, ...]] = ()
     required_settings: ClassVar[tuple[str, ...]] = ()
+    # Two-way: which ticket keys belong here (None: entries are pushed by
+    # project mapping, as for Kimai); whether the remote stores a start time.
+    ticket_pattern: ClassVar[str | None] = None
+    carries_start: ClassVar[bool] = True
 
     def __init__(
         self, http: ProviderHttp, credentials: dict[str, str], settings: dict[str, Any]
@@ -155,13 +166,20 @@ class Connector(abc.ABC):
     async def list_projects(self) -> list[ExternalRef]:
         return []
 
-    async def create_entry(self, entry: ExternalEntry) -> str:
+    async def list_activities(self) -> list[ExternalRef]:
+        return []
+
+    # Two-way writes. `entry` is in the provider's terms (its user, project and
+    # activity ids, the ticket key); the answer is the record as the provider
+    # now stores it, normalized (its fingerprint is the link's remote side).
+    async def create_entry(self, entry: ExternalEntry) -> ExternalEntry:
         raise NotSupported(f"{self.provider} is import-only")
 
-    async def update_entry(self, external_id: str, entry: ExternalEntry) -> None:
+    async def update_entry(self, external_id: str, entry: ExternalEntry) -> ExternalEntry:
         raise NotSupported(f"{self.provider} is import-only")
 
-    async def delete_entry(self, external_id: str) -> None:
+    async def delete_entry(self, external_id: str, ticket_key: str | None) -> None:
+        """Deletes the remote record; one already gone (404) counts as deleted."""
         raise NotSupported(f"{self.provider} is import-only")
 
 

@@ -51,6 +51,9 @@ class Counts:
     skipped: int = 0
     conflicts: int = 0
     failed: int = 0
+    # Two-way: worklogs written to the remote, and remote worklogs deleted.
+    pushed: int = 0
+    removed: int = 0
 
     def as_dict(self) -> dict[str, int]:
         return asdict(self)

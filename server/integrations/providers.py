@@ -12,11 +12,14 @@ import httpx
 from server.integrations.base import Connector
 from server.integrations.clockify import ClockifyConnector
 from server.integrations.http import ProviderHttp
+from server.integrations.kimai import KimaiConnector
 from server.integrations.tempo import TempoConnector
 from server.integrations.toggl import TogglConnector
+from server.integrations.zammad import ZammadConnector
 
 CONNECTORS: dict[str, type[Connector]] = {
-    c.provider: c for c in (TogglConnector, ClockifyConnector, TempoConnector)
+    c.provider: c
+    for c in (TogglConnector, ClockifyConnector, TempoConnector, ZammadConnector, KimaiConnector)
 }
 CSV_FORMATS = ("csv_toggl", "csv_clockify", "csv_generic")
 PROVIDERS = (*CONNECTORS, *CSV_FORMATS)

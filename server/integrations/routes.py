@@ -5,25 +5,34 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Controller, Request, delete, get, patch, post, put
-from litestar.status_codes import HTTP_201_CREATED, HTTP_202_ACCEPTED, HTTP_204_NO_CONTENT
+from litestar.status_codes import (
+    HTTP_200_OK,
+    HTTP_201_CREATED,
+    HTTP_202_ACCEPTED,
+    HTTP_204_NO_CONTENT,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.auth.principal import Principal
 from server.core.ids import path_uuid
 from server.http.deps import client_ip
-from server.integrations import run_requests, service
+from server.integrations import conflicts, run_requests, service, webhooks
 from server.integrations.jobs import context_of
 from server.integrations.schemas import (
+    ConflictList,
+    ConflictOut,
     IntegrationIn,
     IntegrationList,
     IntegrationOut,
     IntegrationPatch,
     MappingsIn,
     MappingsOut,
+    ResolveIn,
     RunAccepted,
     RunIn,
     RunList,
     RunOut,
+    WebhookAccepted,
 )
 from server.integrations.service import IntegrationsContext
 from server.integrations.upload import read_multipart, spool_dir
@@ -146,6 +155,61 @@ class IntegrationsController(Controller):
     ) -> RunList:
         return await run_requests.list_runs(
             db_session, principal, path_uuid(integration_id, "integration")
+        )
+
+    @get("/{integration_id:str}/conflicts")
+    async def list_conflicts(
+        self,
+        integration_id: str,
+        db_session: AsyncSession,
+        principal: Principal,
+        status: str | None = None,
+    ) -> ConflictList:
+        """Two-way conflicts (both sides changed); `status=open|resolved|applied`."""
+        return await conflicts.list_conflicts(
+            db_session, principal, path_uuid(integration_id, "integration"), status
+        )
+
+    @post("/{integration_id:str}/webhook", status_code=HTTP_202_ACCEPTED)
+    async def webhook(
+        self,
+        integration_id: str,
+        db_session: AsyncSession,
+        app_state: AppState,
+        request: Request[Any, Any, Any],
+    ) -> WebhookAccepted:
+        """Zammad's webhook: `X-Hub-Signature: sha1=...` over the raw body (401
+        otherwise), `X-Zammad-Delivery` deduplicated; queues a run for the ticket."""
+        return await webhooks.receive(
+            db_session,
+            _ctx(app_state),
+            path_uuid(integration_id, "integration"),
+            await request.body(),
+            request.headers.get("x-hub-signature"),
+            request.headers.get("x-zammad-delivery"),
+        )
+
+
+class IntegrationConflictsController(Controller):
+    path = "/api/v1/integration-conflicts"
+    tags = ["integrations"]
+
+    @post("/{conflict_id:str}/resolve", status_code=HTTP_200_OK)
+    async def resolve(
+        self,
+        conflict_id: str,
+        data: ResolveIn,
+        db_session: AsyncSession,
+        principal: Principal,
+        request: Request[Any, Any, Any],
+    ) -> ConflictOut:
+        """`keep: hubnity|remote`; the next run writes the choice."""
+        return await conflicts.resolve_conflict(
+            db_session,
+            principal,
+            path_uuid(conflict_id, "conflict"),
+            data,
+            client_ip(request),
         )
 
 

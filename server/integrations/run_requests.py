@@ -18,7 +18,7 @@ from server.core.times import parse_date, parse_instant
 from server.db.base import utcnow
 from server.db.models import Integration, IntegrationRun
 from server.db.scoped import get_in_org
-from server.integrations.providers import is_file_format
+from server.integrations.providers import CONNECTORS, is_file_format
 from server.integrations.runs import ACTIVE
 from server.integrations.schemas import Progress, RunAccepted, RunError, RunIn, RunList, RunOut
 from server.integrations.service import IntegrationsContext, get_integration
@@ -47,6 +47,8 @@ def run_out(r: IntegrationRun) -> RunOut:
                 "skipped",
                 "conflicts",
                 "failed",
+                "pushed",
+                "removed",
             )
         },
         errors=[RunError(external_id=e["externalId"], detail=e["detail"]) for e in r.errors or []],
@@ -96,7 +98,9 @@ async def request_run(
     integration = await get_integration(session, principal, integration_id)
     if is_file_format(integration.provider):
         raise BadRequest("a CSV integration runs by uploading a file (POST /api/v1/imports/csv)")
-    if data.direction != "import":
+    two_way = CONNECTORS[integration.provider].two_way
+    direction = data.direction or ("both" if two_way else "import")
+    if direction != "import" and not two_way:
         raise Unprocessable(f"{integration.provider} is import-only: direction must be import")
     start, end = _bound(data.from_, "from"), _bound(data.to, "to")
     if start and end and end <= start:
@@ -106,7 +110,7 @@ async def request_run(
     run = IntegrationRun(
         organization_id=principal.org_id,
         integration_id=integration.id,
-        direction=data.direction,
+        direction=direction,
         dry_run=data.dry_run,
         trigger="manual",
         range_from=start,
@@ -315,6 +319,7 @@ async def start_due_runs(session: AsyncSession, ctx: IntegrationsContext) -> int
             organization_id=integration.organization_id,
             integration_id=integration.id,
             trigger="schedule",
+            direction="both" if CONNECTORS[integration.provider].two_way else "import",
         )
         session.add(run)
         queued.append(run)
@@ -322,3 +327,24 @@ async def start_due_runs(session: AsyncSession, ctx: IntegrationsContext) -> int
     for run in queued:
         await _enqueue(ctx, run)
     return len(queued)
+
+
+async def queue_ticket_run(
+    session: AsyncSession, ctx: IntegrationsContext, integration: Integration, tickets: list[str]
+) -> uuid.UUID | None:
+    """A webhook's run: read only the named tickets, then push. When a run is
+    already queued or running, nothing is added (the scheduled run catches up)."""
+    if await _active_run(session, integration.id):
+        return None
+    run = IntegrationRun(
+        id=uuid.uuid4(),
+        organization_id=integration.organization_id,
+        integration_id=integration.id,
+        trigger="webhook",
+        direction="both",
+        options={"tickets": tickets},
+    )
+    session.add(run)
+    await session.commit()
+    await _enqueue(ctx, run)
+    return run.id

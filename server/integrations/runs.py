@@ -40,7 +40,9 @@ from server.integrations.csv_read import CsvError
 from server.integrations.http import ProviderError
 from server.integrations.importer import Counts, PageImporter, remove_records, stale_records
 from server.integrations.providers import build_connector, is_file_format
+from server.integrations.push import run_two_way
 from server.integrations.resolver import Resolver
+from server.integrations.twoway import Sync
 from server.observability.logging import log
 from server.security.secretbox import Keyring, SecretError
 
@@ -124,7 +126,7 @@ async def execute_run(
         counts, errors = Counts(), list[dict[str, Any]]()
         importer: PageImporter | None = None
         window = plan_window(integration, run, started)
-        complete = False
+        complete = two_way = False
         connector = None
         try:
             resolver = await Resolver.load(session, integration, dry_run=run.dry_run)
@@ -142,14 +144,21 @@ async def execute_run(
                     budget_seconds=float(integration.settings.get("budgetSeconds") or 1800),
                     transport=transport,
                 )
-                for ref in await connector.list_users():
-                    resolver.learn_user(ref)
-                for ref in await connector.list_projects():
-                    resolver.project(ref, dry_run=True)  # learn names, create nothing yet
-                if integration.cursor and connector.updated_since and run.range_from is None:
-                    mark = datetime.fromisoformat(integration.cursor) - timedelta(minutes=5)
-                    window = Window(started - timedelta(days=3660), window.end, mark)
-                pages = connector.list_entries(window)
+                if connector.two_way:
+                    sync = Sync(session, integration, run, connector, resolver)
+                    await run_two_way(sync, started)
+                    pages = _no_pages()
+                    counts, errors = sync.counts, sync.errors
+                    two_way = True
+                else:
+                    for ref in await connector.list_users():
+                        resolver.learn_user(ref)
+                    for ref in await connector.list_projects():
+                        resolver.project(ref, dry_run=True)  # learn names, create nothing yet
+                    if integration.cursor and connector.updated_since and run.range_from is None:
+                        mark = datetime.fromisoformat(integration.cursor) - timedelta(minutes=5)
+                        window = Window(started - timedelta(days=3660), window.end, mark)
+                    pages = connector.list_entries(window)
             async for page in pages:
                 await importer.apply(page)
                 run.counts, run.errors = counts.as_dict(), list(errors)
@@ -176,7 +185,15 @@ async def execute_run(
         finally:
             if connector is not None:
                 await connector.http.aclose()
-        if complete and importer is not None:
+        if complete and two_way:
+            if run.dry_run:
+                await session.rollback()  # a dry run writes nothing
+                await session.refresh(integration)
+                run = await session.get(IntegrationRun, run_id) or run
+            else:
+                integration.cursor = started.isoformat()
+            run.counts, run.errors, run.status = counts.as_dict(), list(errors), "done"
+        elif complete and importer is not None:
             await _finish(session, integration, run, window, importer, started)
         run.finished_at = utcnow()
         if run.upload_path:  # the uploaded file has served its purpose
@@ -216,3 +233,8 @@ async def _finish(
         if not file_run and run.range_from is None and run.range_to is None:
             integration.cursor = started.isoformat()
         importer.resolver.flush_into(session)
+
+
+async def _no_pages() -> AsyncIterator[Page]:
+    return
+    yield

@@ -82,7 +82,8 @@ class MappingsIn(Wire):
 
 
 class RunIn(Wire):
-    direction: Direction = "import"
+    # Default: import for import providers, both for two-way ones.
+    direction: Direction | None = None
     # RFC 3339 instants or dates (YYYY-MM-DD); to is exclusive.
     from_: str | None = msgspec.field(default=None, name="from")
     to: str | None = None
@@ -124,3 +125,30 @@ class RunList(Wire):
 class RunAccepted(Wire):
     id: str
     status: str
+
+
+class ConflictOut(Wire):
+    id: str
+    integration_id: str
+    time_entry_id: str | None
+    remote_id: str
+    ticket_key: str | None
+    status: str  # open | resolved | applied
+    keep: str | None
+    hubnity: dict[str, Any]  # the entry when the conflict was found ({deleted: true} if gone)
+    remote: dict[str, Any]  # the remote record then, normalized
+    created_at: str
+    resolved_at: str | None
+
+
+class ConflictList(Wire):
+    items: list[ConflictOut]
+
+
+class ResolveIn(Wire):
+    keep: Literal["hubnity", "remote"]
+
+
+class WebhookAccepted(Wire):
+    status: str  # queued | duplicate | busy
+    run_id: str | None = None

@@ -8,7 +8,6 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import msgspec
 from sqlalchemy import select
@@ -22,9 +21,10 @@ from server.db.models import Activity, Integration, IntegrationMapping, Project,
 from server.db.scoped import get_in_org
 from server.db.unique import unique_or_conflict
 from server.integrations.base import ConnectionRejected
+from server.integrations.config import clean_base_url, clean_credentials, clean_settings
 from server.integrations.credentials import seal
 from server.integrations.http import ProviderError
-from server.integrations.providers import CONNECTORS, PROVIDERS, build_connector, is_file_format
+from server.integrations.providers import PROVIDERS, build_connector, is_file_format
 from server.integrations.resolver import ACTIVITY, KINDS, PROJECT, USER, Resolver
 from server.integrations.schemas import (
     IntegrationIn,
@@ -39,20 +39,6 @@ from server.integrations.schemas import (
 from server.security.secretbox import Keyring
 
 _TAKEN = "an integration with this name already exists"
-# Setting name → accepted types (None allowed where it makes sense).
-SETTINGS: dict[str, tuple[type, ...]] = {
-    "workspaceId": (str, int),
-    "createProjects": (bool,),
-    "intervalMinutes": (int, type(None)),
-    "pushApprovedOnly": (bool,),
-    "timezone": (str,),
-    "pageSize": (int,),
-    "initialDays": (int,),
-    "lookbackDays": (int,),
-    "budgetSeconds": (int,),
-    "dateFormat": (str,),
-    "durationUnit": (str,),
-}
 
 
 @dataclass(frozen=True)
@@ -83,47 +69,6 @@ def integration_out(i: Integration, account: str | None = None) -> IntegrationOu
         created_at=str(_iso(i.created_at)),
         account=account,
     )
-
-
-def clean_settings(provider: str, settings: dict[str, Any]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in settings.items():
-        types = SETTINGS.get(key)
-        if types is None:
-            raise BadRequest(f"unknown setting {key!r} (known: {', '.join(sorted(SETTINGS))})")
-        if not isinstance(value, types) or (isinstance(value, bool) and bool not in types):
-            raise BadRequest(f"setting {key} has the wrong type")
-        if isinstance(value, int) and not isinstance(value, bool) and value < 1:
-            raise BadRequest(f"setting {key} must be at least 1")
-        out[key] = value
-    if out.get("intervalMinutes") is not None and out["intervalMinutes"] < 5:
-        raise BadRequest("intervalMinutes must be at least 5 (or null for manual runs only)")
-    cls = CONNECTORS.get(provider)
-    for key in cls.required_settings if cls else ():
-        if not out.get(key):
-            raise BadRequest(f"{provider} needs the setting {key}")
-    return out
-
-
-def _clean_credentials(provider: str, credentials: dict[str, str]) -> dict[str, str]:
-    cls = CONNECTORS.get(provider)
-    fields = cls.credential_fields if cls else ()
-    missing = [f for f in fields if not str(credentials.get(f) or "").strip()]
-    if missing:
-        raise BadRequest(f"{provider} needs the credentials {', '.join(missing)}")
-    extra = sorted(set(credentials) - set(fields))
-    if extra:
-        raise BadRequest(f"unknown credentials {', '.join(extra)} (expected {', '.join(fields)})")
-    return {k: str(credentials[k]).strip() for k in fields}
-
-
-def _clean_base_url(value: str | None) -> str | None:
-    if value is None or not value.strip():
-        return None
-    parts = urlsplit(value.strip())
-    if parts.scheme not in ("http", "https") or not parts.netloc or len(value) > 500:
-        raise BadRequest("baseUrl must be an http(s) URL like https://api.eu.tempo.io")
-    return value.strip().rstrip("/")
 
 
 async def check_connection(
@@ -202,14 +147,14 @@ async def create_integration(
         organization_id=principal.org_id,
         provider=data.provider,
         name=require_name(data.name),
-        base_url=_clean_base_url(data.base_url),
+        base_url=clean_base_url(data.base_url),
         settings=settings,
         interval_minutes=settings.get("intervalMinutes"),
         created_by=principal.user_id,
     )
     account = None
     if not is_file_format(data.provider):
-        credentials = _clean_credentials(data.provider, data.credentials)
+        credentials = clean_credentials(data.provider, data.credentials)
         session.add(integration)
         async with unique_or_conflict(session, _TAKEN):
             await session.flush()
@@ -245,7 +190,7 @@ async def update_integration(
     if patch.name is not msgspec.UNSET:
         integration.name = require_name(patch.name)
     if patch.base_url is not msgspec.UNSET:
-        integration.base_url = _clean_base_url(patch.base_url)
+        integration.base_url = clean_base_url(patch.base_url)
     if patch.settings is not msgspec.UNSET:
         merged = {**integration.settings, **patch.settings}
         merged = {k: v for k, v in merged.items() if v is not None or k == "intervalMinutes"}
@@ -255,7 +200,7 @@ async def update_integration(
             integration.next_run_at = None
     account = None
     if patch.credentials is not msgspec.UNSET and not is_file_format(integration.provider):
-        credentials = _clean_credentials(integration.provider, patch.credentials)
+        credentials = clean_credentials(integration.provider, patch.credentials)
         account = await check_connection(
             ctx, integration.provider, integration.base_url, credentials, integration.settings
         )

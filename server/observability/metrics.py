@@ -46,3 +46,11 @@ def record_sync(result: SyncBatchResponse) -> None:
 
 def render() -> bytes:
     return generate_latest(REGISTRY)
+
+
+WORKLOG_SYNC = Counter(
+    "hubnity_worklog_sync_total",
+    "Two-way worklog sync by provider and outcome (pushed, pulled, conflict, failed)",
+    ["provider", "outcome"],
+    registry=REGISTRY,
+)

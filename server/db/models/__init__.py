@@ -15,6 +15,7 @@ from server.db.models.records import AuditLog, ExportJob
 from server.db.models.rights import RightsJob
 from server.db.models.timesheets import Timesheet
 from server.db.models.tracking import ActivityBucket, ActivityRollup, Screenshot, TimeEntry
+from server.db.models.worklogs import IntegrationConflict, IntegrationLink, WebhookDelivery
 
 __all__ = [
     "Activity",
@@ -27,6 +28,8 @@ __all__ = [
     "DeletedTimeEntry",
     "ExportJob",
     "Integration",
+    "IntegrationConflict",
+    "IntegrationLink",
     "IntegrationMapping",
     "IntegrationRecord",
     "IntegrationRun",
@@ -43,4 +46,5 @@ __all__ = [
     "TimeEntry",
     "Timesheet",
     "User",
+    "WebhookDelivery",
 ]

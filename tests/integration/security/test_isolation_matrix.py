@@ -90,6 +90,9 @@ async def _ids(owner: Account, member: Account) -> dict[str, str]:
         "job_id": r.json()["jobId"],
         "timesheet_id": timesheet["id"],
         "entry_id": time_entry["id"],
+        # No two-way conflict exists in this setup (it needs a remote): a stranger's
+        # 404 on a real conflict is asserted in integrations/test_twoway.py.
+        "conflict_id": str(uuid.uuid4()),
     }
 
 
