@@ -19,7 +19,6 @@ from sqlalchemy import (
     BigInteger,
     ColumnElement,
     Integer,
-    Select,
     String,
     and_,
     case,
@@ -27,6 +26,7 @@ from sqlalchemy import (
     false,
     func,
     literal,
+    literal_column,
     or_,
     select,
     true,
@@ -111,7 +111,9 @@ def effective_rate() -> ColumnElement[Any]:
 
 
 def currency_of() -> ColumnElement[str]:
-    return func.coalesce(Customer.currency, DEFAULT_CURRENCY)
+    # A literal, not a bound parameter: PostgreSQL matches a GROUP BY expression
+    # to the selected one only when both spell the same constant.
+    return func.coalesce(Customer.currency, literal_column(f"'{DEFAULT_CURRENCY}'"))
 
 
 def entry_bounds(sql: Sql, now: datetime) -> tuple[ColumnElement[int], ColumnElement[int]]:
@@ -137,7 +139,7 @@ def with_catalog(stmt: Any) -> Any:
 def pieces_cte(
     sql: Sql,
     org_id: uuid.UUID,
-    people: Select[Any],
+    people: ColumnElement[bool],
     periods: CTE,
     utc_lo: datetime,
     utc_hi: datetime,
@@ -148,17 +150,17 @@ def pieces_cte(
     periods (which cover exactly each zone's range), in wall seconds [ws, we);
     `pending` marks manual time still waiting for approval."""
     start, end = entry_bounds(sql, now)
-    stmt = with_catalog(
+    # Only what the billable flag needs is joined here; rates, currencies and
+    # customers are joined after grouping (`priced`), on a few rows.
+    stmt = (
         select(
             TimeEntry.user_id.label("user_id"),
             TimeEntry.project_id.label("project_id"),
-            Project.customer_id.label("customer_id"),
+            TimeEntry.task_id.label("task_id"),
             TimeEntry.activity_id.label("activity_id"),
             billable_flag().label("billable"),
             case((TimeEntry.source == MANUAL_SOURCE, 1), else_=0).label("manual"),
             (case((pending, 1), else_=0) if pending is not None else literal(0)).label("pending"),
-            effective_rate().label("rate"),
-            currency_of().label("currency"),
             (sql.greatest(start, periods.c.p_lo) + periods.c.p_off).label("ws"),
             (sql.least(end, periods.c.p_hi) + periods.c.p_off).label("we"),
         )
@@ -172,10 +174,12 @@ def pieces_cte(
                 func.coalesce(TimeEntry.end_time, now) > periods.c.p_lo_ts,
             ),
         )
+        .outerjoin(Project, Project.id == TimeEntry.project_id)
+        .outerjoin(Activity, Activity.id == TimeEntry.activity_id)
     ).where(
         started_before_end(now),
         TimeEntry.organization_id == org_id,
-        TimeEntry.user_id.in_(people),
+        people,
         TimeEntry.start_time < utc_hi,
         or_(TimeEntry.end_time.is_(None), TimeEntry.end_time > utc_lo),
     )
@@ -187,6 +191,27 @@ def pieces_cte(
 def overlap(sql: Sql, ws: Any, we: Any, lo: int, hi: int) -> ColumnElement[int]:
     """Seconds of [ws, we) inside [lo, hi)."""
     return sql.greatest(sql.least(we, hi) - sql.greatest(ws, lo), 0)
+
+
+def priced(grouped: Any, keys: list[str]) -> tuple[Any, list[Any], dict[str, Any]]:
+    """Rates, currencies and customers joined to rows grouped by `keys` plus
+    project_id and task_id (with `seconds` and `billable` sums): the FROM, the
+    grouping columns and the values of a regrouping by keys, customer, rate
+    and currency."""
+    g = grouped.c
+    source = (
+        grouped.outerjoin(Project, Project.id == g.project_id)
+        .outerjoin(Task, Task.id == g.task_id)
+        .outerjoin(Customer, Customer.id == Project.customer_id)
+    )
+    values = {k: g[k] for k in keys} | {
+        "customer_id": Project.customer_id,
+        "rate": effective_rate(),
+        "currency": currency_of(),
+    }
+    group_by = [*(g[k] for k in keys), Project.customer_id, effective_rate(), currency_of()]
+    sums = {"seconds": func.sum(g.seconds), "billable": func.sum(g.billable)}
+    return source, group_by, values | sums
 
 
 def clipped_cte(sql: Sql, pieces: CTE, lo: int, hi: int) -> CTE:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import CTE, Select, select
+from sqlalchemy import CTE, ColumnElement, Select, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.analytics.facts import Sql, periods_cte
@@ -36,6 +36,11 @@ class Scope:
     utc_lo: datetime  # envelope of every zone's range, for index-friendly filters
     utc_hi: datetime
     bounds: dict[str, tuple[datetime, datetime]]  # each zone's UTC span of `window`
+
+    def whose(self, user_column: Any) -> ColumnElement[bool]:
+        """Rows of the people in scope (for an admin's unfiltered view every row
+        of the organization, which the caller's organization filter already is)."""
+        return true() if self.everyone else user_column.in_(self.people)
 
 
 async def people_in_scope(

@@ -31,14 +31,14 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.analytics import tasks as task_stats
-from server.analytics.facts import clipped_cte, overlap, pieces_cte
+from server.analytics.facts import clipped_cte, overlap, pieces_cte, priced
 from server.analytics.money import Money
 from server.analytics.schemas import Dashboard, DayTotal, Group, WeekOverWeek
 from server.analytics.scope import DEFAULT_DAYS, Scope, resolve
 from server.analytics.wall import DAY, HOUR, hour_histogram, wall_day
 from server.auth.principal import Principal
 from server.db.base import utcnow
-from server.db.models import Activity, ActivityRollup, Customer, Project, User
+from server.db.models import Activity, ActivityRollup, Customer, Project, TimeEntry, User
 from server.reports import days as d
 from server.timesheets.pending import manual_approval_required, pending_clause
 
@@ -77,6 +77,18 @@ def _row(kind: str, values: dict[str, Any]) -> Select[Any]:
     return select(*cols)
 
 
+def _priced_row(kind: str, p: Any, keys: list[str], sums: dict[str, Any]) -> Select[Any]:
+    """Pieces summed per keys, project and task, then priced and regrouped."""
+    inner = [p[k] for k in dict.fromkeys([*keys, "project_id", "task_id"])]
+    grouped = (
+        select(*inner, sums["seconds"].label("seconds"), sums["billable"].label("billable"))
+        .group_by(*inner)
+        .subquery(f"{kind}_sums")
+    )
+    source, group_by, values = priced(grouped, keys)
+    return _row(kind, values).select_from(source).group_by(*group_by)
+
+
 def _figures(scope: Scope, pieces: Any) -> Any:
     """All grouped figures in one statement over the (materialized) pieces:
     'c' per catalog slice and rate, 'u' per person and rate, 'd' per local day,
@@ -85,10 +97,8 @@ def _figures(scope: Scope, pieces: Any) -> Any:
     sql, p, w = scope.sql, pieces.c, scope.window
     inside = overlap(sql, p.ws, p.we, w.lo, w.hi)
     sums = {"seconds": func.sum(inside), "billable": func.sum(inside * p.billable)}
-    catalog = [p.project_id, p.customer_id, p.activity_id, p.rate, p.currency]
-    by_catalog = _row("c", {c.key: c for c in catalog} | sums).group_by(*catalog)
-    person = [p.user_id, p.rate, p.currency]
-    by_person = _row("u", {c.key: c for c in person} | sums).group_by(*person)
+    by_catalog = _priced_row("c", p, ["project_id", "activity_id"], sums)
+    by_person = _priced_row("u", p, ["user_id"], sums)
     weeks = _row(
         "w",
         {
@@ -158,7 +168,7 @@ def _active(scope: Scope) -> Select[Any]:
         .join(User, User.id == ActivityRollup.user_id)
         .where(
             ActivityRollup.organization_id == scope.org_id,
-            ActivityRollup.user_id.in_(scope.people),
+            scope.whose(ActivityRollup.user_id),
             ActivityRollup.slot >= scope.utc_lo,
             ActivityRollup.slot < scope.utc_hi,
             in_range,
@@ -220,7 +230,7 @@ async def dashboard(
     pieces = pieces_cte(
         scope.sql,
         scope.org_id,
-        scope.people,
+        scope.whose(TimeEntry.user_id),
         scope.periods,
         scope.utc_lo,
         scope.utc_hi,

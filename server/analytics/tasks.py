@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, and_, case, func, literal, or_, select
+from sqlalchemy import and_, case, func, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -40,9 +40,7 @@ async def completed(session: AsyncSession, scope: Scope, now: datetime) -> Compl
     done_at = sql.epoch(Task.done_at)
     wall = done_at + per.p_off
     due_end = sql.epoch(Task.due_date) + DAY  # the wall second after the due date
-    whose: ColumnElement[bool] = Task.assignee_id.in_(scope.people)
-    if scope.everyone:
-        whose = or_(whose, Task.assignee_id.is_(None))
+    whose = scope.whose(Task.assignee_id)  # an admin's view: unassigned tasks too
     done = (
         select(
             Task.id.label("id"),
