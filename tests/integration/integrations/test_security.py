@@ -92,8 +92,15 @@ async def test_credentials_never_returned_nor_stored_in_clear(client, db):
     async with db() as s:
         row = await s.get(Integration, uuid.UUID(iid))
         assert row is not None and SECRET not in (row.secret_box or "")
-        details = await s.execute(select(AuditLog.detail).where(AuditLog.target_id == iid))
-        assert SECRET not in str(details.all())
+        audit = (
+            await s.execute(
+                select(AuditLog.action, AuditLog.detail).where(AuditLog.target_id == iid)
+            )
+        ).all()
+        assert SECRET not in str(audit)
+        actions = {a for a, _ in audit}
+        assert {"integration.created", "integration.run_requested"} <= actions
+        assert "integration.run_finished" in actions
 
 
 async def test_rotate_secret_key_reencrypts_and_runs_still_work(client, db, backend, session_tmp):
