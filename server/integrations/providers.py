@@ -12,6 +12,7 @@ import httpx
 from server.integrations.base import Connector
 from server.integrations.clockify import ClockifyConnector
 from server.integrations.http import ProviderHttp
+from server.integrations.jira import JiraConnector
 from server.integrations.kimai import KimaiConnector
 from server.integrations.tempo import TempoConnector
 from server.integrations.toggl import TogglConnector
@@ -19,7 +20,14 @@ from server.integrations.zammad import ZammadConnector
 
 CONNECTORS: dict[str, type[Connector]] = {
     c.provider: c
-    for c in (TogglConnector, ClockifyConnector, TempoConnector, ZammadConnector, KimaiConnector)
+    for c in (
+        TogglConnector,
+        ClockifyConnector,
+        TempoConnector,
+        JiraConnector,
+        ZammadConnector,
+        KimaiConnector,
+    )
 }
 CSV_FORMATS = ("csv_toggl", "csv_clockify", "csv_generic")
 PROVIDERS = (*CONNECTORS, *CSV_FORMATS)

@@ -40,7 +40,7 @@ from server.integrations.base import (
     RecordError,
     Window,
 )
-from server.integrations.http import ProviderError
+from server.integrations.http import ProviderError, decode_json
 from server.integrations.values import parse_instant
 
 API = "/api/v1"
@@ -160,7 +160,7 @@ class ZammadConnector(Connector):
             f"{API}/tickets/{entry.ticket_key}/time_accountings/{external_id}",
             json=self._body(entry),
         )
-        return self.normalize(response.json())
+        return self.normalize(decode_json(response, self.provider))
 
     async def delete_entry(self, external_id: str, ticket_key: str | None) -> None:
         await self.http.request(
