@@ -19,7 +19,7 @@ from tests.e2e.web.conftest import ARTIFACTS, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 DOCS_IMAGES = Path(__file__).resolve().parents[3] / "docs" / "images"
-PICTURES = ("web-my-time.png", "web-approvals.png", "web-analytics.png")
+PICTURES = ("web-my-time.png", "web-approvals.png", "web-analytics.png", "web-tasks.png")
 
 
 async def _submit(page, selector: str) -> None:  # type: ignore[no-untyped-def]

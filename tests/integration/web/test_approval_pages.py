@@ -127,4 +127,10 @@ async def test_analytics_page_draws_its_charts(client) -> None:
     detail = await client.get(f"/app/analytics/projects/{project['id']}")
     assert detail.status_code == 200 and "2h 00m" in detail.text
     assert (await client.get("/app/analytics?from=2026-02-30")).status_code == 400
+    # A member's analytics are their own time: the owner's two hours are not there.
+    member = await person(owner, "Mo Member")
+    await web_sign_in(client, member.email)
+    mine = await client.get("/app/analytics")
+    assert mine.status_code == 200 and 'data-testid="tracked">0h 00m' in mine.text
+    assert "200.00 EUR" not in mine.text and 'name="team"' not in mine.text
     client.cookies.clear()
