@@ -98,6 +98,9 @@ class PageImporter:
         self.source = f"import:{self.integration.provider}"
         # A dry run marks nothing: the records it saw are kept here instead.
         self.dry_seen: set[uuid.UUID] = set()
+        # Only a window run looks for deletions afterwards, so only it marks
+        # unchanged records as seen (an UPDATE per page).
+        self.mark_seen = True
 
     def error(self, external_id: str, detail: str) -> None:
         self.counts.failed += 1
@@ -232,7 +235,7 @@ class PageImporter:
         if entry_updates:
             await self.session.execute(update(TimeEntry), entry_updates)
             await self.session.execute(update(IntegrationRecord), record_updates)
-        if seen:
+        if seen and self.mark_seen:
             for i in range(0, len(seen), 1000):
                 await self.session.execute(
                     update(IntegrationRecord)

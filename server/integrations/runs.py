@@ -159,6 +159,9 @@ async def execute_run(
                         mark = datetime.fromisoformat(integration.cursor) - timedelta(minutes=5)
                         window = Window(started - timedelta(days=3660), window.end, mark)
                     pages = connector.list_entries(window)
+            importer.mark_seen = window.updated_since is None and not is_file_format(
+                integration.provider
+            )
             async for page in pages:
                 await importer.apply(page)
                 run.counts, run.errors = counts.as_dict(), list(errors)
