@@ -6,7 +6,9 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import CTE, ColumnElement, Select, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -41,6 +43,12 @@ class Scope:
         """Rows of the people in scope (for an admin's unfiltered view every row
         of the organization, which the caller's organization filter already is)."""
         return true() if self.everyone else user_column.in_(self.people)
+
+
+@lru_cache(maxsize=512)
+def _periods(tz: ZoneInfo, lo: int, hi: int) -> tuple[tuple[int, int, int], ...]:
+    """Offset periods of a zone's range (the same ranges come back all day)."""
+    return tuple(offset_periods(tz, lo, hi))
 
 
 async def people_in_scope(
@@ -83,7 +91,7 @@ async def resolve(
         lo, hi = d.range_bounds(ext_first, last, tz)
         los.append(lo)
         his.append(hi)
-        rows += [(name, a, b, off) for a, b, off in offset_periods(tz, epoch(lo), epoch(hi))]
+        rows += [(name, a, b, off) for a, b, off in _periods(tz, epoch(lo), epoch(hi))]
     return Scope(
         org_id=principal.org_id,
         sql=Sql(session.get_bind().dialect.name),

@@ -20,6 +20,7 @@ from typing import Any
 import pytest
 
 from tests.integration.analytics.helpers import World, add_entry, build
+from tests.integration.reports.helpers import person
 from tests.support.api import register
 
 RANGE = {"from": "2026-04-01", "to": "2026-04-07"}
@@ -142,6 +143,12 @@ async def test_team_manager_sees_their_team(world: World) -> None:
         "/api/v1/analytics/dashboard", params={**RANGE, "userId": world.kai.user_id}
     )
     assert r.json()["trackedSeconds"] == 21600
+    # An ADMIN sees everyone, like the OWNER.
+    admin = await person(world.owner, "Ada Admin", "UTC", role="ADMIN")
+    r = await admin.get("/api/v1/analytics/dashboard", params=RANGE)
+    assert r.json()["trackedSeconds"] == 38100
+    r = await admin.get(f"/api/v1/analytics/projects/{world.ids['web']}")
+    assert r.json()["trackedSeconds"] == 20700
 
 
 async def test_one_day_and_bad_input(world: World) -> None:
