@@ -91,6 +91,10 @@ class Resolver:
             row.external_email = ref.email.lower()[:320]
         return row
 
+    def learn(self, kind: str, ref: ExternalRef) -> IntegrationMapping:
+        """The mapping row of an external user/project/activity (created unmatched)."""
+        return self._mapping(kind, ref)
+
     def learn_user(self, ref: ExternalRef) -> uuid.UUID | None:
         row = self._mapping(USER, ref)
         if not row.manual:

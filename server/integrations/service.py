@@ -100,6 +100,8 @@ async def check_connection(
                     resolver.learn_user(ref)
                 for ref in await connector.list_projects():
                     resolver.project(ref, dry_run=True)
+                for ref in await connector.list_activities():
+                    resolver.learn(ACTIVITY, ref)
             except ProviderError:
                 pass  # mappings are learnt again on every run
             resolver.flush_into(session)

@@ -119,7 +119,7 @@ class Sync:
     def activity(self, ref: ExternalRef | None) -> uuid.UUID | None:
         if ref is None:
             return None
-        row = self.resolver._mapping(ACTIVITY, ref)
+        row = self.resolver.learn(ACTIVITY, ref)
         if not row.manual and row.target_id is None and row.external_name:
             row.target_id = self.activities_by_name.get(row.external_name.lower())
         return row.target_id

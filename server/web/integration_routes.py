@@ -17,20 +17,27 @@ from litestar.response import Redirect, Template
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.core.errors import DomainError, Forbidden
+from server.core.errors import BadRequest, DomainError, Forbidden
 from server.core.ids import path_uuid
-from server.db.models import Project, User
+from server.db.models import Activity, Project, User
 from server.http.deps import client_ip
-from server.integrations import run_requests, service
+from server.integrations import conflicts, run_requests, service
 from server.integrations.jobs import context_of
 from server.integrations.providers import CONNECTORS
-from server.integrations.schemas import IntegrationIn, MappingIn, MappingsIn, RunIn
+from server.integrations.schemas import IntegrationIn, MappingIn, MappingsIn, ResolveIn, RunIn
 from server.integrations.upload import read_multipart, spool_dir
 from server.runtime.state import AppState
 from server.web.auth_routes import WebUser, check_form
 from server.web.routes import page
 
-PROVIDERS = {"toggl": "Toggl Track", "clockify": "Clockify", "tempo": "Tempo (Jira)"}
+PROVIDERS = {
+    "toggl": "Toggl Track",
+    "clockify": "Clockify",
+    "tempo": "Tempo (Jira)",
+    "jira": "Jira Cloud worklogs (two-way)",
+    "zammad": "Zammad time accounting (two-way)",
+    "kimai": "Kimai timesheets (two-way)",
+}
 
 
 async def _rolled_back(web: WebUser, session: AsyncSession) -> None:
@@ -49,12 +56,20 @@ async def _list_page(
     web: WebUser, session: AsyncSession, error: str | None = None, status: int = 200
 ) -> Template:
     listing = await service.list_integrations(session, web.principal)
+    projects = (
+        await session.execute(
+            select(Project.id, Project.name)
+            .where(Project.organization_id == web.principal.org_id, Project.archived.is_(False))
+            .order_by(Project.name)
+        )
+    ).all()
     tpl = page(
         "integrations.html",
         web,
         nav="settings",
         integrations=listing.items,
         providers=PROVIDERS,
+        projects=projects,
         error=error,
     )
     tpl.status_code = status
@@ -87,12 +102,22 @@ class IntegrationPages(Controller):
             settings["workspaceId"] = str(form["workspaceId"]).strip()
         if form.get("timezone"):
             settings["timezone"] = str(form["timezone"]).strip()
-        field = cls.credential_fields[0] if cls else "apiToken"
+        if form.get("projectId"):
+            settings["projectId"] = str(form["projectId"])
+        field = cls.credential_fields[-1] if cls else "apiToken"
+        credentials = {field: str(form.get("token", ""))}
+        for extra in ("email", "webhookSecret"):
+            wanted = cls is not None and extra in (
+                *cls.credential_fields,
+                *cls.optional_credentials,
+            )
+            if wanted and form.get(extra):
+                credentials[extra] = str(form[extra]).strip()
         data = IntegrationIn(
             provider=provider,
             name=str(form.get("name", "")),
             base_url=str(form.get("baseUrl", "")).strip() or None,
-            credentials={field: str(form.get("token", ""))},
+            credentials=credentials,
             settings=settings,
         )
         try:
@@ -176,6 +201,18 @@ class IntegrationPages(Controller):
                 .order_by(Project.name)
             )
         ).all()
+        activities = (
+            await db_session.execute(
+                select(Activity.id, Activity.name)
+                .where(Activity.organization_id == p.org_id)
+                .order_by(Activity.name)
+            )
+        ).all()
+        cls = CONNECTORS.get(integration.provider)
+        two_way = bool(cls and cls.two_way)
+        open_conflicts = (
+            (await conflicts.list_conflicts(db_session, p, iid, "open")).items if two_way else []
+        )
         active = any(r.status in ("queued", "running") for r in runs)
         return page(
             "integration.html",
@@ -187,6 +224,9 @@ class IntegrationPages(Controller):
             runs=runs,
             members=members,
             projects=projects,
+            activities=activities,
+            two_way=two_way,
+            conflicts=open_conflicts,
             active=active,
             error=error or None,
         )
@@ -236,17 +276,53 @@ class IntegrationPages(Controller):
         items = []
         for key, value in form.items():
             kind, _, external_id = str(key).partition(":")
-            if kind in ("user", "project") and external_id:
+            if kind in ("user", "project", "activity") and external_id:
                 target = str(value) or None
                 if kind == "user":
                     items.append(MappingIn(kind="user", external_id=external_id, target_id=target))
-                else:
+                elif kind == "project":
                     items.append(
                         MappingIn(kind="project", external_id=external_id, target_id=target)
+                    )
+                else:
+                    items.append(
+                        MappingIn(kind="activity", external_id=external_id, target_id=target)
                     )
         try:
             await service.put_mappings(
                 db_session, web.principal, iid, MappingsIn(items=items), client_ip(request)
+            )
+        except DomainError as exc:
+            if exc.status_code in (401, 403, 404):
+                raise
+            return Redirect(
+                f"/app/integrations/{iid}", query_params={"error": exc.detail}, status_code=303
+            )
+        return Redirect(f"/app/integrations/{iid}", status_code=303)
+
+    @post("/{integration_id:str}/conflicts/{conflict_id:str}/resolve")
+    async def resolve_conflict(
+        self,
+        integration_id: str,
+        conflict_id: str,
+        request: Request[Any, Any, Any],
+        web: WebUser,
+        db_session: AsyncSession,
+    ) -> Any:
+        form = dict(await request.form())
+        check_form(web, form, request)
+        _admin(web)
+        iid = path_uuid(integration_id, "integration")
+        keep = str(form.get("keep", ""))
+        if keep not in ("hubnity", "remote"):
+            raise BadRequest("keep must be hubnity or remote")
+        try:
+            await conflicts.resolve_conflict(
+                db_session,
+                web.principal,
+                path_uuid(conflict_id, "conflict"),
+                ResolveIn(keep="hubnity" if keep == "hubnity" else "remote"),
+                client_ip(request),
             )
         except DomainError as exc:
             if exc.status_code in (401, 403, 404):

@@ -340,3 +340,39 @@ async def test_conflicts_are_listed_resolved_and_applied(client, db):
             quiet["counts"]["conflicts"],
             quiet["counts"]["updated"],
         ) == (0, 0, 0), quiet
+
+
+async def test_a_remote_failing_mid_push_leaves_records_synced_or_pending(client, db):
+    owner, bob, project, activity = await _setup(client)
+    with serving(KimaiStandIn(token=KTOKEN)) as kimai:
+        kimai.add_user(bob.email)
+        kimai.add_project(project["name"])
+        kimai.add_activity("Remote support")
+        r = await connect(
+            owner, "kimai", kimai.url, {"apiToken": KTOKEN}, {"timezone": "Europe/Berlin"}
+        )
+        assert r.status_code == 201, r.text
+        kid = r.json()["id"]
+        start = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=9)
+        for i in range(4):
+            r = await bob.post(
+                "/api/v1/time-entries",
+                json={
+                    "projectId": project["id"],
+                    "activityId": activity["id"],
+                    "startTime": (start + timedelta(hours=2 * i)).isoformat(),
+                    "endTime": (start + timedelta(hours=2 * i, minutes=30)).isoformat(),
+                },
+            )
+            assert r.status_code == 201, r.text
+        kimai.fail_creates_after = 2
+        failed = await run(owner, kid)
+        assert failed["status"] == "failed" and "500" in failed["detail"], failed
+        assert len(kimai.timesheets) == 2
+        kimai.fail_creates_after = None
+        done = await run(owner, kid)
+        assert done["status"] == "done" and done["counts"]["pushed"] == 2, done
+        # Each entry exactly once at Kimai: the first two were linked when they were created.
+        assert len(kimai.timesheets) == 4
+        begins = sorted(t["begin"] for t in kimai.timesheets.values())
+        assert len(set(begins)) == 4

@@ -44,6 +44,9 @@ class KimaiStandIn(StandIn):
         self.timesheets: dict[int, dict[str, Any]] = {}
         self.modified: dict[int, datetime] = {}
         self._n = 10
+        # After this many successful creates, POST answers 500 (a remote failing mid-run).
+        self.fail_creates_after: int | None = None
+        self.creates = 0
         for method, path, handler in (
             ("GET", "/api/users/me", lambda r, p: Reply(200, self.users[1])),
             ("GET", "/api/users", lambda r, p: Reply(200, list(self.users.values()))),
@@ -122,6 +125,9 @@ class KimaiStandIn(StandIn):
         return None
 
     def _create(self, req: Req, p: dict[str, str]) -> Reply:
+        if self.fail_creates_after is not None and self.creates >= self.fail_creates_after:
+            return Reply(500, {"code": 500, "message": "Internal Server Error"})
+        self.creates += 1
         tid = self._id()
         row: dict[str, Any] = {
             "id": tid,
