@@ -139,6 +139,7 @@ class Pages(Controller):
             start=data.get("from") or None,
             end=data.get("to") or None,
             team_id=data.get("team") or None,
+            group_by=data.get("groupBy") or None,
         )
         if _wants_json(request):
             return Response(

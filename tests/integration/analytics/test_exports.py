@@ -22,6 +22,7 @@ from pypdf import PdfReader
 
 from server.reports.pdf import _font_files
 from tests.integration.analytics.helpers import World, add_entry, build, utc
+from tests.integration.web.pages import web_sign_in
 from tests.support.api import Account
 
 RANGE = {"from": "2026-04-01", "to": "2026-04-07"}
@@ -121,3 +122,27 @@ async def test_pdf_for_a_customer(world: World) -> None:
         "/api/v1/reports/export", params={**RANGE, "format": "pdf", "groupBy": "weekday"}
     )
     assert r.status_code == 400
+
+
+async def test_the_reports_page_offers_grouping_and_the_pdf(world: World) -> None:
+    client = world.owner.client
+    csrf = await web_sign_in(client, world.owner.email)
+    page = await client.get("/app/reports", params=RANGE)
+    assert 'name="groupBy"' in page.text and 'value="pdf"' in page.text
+    r = await client.post(
+        "/app/exports",
+        data={"_csrf": csrf, **RANGE, "team": "", "format": "pdf", "groupBy": "customer"},
+        headers={"Accept": "application/json"},
+    )
+    assert r.status_code == 202, r.text
+    job = r.json()["jobId"]
+    client.cookies.clear()
+    for _ in range(400):
+        body = (await world.owner.get(f"/api/v1/reports/exports/{job}")).json()
+        if body["status"] in ("DONE", "FAILED"):
+            break
+        await asyncio.sleep(0.05)
+    assert body["status"] == "DONE" and body["format"] == "pdf", body
+    data = (await world.owner.get(body["downloadUrl"])).content
+    text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(data)).pages)
+    assert "Grouped by customer" in text and "Globex" in text
