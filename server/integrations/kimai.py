@@ -13,7 +13,8 @@
   `YYYY-MM-DDThh:mm:ss` without offset, in the `timezone` setting (the Kimai
   user's zone, default UTC). `duration` is seconds.
 - Deletions are invisible to `modified_after`: a timesheet deleted in Kimai is
-  found when a push to it answers 404 (the link is dropped).
+  found when an update pushed to it answers 404 — a conflict (changed here,
+  deleted there) that a person settles.
 """
 
 from __future__ import annotations

@@ -107,6 +107,11 @@ async def push_one(
     except ProviderError as exc:
         if _fatal(exc):
             raise
+        if exc.status == 404 and link is not None:
+            # Deleted remotely (Kimai lists no deletions) and changed here: a person decides.
+            sync._conflict(link, entry, None)
+            await sync._commit()
+            return
         sync.error(f"entry:{entry.id}", f"{sync.provider} refused the worklog: {exc.reason}")
         return
     sync.counts.pushed += 1

@@ -376,3 +376,25 @@ async def test_a_remote_failing_mid_push_leaves_records_synced_or_pending(client
         assert len(kimai.timesheets) == 4
         begins = sorted(t["begin"] for t in kimai.timesheets.values())
         assert len(set(begins)) == 4
+
+        # Deleted in Kimai (not listed there) and edited here: a conflict, nothing re-created.
+        entries = await _entries(db, bob.user_id)
+        [victim] = [
+            tid
+            for tid, t in kimai.timesheets.items()
+            if datetime.fromisoformat(t["begin"]) == entries[0].start_time
+        ]
+        del kimai.timesheets[victim]
+        r = await bob.patch(f"/api/v1/time-entries/{entries[0].id}", json={"description": "late"})
+        assert r.status_code == 200, r.text
+        clash = await run(owner, kid)
+        assert (clash["counts"]["conflicts"], clash["counts"]["pushed"]) == (1, 0), clash
+        [c] = (await owner.get(f"/api/v1/integrations/{kid}/conflicts")).json()["items"]
+        assert c["remote"] == {"deleted": True} and c["hubnity"]["description"] == "late"
+        r = await owner.post(
+            f"/api/v1/integration-conflicts/{c['id']}/resolve", json={"keep": "hubnity"}
+        )
+        assert r.status_code == 200, r.text
+        back = await run(owner, kid)
+        assert back["status"] == "done" and len(kimai.timesheets) == 4, back
+        assert sorted(t["description"] for t in kimai.timesheets.values()).count("late") == 1
