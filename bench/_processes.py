@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -30,7 +31,7 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _stop(proc: subprocess.Popen, timeout: float = 15) -> None:  # type: ignore[type-arg]
+def _stop(proc: subprocess.Popen[bytes], timeout: float = 15) -> None:
     proc.terminate()
     try:
         proc.wait(timeout=timeout)
@@ -47,10 +48,16 @@ class ServerProcess:
 
 
 @contextmanager
-def run_server(data_dir: Path, env: dict[str, str] | None = None,
-               timeout: float = 60, source: Path | None = None) -> Iterator[ServerProcess]:
+def run_server(
+    data_dir: Path,
+    env: dict[str, str] | None = None,
+    timeout: float = 60,
+    source: Path | None = None,
+    args: tuple[str, ...] = (),
+) -> Iterator[ServerProcess]:
     """`hubnity-server` on a free port with server_env(), the data dir and `env`;
-    with `source`, the server of that source tree (`python -m server.cli` there)."""
+    with `source`, the server of that source tree (`python -m server.cli` there);
+    `args` are added to its command line (e.g. `("--workers", "2")`)."""
     port = free_port()
     data_dir.mkdir(parents=True, exist_ok=True)
     full_env = server_env(HUBNITY_DATA_DIR=str(data_dir), **(env or {}))
@@ -61,15 +68,21 @@ def run_server(data_dir: Path, env: dict[str, str] | None = None,
         full_env["PYTHONPATH"] = str(source)
     log_path = data_dir / f"server-{port}.log"
     with open(log_path, "wb") as log:
-        proc = subprocess.Popen([*command, "--port", str(port)], env=full_env, stdout=log,
-                                stderr=subprocess.STDOUT, cwd=source)
+        proc = subprocess.Popen(
+            [*command, "--port", str(port), *args],
+            env=full_env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            cwd=source,
+        )
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + timeout
         while True:
             if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"hubnity-server did not start:\n"
-                                   f"{log_path.read_text(errors='replace')[-3000:]}")
+                raise RuntimeError(
+                    f"hubnity-server did not start:\n{log_path.read_text(errors='replace')[-3000:]}"
+                )
             try:
                 if httpx.get(f"{url}/health", timeout=1).status_code == 200:
                     break
@@ -93,23 +106,35 @@ class MotoServer:
 
     def env(self, bucket: str) -> dict[str, str]:
         """The server's S3 settings pointing at this endpoint."""
-        return {"S3_ENDPOINT": self.endpoint, "S3_BUCKET": bucket,
-                "S3_ACCESS_KEY": MOTO_ACCESS_KEY, "S3_SECRET_KEY": MOTO_SECRET_KEY,
-                "S3_REGION": MOTO_REGION}
+        return {
+            "S3_ENDPOINT": self.endpoint,
+            "S3_BUCKET": bucket,
+            "S3_ACCESS_KEY": MOTO_ACCESS_KEY,
+            "S3_SECRET_KEY": MOTO_SECRET_KEY,
+            "S3_REGION": MOTO_REGION,
+        }
 
-    def client(self):  # type: ignore[no-untyped-def]
+    def client(self) -> Any:
         import boto3
 
-        return boto3.client("s3", endpoint_url=self.endpoint, aws_access_key_id=MOTO_ACCESS_KEY,
-                            aws_secret_access_key=MOTO_SECRET_KEY, region_name=MOTO_REGION)
+        return boto3.client(
+            "s3",
+            endpoint_url=self.endpoint,
+            aws_access_key_id=MOTO_ACCESS_KEY,
+            aws_secret_access_key=MOTO_SECRET_KEY,
+            region_name=MOTO_REGION,
+        )
 
 
 @contextmanager
 def run_moto(timeout: float = 30) -> Iterator[MotoServer]:
     """moto's standalone S3 server (dev extra) on a free port."""
     port = free_port()
-    proc = subprocess.Popen([str(VENV_BIN / "moto_server"), "-H", "127.0.0.1", "-p", str(port)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [str(VENV_BIN / "moto_server"), "-H", "127.0.0.1", "-p", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     endpoint = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + timeout
@@ -145,9 +170,22 @@ def xvfb(width: int, height: int, tray: bool = False) -> Iterator[str]:
     _need("Xvfb", "xdpyinfo", *(["trayer", "xwininfo"] if tray else []))
     display = f":{_free_display()}"
     env = {**os.environ, "DISPLAY": display}
-    procs = [subprocess.Popen(
-        ["Xvfb", display, "-screen", "0", f"{width}x{height}x24", "-nolisten", "tcp", "-noreset"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)]
+    procs = [
+        subprocess.Popen(
+            [
+                "Xvfb",
+                display,
+                "-screen",
+                "0",
+                f"{width}x{height}x24",
+                "-nolisten",
+                "tcp",
+                "-noreset",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+    ]
     try:
         deadline = time.monotonic() + 10
         while subprocess.run(["xdpyinfo"], env=env, capture_output=True).returncode != 0:
@@ -155,13 +193,35 @@ def xvfb(width: int, height: int, tray: bool = False) -> Iterator[str]:
                 raise RuntimeError(f"Xvfb {display} did not start")
             time.sleep(0.05)
         if tray:
-            procs.append(subprocess.Popen(
-                ["trayer", "--edge", "top", "--align", "right", "--widthtype", "pixel",
-                 "--width", "200", "--height", "32", "--expand", "false"],
-                env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+            procs.append(
+                subprocess.Popen(
+                    [
+                        "trayer",
+                        "--edge",
+                        "top",
+                        "--align",
+                        "right",
+                        "--widthtype",
+                        "pixel",
+                        "--width",
+                        "200",
+                        "--height",
+                        "32",
+                        "--expand",
+                        "false",
+                    ],
+                    env=env,
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                )
+            )
             deadline = time.monotonic() + 10
-            while b'"panel"' not in subprocess.run(["xwininfo", "-root", "-tree"], env=env,
-                                                   capture_output=True).stdout:
+            while (
+                b'"panel"'
+                not in subprocess.run(
+                    ["xwininfo", "-root", "-tree"], env=env, capture_output=True
+                ).stdout
+            ):
                 if time.monotonic() > deadline:
                     raise RuntimeError("trayer did not take the system tray selection")
                 time.sleep(0.1)

@@ -15,7 +15,7 @@ from server.core.errors import BadRequest
 from server.db.base import utcnow
 from server.db.models import Invitation, User
 from server.runtime.config import SecuritySettings
-from server.security.passwords import hash_password
+from server.security.passwords import hash_password_async
 from server.security.tokens import hash_opaque_token, new_opaque_token
 
 INVITATION_TTL = timedelta(days=7)
@@ -100,7 +100,7 @@ async def accept_invite(
         raise BadRequest("invitation is invalid or already used")
     validate_password(password, user.email, user.name)
     invitation.accepted_at = utcnow()
-    user.password_hash = hash_password(password)
+    user.password_hash = await hash_password_async(password)
     audit.record(
         session,
         "auth.invite_accepted",

@@ -29,7 +29,7 @@ from server.mail.message import Mail, password_reset_mail
 from server.mail.outbox import Outbox
 from server.runtime.config import SecuritySettings
 from server.runtime.state import AppState
-from server.security.passwords import hash_password, verify_password
+from server.security.passwords import hash_password_async, verify_password_async
 from server.security.tokens import hash_opaque_token, new_opaque_token
 from shared.schemas import TokenPair
 
@@ -43,7 +43,7 @@ async def _set_password(
     session: AsyncSession, user: User, password: str, *, keep_token_hash: str | None
 ) -> None:
     """New hash; every other session and every open reset link ends."""
-    user.password_hash = hash_password(password)
+    user.password_hash = await hash_password_async(password)
     lockout.record_success(user)
     now = utcnow()
     revoke = update(RefreshToken).where(
@@ -74,7 +74,7 @@ async def change_password(
     API) every session ends and a fresh token pair is returned."""
     if user.auth_source == AUTH_LDAP:
         raise BadRequest("this account's password is managed by the directory (LDAP)")
-    if not verify_password(user.password_hash, current):
+    if not await verify_password_async(user.password_hash, current):
         raise BadRequest("the current password is not correct")
     if new == current:
         raise BadRequest("the new password must differ from the current one")

@@ -20,9 +20,9 @@ from server.runtime.config import SecuritySettings
 from server.security.passwords import (
     WeakPasswordError,
     check_password_policy,
-    hash_password,
+    hash_password_async,
     needs_rehash,
-    verify_password,
+    verify_password_async,
 )
 from server.security.tokens import (
     AccessClaims,
@@ -136,7 +136,7 @@ async def register(
             organization_id=org.id,
             email=email,
             name=require_name(name, "name"),
-            password_hash=hash_password(password),
+            password_hash=await hash_password_async(password),
             timezone=timezone,
             role=Role.OWNER.value,
         ),
@@ -158,14 +158,14 @@ async def login(
     if user is not None and user.auth_source == AUTH_LDAP:
         raise Unauthorized(_BAD_CREDENTIALS + " (this account signs in with its directory login)")
     # The hash is verified even for an unknown email: same answer, same time.
-    ok = verify_password(user.password_hash if user else None, password)
+    ok = await verify_password_async(user.password_hash if user else None, password)
     if not ok or user is None or not user.active:
         if user is not None:
             await lockout.record_failure(session, security, user, ip, now)
             await session.commit()
         raise Unauthorized(_BAD_CREDENTIALS)
     if user.password_hash and needs_rehash(user.password_hash):
-        user.password_hash = hash_password(password)
+        user.password_hash = await hash_password_async(password)
     return await signed_in(session, security, user, ip)
 
 

@@ -3,7 +3,9 @@ and the password policy: length, and not a breached or guessable pattern."""
 
 from __future__ import annotations
 
+import asyncio
 import re
+from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
 from pathlib import Path
 
@@ -70,6 +72,25 @@ def verify_password(password_hash: str | None, password: str) -> bool:
         return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
+
+
+# argon2id costs ~64 MiB and tens of milliseconds to seconds of CPU (several
+# cores: its lanes run in threads, outside the GIL). Run on the event loop, every
+# request of the process would wait behind it: a morning of sign-ins stalled all
+# syncs (docs/benchmarks.md, "Capacity"). So hashes run on one thread per process,
+# one at a time: the loop keeps serving, and memory stays bounded in a storm.
+_HASHING = ThreadPoolExecutor(max_workers=1, thread_name_prefix="argon2")
+
+
+async def verify_password_async(password_hash: str | None, password: str) -> bool:
+    """`verify_password` off the event loop (one hash at a time per process)."""
+    loop = asyncio.get_running_loop()
+    return await loop.run_in_executor(_HASHING, verify_password, password_hash, password)
+
+
+async def hash_password_async(password: str) -> str:
+    """`hash_password` off the event loop (one hash at a time per process)."""
+    return await asyncio.get_running_loop().run_in_executor(_HASHING, hash_password, password)
 
 
 def needs_rehash(password_hash: str) -> bool:
