@@ -18,6 +18,7 @@ from server.analytics.routes import AnalyticsController
 from server.audit.routes import AuditController
 from server.auth.routes import AuthController
 from server.customers.routes import CustomersController
+from server.http.allow import fix_allow_headers
 from server.http.deps import (
     provide_app_state,
     provide_db_session,
@@ -25,6 +26,7 @@ from server.http.deps import (
     provide_principal,
 )
 from server.http.errors import EXCEPTION_HANDLERS
+from server.http.openapi import install as install_openapi
 from server.insight.routes import InsightController
 from server.integrations.routes import (
     ImportsController,
@@ -104,7 +106,7 @@ def create_app(settings: Settings | None = None, state: AppState | None = None) 
         ImportsController,
         *web_handlers(),
     ]
-    return Litestar(
+    app = Litestar(
         route_handlers=handlers,
         lifespan=[lifespan],
         dependencies={
@@ -127,3 +129,6 @@ def create_app(settings: Settings | None = None, state: AppState | None = None) 
         template_config=template_config(),
         debug=False,
     )
+    fix_allow_headers(app)
+    install_openapi(app)
+    return app

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import msgspec
 
+from server.core.values import Name
 from shared.schemas import Wire
 
 
 class ActivityIn(Wire):
-    name: str
+    name: Name
     billable: bool = True
 
 
 class ActivityPatch(Wire):
-    name: str | msgspec.UnsetType = msgspec.UNSET
+    name: Name | msgspec.UnsetType = msgspec.UNSET
     billable: bool | msgspec.UnsetType = msgspec.UNSET
     archived: bool | msgspec.UnsetType = msgspec.UNSET
 

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from server.audit.query import list_events
 from server.audit.schemas import AuditPage
 from server.auth.principal import Principal
+from server.http.params import Limit
 
 FromQ = Annotated[str | None, QueryParameter(name="from", required=False)]
 ToQ = Annotated[str | None, QueryParameter(name="to", required=False)]
@@ -31,7 +32,7 @@ class AuditController(Controller):
         from_time: FromQ = None,
         to_time: ToQ = None,
         cursor: str | None = None,
-        limit: int | None = None,
+        limit: Limit = None,
     ) -> AuditPage:
         return await list_events(
             db_session,

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+from server.core.values import Name
 from shared.schemas import Wire
 
 
 class RegisterRequest(Wire):
     email: str
     password: str
-    name: str
-    organization_name: str
+    name: Name
+    organization_name: Name
     timezone: str = "UTC"
 
 

@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import msgspec
 
+from server.core.values import Name
 from shared.schemas import Wire
 
 
 class CustomerIn(Wire):
-    name: str
+    name: Name
     currency: str = "EUR"
     hourly_rate: str | None = None  # decimal string, e.g. "85.50"
 
 
 class CustomerPatch(Wire):
-    name: str | msgspec.UnsetType = msgspec.UNSET
+    name: Name | msgspec.UnsetType = msgspec.UNSET
     currency: str | msgspec.UnsetType = msgspec.UNSET
     hourly_rate: str | msgspec.UnsetType | None = msgspec.UNSET  # null clears it
     archived: bool | msgspec.UnsetType = msgspec.UNSET

@@ -18,13 +18,23 @@ Search = Annotated[
 ]
 ProjectId = Annotated[str | None, QueryParameter(name="projectId", required=False)]
 AssigneeId = Annotated[str | None, QueryParameter(name="assigneeId", required=False)]
+# The code checks the value (server/db/pagination.py: at least 1, above
+# MAX_LIMIT means MAX_LIMIT) and says why; the schema states the same rule.
+Limit = Annotated[
+    int | None,
+    QueryParameter(
+        required=False,
+        description="page size, at least 1; more than 200 gives 200",
+        schema_extra={"minimum": 1},
+    ),
+]
 
 
 def provide_list_query(
     q: Search = None,
     include_archived: IncludeArchived = False,
     cursor: str | None = None,
-    limit: int | None = None,
+    limit: Limit = None,
 ) -> ListQuery:
     """The `ListQuery` dependency of list routes (`q`, `includeArchived`, `cursor`, `limit`)."""
     return ListQuery(q=q, include_archived=include_archived, cursor=cursor, limit=limit)

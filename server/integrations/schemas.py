@@ -6,6 +6,7 @@ from typing import Any, Literal
 
 import msgspec
 
+from server.core.values import Name
 from shared.schemas import Wire
 
 Direction = Literal["import", "export", "both"]
@@ -13,14 +14,14 @@ Direction = Literal["import", "export", "both"]
 
 class IntegrationIn(Wire):
     provider: str
-    name: str
+    name: Name
     credentials: dict[str, str] = {}
     settings: dict[str, Any] = {}
     base_url: str | None = None
 
 
 class IntegrationPatch(Wire):
-    name: str | msgspec.UnsetType = msgspec.UNSET
+    name: Name | msgspec.UnsetType = msgspec.UNSET
     base_url: str | msgspec.UnsetType | None = msgspec.UNSET
     # Replaces the stored credentials (checked with the provider first).
     credentials: dict[str, str] | msgspec.UnsetType = msgspec.UNSET

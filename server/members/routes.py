@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from server.auth.principal import Principal
 from server.core.ids import path_uuid
 from server.http.deps import client_ip
+from server.http.params import Limit
 from server.mail.outbox import Outbox
 from server.members import service as members
 from server.members.schemas import (
@@ -75,7 +76,7 @@ class MembersController(Controller):
         db_session: AsyncSession,
         principal: Principal,
         cursor: str | None = None,
-        limit: int | None = None,
+        limit: Limit = None,
     ) -> MemberPage:
         return await members.list_members(db_session, principal, cursor, limit)
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from server.core.values import Name
 from shared.enums import Role
 from shared.schemas import Wire
 
 
 class InviteRequest(Wire):
     email: str
-    name: str
+    name: Name
     role: Role = Role.MEMBER
 
 
@@ -33,7 +34,7 @@ class InviteOut(Wire):
 
 
 class MemberPatch(Wire):
-    name: str | None = None
+    name: Name | None = None
     role: Role | None = None
     active: bool | None = None
     timezone: str | None = None

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from server.auth.principal import Principal
 from server.core.ids import path_uuid
 from server.http.deps import client_ip
-from server.http.params import IncludeArchived
+from server.http.params import IncludeArchived, Limit
 from server.projects import service
 from server.projects.schemas import (
     ActivePage,
@@ -36,7 +36,7 @@ class ProjectsController(Controller):
         db_session: AsyncSession,
         principal: Principal,
         cursor: str | None = None,
-        limit: int | None = None,
+        limit: Limit = None,
         include_archived: IncludeArchived = False,
     ) -> ProjectPage:
         return await service.list_projects(db_session, principal, cursor, limit, include_archived)

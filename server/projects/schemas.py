@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import msgspec
 
+from server.core.values import Name
 from server.tasks.schemas import TaskIn as TaskIn  # re-exported: created under a project
 from shared.schemas import ActiveProject, TaskOut, Wire
 
@@ -21,7 +22,7 @@ class ProjectOut(Wire):
 
 
 class ProjectIn(Wire):
-    name: str
+    name: Name
     description: str | None = None
     customer_id: str | None = None
     billable: bool = True
@@ -33,7 +34,7 @@ class ProjectIn(Wire):
 class ProjectPatch(Wire):
     """Only the fields sent change; `null` clears a clearable field."""
 
-    name: str | msgspec.UnsetType = msgspec.UNSET
+    name: Name | msgspec.UnsetType = msgspec.UNSET
     description: str | msgspec.UnsetType | None = msgspec.UNSET
     archived: bool | msgspec.UnsetType = msgspec.UNSET
     customer_id: str | msgspec.UnsetType | None = msgspec.UNSET

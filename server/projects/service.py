@@ -156,22 +156,25 @@ async def update_project(
 ) -> ProjectOut:
     principal.require_admin()
     project = await get_project(session, principal, project_id)
-    if patch.name is not msgspec.UNSET:
-        project.name = require_name(patch.name)
-    if patch.description is not msgspec.UNSET:
-        project.description = patch.description
-    if patch.archived is not msgspec.UNSET:
-        _archive(session, principal, project, patch.archived, ip)
-    if patch.customer_id is not msgspec.UNSET:
-        project.customer_id = await _customer(session, principal, patch.customer_id)
-    if patch.billable is not msgspec.UNSET:
-        project.billable = patch.billable
-    if patch.hourly_rate is not msgspec.UNSET:
-        project.hourly_rate = parse_rate(patch.hourly_rate)
-    if patch.budget_seconds is not msgspec.UNSET:
-        project.budget_seconds = parse_seconds(patch.budget_seconds, "budgetSeconds")
-    if patch.color is not msgspec.UNSET:
-        project.color = parse_color(patch.color)
+    # A new name is flushed with the commit below, not by the customer lookup's
+    # autoflush: a taken name must be the 409 from `unique_or_conflict`, not a 500.
+    with session.no_autoflush:
+        if patch.name is not msgspec.UNSET:
+            project.name = require_name(patch.name)
+        if patch.description is not msgspec.UNSET:
+            project.description = patch.description
+        if patch.archived is not msgspec.UNSET:
+            _archive(session, principal, project, patch.archived, ip)
+        if patch.customer_id is not msgspec.UNSET:
+            project.customer_id = await _customer(session, principal, patch.customer_id)
+        if patch.billable is not msgspec.UNSET:
+            project.billable = patch.billable
+        if patch.hourly_rate is not msgspec.UNSET:
+            project.hourly_rate = parse_rate(patch.hourly_rate)
+        if patch.budget_seconds is not msgspec.UNSET:
+            project.budget_seconds = parse_seconds(patch.budget_seconds, "budgetSeconds")
+        if patch.color is not msgspec.UNSET:
+            project.color = parse_color(patch.color)
     async with unique_or_conflict(session, _TAKEN):
         await session.commit()
     return project_out(project)

@@ -12,6 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.auth.principal import Principal
 from server.core.errors import NotFound
+from server.http.openapi import MEDIA_TYPES
+from server.http.params import Limit
 from server.reports import activity, entries, export, service
 from server.reports.schemas import (
     ActivityDay,
@@ -77,7 +79,7 @@ class ReportsController(Controller):
         from_date: FromQ = None,
         to_date: ToQ = None,
         cursor: str | None = None,
-        limit: int | None = None,
+        limit: Limit = None,
     ) -> TeamReport:
         return await service.team_report(
             db_session, principal, team_id, from_date, to_date, cursor, limit
@@ -93,7 +95,7 @@ class ReportsController(Controller):
         from_time: FromQ = None,
         to_time: ToQ = None,
         cursor: str | None = None,
-        limit: int | None = None,
+        limit: Limit = None,
     ) -> EntryPage:
         return await entries.list_entries(
             db_session,
@@ -151,7 +153,10 @@ class ReportsController(Controller):
         job = await export.get_export(db_session, principal, job_id)
         return export.status_of(job, download_path(self.path, job_id))
 
-    @get("/exports/{job_id:str}/download")
+    @get(
+        "/exports/{job_id:str}/download",
+        opt={MEDIA_TYPES: sorted({t.split(";")[0] for t in CONTENT_TYPES.values()})},
+    )
     async def export_download(
         self, job_id: str, db_session: AsyncSession, principal: Principal, app_state: AppState
     ) -> Stream:

@@ -17,6 +17,7 @@ from server.core.errors import NotFound
 from server.core.ids import parse_uuid, path_uuid
 from server.core.times import parse_instant
 from server.http.deps import client_ip
+from server.http.params import Limit
 from server.runtime.state import AppState
 from server.screenshots import access, ingest, signing
 from server.screenshots import presign as presigned
@@ -141,7 +142,7 @@ class ScreenshotsController(Controller):
         user_id: Annotated[str | None, QueryParameter(name="userId", required=False)] = None,
         start: Annotated[str | None, QueryParameter(name="from", required=False)] = None,
         end: Annotated[str | None, QueryParameter(name="to", required=False)] = None,
-        status: str | None = None, cursor: str | None = None, limit: int | None = None,
+        status: str | None = None, cursor: str | None = None, limit: Limit = None,
     ) -> ScreenshotPage:
         return await access.list_screenshots(
             db_session, principal,

@@ -7,12 +7,13 @@ from datetime import date, datetime
 
 import msgspec
 
+from server.core.values import Name
 from shared.enums import TaskPriority, TaskStatus
 from shared.schemas import Wire
 
 
 class TaskIn(Wire):
-    name: str
+    name: Name
     description: str | None = None
     status: TaskStatus = TaskStatus.TODO
     priority: TaskPriority = TaskPriority.MEDIUM
@@ -27,7 +28,7 @@ class TaskIn(Wire):
 class TaskPatch(Wire):
     """Only the fields sent change; `null` clears a clearable field."""
 
-    name: str | msgspec.UnsetType = msgspec.UNSET
+    name: Name | msgspec.UnsetType = msgspec.UNSET
     description: str | msgspec.UnsetType | None = msgspec.UNSET
     status: TaskStatus | msgspec.UnsetType = msgspec.UNSET
     priority: TaskPriority | msgspec.UnsetType = msgspec.UNSET

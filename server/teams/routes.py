@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from server.auth.principal import Principal
 from server.core.ids import path_uuid
 from server.http.deps import client_ip
+from server.http.params import Limit
 from server.teams import service as teams
 from server.teams.schemas import TeamIn, TeamMemberIn, TeamOut, TeamPage, TeamPatch
 
@@ -25,7 +26,7 @@ class TeamsController(Controller):
         db_session: AsyncSession,
         principal: Principal,
         cursor: str | None = None,
-        limit: int | None = None,
+        limit: Limit = None,
     ) -> TeamPage:
         return await teams.list_teams(db_session, principal, cursor, limit)
 

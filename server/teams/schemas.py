@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from server.core.values import Name
 from shared.enums import TeamRole
 from shared.schemas import Wire
 
 
 class TeamIn(Wire):
-    name: str
+    name: Name
     project_id: str | None = None
 
 
@@ -35,4 +36,4 @@ class TeamPage(Wire):
 
 
 class TeamPatch(Wire):
-    name: str | None = None
+    name: Name | None = None

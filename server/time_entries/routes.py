@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from server.auth.principal import Principal
 from server.core.ids import path_uuid
 from server.http.deps import client_ip
-from server.http.params import ProjectId
+from server.http.params import Limit, ProjectId
 from server.time_entries import service
 from server.time_entries.schemas import TimeEntryIn, TimeEntryOut, TimeEntryPage, TimeEntryPatch
 from server.time_entries.wire import entry_out
@@ -37,7 +37,7 @@ class TimeEntriesController(Controller):
         project_id: ProjectId = None,
         source: str | None = None,
         cursor: str | None = None,
-        limit: int | None = None,
+        limit: Limit = None,
     ) -> TimeEntryPage:
         """Entries starting in [from, to) (RFC 3339), oldest first."""
         return await service.list_entries(

@@ -13,6 +13,7 @@ from server.auth.principal import Principal
 from server.core.ids import path_uuid
 from server.core.times import parse_date
 from server.http.deps import client_ip
+from server.http.params import Limit
 from server.timesheets import service
 from server.timesheets.schemas import ReasonIn, TimesheetIn, TimesheetOut, TimesheetPage
 from server.timesheets.weeks import parse_week_start
@@ -49,7 +50,7 @@ class TimesheetsController(Controller):
         team_id: TeamId = None,
         week_start: WeekStart = None,
         cursor: str | None = None,
-        limit: int | None = None,
+        limit: Limit = None,
     ) -> TimesheetPage:
         return await service.list_timesheets(
             db_session,

@@ -125,3 +125,19 @@ async def test_project_billing_fields(client):
     ]:
         r = await owner.patch(f"/api/v1/projects/{project['id']}", json=patch)
         assert r.status_code == 400 and needle in r.json()["detail"], (patch, r.text)
+
+
+async def test_renaming_a_project_to_a_taken_name_with_a_customer_is_a_409(client):
+    """Found by the API fuzzer: the customer lookup flushed the taken name early
+    and the unique violation escaped as a 500; nothing changes."""
+    owner = await register(client)
+    taken = _name("Taken")
+    assert (await owner.post("/api/v1/projects", json={"name": taken})).status_code == 201
+    other = (await owner.post("/api/v1/projects", json={"name": _name("Other")})).json()
+    customer = (await owner.post("/api/v1/customers", json={"name": _name("C")})).json()
+    r = await owner.patch(
+        f"/api/v1/projects/{other['id']}", json={"name": taken, "customerId": customer["id"]}
+    )
+    assert r.status_code == 409, r.text
+    r = await owner.get(f"/api/v1/projects/{other['id']}")
+    assert (r.json()["name"], r.json()["customerId"]) == (other["name"], None)
