@@ -177,6 +177,10 @@ async def test_zammad_to_hubnity_to_kimai_chain(client, db):
             )
         assert links == 0
         assert writes_audited == 3  # Kimai: create, update, delete
+        metrics = (await client.get("/metrics")).text
+        for provider, outcome in (("kimai", "pushed"), ("zammad", "pulled")):
+            line = f'hubnity_worklog_sync_total{{outcome="{outcome}",provider="{provider}"}}'
+            assert line in metrics, metrics[-2000:]
 
 
 async def test_entries_with_ticket_keys_are_pushed_to_zammad(client, db):
