@@ -14,7 +14,6 @@ from server.auth.principal import Principal
 from server.core.errors import (
     BadRequest,
     Conflict,
-    NotFound,
 )
 from server.core.ids import parse_uuid
 from server.core.times import require_instant
@@ -90,24 +89,33 @@ def validate_present(fields: dict[str, str]) -> None:
 async def by_idempotency_key(
     app_state: AppState, principal: Principal, key: uuid.UUID
 ) -> Screenshot | None:
+    """The caller's screenshot with this key: keys are per person, so another
+    person's screenshot with the same key is not found (nothing to reveal)."""
     async with app_state.sessions() as session:
-        shot = (
-            await session.execute(select(Screenshot).where(Screenshot.idempotency_key == key))
+        return (
+            await session.execute(
+                select(Screenshot).where(
+                    Screenshot.user_id == principal.user_id,
+                    Screenshot.organization_id == principal.org_id,
+                    Screenshot.idempotency_key == key,
+                )
+            )
         ).scalar_one_or_none()
-    if shot is not None and (
-        shot.user_id != principal.user_id or shot.organization_id != principal.org_id
-    ):
-        raise Conflict("idempotencyKey is already used by another screenshot; use a new key")
-    return shot
 
 
 async def resolve_entry(app_state: AppState, principal: Principal, ref: EntryRef) -> uuid.UUID:
-    """Unknown entry → 409 unknown_time_entry (sync the batch first); foreign → 404."""
+    """The caller's entry; unknown → 409 unknown_time_entry (sync the batch
+    first). Another person's entry is unknown too: the same answer, so a
+    screenshot upload cannot probe for others' keys or ids."""
     cond = TimeEntry.idempotency_key == ref.key if ref.key else TimeEntry.id == ref.id
     async with app_state.sessions() as session:
         row = (
             await session.execute(
-                select(TimeEntry.id, TimeEntry.user_id, TimeEntry.organization_id).where(cond)
+                select(TimeEntry.id).where(
+                    cond,
+                    TimeEntry.user_id == principal.user_id,
+                    TimeEntry.organization_id == principal.org_id,
+                )
             )
         ).first()
     if row is None:
@@ -116,8 +124,6 @@ async def resolve_entry(app_state: AppState, principal: Principal, ref: EntryRef
             "sync the batch first",
             extra={"reason": ConflictReason.UNKNOWN_TIME_ENTRY.value},
         )
-    if row.user_id != principal.user_id or row.organization_id != principal.org_id:
-        raise NotFound("time entry")
     return row.id
 
 

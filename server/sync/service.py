@@ -142,17 +142,11 @@ async def _plan_entries(
         if problem:
             plan.conflicts.append(Conflict(key_text, ConflictReason.UNKNOWN_PROJECT, problem))
             continue
-        if existing is not None:
-            if existing.owner != user_id:
-                plan.conflicts.append(
-                    Conflict(
-                        key_text, ConflictReason.FORBIDDEN, "idempotencyKey belongs to another user"
-                    )
-                )
-                continue
-            if e.revision <= existing.revision:
-                plan.skipped += 1
-                continue
+        # Keys are per person (the store only finds the caller's), so another
+        # person's key is simply a new one here: nothing tells it exists.
+        if existing is not None and e.revision <= existing.revision:
+            plan.skipped += 1
+            continue
         week = locks.week_at(user_id, e.start) or (
             locks.week_at(user_id, existing.start) if existing is not None else None
         )

@@ -63,10 +63,9 @@ def _unnest(types: Sequence[str]) -> str:
 _ENTRY_UPSERT = (
     "WITH written AS ("
     f"INSERT INTO time_entries ({', '.join(ENTRY_COLUMNS)}) {_unnest(_ENTRY_TYPES)} "
-    "ON CONFLICT (idempotency_key) DO UPDATE SET "
+    "ON CONFLICT (user_id, idempotency_key) DO UPDATE SET "
     + ", ".join(f"{c} = EXCLUDED.{c}" for c in ENTRY_UPDATED)
-    + " WHERE time_entries.revision < EXCLUDED.revision"
-    " AND time_entries.user_id = EXCLUDED.user_id RETURNING 1) SELECT count(*) FROM written"
+    + " WHERE time_entries.revision < EXCLUDED.revision RETURNING 1) SELECT count(*) FROM written"
 )
 _ACTIVITY_NAMES = ", ".join(ACTIVITY_COLUMNS)
 # One statement writes the activity and recomputes its rollup slots from what
@@ -103,7 +102,8 @@ _ACTIVITY_WRITE = (
 )
 _ENTRY_FIELDS = "idempotency_key, user_id, revision, start_time, end_time, id, source"
 _STORED = (
-    f"SELECT {_ENTRY_FIELDS} FROM time_entries WHERE idempotency_key = ANY($1::uuid[])"
+    f"SELECT {_ENTRY_FIELDS} FROM time_entries"
+    " WHERE (user_id = $2 AND idempotency_key = ANY($1::uuid[]))"
     " OR (user_id = $2 AND start_time >= $5 AND start_time < $4"
     " AND (end_time IS NULL OR end_time > $3))"
     " OR (user_id = $2 AND end_time IS NULL AND start_time < $4)"

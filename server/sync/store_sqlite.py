@@ -43,10 +43,9 @@ def _marks(n: int) -> str:
 _IN = "IN (SELECT value FROM json_each(?))"
 _ENTRY_UPSERT = (
     f"INSERT INTO time_entries ({', '.join(ENTRY_COLUMNS)}) VALUES ({_marks(len(ENTRY_COLUMNS))})"
-    " ON CONFLICT (idempotency_key) DO UPDATE SET "
+    " ON CONFLICT (user_id, idempotency_key) DO UPDATE SET "
     + ", ".join(f"{c} = excluded.{c}" for c in ENTRY_UPDATED)
     + " WHERE time_entries.revision < excluded.revision"
-    " AND time_entries.user_id = excluded.user_id"
 )
 _ACTIVITY_UPSERT = (
     f"INSERT INTO activity_buckets ({', '.join(ACTIVITY_COLUMNS)})"
@@ -59,7 +58,7 @@ _ACTIVITY_UPSERT = (
 _ENTRY_FIELDS = "idempotency_key, user_id, revision, start_time, end_time, id, source"
 _STORED = (
     f"SELECT {_ENTRY_FIELDS} FROM time_entries"
-    " WHERE idempotency_key IN (SELECT value FROM json_each(?1))"
+    " WHERE (user_id = ?2 AND idempotency_key IN (SELECT value FROM json_each(?1)))"
     " OR (user_id = ?2 AND start_time >= ?5 AND start_time < ?4"
     " AND (end_time IS NULL OR end_time > ?3))"
     " OR (user_id = ?2 AND end_time IS NULL AND start_time < ?4)"

@@ -22,11 +22,12 @@ class DeletedTimeEntry(Base):
 
     __tablename__ = "deleted_time_entries"
 
+    # Keys are a person's own (unique per user_id, like time_entries).
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
     idempotency_key: Mapped[uuid.UUID] = mapped_column(primary_key=True)
     organization_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey(ORG_FK, ondelete="CASCADE"), index=True
-    )
-    user_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("users.id", ondelete="CASCADE"), index=True
     )
     deleted_at: Mapped[datetime] = mapped_column(default=utcnow)

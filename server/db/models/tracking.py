@@ -17,6 +17,7 @@ from sqlalchemy import (
     SmallInteger,
     String,
     Text,
+    UniqueConstraint,
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
@@ -46,11 +47,13 @@ class TimeEntry(UUIDPrimaryKey, Base):
         # Analytics: time on a project (budget) and on a task (estimate vs tracked).
         Index("ix_time_entries_project", "project_id"),
         Index("ix_time_entries_task", "task_id"),
+        # A person's keys: another person's key is just another key (nothing to reveal).
+        UniqueConstraint("user_id", "idempotency_key", name="uq_time_entries_user_key"),
     )
 
     organization_id: Mapped[uuid.UUID] = mapped_column(ForeignKey(ORG_FK, ondelete="CASCADE"))
     user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
-    idempotency_key: Mapped[uuid.UUID] = mapped_column(unique=True)
+    idempotency_key: Mapped[uuid.UUID]
     revision: Mapped[int] = mapped_column(BigInteger, default=0)
     project_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("projects.id", ondelete="SET NULL"), default=None
@@ -136,6 +139,7 @@ class Screenshot(UUIDPrimaryKey, Timestamped, Base):
         Index("ix_screenshots_user_captured", "user_id", "captured_at"),
         Index("ix_screenshots_org_captured", "organization_id", "captured_at"),
         Index("ix_screenshots_status_next", "status", "next_attempt_at"),
+        UniqueConstraint("user_id", "idempotency_key", name="uq_screenshots_user_key"),
     )
 
     organization_id: Mapped[uuid.UUID] = org_id()
@@ -143,7 +147,7 @@ class Screenshot(UUIDPrimaryKey, Timestamped, Base):
     time_entry_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("time_entries.id", ondelete="SET NULL"), default=None, index=True
     )
-    idempotency_key: Mapped[uuid.UUID] = mapped_column(unique=True)
+    idempotency_key: Mapped[uuid.UUID]
     storage_key: Mapped[str] = mapped_column(String(512))
     thumbnail_key: Mapped[str | None] = mapped_column(String(512), default=None)
     blur_level: Mapped[int] = mapped_column(SmallInteger, default=0)

@@ -107,19 +107,37 @@ async def test_wrong_type_is_415_with_a_reason_and_nothing_stored(client):
     assert (await owner.get("/api/v1/screenshots")).json()["items"] == []
 
 
-async def test_unknown_entry_is_409_and_foreign_entry_is_404(client):
+async def test_unknown_and_foreign_entries_answer_the_same(client):
     owner = await register(client)
     member = await invite(owner)
     theirs = await make_entry(member)
-    r = await upload(owner, png_bytes(), str(uuid.uuid4()))
-    assert r.status_code == 409 and "unknown_time_entry" in r.json()["detail"]
-    assert r.json()["extra"] == {"reason": "unknown_time_entry"}
+    unknown = await upload(owner, png_bytes(), str(uuid.uuid4()))
+    assert unknown.status_code == 409 and "unknown_time_entry" in unknown.json()["detail"]
+    assert unknown.json()["extra"] == {"reason": "unknown_time_entry"}
+    # Someone else's entry key is just unknown to me: the same answer, nothing revealed.
     r = await upload(owner, png_bytes(), theirs)
-    assert r.status_code == 404
+    assert (r.status_code, r.json()) == (unknown.status_code, unknown.json())
     other_org = await register(client, "Other")
     r = await upload(other_org, png_bytes(), theirs)
-    assert r.status_code == 404
+    assert (r.status_code, r.json()) == (unknown.status_code, unknown.json())
     assert local_objects(client, owner.org_id) == []
+
+
+async def test_a_screenshot_key_another_person_uses_is_just_another_key(client):
+    owner = await register(client)
+    member = await invite(owner)
+    key = str(uuid.uuid4())
+    first = await upload(member, png_bytes(), await make_entry(member), key=key)
+    assert first.status_code == 201, first.text
+    # The same key from someone else stores their own screenshot: no 409 that
+    # would tell the key is taken, and the member's screenshot is untouched.
+    mine = await upload(owner, png_bytes(), await make_entry(owner), key=key)
+    assert mine.status_code == 201, mine.text
+    assert mine.json()["id"] != first.json()["id"]
+    again = await upload(owner, png_bytes(), await make_entry(owner), key=key)
+    assert again.status_code == 200 and again.json()["id"] == mine.json()["id"]
+    theirs = (await member.get(f"/api/v1/screenshots/{first.json()['id']}")).json()
+    assert theirs["userId"] == member.user_id
 
 
 async def test_bad_fields_are_400(client):

@@ -172,7 +172,7 @@ async def test_unknown_and_foreign_project_and_task(client):
     assert sorted(c["reason"] for c in r["conflicts"]) == ["unknown_project"] * 3
 
 
-async def test_forbidden_user_id_and_key_owned_by_another_user(client, db):
+async def test_forbidden_user_id_and_a_key_another_person_uses(client, db):
     owner = await register(client)
     member = await invite(owner)
     e = entry(BASE, 10, userId=member.user_id)
@@ -181,13 +181,23 @@ async def test_forbidden_user_id_and_key_owned_by_another_user(client, db):
     assert await _entry_rows(db, [e["idempotencyKey"]]) == []
     mine = entry(BASE, 10)
     await owner.post(URL, json=batch([mine]))
+    # Keys are per person: the owner's key sent by the member is the member's
+    # own new entry (no "belongs to another user" that would reveal the key),
+    # and the owner's entry is untouched.
     stolen = {**mine, "revision": 9, "description": "hijack"}
     r = (await member.post(URL, json=batch([stolen]))).json()
-    assert r["processed"] == 0 and r["conflicts"][0]["reason"] == "forbidden"
-    [row] = await _entry_rows(db, [mine["idempotencyKey"]])
-    assert str(row.user_id) == owner.user_id and row.description == "work"
+    assert r["processed"] == 1 and r["conflicts"] == []
+    rows = await _entry_rows(db, [mine["idempotencyKey"]])
+    by_user = {str(row.user_id): row for row in rows}
+    assert set(by_user) == {owner.user_id, member.user_id}
+    assert by_user[owner.user_id].description == "work"
+    assert by_user[member.user_id].description == "hijack"
     # Activity naming someone else's entry never lands on it.
-    r = (await member.post(URL, json=batch([], [activity(mine["idempotencyKey"], BASE)]))).json()
+    only_mine = entry(BASE + timedelta(hours=2), 10)
+    await owner.post(URL, json=batch([only_mine]))
+    r = (
+        await member.post(URL, json=batch([], [activity(only_mine["idempotencyKey"], BASE)]))
+    ).json()
     assert r["activity"]["conflicts"][0]["reason"] == "unknown_time_entry"
 
 

@@ -226,7 +226,9 @@ async def test_delete_leaves_a_tombstone_the_agent_retry_cannot_undo(client, db)
     assert retry["processed"] == 0
     assert (await owner.get(URL, params={"source": "agent"})).json()["items"] == []
     async with db() as s:
-        stone = await s.get(DeletedTimeEntry, uuid.UUID(synced["idempotencyKey"]))
+        stone = await s.get(
+            DeletedTimeEntry, (uuid.UUID(owner.user_id), uuid.UUID(synced["idempotencyKey"]))
+        )
         assert stone is not None and str(stone.user_id) == owner.user_id
         audit = (
             await s.execute(select(AuditLog).where(AuditLog.target_id == entry_id))
