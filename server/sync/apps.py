@@ -16,7 +16,6 @@ from datetime import datetime
 from typing import Any
 
 import msgspec
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.core.times import to_utc
@@ -100,14 +99,12 @@ def validate_apps(
 
 
 async def _policy(session: AsyncSession, org_id: uuid.UUID) -> tuple[AppTracking, list[str]]:
-    row = (
-        await session.execute(
-            select(Organization.app_tracking, Organization.redaction_patterns).where(
-                Organization.id == org_id
-            )
-        )
-    ).one()
-    return AppTracking(row[0]), list(row[1] or [])
+    # The request's principal loaded the organization into this session: `get`
+    # answers from the identity map, one round trip less per sync (capacity bench).
+    org = await session.get(Organization, org_id)
+    if org is None:
+        raise LookupError(f"organization {org_id} is gone")
+    return AppTracking(org.app_tracking), list(org.redaction_patterns or [])
 
 
 async def apply_apps(
