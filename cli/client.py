@@ -116,12 +116,12 @@ class Api:
     def _refresh(self, spent: Tokens) -> None:
         with refresh_lock(self.lock_dir):
             stored = self.store.load(self.profile)
-            if stored is not None and stored.access != spent.access:
+            if stored is not None and stored.access_token != spent.access_token:
                 self._tokens = stored  # another command refreshed meanwhile
                 return
             try:
                 response = self.http.post(
-                    "/api/v1/auth/refresh", json={"refreshToken": spent.refresh}
+                    "/api/v1/auth/refresh", json={"refreshToken": spent.refresh_token}
                 )
             except httpx.HTTPError as exc:
                 raise network_error(self.server, exc, self.timeout) from None
@@ -174,12 +174,12 @@ class Api:
         used: Tokens | None = None
         if auth:
             used = self.tokens()
-            headers["Authorization"] = f"Bearer {used.access}"
+            headers["Authorization"] = f"Bearer {used.access_token}"
         response = self._send(method, path, retry, stream, headers=headers, **kw)
         if response.status_code == 401 and used is not None:
             response.close()
             self._refresh(used)
-            headers["Authorization"] = f"Bearer {self.tokens().access}"
+            headers["Authorization"] = f"Bearer {self.tokens().access_token}"
             response = self._send(method, path, retry, stream, headers=headers, **kw)
             if response.status_code == 401:
                 response.close()

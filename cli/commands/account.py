@@ -65,7 +65,7 @@ def login(state: State, server: str | None, email: str | None, password_stdin: b
     me = msgspec.convert(api.get("/api/v1/auth/me"), Me)
     if previous is not None:  # the session this login replaces ends on the server too
         with contextlib.suppress(CliError):  # already ended: nothing to revoke
-            api.post("/api/v1/auth/logout", json={"refreshToken": previous.refresh})
+            api.post("/api/v1/auth/logout", json={"refreshToken": previous.refresh_token})
     profile = Profile(
         name=name,
         server=server,
@@ -105,7 +105,7 @@ def logout(state: State, everywhere: bool) -> None:
     if tokens is None:
         state.out.result({"signedOut": False}, lambda: state.out.line("Not signed in."))
         return
-    body = {"all": True} if everywhere else {"refreshToken": tokens.refresh}
+    body = {"all": True} if everywhere else {"refreshToken": tokens.refresh_token}
     try:
         api.post("/api/v1/auth/logout", json=body)
     except AuthError:
@@ -227,7 +227,7 @@ def profiles_remove(state: State, name: str) -> None:
     if tokens is not None:
         api = state.open_api(profile.server, name)
         try:
-            api.post("/api/v1/auth/logout", json={"refreshToken": tokens.refresh})
+            api.post("/api/v1/auth/logout", json={"refreshToken": tokens.refresh_token})
             revoked = True
         except CliError as exc:
             state.out.note(f"hubnity: could not sign out on the server ({exc.message})")
