@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import json
 import uuid
-from typing import Any
+from collections.abc import Awaitable
+from typing import Any, Literal, cast
 
 from litestar import Controller, Request, get, post
 from litestar.response import Redirect, Template
@@ -74,6 +75,23 @@ async def _list_page(
     )
     tpl.status_code = status
     return tpl
+
+
+MappingKind = Literal["user", "project", "activity"]
+
+
+async def _back_to(iid: uuid.UUID, work: Awaitable[object]) -> Redirect:
+    """Runs a form's change and returns to the integration's page, with the
+    reason of a refusal shown there (not-found and forbidden stay errors)."""
+    try:
+        await work
+    except DomainError as exc:
+        if exc.status_code in (401, 403, 404):
+            raise
+        return Redirect(
+            f"/app/integrations/{iid}", query_params={"error": exc.detail}, status_code=303
+        )
+    return Redirect(f"/app/integrations/{iid}", status_code=303)
 
 
 class IntegrationPages(Controller):
@@ -249,17 +267,12 @@ class IntegrationPages(Controller):
             from_=str(form.get("from") or "") or None,
             to=str(form.get("to") or "") or None,
         )
-        try:
-            await run_requests.request_run(
+        return await _back_to(
+            iid,
+            run_requests.request_run(
                 db_session, web.principal, iid, data, context_of(app_state), client_ip(request)
-            )
-        except DomainError as exc:
-            if exc.status_code in (401, 403, 404):
-                raise
-            return Redirect(
-                f"/app/integrations/{iid}", query_params={"error": exc.detail}, status_code=303
-            )
-        return Redirect(f"/app/integrations/{iid}", status_code=303)
+            ),
+        )
 
     @post("/{integration_id:str}/mappings")
     async def save_mappings(
@@ -277,28 +290,19 @@ class IntegrationPages(Controller):
         for key, value in form.items():
             kind, _, external_id = str(key).partition(":")
             if kind in ("user", "project", "activity") and external_id:
-                target = str(value) or None
-                if kind == "user":
-                    items.append(MappingIn(kind="user", external_id=external_id, target_id=target))
-                elif kind == "project":
-                    items.append(
-                        MappingIn(kind="project", external_id=external_id, target_id=target)
+                items.append(
+                    MappingIn(
+                        kind=cast(MappingKind, kind),
+                        external_id=external_id,
+                        target_id=str(value) or None,
                     )
-                else:
-                    items.append(
-                        MappingIn(kind="activity", external_id=external_id, target_id=target)
-                    )
-        try:
-            await service.put_mappings(
+                )
+        return await _back_to(
+            iid,
+            service.put_mappings(
                 db_session, web.principal, iid, MappingsIn(items=items), client_ip(request)
-            )
-        except DomainError as exc:
-            if exc.status_code in (401, 403, 404):
-                raise
-            return Redirect(
-                f"/app/integrations/{iid}", query_params={"error": exc.detail}, status_code=303
-            )
-        return Redirect(f"/app/integrations/{iid}", status_code=303)
+            ),
+        )
 
     @post("/{integration_id:str}/conflicts/{conflict_id:str}/resolve")
     async def resolve_conflict(
@@ -316,21 +320,16 @@ class IntegrationPages(Controller):
         keep = str(form.get("keep", ""))
         if keep not in ("hubnity", "remote"):
             raise BadRequest("keep must be hubnity or remote")
-        try:
-            await conflicts.resolve_conflict(
+        return await _back_to(
+            iid,
+            conflicts.resolve_conflict(
                 db_session,
                 web.principal,
                 path_uuid(conflict_id, "conflict"),
                 ResolveIn(keep="hubnity" if keep == "hubnity" else "remote"),
                 client_ip(request),
-            )
-        except DomainError as exc:
-            if exc.status_code in (401, 403, 404):
-                raise
-            return Redirect(
-                f"/app/integrations/{iid}", query_params={"error": exc.detail}, status_code=303
-            )
-        return Redirect(f"/app/integrations/{iid}", status_code=303)
+            ),
+        )
 
     @post("/{integration_id:str}/delete")
     async def remove(
