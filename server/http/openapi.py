@@ -21,6 +21,10 @@ component and documents the errors each operation can really produce:
 - 429 unless the handler is exempt from the global limit;
 - 503 everywhere: a dependency outage (server/core/outages.py).
 
+Ids in queries are UUIDs (server/core/ids.py parse_uuid) and an empty one
+means "not given", so a query parameter named `…Id` is documented with the
+pattern `UUID_OR_EMPTY`.
+
 A handler may still document an error itself (`responses=`): that wins. A
 handler streaming files names their types in its opt (`media_types=[...]`):
 its success response is documented as those binary types, not as JSON.
@@ -64,6 +68,7 @@ REASONS = {
 }
 WRITES = {"post", "put", "patch", "delete"}
 SIGN_IN = "/api/v1/auth/"
+UUID_OR_EMPTY = "^$|^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
 # Handler opt key: the media types a file-streaming handler answers with.
 MEDIA_TYPES = "media_types"
 # Methods whose body a handler may read itself (multipart uploads, CSV files).
@@ -127,6 +132,15 @@ def _errors(
     return sorted(codes)
 
 
+def _document_ids(parameters: list[dict[str, Any]]) -> None:
+    for parameter in parameters:
+        if parameter.get("in") == "query" and parameter["name"].endswith("Id"):
+            schema = parameter.setdefault("schema", {})
+            for branch in schema.get("oneOf") or [schema]:
+                if branch.get("type") == "string":
+                    branch["pattern"] = UUID_OR_EMPTY
+
+
 def _document_files(responses: dict[str, Any], media_types: list[str]) -> None:
     binary = {"schema": {"type": "string", "format": "binary"}}
     for code, response in responses.items():
@@ -149,6 +163,7 @@ def document_errors(app: Litestar, schema: dict[str, Any]) -> dict[str, Any]:
             if litestar_400:
                 del responses["400"]
             handler = handlers.get((path, method))
+            _document_ids(operation.get("parameters") or [])
             if handler is not None and handler.opt.get(MEDIA_TYPES):
                 _document_files(responses, handler.opt[MEDIA_TYPES])
             for code in _errors(path, method, operation, handler):

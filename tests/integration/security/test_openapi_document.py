@@ -30,6 +30,11 @@ async def test_every_operation_documents_its_errors_as_our_error_body(client):
     assert "status_code" not in str(doc)
     team = doc["paths"]["/api/v1/teams/{team_id}"]["get"]["responses"]
     assert {"400", "401", "403", "404", "429", "503"} <= set(team)
+    # Ids in queries: a UUID or empty; page sizes at least 1.
+    params = {p["name"]: p["schema"] for p in doc["paths"]["/api/v1/tasks"]["get"]["parameters"]}
+    assignee = next(b for b in params["assigneeId"]["oneOf"] if b.get("type") == "string")
+    assert assignee["pattern"].startswith("^$|^[0-9a-fA-F]{8}-")
+    assert params["limit"]["minimum"] == 1
     health = doc["paths"]["/health"]["get"]["responses"]
     assert "401" not in health and "429" not in health
 
