@@ -347,15 +347,31 @@ class Meter:
         self.groups = groups
         self.t0 = time.monotonic()
         self.cpu0 = {name: self._cpu(procs) for name, procs in groups.items()}
+        self.wait0 = {name: self._waited(procs) for name, procs in groups.items()}
 
     @staticmethod
-    def _cpu(procs: list[psutil.Process]) -> float:
-        total = 0.0
+    def _waited(procs: list[psutil.Process]) -> dict[int, float]:
+        """Seconds each process was runnable but waiting for a CPU (Linux
+        /proc/<pid>/schedstat, all threads): the machine's contention, measured."""
+        waits = {}
+        for p in procs:
+            with contextlib.suppress(OSError, psutil.Error):
+                total = 0
+                for task in Path(f"/proc/{p.pid}/task").iterdir():
+                    total += int((task / "schedstat").read_text().split()[1])
+                waits[p.pid] = total / 1e9
+        return waits
+
+    @staticmethod
+    def _cpu(procs: list[psutil.Process]) -> dict[int, float]:
+        """CPU seconds per live process (a backend that exits in between counts
+        for neither snapshot, rather than as negative time)."""
+        times = {}
         for p in procs:
             with contextlib.suppress(psutil.Error):
                 t = p.cpu_times()
-                total += t.user + t.system
-        return total
+                times[p.pid] = t.user + t.system
+        return times
 
     @staticmethod
     def _rss(procs: list[psutil.Process]) -> int:
@@ -365,12 +381,17 @@ class Meter:
                 total += p.memory_info().rss
         return total
 
-    def report(self) -> dict[str, tuple[float, int]]:
+    def report(self) -> dict[str, tuple[float, int, float]]:
+        """Per group: CPU and run-queue wait (% of one core), RSS."""
         wall = time.monotonic() - self.t0
-        return {
-            name: (100 * (self._cpu(procs) - self.cpu0[name]) / wall, self._rss(procs))
-            for name, procs in self.groups.items()
-        }
+        out = {}
+        for name, procs in self.groups.items():
+            before, after = self.cpu0[name], self._cpu(procs)
+            spent = sum(after[pid] - before[pid] for pid in after if pid in before)
+            w0, w1 = self.wait0[name], self._waited(procs)
+            waited = sum(w1[pid] - w0[pid] for pid in w1 if pid in w0)
+            out[name] = (100 * spent / wall, self._rss(procs), 100 * waited / wall)
+        return out
 
 
 def pg_backends(db_name: str) -> tuple[list[psutil.Process], int]:
@@ -422,9 +443,10 @@ def print_step(
     sim: int,
     wall: float,
     stats: Stats,
-    usage: dict[str, tuple[float, int]],
+    usage: dict[str, tuple[float, int, float]],
     seen: dict[str, int],
     load: tuple[float, ...],
+    passing_p99: float,
 ) -> tuple[float, float]:
     every = [x for name, xs in stats.latencies.items() if name != "login" for x in xs]
     errors = sum(v for k, v in stats.errors.items() if k != "login")
@@ -444,13 +466,15 @@ def print_step(
                 f"{1000 * pct(xs, 0.95):7.1f} {1000 * pct(xs, 0.99):7.1f} "
                 f"{stats.errors.get(name, 0):6}"
             )
-    print(f"   {'process':22} {'CPU % of a core':>15} {'RSS MB':>8}")
-    for name, (cpu, rss) in usage.items():
-        print(f"   {name:22} {cpu:15.0f} {rss / 1e6:8.0f}")
+    print(f"   {'process':22} {'CPU % of a core':>15} {'RSS MB':>8} {'waiting for a CPU %':>20}")
+    for name, (cpu, rss, waited) in usage.items():
+        print(f"   {name:22} {cpu:15.0f} {rss / 1e6:8.0f} {waited:20.0f}")
     # What the stack itself burns (not the load generator, not the shared Redis):
     # CPU time is work done, so this holds even when the machine is busy.
-    stack = sum(cpu for name, (cpu, _) in usage.items() if name in STACK)
-    if stack:
+    stack = sum(cpu for name, (cpu, _, _) in usage.items() if name in STACK)
+    if stack and p99 > passing_p99:
+        print("   (requests queue: the CPU of an overloaded step projects nothing)")
+    elif stack:
         print(
             f"   stack CPU {stack:.0f}% of a core = {stack / n * 1000:.1f}% per 1,000 agents; "
             f"2 cores saturate at ~{200 / stack * n:,.0f} agents (CPU-bound projection)"
@@ -480,8 +504,12 @@ async def ramp(
 ) -> None:
     jpeg = screenshot_jpeg()
     stats = Stats()
+    # Idle connections are dropped before uvicorn's 5 s keep-alive timeout would
+    # close them under a request being sent (a ReadError that is the client's race).
     limits = httpx.Limits(
-        max_connections=args.connections, max_keepalive_connections=args.connections
+        max_connections=args.connections,
+        max_keepalive_connections=args.connections,
+        keepalive_expiry=3,
     )
     tasks: list[asyncio.Task[None]] = []
     try:
@@ -553,7 +581,9 @@ async def _ramp(
                     f"{1000 * statistics.median(logins):.0f} ms, p99 "
                     f"{1000 * pct(logins, 0.99):.0f} ms, errors {login_errors}"
                 )
-            p99, error_rate = print_step(n, sim, wall, stats, usage, seen, os.getloadavg())
+            p99, error_rate = print_step(
+                n, sim, wall, stats, usage, seen, os.getloadavg(), args.p99_ms
+            )
             if profile is not None:
                 profile.wait()
             sys.stdout.flush()

@@ -157,6 +157,10 @@ async def login(
     lockout.check_not_blocked(user, now)
     if user is not None and user.auth_source == AUTH_LDAP:
         raise Unauthorized(_BAD_CREDENTIALS + " (this account signs in with its directory login)")
+    # End the read transaction first: the hash may wait behind other sign-ins
+    # (one at a time per process), and a pooled connection held meanwhile is one
+    # that syncs cannot have (capacity bench: a sign-in storm emptied the pool).
+    await session.commit()
     # The hash is verified even for an unknown email: same answer, same time.
     ok = await verify_password_async(user.password_hash if user else None, password)
     if not ok or user is None or not user.active:
