@@ -12,9 +12,10 @@ from server.analytics import projects, service
 from server.analytics.schemas import Dashboard, ProjectAnalytics
 from server.auth.principal import Principal
 from server.core.ids import path_uuid
+from server.http.params import FromDate, ToDate
 
-FromQ = Annotated[str | None, QueryParameter(name="from", required=False)]
-ToQ = Annotated[str | None, QueryParameter(name="to", required=False)]
+FromQ = FromDate
+ToQ = ToDate
 UserQ = Annotated[str | None, QueryParameter(name="userId", required=False)]
 TeamQ = Annotated[str | None, QueryParameter(name="teamId", required=False)]
 

@@ -18,6 +18,21 @@ Search = Annotated[
 ]
 ProjectId = Annotated[str | None, QueryParameter(name="projectId", required=False)]
 AssigneeId = Annotated[str | None, QueryParameter(name="assigneeId", required=False)]
+# A calendar date in the accepted range (server/core/times.py parse_date:
+# 2000-01-01 up to 2100-01-01, checked there with the reason) or empty for
+# "not given". February 29 is left out of the pattern: it is not always a date.
+DATE_OR_EMPTY = (
+    r"^$|^20\d\d-(?:(?:0[13578]|1[02])-(?:0[1-9]|[12]\d|3[01])"
+    r"|(?:0[469]|11)-(?:0[1-9]|[12]\d|30)|02-(?:0[1-9]|1\d|2[0-8]))$"
+)
+FromDate = Annotated[
+    str | None,
+    QueryParameter(name="from", required=False, schema_extra={"pattern": DATE_OR_EMPTY}),
+]
+ToDate = Annotated[
+    str | None,
+    QueryParameter(name="to", required=False, schema_extra={"pattern": DATE_OR_EMPTY}),
+]
 # The code checks the value (server/db/pagination.py: at least 1, above
 # MAX_LIMIT means MAX_LIMIT) and says why; the schema states the same rule.
 Limit = Annotated[

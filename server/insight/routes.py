@@ -9,11 +9,12 @@ from litestar.params import QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.auth.principal import Principal
+from server.http.params import FromDate, ToDate
 from server.insight import service
 from server.insight.schemas import FlagList, PersonApps, TeamApps
 
-FromQ = Annotated[str | None, QueryParameter(name="from", required=False)]
-ToQ = Annotated[str | None, QueryParameter(name="to", required=False)]
+FromQ = FromDate
+ToQ = ToDate
 UserQ = Annotated[str | None, QueryParameter(name="userId", required=False)]
 TeamQ = Annotated[str | None, QueryParameter(name="teamId", required=False)]
 

@@ -84,15 +84,11 @@ OPAQUE_CURSOR = [
 # fuzzer's schema-valid values are refused (positive) and values the schema
 # forbids may pass (negative). Each entry names the constraints missing.
 KNOWN_GAPS = {
-    "GET /api/v1/analytics/dashboard": "from/to dates",
     "GET /api/v1/audit": "from/to RFC 3339 instants; cursor",
     "GET /api/v1/reports/activity": "date",
-    "GET /api/v1/reports/apps": "from/to dates",
-    "GET /api/v1/reports/apps/team": "from/to dates",
     "GET /api/v1/reports/daily": "from/to dates",
     "GET /api/v1/reports/entries": "from/to RFC 3339 instants; cursor",
     "GET /api/v1/reports/export": "from/to dates, groupBy and format enums",
-    "GET /api/v1/reports/flags": "from/to dates",
     "GET /api/v1/screenshots": "status enum, from/to instants; cursor",
     "GET /api/v1/tasks": "assigneeId: an empty value is refused; cursor",
     "GET /api/v1/time-entries": "from/to RFC 3339 instants; cursor",
