@@ -2,22 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
 from litestar import Controller, get
-from litestar.params import QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.analytics import projects, service
 from server.analytics.schemas import Dashboard, ProjectAnalytics
 from server.auth.principal import Principal
 from server.core.ids import path_uuid
-from server.http.params import FromDate, ToDate
+from server.http.params import FromDate, TeamId, ToDate, UserId
 
 FromQ = FromDate
 ToQ = ToDate
-UserQ = Annotated[str | None, QueryParameter(name="userId", required=False)]
-TeamQ = Annotated[str | None, QueryParameter(name="teamId", required=False)]
 
 
 class AnalyticsController(Controller):
@@ -31,8 +26,8 @@ class AnalyticsController(Controller):
         principal: Principal,
         from_date: FromQ = None,
         to_date: ToQ = None,
-        team_id: TeamQ = None,
-        user_id: UserQ = None,
+        team_id: TeamId = None,
+        user_id: UserId = None,
     ) -> Dashboard:
         return await service.dashboard(
             db_session,
@@ -49,8 +44,8 @@ class AnalyticsController(Controller):
         project_id: str,
         db_session: AsyncSession,
         principal: Principal,
-        team_id: TeamQ = None,
-        user_id: UserQ = None,
+        team_id: TeamId = None,
+        user_id: UserId = None,
     ) -> ProjectAnalytics:
         return await projects.project_analytics(
             db_session,

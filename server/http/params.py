@@ -18,6 +18,8 @@ Search = Annotated[
 ]
 ProjectId = Annotated[str | None, QueryParameter(name="projectId", required=False)]
 AssigneeId = Annotated[str | None, QueryParameter(name="assigneeId", required=False)]
+UserId = Annotated[str | None, QueryParameter(name="userId", required=False)]
+TeamId = Annotated[str | None, QueryParameter(name="teamId", required=False)]
 # A calendar date in the accepted range (server/core/times.py parse_date:
 # 2000-01-01 up to 2100-01-01, checked there with the reason) or empty for
 # "not given". February 29 is left out of the pattern: it is not always a date.

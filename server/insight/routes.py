@@ -2,21 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
 from litestar import Controller, get
-from litestar.params import QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.auth.principal import Principal
-from server.http.params import FromDate, ToDate
+from server.http.params import FromDate, TeamId, ToDate, UserId
 from server.insight import service
 from server.insight.schemas import FlagList, PersonApps, TeamApps
 
 FromQ = FromDate
 ToQ = ToDate
-UserQ = Annotated[str | None, QueryParameter(name="userId", required=False)]
-TeamQ = Annotated[str | None, QueryParameter(name="teamId", required=False)]
 
 
 class InsightController(Controller):
@@ -28,7 +23,7 @@ class InsightController(Controller):
         self,
         db_session: AsyncSession,
         principal: Principal,
-        user_id: UserQ = None,
+        user_id: UserId = None,
         from_date: FromQ = None,
         to_date: ToQ = None,
     ) -> PersonApps:
@@ -39,7 +34,7 @@ class InsightController(Controller):
         self,
         db_session: AsyncSession,
         principal: Principal,
-        team_id: TeamQ = None,
+        team_id: TeamId = None,
         from_date: FromQ = None,
         to_date: ToQ = None,
     ) -> TeamApps:
@@ -50,8 +45,8 @@ class InsightController(Controller):
         self,
         db_session: AsyncSession,
         principal: Principal,
-        team_id: TeamQ = None,
-        user_id: UserQ = None,
+        team_id: TeamId = None,
+        user_id: UserId = None,
         from_date: FromQ = None,
         to_date: ToQ = None,
     ) -> FlagList:

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from server.auth.principal import Principal
 from server.core.errors import NotFound
 from server.http.openapi import MEDIA_TYPES
-from server.http.params import Limit
+from server.http.params import Limit, TeamId, UserId
 from server.reports import activity, entries, export, service
 from server.reports.schemas import (
     ActivityDay,
@@ -28,8 +28,6 @@ from server.runtime.state import AppState
 
 FromQ = Annotated[str | None, QueryParameter(name="from", required=False)]
 ToQ = Annotated[str | None, QueryParameter(name="to", required=False)]
-UserQ = Annotated[str | None, QueryParameter(name="userId", required=False)]
-TeamQ = Annotated[str | None, QueryParameter(name="teamId", required=False)]
 GroupQ = Annotated[
     str | None,
     QueryParameter(name="groupBy", required=False, description="user|project|customer|activity"),
@@ -64,7 +62,7 @@ class ReportsController(Controller):
         self,
         db_session: AsyncSession,
         principal: Principal,
-        user_id: UserQ = None,
+        user_id: UserId = None,
         from_date: FromQ = None,
         to_date: ToQ = None,
     ) -> DailyReport:
@@ -75,7 +73,7 @@ class ReportsController(Controller):
         self,
         db_session: AsyncSession,
         principal: Principal,
-        team_id: TeamQ = None,
+        team_id: TeamId = None,
         from_date: FromQ = None,
         to_date: ToQ = None,
         cursor: str | None = None,
@@ -90,8 +88,8 @@ class ReportsController(Controller):
         self,
         db_session: AsyncSession,
         principal: Principal,
-        user_id: UserQ = None,
-        team_id: TeamQ = None,
+        user_id: UserId = None,
+        team_id: TeamId = None,
         from_time: FromQ = None,
         to_time: ToQ = None,
         cursor: str | None = None,
@@ -113,7 +111,7 @@ class ReportsController(Controller):
         self,
         db_session: AsyncSession,
         principal: Principal,
-        user_id: UserQ = None,
+        user_id: UserId = None,
         date: str | None = None,
     ) -> ActivityDay:
         return await activity.activity_day(db_session, principal, user_id, date)
@@ -127,7 +125,7 @@ class ReportsController(Controller):
         format: str | None = None,
         from_date: FromQ = None,
         to_date: ToQ = None,
-        team_id: TeamQ = None,
+        team_id: TeamId = None,
         group_by: GroupQ = None,
     ) -> Response[ExportAccepted]:
         job = await export.start_export(

@@ -12,12 +12,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from server.auth.principal import Principal
 from server.core.ids import path_uuid
 from server.http.deps import client_ip
-from server.http.params import Limit, ProjectId
+from server.http.params import Limit, ProjectId, UserId
 from server.time_entries import service
 from server.time_entries.schemas import TimeEntryIn, TimeEntryOut, TimeEntryPage, TimeEntryPatch
 from server.time_entries.wire import entry_out
 
-UserId = Annotated[str | None, QueryParameter(name="userId", required=False)]
 From = Annotated[str | None, QueryParameter(name="from", required=False)]
 To = Annotated[str | None, QueryParameter(name="to", required=False)]
 

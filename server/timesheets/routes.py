@@ -13,14 +13,12 @@ from server.auth.principal import Principal
 from server.core.ids import path_uuid
 from server.core.times import parse_date
 from server.http.deps import client_ip
-from server.http.params import Limit
+from server.http.params import Limit, TeamId, UserId
 from server.timesheets import service
 from server.timesheets.schemas import ReasonIn, TimesheetIn, TimesheetOut, TimesheetPage
 from server.timesheets.weeks import parse_week_start
 from shared.enums import TimesheetStatus
 
-UserId = Annotated[str | None, QueryParameter(name="userId", required=False)]
-TeamId = Annotated[str | None, QueryParameter(name="teamId", required=False)]
 WeekStart = Annotated[str | None, QueryParameter(name="weekStart", required=False)]
 
 
