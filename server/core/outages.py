@@ -8,22 +8,14 @@ from __future__ import annotations
 
 import sqlite3
 
+from botocore.exceptions import ConnectionError as BotoConnectionError
+from botocore.exceptions import HTTPClientError
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
-try:  # Redis and boto are production-only dependencies of some installs.
-    from redis.exceptions import ConnectionError as RedisConnectionError
-    from redis.exceptions import TimeoutError as RedisTimeoutError
-
-    _REDIS: tuple[type[BaseException], ...] = (RedisConnectionError, RedisTimeoutError)
-except ImportError:  # pragma: no cover
-    _REDIS = ()
-try:
-    from botocore.exceptions import ConnectionError as BotoConnectionError
-    from botocore.exceptions import HTTPClientError
-
-    _STORAGE: tuple[type[BaseException], ...] = (BotoConnectionError, HTTPClientError)
-except ImportError:  # pragma: no cover
-    _STORAGE = ()
+_REDIS = (RedisConnectionError, RedisTimeoutError)
+_STORAGE = (BotoConnectionError, HTTPClientError)
 
 # PostgreSQL says so while it starts or stops (SQLSTATE class 57P: operator
 # intervention, 08: connection exception).
@@ -57,9 +49,9 @@ def outage_of(exc: BaseException) -> str | None:
     """Which dependency `exc` says is unreachable ("database", "Redis",
     "object storage"), or None when it is not an outage."""
     for link in _chain(exc):
-        if _REDIS and isinstance(link, _REDIS):
+        if isinstance(link, _REDIS):
             return "Redis"
-        if _STORAGE and isinstance(link, _STORAGE):
+        if isinstance(link, _STORAGE):
             return "object storage"
         if _database_down(link):
             return "the database"
