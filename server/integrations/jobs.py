@@ -7,7 +7,7 @@ import uuid
 from typing import Any
 
 from server.integrations.credentials import keyring_for
-from server.integrations.run_requests import recover_runs, start_due_runs
+from server.integrations.run_requests import JOB, recover_runs, start_due_runs
 from server.integrations.runs import execute_run
 from server.integrations.service import IntegrationsContext
 from server.jobs.registry import app_state_of, job, periodic
@@ -26,13 +26,17 @@ def context_of(app_state: Any) -> IntegrationsContext:
 async def run_integration(ctx: dict[str, Any], *, run_id: str) -> None:
     app_state = app_state_of(ctx)
     integrations = context_of(app_state)
-    await execute_run(
+    waiting = await execute_run(
         app_state.sessions,
         integrations.keyring,
         uuid.UUID(run_id),
         integrations.data_dir,
         integrations.transport,
     )
+    if waiting is not None:  # a webhook delivery that came while this one ran
+        await integrations.jobs.enqueue(
+            JOB, job_id=f"integration-run:{waiting}", run_id=str(waiting)
+        )
 
 
 @periodic(60, name="integrations.schedule")

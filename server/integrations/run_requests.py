@@ -83,7 +83,7 @@ async def _active_run(session: AsyncSession, integration_id: uuid.UUID) -> bool:
     return row is not None
 
 
-async def _enqueue(ctx: IntegrationsContext, run: IntegrationRun) -> None:
+async def enqueue(ctx: IntegrationsContext, run: IntegrationRun) -> None:
     await ctx.jobs.enqueue(JOB, job_id=f"integration-run:{run.id}", run_id=str(run.id))
 
 
@@ -130,7 +130,7 @@ async def request_run(
         dry_run=data.dry_run,
     )
     await session.commit()
-    await _enqueue(ctx, run)
+    await enqueue(ctx, run)
     return RunAccepted(id=str(run.id), status=run.status)
 
 
@@ -256,7 +256,7 @@ async def upload_csv(
         bytes=copied,
     )
     await session.commit()
-    await _enqueue(ctx, run)
+    await enqueue(ctx, run)
     return RunAccepted(id=str(run.id), status=run.status)
 
 
@@ -292,7 +292,7 @@ async def recover_runs(session: AsyncSession, ctx: IntegrationsContext) -> tuple
             again.append(run)
     await session.commit()
     for run in again:
-        await _enqueue(ctx, run)
+        await enqueue(ctx, run)
     return failed, len(again)
 
 
@@ -325,26 +325,5 @@ async def start_due_runs(session: AsyncSession, ctx: IntegrationsContext) -> int
         queued.append(run)
     await session.commit()
     for run in queued:
-        await _enqueue(ctx, run)
+        await enqueue(ctx, run)
     return len(queued)
-
-
-async def queue_ticket_run(
-    session: AsyncSession, ctx: IntegrationsContext, integration: Integration, tickets: list[str]
-) -> uuid.UUID | None:
-    """A webhook's run: read only the named tickets, then push. When a run is
-    already queued or running, nothing is added (the scheduled run catches up)."""
-    if await _active_run(session, integration.id):
-        return None
-    run = IntegrationRun(
-        id=uuid.uuid4(),
-        organization_id=integration.organization_id,
-        integration_id=integration.id,
-        trigger="webhook",
-        direction="both",
-        options={"tickets": tickets},
-    )
-    session.add(run)
-    await session.commit()
-    await _enqueue(ctx, run)
-    return run.id

@@ -2,8 +2,9 @@
 
 1. Claim: queued → running, only if no other run of the integration is
    running (the integration row is locked while deciding on PostgreSQL;
-   SQLite has one writer). A second delivery of the job finds it not queued
-   and does nothing.
+   SQLite has one writer); else it stays queued and the running run starts
+   it when it ends. A second delivery of the job finds it not queued and
+   does nothing.
 2. Window: explicit from/to; else the first run reads `initialDays` (90) back;
    later runs start from the high-water mark: providers with an updated-since
    filter (Tempo) ask for changes since it, the others re-read `lookbackDays`
@@ -69,10 +70,14 @@ async def _claim(session: AsyncSession, run_id: uuid.UUID) -> IntegrationRun | N
     run = await session.get(IntegrationRun, run_id)
     if run is None or run.status != "queued":
         return None
-    # Serializes the decision per integration (no-op on SQLite: one writer anyway).
+    # Serializes the decision per integration with other claims and with
+    # webhooks adding tickets to a queued run (no-op on SQLite: one writer).
     await session.execute(
         select(Integration.id).where(Integration.id == run.integration_id).with_for_update()
     )
+    await session.refresh(run)  # its status and tickets as of the lock
+    if run.status != "queued":
+        return None
     busy = (
         await session.execute(
             select(IntegrationRun.id).where(
@@ -83,16 +88,34 @@ async def _claim(session: AsyncSession, run_id: uuid.UUID) -> IntegrationRun | N
         )
     ).first()
     if busy is not None:
-        run.status, run.detail, run.finished_at = (
-            "failed",
-            "another run of this integration was in progress",
-            utcnow(),
-        )
-        await session.commit()
+        # Stays queued: the running one starts it when it ends (next_queued).
+        await session.rollback()
         return None
     run.status, run.started_at = "running", utcnow()
     await session.commit()
     return run
+
+
+async def next_queued(session: AsyncSession, integration_id: uuid.UUID) -> uuid.UUID | None:
+    """The run waiting for this integration's run to end (a webhook delivery
+    that came meanwhile), oldest first."""
+    # After a webhook that saw this run still running has committed its run.
+    await session.execute(
+        select(Integration.id).where(Integration.id == integration_id).with_for_update()
+    )
+    waiting = (
+        await session.execute(
+            select(IntegrationRun.id)
+            .where(
+                IntegrationRun.integration_id == integration_id,
+                IntegrationRun.status == "queued",
+            )
+            .order_by(IntegrationRun.created_at)
+            .limit(1)
+        )
+    ).scalar_one_or_none()
+    await session.commit()
+    return waiting
 
 
 async def _csv_pages(run: IntegrationRun, provider: str, data_dir: Path) -> AsyncIterator[Page]:
@@ -115,11 +138,12 @@ async def execute_run(
     run_id: uuid.UUID,
     data_dir: Path,
     transport: Any = None,
-) -> None:
+) -> uuid.UUID | None:
+    """Runs it; answers the run waiting for it to end, if any (to enqueue)."""
     async with sessions() as session:
         run = await _claim(session, run_id)
         if run is None:
-            return
+            return None
         integration = await session.get(Integration, run.integration_id)
         assert integration is not None  # cascades with its runs
         started = run.started_at or utcnow()
@@ -212,6 +236,7 @@ async def execute_run(
             counts=run.counts,
         )
         await session.commit()
+        return await next_queued(session, integration.id)
 
 
 async def _finish(

@@ -151,5 +151,5 @@ class ResolveIn(Wire):
 
 
 class WebhookAccepted(Wire):
-    status: str  # queued | duplicate | busy
+    status: str  # queued | duplicate
     run_id: str | None = None

@@ -7,6 +7,12 @@ integration (or one that takes no webhooks) → 404; a missing or wrong
 signature, or no secret configured → 401 (compared in constant time); a
 delivery id seen before → nothing happens. The webhook only queues a run for
 the ticket in the payload (`ticket.id`); the job does the work.
+
+A delivery is never dropped: it is stored as a queued run in the same
+transaction as its delivery id. While another run of the integration is
+queued or running, its ticket joins the waiting webhook run (or starts one
+that is not enqueued yet): the run ending starts it (`runs.next_queued`),
+and the scheduler's sweep re-enqueues any queued run left behind.
 """
 
 from __future__ import annotations
@@ -16,13 +22,15 @@ import hmac
 import json
 import uuid
 
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.core.errors import BadRequest, NotFound, Unauthorized
-from server.db.models import Integration, WebhookDelivery
+from server.db.models import Integration, IntegrationRun, WebhookDelivery
 from server.integrations.credentials import unseal
-from server.integrations.run_requests import queue_ticket_run
+from server.integrations.run_requests import enqueue
+from server.integrations.runs import ACTIVE
 from server.integrations.schemas import WebhookAccepted
 from server.integrations.service import IntegrationsContext
 
@@ -62,8 +70,48 @@ async def receive(
         except IntegrityError:
             await session.rollback()
             return WebhookAccepted(status="duplicate")
-    run_id = await queue_ticket_run(session, ctx, integration, [ticket])
-    await session.commit()  # the delivery is remembered even when a run was busy
-    return WebhookAccepted(
-        status="queued" if run_id else "busy", run_id=str(run_id) if run_id else None
+    run, start_now = await _ticket_run(session, integration, ticket)
+    await session.commit()
+    if start_now:
+        await enqueue(ctx, run)
+    return WebhookAccepted(status="queued", run_id=str(run.id))
+
+
+async def _ticket_run(
+    session: AsyncSession, integration: Integration, ticket: str
+) -> tuple[IntegrationRun, bool]:
+    """The run that will read `ticket`, and whether to enqueue it now (nothing
+    else of the integration is queued or running)."""
+    # Serializes with a run being claimed (runs._claim takes the same lock).
+    await session.execute(
+        select(Integration.id).where(Integration.id == integration.id).with_for_update()
     )
+    active = list(
+        (
+            await session.execute(
+                select(IntegrationRun)
+                .where(
+                    IntegrationRun.integration_id == integration.id,
+                    IntegrationRun.status.in_(ACTIVE),
+                )
+                .order_by(IntegrationRun.created_at)
+                .execution_options(populate_existing=True)
+            )
+        ).scalars()
+    )
+    for run in active:
+        tickets = (run.options or {}).get("tickets")
+        if run.status == "queued" and run.trigger == "webhook" and tickets is not None:
+            if ticket not in tickets:
+                run.options = {**run.options, "tickets": [*tickets, ticket]}
+            return run, False
+    run = IntegrationRun(
+        id=uuid.uuid4(),
+        organization_id=integration.organization_id,
+        integration_id=integration.id,
+        trigger="webhook",
+        direction="both",
+        options={"tickets": [ticket]},
+    )
+    session.add(run)
+    return run, not active

@@ -1,6 +1,7 @@
 """The shared part of the stand-ins: routing, a 429 every Nth request with
 Retry-After (and a count of clients that came back too early), injected
-failures (500s, an HTML page), a request log, and the uvicorn thread."""
+failures (500s, an HTML page), a request log, a gate that holds requests (a
+run kept in progress), and the uvicorn thread."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import parse_qs
 
 import uvicorn
@@ -75,6 +76,16 @@ class StandIn:
         self.quota_every = 0  # Toggl-style hourly quota: 402 + X-Toggl-Quota-Resets-In
         self.html_mode = False
         self.url = ""
+        self.gate = threading.Event()  # cleared by hold(): requests wait for release()
+        self.gate.set()
+        self.held = threading.Event()  # set once a request waits at the closed gate
+
+    def hold(self) -> None:
+        self.held.clear()
+        self.gate.clear()
+
+    def release(self) -> None:
+        self.gate.set()
 
     def route(self, method: str, pattern: str, handler: Handler) -> None:
         regex = re.compile("^" + re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", pattern) + "$")
@@ -147,6 +158,9 @@ class StandIn:
             {k.decode().lower(): v.decode() for k, v in scope["headers"]},
             body,
         )
+        if not self.gate.is_set():
+            self.held.set()
+            await asyncio.to_thread(self.gate.wait, 60)
         reply = self.handle(req)
         payload = reply.encoded()
         headers = [
@@ -158,8 +172,11 @@ class StandIn:
         await send({"type": "http.response.body", "body": payload})
 
 
+S = TypeVar("S", bound=StandIn)
+
+
 @contextmanager
-def serving(app: StandIn) -> Iterator[StandIn]:
+def serving(app: S) -> Iterator[S]:
     """Serves `app` on 127.0.0.1:<free port> in a thread; `app.url` is its base URL."""
     port = free_port()
     config = uvicorn.Config(
