@@ -3,6 +3,7 @@ organization_id. Import models from here: `from server.db.models import TimeEntr
 
 from server.db.models.accounts import Invitation, Organization, PasswordReset, RefreshToken, User
 from server.db.models.catalog import Activity, Customer, Project, Task, Team, TeamMember
+from server.db.models.connections import IntegrationConnection
 from server.db.models.entries import DeletedTimeEntry
 from server.db.models.insight import ActivitySignal, AppUsage
 from server.db.models.integrations import (
@@ -29,6 +30,7 @@ __all__ = [
     "ExportJob",
     "Integration",
     "IntegrationConflict",
+    "IntegrationConnection",
     "IntegrationLink",
     "IntegrationMapping",
     "IntegrationRecord",

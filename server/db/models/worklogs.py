@@ -42,6 +42,11 @@ class IntegrationLink(UUIDPrimaryKey, Base):
     remote_fp: Mapped[str] = mapped_column(String(64))
     state: Mapped[str] = mapped_column(String(16), default="synced")  # synced | conflict
     synced_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The entry's owner: their own connection (if any) writes and deletes the
+    # remote worklog, also once the entry is gone.
+    author_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), default=None
+    )
 
 
 class IntegrationConflict(UUIDPrimaryKey, Base):
