@@ -28,6 +28,10 @@ from server.http.deps import (
 from server.http.errors import EXCEPTION_HANDLERS
 from server.http.openapi import install as install_openapi
 from server.insight.routes import InsightController
+from server.integrations.connection_routes import (
+    MyConnectionsController,
+    OwnConnectionController,
+)
 from server.integrations.routes import (
     ImportsController,
     IntegrationConflictsController,
@@ -104,6 +108,8 @@ def create_app(settings: Settings | None = None, state: AppState | None = None) 
         IntegrationConflictsController,
         IntegrationRunsController,
         ImportsController,
+        OwnConnectionController,
+        MyConnectionsController,
         *web_handlers(),
     ]
     app = Litestar(

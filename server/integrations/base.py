@@ -112,6 +112,8 @@ class AccountInfo:
     """What the cheap validation call found (shown after connecting)."""
 
     label: str
+    # The provider's id of the account (maps a person's own connection to them).
+    external_id: str | None = None
 
 
 class Connector(abc.ABC):

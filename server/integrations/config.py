@@ -28,6 +28,10 @@ SETTINGS: dict[str, tuple[type, ...]] = {
     "timeUnitSeconds": (int,),
     "ticketPattern": (str,),
     "defaultActivity": (str, int),
+    # People's own Jira OAuth 2.0 (3LO) connections: the token endpoint and
+    # API gateway (Atlassian's by default; a stand-in in tests).
+    "oauthTokenUrl": (str,),
+    "oauthApiUrl": (str,),
 }
 
 

@@ -23,6 +23,7 @@ from server.security.secretbox import Keyring, load_keyring, mask
 if TYPE_CHECKING:
     from server.runtime.config import Settings
 
+
 def keyring_for(settings: Settings) -> Keyring:
     """The configured keys, read afresh (a small file at most): a key rotated by
     `hubnity-server rotate-secret-key` is seen by running processes at once."""

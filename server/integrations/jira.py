@@ -1,7 +1,9 @@
 """Jira Cloud (REST API v3 worklogs) — two-way.
 
 - Auth: HTTP Basic `<email>:<API token>` (a refused token answers 401).
-  Base URL `https://<site>.atlassian.net`.
+  Base URL `https://<site>.atlassian.net`. A person's own OAuth 2.0 (3LO)
+  connection sends `Bearer <access token>` to
+  `https://api.atlassian.com/ex/jira/<cloudId>` instead (same paths).
 - Validation: `GET /rest/api/3/myself`. Users: `GET /rest/api/3/users/search
   ?startAt&maxResults` (a short page ends it; emails only where visible).
 - Changes: `GET /rest/api/3/worklog/updated?since=<ms>` and
@@ -76,10 +78,14 @@ class JiraConnector(Connector):
     lists_deletions: ClassVar[bool] = True
     default_base_url: ClassVar[str] = ""
     credential_fields: ClassVar[tuple[str, ...]] = ("email", "apiToken")
+    # The OAuth app people's own OAuth connections refresh through.
+    optional_credentials: ClassVar[tuple[str, ...]] = ("oauthClientId", "oauthClientSecret")
     ticket_pattern: ClassVar[str | None] = r"^[A-Z][A-Z0-9_]+-\d+$"
 
     @classmethod
     def auth(cls, credentials: dict[str, str]) -> dict[str, Any]:
+        if credentials.get("accessToken"):  # OAuth 2.0 (3LO), through api.atlassian.com
+            return {"headers": {"Authorization": f"Bearer {credentials['accessToken']}"}}
         return {"auth": httpx.BasicAuth(credentials["email"], credentials["apiToken"])}
 
     def __init__(self, *args: Any, **kw: Any) -> None:
@@ -95,7 +101,10 @@ class JiraConnector(Connector):
                     f"Jira refused the email and API token: {exc.reason}", status=exc.status
                 ) from None
             raise
-        return AccountInfo(label=f"Jira ({me.get('emailAddress') or me.get('displayName')})")
+        return AccountInfo(
+            label=f"Jira ({me.get('emailAddress') or me.get('displayName')})",
+            external_id=str(me["accountId"]) if me.get("accountId") else None,
+        )
 
     async def list_users(self) -> list[ExternalRef]:
         out: list[ExternalRef] = []

@@ -64,7 +64,10 @@ class KimaiConnector(Connector):
                     f"Kimai refused the API token: {exc.reason}", status=exc.status
                 ) from None
             raise
-        return AccountInfo(label=f"Kimai ({me.get('username') or me.get('alias') or 'token'})")
+        return AccountInfo(
+            label=f"Kimai ({me.get('username') or me.get('alias') or 'token'})",
+            external_id=str(me["id"]) if me.get("id") is not None else None,
+        )
 
     async def list_users(self) -> list[ExternalRef]:
         rows = await self.http.get_json("/api/users")

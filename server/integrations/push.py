@@ -11,9 +11,10 @@ deleted in Hubnity delete their remote worklog.
 from __future__ import annotations
 
 import re
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import and_, delete, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.db.base import utcnow
@@ -30,6 +31,7 @@ from server.integrations.http import ProviderError
 from server.integrations.reconciler import from_snapshot, local_fp
 from server.integrations.resolver import ACTIVITY, PROJECT, USER
 from server.integrations.twoway import SKEW, Sync
+from server.integrations.writers import ConnectionUnusable
 from server.observability.metrics import WORKLOG_SYNC
 from shared.enums import TimesheetStatus
 
@@ -49,6 +51,18 @@ async def approved(session: AsyncSession, entry: TimeEntry) -> bool:
         )
     )
     return row.first() is not None
+
+
+def _create(out: ExternalEntry) -> Callable[[Connector], Awaitable[ExternalEntry]]:
+    return lambda c: c.create_entry(out)
+
+
+def _update(rid: str, out: ExternalEntry) -> Callable[[Connector], Awaitable[ExternalEntry]]:
+    return lambda c: c.update_entry(rid, out)
+
+
+def _delete(rid: str, key: str | None) -> Callable[[Connector], Awaitable[None]]:
+    return lambda c: c.delete_entry(rid, key)
 
 
 def _fatal(exc: ProviderError) -> bool:
@@ -95,15 +109,20 @@ async def push_one(
         return
     try:
         if link is None:
-            stored = await sync.connector.create_entry(out)
+            stored = await sync.write_as(entry.user_id, _create(out))
             link = sync._link(entry, stored, stored.fingerprint())
             link.ticket_key = ticket or stored.ticket_key
             op = "create"
         else:
-            stored = await sync.connector.update_entry(link.remote_id, out)
+            remote_id = link.remote_id
+            stored = await sync.write_as(entry.user_id, _update(remote_id, out))
             link.remote_fp, link.local_fp = stored.fingerprint(), local_fp(entry)
             link.synced_at, link.remote_updated_at = utcnow(), stored.remote_updated_at
+            link.author_id = entry.user_id
             op = "update"
+    except ConnectionUnusable as exc:
+        sync.error(f"entry:{entry.id}", exc.reason)
+        return
     except ProviderError as exc:
         if _fatal(exc):
             raise
@@ -146,15 +165,17 @@ async def apply_resolved(sync: Sync) -> None:
                     sync.error(f"entry:{entry.id}", out)
                     continue
                 if remote is None:  # deleted remotely: bring it back
-                    stored = await sync.connector.create_entry(out)
+                    stored = await sync.write_as(entry.user_id, _create(out))
                     link.remote_id = stored.external_id
                 else:
-                    stored = await sync.connector.update_entry(link.remote_id, out)
+                    rid = link.remote_id
+                    stored = await sync.write_as(entry.user_id, _update(rid, out))
                 link.remote_fp, link.local_fp = stored.fingerprint(), local_fp(entry)
                 sync.counts.pushed += 1
                 sync.audit_write("update", link, entry.id)
             elif conflict.keep == "hubnity":  # deleted in Hubnity: delete remotely
-                await sync.connector.delete_entry(link.remote_id, link.ticket_key)
+                rid, key = link.remote_id, link.ticket_key
+                await sync.write_as(link.author_id, _delete(rid, key))
                 sync.counts.removed += 1
                 sync.audit_write("delete", link, None)
                 sync.deletes.append((link.id, None))
@@ -168,6 +189,9 @@ async def apply_resolved(sync: Sync) -> None:
                 sync._apply_remote(entry, remote)
                 link.local_fp, link.remote_fp = local_fp(entry), remote.fingerprint()
                 sync.counts.updated += 1
+        except ConnectionUnusable as exc:
+            sync.error(link.remote_id, exc.reason)
+            continue
         except ProviderError as exc:
             if _fatal(exc):
                 raise
@@ -181,17 +205,20 @@ async def apply_resolved(sync: Sync) -> None:
 async def push(sync: Sync, started: datetime) -> None:
     integration = sync.integration
     pattern = ticket_re(sync.connector, integration)
-    since = (
-        datetime.fromisoformat(integration.cursor) - SKEW
-        if integration.cursor
-        else started - timedelta(days=int(integration.settings.get("initialDays") or 90))
-    )
+    first = started - timedelta(days=int(integration.settings.get("initialDays") or 90))
+    since = datetime.fromisoformat(integration.cursor) - SKEW if integration.cursor else first
+    # Whoever (re)connected their own account since is offered their window again
+    # (their entries refused while the connection needed re-authorisation).
+    again = sync.writers.connected_since(since) if sync.writers is not None else []
+    changed = TimeEntry.updated_at >= since
+    if again:
+        changed = or_(changed, and_(TimeEntry.user_id.in_(again), TimeEntry.updated_at >= first))
     query = (
         select(TimeEntry, Task.ticket_key)
         .outerjoin(Task, Task.id == TimeEntry.task_id)
         .where(
             TimeEntry.organization_id == integration.organization_id,
-            TimeEntry.updated_at >= since,
+            changed,
             TimeEntry.end_time.is_not(None),
         )
         .order_by(TimeEntry.updated_at, TimeEntry.id)
@@ -239,7 +266,11 @@ async def push_deletions(sync: Sync) -> None:
         if not sync.write:
             continue
         try:
-            await sync.connector.delete_entry(link.remote_id, link.ticket_key)
+            rid, key = link.remote_id, link.ticket_key
+            await sync.write_as(link.author_id, _delete(rid, key))
+        except ConnectionUnusable as exc:
+            sync.error(link.remote_id, exc.reason)
+            continue
         except ProviderError as exc:
             if _fatal(exc):
                 raise

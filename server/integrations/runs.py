@@ -44,6 +44,7 @@ from server.integrations.providers import build_connector, is_file_format
 from server.integrations.push import run_two_way
 from server.integrations.resolver import Resolver
 from server.integrations.twoway import Sync
+from server.integrations.writers import Writers
 from server.observability.logging import log
 from server.security.secretbox import Keyring, SecretError
 
@@ -152,6 +153,7 @@ async def execute_run(
         window = plan_window(integration, run, started)
         complete = two_way = False
         connector = None
+        writers: Writers | None = None
         try:
             resolver = await Resolver.load(session, integration, dry_run=run.dry_run)
             importer = PageImporter(
@@ -169,7 +171,8 @@ async def execute_run(
                     transport=transport,
                 )
                 if connector.two_way:
-                    sync = Sync(session, integration, run, connector, resolver)
+                    writers = Writers(sessions, keyring, integration, connector, transport)
+                    sync = Sync(session, integration, run, connector, resolver, writers=writers)
                     await run_two_way(sync, started)
                     pages = _no_pages()
                     counts, errors = sync.counts, sync.errors
@@ -212,6 +215,8 @@ async def execute_run(
         finally:
             if connector is not None:
                 await connector.http.aclose()
+            if writers is not None:
+                await writers.aclose()
         if complete and two_way:
             if run.dry_run:
                 await session.rollback()  # a dry run writes nothing

@@ -13,9 +13,10 @@ the retries, the time budget) fails the run; what was committed stays.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -42,11 +43,13 @@ from server.integrations.reconciler import (
     unlinked_match,
 )
 from server.integrations.resolver import ACTIVITY, Resolver
+from server.integrations.writers import Writers
 from server.observability.metrics import WORKLOG_SYNC
 from shared.enums import EntryStatus
 
 MAX_ERRORS = 200
 SKEW = timedelta(minutes=5)
+T = TypeVar("T")
 
 
 @dataclass
@@ -62,6 +65,15 @@ class Sync:
     default_project: uuid.UUID | None = None
     touched: set[uuid.UUID] = field(default_factory=set)  # entries written by the pull
     deletes: list[tuple[uuid.UUID, uuid.UUID | None]] = field(default_factory=list)
+    writers: Writers | None = None
+
+    async def write_as(
+        self, user_id: uuid.UUID | None, op: Callable[[Connector], Awaitable[T]]
+    ) -> T:
+        """A remote write in the name of the entry's owner (writers.py)."""
+        if self.writers is None:
+            return await op(self.connector)
+        return await self.writers.call(user_id, op)
 
     @property
     def write(self) -> bool:
@@ -93,6 +105,8 @@ class Sync:
 
     async def load(self) -> None:
         org = self.integration.organization_id
+        if self.writers is not None:
+            await self.writers.load(self.session)
         rows = await self.session.execute(
             select(Activity.name, Activity.id).where(Activity.organization_id == org)
         )
@@ -380,6 +394,7 @@ class Sync:
             remote_updated_at=record.remote_updated_at,
             local_fp=local_fp(entry),
             remote_fp=rfp,
+            author_id=entry.user_id,
         )
         self.session.add(link)
         return link

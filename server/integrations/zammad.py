@@ -72,7 +72,10 @@ class ZammadConnector(Connector):
                     f"Zammad refused the access token: {exc.reason}", status=exc.status
                 ) from None
             raise
-        return AccountInfo(label=f"Zammad ({me.get('email') or me.get('login') or 'token'})")
+        return AccountInfo(
+            label=f"Zammad ({me.get('email') or me.get('login') or 'token'})",
+            external_id=str(me["id"]) if me.get("id") is not None else None,
+        )
 
     async def _pages(self, path: str) -> AsyncIterator[list[dict[str, Any]]]:
         size = min(int(self.settings.get("pageSize") or 100), 1000)

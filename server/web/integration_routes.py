@@ -22,7 +22,7 @@ from server.core.errors import BadRequest, DomainError, Forbidden
 from server.core.ids import path_uuid
 from server.db.models import Activity, Project, User
 from server.http.deps import client_ip
-from server.integrations import conflicts, run_requests, service
+from server.integrations import conflicts, connections, run_requests, service
 from server.integrations.jobs import context_of
 from server.integrations.providers import CONNECTORS
 from server.integrations.schemas import IntegrationIn, MappingIn, MappingsIn, ResolveIn, RunIn
@@ -232,6 +232,7 @@ class IntegrationPages(Controller):
             (await conflicts.list_conflicts(db_session, p, iid, "open")).items if two_way else []
         )
         active = any(r.status in ("queued", "running") for r in runs)
+        connected = (await connections.list_connected(db_session, p, iid)).items if two_way else []
         return page(
             "integration.html",
             web,
@@ -245,6 +246,7 @@ class IntegrationPages(Controller):
             activities=activities,
             two_way=two_way,
             conflicts=open_conflicts,
+            connected=connected,
             active=active,
             error=error or None,
         )

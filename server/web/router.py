@@ -19,6 +19,7 @@ from server.web.approval_routes import ApprovalPages
 from server.web.audit_routes import AuditPages
 from server.web.auth_routes import AuthPages, provide_web_user
 from server.web.catalog_routes import CustomerPages, ProjectPages
+from server.web.connection_routes import ConnectionPages
 from server.web.data_routes import DataPages
 from server.web.entry_routes import EntryForms
 from server.web.errors import csrf_rejected, domain_error, login_required
@@ -76,6 +77,7 @@ def web_handlers() -> list[Any]:
             AuditPages,
             DataPages,
             IntegrationPages,
+            ConnectionPages,
             TimerForms,
             EntryForms,
         ],

@@ -16,12 +16,26 @@ worklogs, get worklogs by IDs), "Myself", "User search", "Rate limiting".
 - `POST /rest/api/3/worklog/list {ids}` (at most 1000).
 Worklogs changed in the last minute are not left out here (Jira does that;
 the connector's cursor overlaps by minutes anyway).
+
+People's own access, after developer.atlassian.com "API tokens" and
+"OAuth 2.0 (3LO) apps" / "Implementing the Refresh Token Flow":
+- more Basic `<email>:<API token>` pairs, each acting as its account
+  (`add_api_token`); a worklog is authored by whoever wrote it;
+- `POST /oauth/token {grant_type: refresh_token, client_id, client_secret,
+  refresh_token}` → `{access_token, token_type: "Bearer", expires_in,
+  refresh_token, scope}`; the refresh token is rotating (dead once used) and
+  an unknown one answers 403 `{"error": "invalid_grant", "error_description":
+  "Unknown or invalid refresh token."}`; a wrong client → 401 access_denied;
+- `/ex/jira/{cloudId}/rest/api/3/...` takes `Bearer <access token>` (expired
+  → 401); Bearer tokens on the site URL are refused, like Jira's.
 """
 
 from __future__ import annotations
 
 import base64
 import re
+import secrets
+import time
 from datetime import UTC, datetime
 from typing import Any
 
@@ -55,8 +69,16 @@ class JiraStandIn(StandIn):
         self.deleted: dict[str, int] = {}
         self._n = 10000
         self._last_ms = 0
+        self.actor = self.me
+        self.basic: dict[str, str] = {f"{email}:{token}": self.me}  # "email:token" → account
+        self.client_id, self.client_secret, self.cloud_id = "hubnity-app", "app-S3CR3T", "cloud-1"
+        self.access: dict[str, tuple[str, float]] = {}  # token → (account, expires monotonic)
+        self.refresh_tokens: dict[str, str] = {}  # live refresh token → account
+        self.refreshes = 0
+        self.refresh_delay = 0.0  # seconds the token endpoint takes (races)
+        self.route("POST", "/oauth/token", self._token)
         for method, path, handler in (
-            ("GET", "/rest/api/3/myself", lambda r, p: Reply(200, self.accounts[self.me])),
+            ("GET", "/rest/api/3/myself", lambda r, p: Reply(200, self.accounts[self.actor])),
             ("GET", "/rest/api/3/users/search", self._users),
             ("GET", "/rest/api/3/issue/{key}", self._issue),
             ("GET", "/rest/api/3/issue/{key}/worklog", self._list),
@@ -135,9 +157,67 @@ class JiraStandIn(StandIn):
         self.updated.pop(wid, None)
         self.deleted[wid] = self._now_ms()
 
+    def add_api_token(self, email: str, token: str, account: str) -> None:
+        self.basic[f"{email}:{token}"] = account
+
+    def grant(self, account: str, expires_in: int = 3600) -> tuple[str, str]:
+        """What the authorization-code exchange gives: (access token, refresh token)."""
+        access, refresh = f"at-{secrets.token_hex(12)}", f"rt-{secrets.token_hex(12)}"
+        self.access[access] = (account, time.monotonic() + expires_in)
+        self.refresh_tokens[refresh] = account
+        return access, refresh
+
+    def expire_access_tokens(self) -> None:
+        self.access = {t: (a, 0.0) for t, (a, _) in self.access.items()}
+
+    def _token(self, req: Req, p: dict[str, str]) -> Reply:
+        body = req.json() or {}
+        if (body.get("client_id"), body.get("client_secret")) != (
+            self.client_id,
+            self.client_secret,
+        ):
+            return Reply(401, {"error": "access_denied", "error_description": "Unauthorized"})
+        if self.refresh_delay:
+            time.sleep(self.refresh_delay)
+        account = self.refresh_tokens.pop(str(body.get("refresh_token")), None)
+        if body.get("grant_type") != "refresh_token" or account is None:
+            return Reply(
+                403,
+                {
+                    "error": "invalid_grant",
+                    "error_description": "Unknown or invalid refresh token.",
+                },
+            )
+        self.refreshes += 1
+        access, refresh = self.grant(account)
+        return Reply(
+            200,
+            {
+                "access_token": access,
+                "token_type": "Bearer",
+                "expires_in": 3600,
+                "refresh_token": refresh,
+                "scope": "read:jira-work write:jira-work offline_access",
+            },
+        )
+
     def authorized(self, req: Req) -> Reply | None:
-        want = base64.b64encode(f"{self.email}:{self.token}".encode()).decode()
-        if req.headers.get("authorization") != f"Basic {want}":
+        if req.path == "/oauth/token":
+            return None
+        header = req.headers.get("authorization", "")
+        prefix = f"/ex/jira/{self.cloud_id}"
+        account: str | None = None
+        if req.path.startswith(prefix) and header.startswith("Bearer "):
+            req.path = req.path[len(prefix) :]
+            found = self.access.get(header[7:])
+            if found is not None and found[1] > time.monotonic():
+                account = found[0]
+        elif header.startswith("Basic ") and not req.path.startswith("/ex/"):
+            try:
+                account = self.basic.get(base64.b64decode(header[6:]).decode())
+            except ValueError:
+                account = None
+        if account is None:
             return Reply(
                 401,
                 {
@@ -145,6 +225,7 @@ class JiraStandIn(StandIn):
                     "errors": {},
                 },
             )
+        self.actor = account
         return None
 
     def _users(self, req: Req, p: dict[str, str]) -> Reply:
@@ -206,7 +287,7 @@ class JiraStandIn(StandIn):
             return refused
         key = next(k for k, v in self.issues.items() if v == iid)
         started = datetime.strptime(body["started"], "%Y-%m-%dT%H:%M:%S.%f%z")
-        wid = self.add_worklog(key, self.me, started, int(body["timeSpentSeconds"]))
+        wid = self.add_worklog(key, self.actor, started, int(body["timeSpentSeconds"]))
         self.worklogs[wid]["comment"] = body.get("comment") or self.worklogs[wid]["comment"]
         return Reply(201, self.worklogs[wid])
 
@@ -232,6 +313,7 @@ class JiraStandIn(StandIn):
         if body.get("comment") is not None:
             row["comment"] = body["comment"]
         row["updated"] = _jira_time(datetime.now(UTC))
+        row["updateAuthor"] = self.accounts[self.actor]
         self.updated[row["id"]] = self._now_ms()
         return Reply(200, row)
 
