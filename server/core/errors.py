@@ -27,6 +27,10 @@ class Unauthorized(DomainError):
     status_code = 401
 
 
+# A valid access token whose person or sign-in no longer counts.
+SIGNED_OUT = "signed out, or the user is unknown or deactivated; sign in again"
+
+
 class Forbidden(DomainError):
     status_code = 403
 

@@ -11,11 +11,11 @@ from litestar.types import BeforeRequestHookHandler
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.auth.principal import Principal, load_principal
-from server.core.errors import Unauthorized
+from server.core.errors import SIGNED_OUT, Unauthorized
 from server.mail.outbox import Outbox
 from server.runtime.state import AppState
 from server.security.limits import limit_sign_in
-from server.security.tokens import InvalidTokenError, decode_access_token
+from server.security.tokens import AccessClaims, InvalidTokenError, decode_access_token
 
 
 def app_state_of(state: State) -> AppState:
@@ -59,8 +59,20 @@ async def provide_principal(
         db_session, claims.user_id, claims.organization_id, claims.session_id
     )
     if principal is None:
-        raise Unauthorized("signed out, or the user is unknown or deactivated; sign in again")
+        raise Unauthorized(SIGNED_OUT)
     return principal
+
+
+def provide_caller(request: Request[Any, Any, Any], state: State) -> AccessClaims:
+    """The bearer token's claims, verified, without any database read: for the
+    sync, which checks its caller in its own transaction (`ingest_batch`)."""
+    token = bearer_token(request)
+    if token is None:
+        raise Unauthorized("missing bearer token")
+    try:
+        return decode_access_token(token, app_state_of(state).settings.security.jwt_secret)
+    except InvalidTokenError as exc:
+        raise Unauthorized(str(exc)) from None
 
 
 def client_ip(request: Request[Any, Any, Any]) -> str:

@@ -22,6 +22,7 @@ from server.core.times import to_utc
 from server.db.models import Organization
 from server.sync import apps_store as store
 from server.sync.schemas import RawApp
+from server.sync.store import Member
 from server.sync.validate import ValidActivity, _instant, _int, _Invalid, _key_text, _uuid
 from shared.enums import AppTracking, ConflictReason
 from shared.limits import MAX_ACTIVE_SECONDS, MAX_APP_NAME_LENGTH
@@ -114,12 +115,17 @@ async def apply_apps(
     items: list[ValidApp | Conflict],
     known: Known,
     deleted: set[uuid.UUID],
+    member: Member | None = None,
 ) -> ActivityResult:
-    """Replace-on-conflict per (entry, minute, app, title): a retry is harmless."""
+    """Replace-on-conflict per (entry, minute, app, title): a retry is harmless.
+    `member`: the policy as the batch's caller check read it (else read here)."""
     result = ActivityResult()
     if not items:
         return result
-    mode, patterns = await _policy(session, org_id)
+    if member is not None:
+        mode, patterns = AppTracking(member.app_tracking), member.redaction_patterns
+    else:
+        mode, patterns = await _policy(session, org_id)
     compiled = safe_patterns(patterns) if mode is AppTracking.TITLES else []
     redacted: dict[str, str] = {}
     rows: dict[tuple[uuid.UUID, datetime, str, str], list[Any]] = {}

@@ -1,11 +1,11 @@
 """The batch sync use case (docs/api.md, "Batch sync"), set-based.
 
-A batch costs a fixed handful of statements whatever its size: a per-user
-lock, one SELECT of referenced projects/tasks, one SELECT of stored entries
-(by key and in the batch's time window), one SELECT of the user's approved
-(locked) weeks, one upsert of entries, one SELECT
-mapping activity keys to entries, one upsert of activity, one refresh of the
-reports' rollup.
+A batch costs a fixed handful of statements whatever its size: the caller's
+check and the per-user lock (one statement on PostgreSQL), the batch's reads
+(stored entries by key and in its time window, the user's approved weeks,
+tombstones, the projects and tasks it names: one statement on PostgreSQL),
+one upsert of entries, one upsert of activity with the reports' rollup, and
+the input signals and apps rows when the batch has any.
 """
 
 from __future__ import annotations
@@ -17,14 +17,14 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.core.errors import BadRequest
+from server.core.errors import SIGNED_OUT, BadRequest, Unauthorized
 from server.db.base import utcnow
 from server.reports.rollup import SLOT, slot_of
 from server.sync.apps import apply_apps, validate_apps, write_signals
-from server.sync.checks import known_refs, locked_weeks, ref_problem
+from server.sync.checks import lock_index_of, ref_problem, refs_of
 from server.sync.overlap import Interval, Timeline
 from server.sync.schemas import RawBatch
-from server.sync.store import FAR_FUTURE, StoredEntry, SyncStore
+from server.sync.store import FAR_FUTURE, BatchWindow, StoredEntry, SyncStore
 from server.sync.store_pg import PgStore
 from server.sync.store_sqlite import SqliteStore
 from server.sync.timers import TimerStop, clash_ending_timer, stop_timers
@@ -121,16 +121,29 @@ async def _plan_entries(
         known = _known(found, user_id)
         plan.deleted = await tombstoned(store, user_id, activity_keys - known.keys())
         return plan, known
-    refs = await known_refs(session, org_id, valid)
     start = min(e.start for e in valid)
     end = FAR_FUTURE if any(e.end is None for e in valid) else max(e.end for e in valid if e.end)
     keys = {e.key for e in valid} | activity_keys
-    since = start - MAX_ENTRY_DURATION
-    found = await store.stored_entries(list(keys), user_id, start, end, since)
+    reads = await store.read_batch(
+        BatchWindow(
+            keys=list(keys),
+            user_id=user_id,
+            start=start,
+            end=end,
+            since=start - MAX_ENTRY_DURATION,
+            first=start,
+            last=max(e.start for e in valid),
+            org_id=org_id,
+            project_ids=list({e.project_id for e in valid if e.project_id}),
+            task_ids=list({e.task_id for e in valid if e.task_id}),
+        )
+    )
+    found = reads.stored
     stored = {r.key: r for r in found}
-    locks = await locked_weeks(store, user_id, valid, stored)
+    refs = refs_of(reads)
+    locks = lock_index_of(user_id, reads)
     known = _known(found, user_id)
-    plan.deleted = await tombstoned(store, user_id, keys - stored.keys())
+    plan.deleted = reads.deleted
     timeline = Timeline([Interval(r.key, r.start, r.end) for r in found if r.owner == user_id])
     for e in sorted(valid, key=lambda x: (x.start, str(x.key))):
         key_text = str(e.key)
@@ -282,9 +295,17 @@ async def ingest_batch(
     user_id: uuid.UUID,
     batch: RawBatch,
     body: bytes | None = None,
+    *,
+    check_member: bool = False,
+    sign_in: uuid.UUID | None = None,
 ) -> SyncBatchResponse:
     """`body` is the raw JSON `batch` was decoded from, when there is one: decoding
-    it strictly lets well-formed batches (nearly all) skip per-item validation."""
+    it strictly lets well-formed batches (nearly all) skip per-item validation.
+
+    `check_member`: the caller is known only by their access token (user,
+    organization, sign-in `sign_in`); they are checked here, in the batch's own
+    transaction and first statement, instead of by a principal read before it
+    (Unauthorized when they are no active member or the sign-in has ended)."""
     check_limits(batch)  # before any decoding work on an oversized batch
     strict = decode_strict(body) if body is not None else None
     now = utcnow()
@@ -295,7 +316,13 @@ async def ingest_batch(
     named = {k for k, _ in latest} | {a.entry_key for a in app_items if not isinstance(a, Conflict)}
     store = await store_for(session)
     try:
-        await store.lock_user(user_id)
+        member = None
+        if check_member:
+            member = await store.lock_member(user_id, org_id, sign_in)
+            if member is None:
+                raise Unauthorized(SIGNED_OUT)
+        else:
+            await store.lock_user(user_id)
         plan, known = await _plan_entries(
             session,
             store,
@@ -318,7 +345,7 @@ async def ingest_batch(
         if latest:
             await _apply_activity(store, org_id, user_id, latest, known, activity, plan.deleted)
             await write_signals(session, org_id, user_id, latest, known)
-        apps = await apply_apps(session, org_id, user_id, app_items, known, plan.deleted)
+        apps = await apply_apps(session, org_id, user_id, app_items, known, plan.deleted, member)
         await session.commit()
     except BaseException:
         await session.rollback()

@@ -12,7 +12,7 @@ Rows are plain tuples in the column order below.
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
@@ -79,6 +79,24 @@ LOCKED_WEEKS_WHERE = "user_id = {0} AND status = 'approved' AND ends_at > {2} AN
 FAR_FUTURE = datetime(9999, 1, 1, tzinfo=UTC)
 
 
+# The caller's standing, checked in the batch's own transaction (the sync reads
+# no principal before it): an active member of the token's organization whose
+# sign-in (refresh-token family) has not ended. One statement, joined with the
+# lock on PostgreSQL; the same rule as `server.auth.principal`.
+MEMBER_WHERE = (
+    "u.id = {0} AND u.organization_id = {1} AND u.active AND NOT EXISTS"
+    " (SELECT 1 FROM refresh_tokens r WHERE r.family_id = {2} AND r.revoked_at IS NOT NULL)"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Member:
+    """What the sync needs of its caller's organization: the app-tracking policy."""
+
+    app_tracking: str
+    redaction_patterns: list[str]
+
+
 @dataclass(frozen=True, slots=True)
 class StoredEntry:
     key: uuid.UUID
@@ -90,9 +108,47 @@ class StoredEntry:
     source: str = "agent"
 
 
+@dataclass(slots=True)
+class BatchReads:
+    """Everything a batch's entries are checked against, read in one go."""
+
+    stored: list[StoredEntry] = field(default_factory=list)
+    weeks: list[LockedWeek] = field(default_factory=list)
+    deleted: set[uuid.UUID] = field(default_factory=set)  # tombstones no stored entry has
+    projects: list[tuple[uuid.UUID, bool]] = field(default_factory=list)  # (id, archived)
+    tasks: list[tuple[uuid.UUID, uuid.UUID, str]] = field(
+        default_factory=list
+    )  # id, project, status
+
+
+@dataclass(frozen=True, slots=True)
+class BatchWindow:
+    """What `read_batch` looks for: `keys` and the user's rows meeting
+    [start, end) (see `stored_entries`), approved weeks meeting [first, last]
+    (the batch's starts) or the stored starts of `keys`, the organization's
+    `project_ids` and `task_ids`."""
+
+    keys: list[uuid.UUID]
+    user_id: uuid.UUID
+    start: datetime
+    end: datetime
+    since: datetime
+    first: datetime
+    last: datetime
+    org_id: uuid.UUID
+    project_ids: list[uuid.UUID]
+    task_ids: list[uuid.UUID]
+
+
 class SyncStore(Protocol):
     async def lock_user(self, user_id: uuid.UUID) -> None:
         """Serializes one user's batches until the transaction ends."""
+
+    async def lock_member(
+        self, user_id: uuid.UUID, org_id: uuid.UUID, sign_in: uuid.UUID | None
+    ) -> Member | None:
+        """`lock_user` for a caller known only by their access token: None (and
+        nothing locked) unless they pass MEMBER_WHERE."""
 
     async def stored_entries(
         self,
@@ -106,6 +162,11 @@ class SyncStore(Protocol):
         closed ones started at or after `since` (an entry lasts at most
         MAX_ENTRY_DURATION, so no earlier one reaches `start`), open ones
         (no end yet) whenever they started (a partial index finds them)."""
+
+    async def read_batch(self, w: BatchWindow) -> BatchReads:
+        """Stored entries, locked weeks, tombstones, projects and tasks of a batch
+        (one round trip on PostgreSQL). Weeks may include extra ones: they are
+        looked up by instant, so only those containing an entry's start count."""
 
     async def own_entries(self, user_id: uuid.UUID, keys: list[uuid.UUID]) -> list[StoredEntry]:
         """The user's rows with any of `keys`."""

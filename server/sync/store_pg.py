@@ -10,6 +10,7 @@ answer a count (`WITH written AS (... RETURNING 1) SELECT count(*)`), not rows.
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
@@ -23,8 +24,12 @@ from server.sync.store import (
     ENTRY_COLUMNS,
     ENTRY_UPDATED,
     LOCKED_WEEKS_WHERE,
+    MEMBER_WHERE,
     ROLLUP_COLUMNS,
     ROLLUP_SUMS,
+    BatchReads,
+    BatchWindow,
+    Member,
     StoredEntry,
 )
 from server.timesheets.locks import LockedWeek, person_lock_key
@@ -116,7 +121,34 @@ _DELETED = (
     "SELECT idempotency_key FROM deleted_time_entries"
     " WHERE user_id = $1 AND idempotency_key = ANY($2::uuid[])"
 )
+# A batch's reads in one round trip: its stored entries (1), the approved weeks
+# meeting its starts or the stored starts of its keys (2), tombstones (3),
+# projects (4) and tasks (5) it names, tagged by kind in one column list.
+_KEY_STARTS = "(SELECT {0}(start_time) FROM s WHERE idempotency_key = ANY($1::uuid[]))"
+_READ_BATCH = (
+    f"WITH s AS ({_STORED}) SELECT 1, idempotency_key, user_id, revision, start_time,"
+    " end_time, id, source::text, NULL::date FROM s"
+    " UNION ALL SELECT 2, id, NULL, NULL, starts_at, ends_at, NULL, NULL, week_start"
+    " FROM timesheets WHERE "
+    + LOCKED_WEEKS_WHERE.format(
+        "$2",
+        f"GREATEST($7, {_KEY_STARTS.format('max')})",
+        f"LEAST($6, {_KEY_STARTS.format('min')})",
+    )
+    + " UNION ALL SELECT 3, idempotency_key, NULL, NULL, NULL, NULL, NULL, NULL, NULL"
+    " FROM deleted_time_entries WHERE user_id = $2 AND idempotency_key = ANY($1::uuid[])"
+    " UNION ALL SELECT 4, id, NULL, archived::int, NULL, NULL, NULL, NULL, NULL"
+    " FROM projects WHERE organization_id = $8 AND id = ANY($9::uuid[])"
+    " UNION ALL SELECT 5, id, project_id, NULL, NULL, NULL, NULL, status::text, NULL"
+    " FROM tasks WHERE organization_id = $8 AND id = ANY($10::uuid[])"
+)
 _LOCK = "SELECT pg_advisory_xact_lock($1)"
+# The lock is taken only on the row that passes the check (one at most).
+_LOCK_MEMBER = (
+    "SELECT pg_advisory_xact_lock($1), o.app_tracking, o.redaction_patterns"
+    " FROM users u JOIN organizations o ON o.id = u.organization_id WHERE "
+    + MEMBER_WHERE.format("$2", "$3", "$4")
+)
 _LOCKED = "SELECT id, week_start, starts_at, ends_at FROM timesheets WHERE " + (
     LOCKED_WEEKS_WHERE.format("$1", "$2", "$3")
 )
@@ -150,6 +182,19 @@ class PgStore:
         # processes and replicas and ends with COMMIT/ROLLBACK.
         await self._conn.exec_driver_sql(_LOCK, (person_lock_key(user_id),))
 
+    async def lock_member(
+        self, user_id: uuid.UUID, org_id: uuid.UUID, sign_in: uuid.UUID | None
+    ) -> Member | None:
+        # One round trip for what was two (the principal's read, the lock).
+        result = await self._conn.exec_driver_sql(
+            _LOCK_MEMBER, (person_lock_key(user_id), user_id, org_id, sign_in)
+        )
+        row: Any = result.first()
+        if row is None:
+            return None
+        patterns = row[2]
+        return Member(row[1], json.loads(patterns) if isinstance(patterns, str) else patterns or [])
+
     async def stored_entries(
         self,
         keys: list[uuid.UUID],
@@ -160,6 +205,37 @@ class PgStore:
     ) -> list[StoredEntry]:
         rows = await self._db.fetch(_STORED, keys, user_id, start, end, since)
         return [_entry(r) for r in rows]
+
+    async def read_batch(self, w: BatchWindow) -> BatchReads:
+        rows = await self._db.fetch(
+            _READ_BATCH,
+            w.keys,
+            w.user_id,
+            w.start,
+            w.end,
+            w.since,
+            w.first,
+            w.last,
+            w.org_id,
+            w.project_ids,
+            w.task_ids,
+        )
+        reads = BatchReads()
+        tombstones = set()
+        for r in rows:
+            kind, ident = r[0], uuid.UUID(bytes=r[1].bytes)
+            if kind == 1:
+                reads.stored.append(_entry(r[1:8]))
+            elif kind == 2:
+                reads.weeks.append(LockedWeek(ident, r[8], r[4], r[5]))
+            elif kind == 3:
+                tombstones.add(ident)
+            elif kind == 4:
+                reads.projects.append((ident, bool(r[3])))
+            else:
+                reads.tasks.append((ident, uuid.UUID(bytes=r[2].bytes), r[7]))
+        reads.deleted = tombstones - {e.key for e in reads.stored}
+        return reads
 
     async def own_entries(self, user_id: uuid.UUID, keys: list[uuid.UUID]) -> list[StoredEntry]:
         return [_entry(r) for r in await self._db.fetch(_OWN, user_id, keys)]

@@ -29,8 +29,12 @@ from server.sync.store import (
     ENTRY_COLUMNS,
     ENTRY_UPDATED,
     LOCKED_WEEKS_WHERE,
+    MEMBER_WHERE,
     ROLLUP_COLUMNS,
     ROLLUP_SUMS,
+    BatchReads,
+    BatchWindow,
+    Member,
     StoredEntry,
 )
 from server.timesheets.locks import LockedWeek
@@ -70,6 +74,12 @@ _OWN = f"SELECT {_ENTRY_FIELDS} FROM time_entries WHERE user_id = ? AND idempote
 _DELETED = (
     f"SELECT idempotency_key FROM deleted_time_entries WHERE user_id = ? AND idempotency_key {_IN}"
 )
+_MEMBER = (
+    "SELECT o.app_tracking, o.redaction_patterns FROM users u"
+    " JOIN organizations o ON o.id = u.organization_id WHERE " + MEMBER_WHERE.format("?", "?", "?")
+)
+_PROJECTS = f"SELECT id, archived FROM projects WHERE organization_id = ? AND id {_IN}"
+_TASKS = f"SELECT id, project_id, status FROM tasks WHERE organization_id = ? AND id {_IN}"
 # 15-minute slots from the Unix epoch (= from 2000-01-01 UTC), integer division.
 _SLOT = (
     "strftime('%Y-%m-%d %H:%M:%S.000000',"
@@ -154,6 +164,16 @@ class SqliteStore:
         await lock.acquire()
         self._lock = lock
 
+    async def lock_member(
+        self, user_id: uuid.UUID, org_id: uuid.UUID, sign_in: uuid.UUID | None
+    ) -> Member | None:
+        rows = await self._db.execute_fetchall(_MEMBER, (user_id.hex, org_id.hex, _hex(sign_in)))
+        if not rows:
+            return None
+        await self.lock_user(user_id)
+        app_tracking, patterns = rows[0]
+        return Member(app_tracking, json.loads(patterns) if patterns else [])
+
     def release(self) -> None:
         if self._lock is not None:
             self._lock.release()
@@ -170,6 +190,26 @@ class SqliteStore:
         params = (_keys(keys), user_id.hex, ts(start), ts(end), ts(since))
         rows = await self._db.execute_fetchall(_STORED, params)
         return [_entry(r) for r in rows]
+
+    async def read_batch(self, w: BatchWindow) -> BatchReads:
+        # In-process statements: nothing to gain from folding them, so the
+        # weeks are looked up for exactly the starts that are checked.
+        reads = BatchReads()
+        reads.stored = await self.stored_entries(w.keys, w.user_id, w.start, w.end, w.since)
+        keys = set(w.keys)
+        starts = [w.first, w.last]
+        starts += [e.start for e in reads.stored if e.key in keys and e.owner == w.user_id]
+        reads.weeks = await self.locked_weeks(w.user_id, min(starts), max(starts))
+        unknown = keys - {e.key for e in reads.stored}
+        reads.deleted = await self.deleted_keys(w.user_id, list(unknown)) if unknown else set()
+        org = w.org_id.hex
+        if w.project_ids:
+            rows = await self._db.execute_fetchall(_PROJECTS, (org, _keys(w.project_ids)))
+            reads.projects = [(uuid.UUID(r[0]), bool(r[1])) for r in rows]
+        if w.task_ids:
+            rows = await self._db.execute_fetchall(_TASKS, (org, _keys(w.task_ids)))
+            reads.tasks = [(uuid.UUID(r[0]), uuid.UUID(r[1]), r[2]) for r in rows]
+        return reads
 
     async def own_entries(self, user_id: uuid.UUID, keys: list[uuid.UUID]) -> list[StoredEntry]:
         rows = await self._db.execute_fetchall(_OWN, (user_id.hex, _keys(keys)))
