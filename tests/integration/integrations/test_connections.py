@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import os
+import subprocess
+import sys
 import uuid
 from datetime import UTC, datetime, timedelta
 from functools import partial
@@ -337,3 +340,36 @@ async def test_a_person_connects_their_own_token_on_the_web(client):
         r = await post_form(client, csrf, f"/app/connections/{jid}/delete")
         assert r.status_code == 303
         assert (await carol.get(f"/api/v1/integrations/{jid}/connection")).status_code == 404
+
+
+async def test_rotate_secret_key_reseals_connections(client, db, backend, session_tmp):
+    settings = client.app.state.app_state.settings
+    data_dir = session_tmp / f"data-{'pg' if backend.startswith('postgresql') else 'sqlite'}"
+    with serving(JiraStandIn(email=EMAIL, token=TOKEN)) as jira:
+        owner, _bob, carol, project, account, jid = await _setup(client, jira)
+        jira.add_api_token(CAROL_MAIL, CAROL_TOKEN, account)
+        r = await carol.put(
+            f"/api/v1/integrations/{jid}/connection",
+            json={"credentials": {"email": CAROL_MAIL, "apiToken": CAROL_TOKEN}},
+        )
+        assert r.status_code == 200, r.text
+        before = await _row(db, jid, carol.user_id)
+        env = {**os.environ, "DATABASE_URL": backend, "HUBNITY_DATA_DIR": str(data_dir)}
+        env.pop("HUBNITY_SECRET_KEY", None)
+        done = subprocess.run(
+            [sys.executable, "-m", "server.cli", "rotate-secret-key"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert done.returncode == 0, done.stderr
+        assert CAROL_TOKEN not in done.stdout + done.stderr
+        after = await _row(db, jid, carol.user_id)
+        assert after.secret_key_id != before.secret_key_id
+        assert unseal(after, keyring_for(settings))["apiToken"] == CAROL_TOKEN
+        await _entry(carol, project, 45, "after rotation")
+        pushed = await run(owner, jid)
+        assert pushed["counts"]["pushed"] == 1, pushed
+        [worklog] = _by_issue(jira)
+        assert worklog["author"]["accountId"] == account
