@@ -130,7 +130,6 @@ async def flag_reauth(
             status="reauth",
             status_reason=reason[:500],
             refresh_lease_until=None,
-            updated_at=utcnow(),
         )
 
 

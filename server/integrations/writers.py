@@ -76,7 +76,9 @@ class Writers:
 
     def connected_since(self, since: datetime) -> list[uuid.UUID]:
         """People who (re)connected since: their entries are offered again."""
-        return [u for u, o in self.owners.items() if o.connected_at >= since]
+        return [
+            u for u, o in self.owners.items() if o.status == "active" and o.connected_at >= since
+        ]
 
     def _unusable(self, owner: Owner) -> ConnectionUnusable:
         provider = self.integration.provider.capitalize()

@@ -264,7 +264,12 @@ async def test_refused_refresh_flags_the_connection_and_the_run_goes_on(client, 
         assert mine["status"] == "reauth" and "connect your account again" in mine["statusReason"]
         [who] = (await owner.get(f"/api/v1/integrations/{jid}/connections")).json()["items"]
         assert who["status"] == "reauth" and who["statusReason"] == mine["statusReason"]
-        assert (await run(owner, jid))["counts"]["failed"] == 1  # not retried in vain
+        # Still within the next run's 5 minutes of overlap: the same error, and the
+        # dead refresh token is not tried again.
+        again = await run(owner, jid)
+        assert (again["counts"]["failed"], again["counts"]["pushed"]) == (1, 0), again
+        assert "needs re-authorisation" in again["errors"][0]["detail"]
+        assert not [q for q in jira.log if q.path == "/oauth/token"][1:]
 
         await _oauth(carol, jid, jira, account)  # connected again: her entry goes now
         back = await run(owner, jid)
