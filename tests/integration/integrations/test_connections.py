@@ -28,6 +28,7 @@ from tests.support.api import create_project, invite, register
 from tests.support.process import run_server
 from tests.support.standins.base import serving
 from tests.support.standins.jira import JiraStandIn
+from tests.support.standins.zammad import ZammadStandIn
 
 EMAIL, TOKEN = "bot@example.test", "jira-token-0123456789"
 CAROL_MAIL, CAROL_TOKEN = "carol@jira.example", "carol-T0KEN-5ecret-abcd"
@@ -378,3 +379,59 @@ async def test_rotate_secret_key_reseals_connections(client, db, backend, sessio
         assert pushed["counts"]["pushed"] == 1, pushed
         [worklog] = _by_issue(jira)
         assert worklog["author"]["accountId"] == account
+
+
+async def test_zammad_time_is_accounted_as_its_owner_with_their_token(client):
+    """Zammad: a person's own access token; their time accounting is created by
+    their agent, the others' by the service agent; an import-only integration
+    takes no personal connection."""
+    owner = await register(client)
+    bob = await invite(owner, name="Bob")
+    dana = await invite(owner, name="Dana")
+    project = await create_project(owner)
+    with serving(ZammadStandIn(token="zammad-service-token-0001")) as zammad:
+        ticket = zammad.add_ticket()
+        agent = zammad.add_user("dana@zammad.example", "Dana", "Agent")
+        zammad.add_token("dana-own-token-9876", agent)
+        r = await connect(
+            owner,
+            "zammad",
+            zammad.url,
+            {"apiToken": "zammad-service-token-0001"},
+            {"projectId": project["id"]},
+        )
+        assert r.status_code == 201, r.text
+        zid = r.json()["id"]
+        url = f"/api/v1/integrations/{zid}/connection"
+        r = await dana.put(url, json={"credentials": {"email": "x", "apiToken": "y"}})
+        assert r.status_code == 400 and "unknown credentials email" in r.json()["detail"]
+        r = await dana.put(url, json={"credentials": {"apiToken": "dana-own-token-9876"}})
+        assert r.status_code == 200 and r.json()["credentials"]["apiToken"] == "••••9876", r.text
+        oauth = {"accessToken": "a", "refreshToken": "b", "expiresIn": 60, "cloudId": "c"}
+        r = await dana.put(url, json={"oauth": oauth})
+        assert r.status_code == 400 and "Jira Cloud" in r.json()["detail"]
+        start = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=3)
+        for who in (dana, bob):
+            r = await who.post(
+                "/api/v1/time-entries",
+                json={
+                    "projectId": project["id"],
+                    "startTime": start.isoformat(),
+                    "endTime": (start + timedelta(minutes=30)).isoformat(),
+                    "ticketKey": str(ticket),
+                },
+            )
+            assert r.status_code == 201, r.text
+            start += timedelta(hours=1)
+        done = await run(owner, zid)
+        assert done["counts"]["pushed"] == 2, done
+        assert sorted(a["created_by_id"] for a in zammad.accountings.values()) == sorted(
+            [agent, zammad.me]
+        )
+        r = await connect(owner, "csv_toggl", "", {}, name="csv")
+        assert r.status_code == 201, r.text
+        refused = await dana.put(
+            f"/api/v1/integrations/{r.json()['id']}/connection",
+            json={"credentials": {"apiToken": "x"}},
+        )
+        assert refused.status_code == 400 and "no personal connections" in refused.text

@@ -3,6 +3,8 @@ pagination), "Time Accounting" (ticket time accountings), "Webhook" (the
 signature and delivery headers).
 
 - `Authorization: Token token=<token>`; otherwise 401 `{"error": "authentication failed"}`.
+  Each access token acts as its agent (`add_token`): `users/me` and the
+  `created_by_id` of a time accounting are that agent.
 - `GET /api/v1/users/me`, `GET /api/v1/users?page&per_page`,
   `GET /api/v1/tickets?page&per_page` (no total count; an empty page past the
   end), `GET /api/v1/ticket_time_accounting_types`.
@@ -42,6 +44,8 @@ class ZammadStandIn(StandIn):
         self.accountings: dict[int, dict[str, Any]] = {}
         self._n = 100
         self.me = self.add_user("agent@zammad.test", "Service", "Agent")
+        self.tokens: dict[str, int] = {token: self.me}
+        self.actor = self.me
         for method, path, handler in (
             ("GET", "/api/v1/users/me", self._me),
             ("GET", "/api/v1/users", self._users),
@@ -110,9 +114,15 @@ class ZammadStandIn(StandIn):
         }
         return body, headers
 
+    def add_token(self, token: str, user: int) -> None:
+        self.tokens[token] = user
+
     def authorized(self, req: Req) -> Reply | None:
-        if req.headers.get("authorization") != f"Token token={self.token}":
+        header = req.headers.get("authorization", "")
+        user = self.tokens.get(header[12:]) if header.startswith("Token token=") else None
+        if user is None:
             return Reply(401, {"error": "authentication failed"})
+        self.actor = user
         return None
 
     def _paged(self, req: Req, rows: list[Any]) -> Reply:
@@ -121,7 +131,7 @@ class ZammadStandIn(StandIn):
         return Reply(200, rows[(page - 1) * size : page * size])
 
     def _me(self, req: Req, p: dict[str, str]) -> Reply:
-        return Reply(200, self.users[self.me])
+        return Reply(200, self.users[self.actor])
 
     def _users(self, req: Req, p: dict[str, str]) -> Reply:
         return self._paged(req, list(self.users.values()))
@@ -149,7 +159,7 @@ class ZammadStandIn(StandIn):
         if isinstance(tid, Reply):
             return tid
         body = req.json()
-        aid = self.add_accounting(tid, self.me, str(body["time_unit"]), body.get("type_id"))
+        aid = self.add_accounting(tid, self.actor, str(body["time_unit"]), body.get("type_id"))
         now = _z(datetime.now(UTC))
         self.accountings[aid].update(created_at=now, updated_at=now)
         return Reply(201, self.accountings[aid])
