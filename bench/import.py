@@ -18,7 +18,11 @@ Measured in one run, on a fresh database:
   external id, INSERT the entry and the record, one flush each) → entries/s
   over `--baseline` entries, and the ratio;
 - memory: peak RSS growth during a 1/5-size import and the full one (flat =
-  ratio near 1 although the second imports 5x more).
+  ratio near 1 although the second imports 5x more);
+- CPU seconds of each phase: this process and the PostgreSQL backends of the
+  bench database (they run on this machine), and the load average before and
+  after: the machine is shared, so CPU per entry is the figure that does not
+  depend on how many cores the bench got.
 """
 
 from __future__ import annotations
@@ -35,12 +39,13 @@ import tempfile
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
+from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from bench._env import bench_settings, create_pg_database, drop_pg_database
 from server.db.migrate import upgrade
@@ -140,7 +145,7 @@ def _serve_feed(port: int, emails: list[str]) -> None:
     )
 
 
-def serve(emails: list[str]) -> tuple[str, multiprocessing.Process]:
+def serve(emails: list[str]) -> tuple[str, BaseProcess]:
     """The feed in its own process, as a provider would be (no shared GIL)."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -159,6 +164,22 @@ def serve(emails: list[str]) -> tuple[str, multiprocessing.Process]:
                 raise SystemExit("the feed did not start") from None
             time.sleep(0.05)
     return f"http://127.0.0.1:{port}", proc
+
+
+def backend_cpu(pids: list[int]) -> dict[int, float]:
+    """CPU seconds each PostgreSQL backend has used so far."""
+    out = {}
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # exited (or not on this machine)
+        out[pid] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return out
+
+
+def loadavg() -> str:
+    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
 
 
 def rss() -> int:
@@ -219,6 +240,24 @@ async def main(entries: int, baseline: int, page: int) -> None:
                 await s.commit()
                 return row.id
 
+        async def backends() -> dict[int, float]:
+            async with sessions() as s:
+                pids = (
+                    await s.execute(
+                        select(text("pid"))
+                        .select_from(text("pg_stat_activity"))
+                        .where(text("datname = current_database()"))
+                    )
+                ).scalars()
+                return backend_cpu(list(pids))
+
+        async def cpu_of(coro: Any) -> tuple[Any, float, float]:
+            """The result, and CPU seconds of this process and of the database's backends."""
+            cpu0, db0 = time.process_time(), await backends()
+            result = await coro
+            cpu, db1 = time.process_time() - cpu0, await backends()
+            return result, cpu, sum(v - db0.get(pid, 0.0) for pid, v in db1.items())
+
         async def timed_run(iid: uuid.UUID, lo: datetime, hi: datetime) -> tuple[float, dict]:
             async with sessions() as s:
                 run = IntegrationRun(
@@ -243,12 +282,16 @@ async def main(entries: int, baseline: int, page: int) -> None:
         (_, _), small_peak = await peak_rss_during(
             timed_run(await integration("mem", small), lo, hi)
         )
+        load_before = loadavg()
         iid = await integration("set-based", entries)
-        (elapsed, counts), full_peak = await peak_rss_during(timed_run(iid, lo, hi))
+        ((elapsed, counts), full_peak), cpu, db_cpu = await cpu_of(
+            peak_rss_during(timed_run(iid, lo, hi))
+        )
         assert counts["created"] == entries, counts
         rate = entries / elapsed
-        again, counts2 = await timed_run(iid, lo, hi)
+        (again, counts2), cpu2, db_cpu2 = await cpu_of(timed_run(iid, lo, hi))
         assert counts2["unchanged"] == entries and counts2["created"] == 0, counts2
+        assert counts2["updated"] == 0, counts2
 
         # Baseline: per-record upserts over the first `baseline` entries.
         base_id = await integration("per-record", baseline)
@@ -266,6 +309,7 @@ async def main(entries: int, baseline: int, page: int) -> None:
                 ).all()
             )
         t0 = time.perf_counter()
+        cpu0, db0 = time.process_time(), await backends()
         n = 0
         async for page_of in connector.list_entries(Window(lo, hi)):
             async with sessions() as s:
@@ -306,18 +350,34 @@ async def main(entries: int, baseline: int, page: int) -> None:
                     n += 1
                 await s.commit()
         base_elapsed = time.perf_counter() - t0
+        base_cpu, db1 = time.process_time() - cpu0, await backends()
+        base_db_cpu = sum(v - db0.get(pid, 0.0) for pid, v in db1.items())
         await connector.http.aclose()
         base_rate = n / base_elapsed
         async with sessions() as s:
             stored = (await s.execute(select(func.count()).select_from(IntegrationRecord))).one()[0]
         server.terminate()
 
+        def per_k(cpu_s: float, db_s: float, count: int) -> str:
+            return (
+                f"CPU {cpu_s:6.1f} s bench + {db_s:5.1f} s PostgreSQL "
+                f"= {(cpu_s + db_s) * 1000 / count:6.3f} s per 1,000 entries"
+            )
+
+        print(f"load average before / after: {load_before} / {loadavg()}")
         print(f"entries imported: {entries:,} (page size {page}); records stored: {stored:,}")
-        print(f"set-based import:    {elapsed:6.1f} s  {rate:9,.0f} entries/s")
-        print(f"re-run (unchanged):  {again:6.1f} s  {entries / again:9,.0f} entries/s")
         print(
-            f"per-record baseline: {base_elapsed:6.1f} s  {base_rate:9,.0f} entries/s "
-            f"(over {n:,} entries)"
+            f"set-based import:    {elapsed:6.1f} s  {rate:9,.0f} entries/s  "
+            + per_k(cpu, db_cpu, entries)
+        )
+        print(
+            f"re-run (unchanged):  {again:6.1f} s  {entries / again:9,.0f} entries/s  "
+            + per_k(cpu2, db_cpu2, entries)
+        )
+        print(
+            f"per-record baseline: {base_elapsed:6.1f} s  {base_rate:9,.0f} entries/s  "
+            + per_k(base_cpu, base_db_cpu, n)
+            + f" (over {n:,} entries)"
         )
         print(f"speed-up vs per-record: {rate / base_rate:.1f}x")
         print(

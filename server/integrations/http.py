@@ -27,6 +27,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import httpx
+import msgspec
 
 from server.observability.logging import log
 
@@ -243,6 +244,7 @@ def decode_json(response: httpx.Response, provider: str) -> Any:
             status=response.status_code,
         )
     try:
-        return response.json()
-    except ValueError:
+        # msgspec: several times faster than httpx's json.loads on import pages.
+        return msgspec.json.decode(response.content)
+    except msgspec.DecodeError:
         raise ProviderError(f"{provider} answered malformed JSON") from None

@@ -2,11 +2,13 @@
 
 Each external record is stored once per integration (`integration_records`,
 unique on integration + external id) with a fingerprint of what it said and
-who it resolved to. Per page: one SELECT of the page's known records, then
-one INSERT of new entries, one UPDATE of changed ones, one DELETE of the ones
-the provider deleted — committed together with the run's counts, so a failed
-run leaves whole pages or nothing of a page. A dry run computes the same
-counts and writes nothing.
+who it resolved to. Per page: one lookup of the page's known records, then
+one INSERT of new entries (and one of their records), one UPDATE of changed
+ones, one DELETE of the ones the provider deleted — committed together with
+the run's counts, so a failed run leaves whole pages or nothing of a page.
+An unchanged record (same fingerprint) is not written at all; a window run
+notes the ids it saw in a temporary table instead (see import_writes). A dry
+run computes the same counts and writes nothing.
 
 Imported entries may overlap agent or manual time: they are stored, not
 refused (the week view marks overlaps).
@@ -17,28 +19,17 @@ from __future__ import annotations
 import hashlib
 import uuid
 from dataclasses import asdict, dataclass
-from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.db.base import utcnow
-from server.db.models import IntegrationRecord, TimeEntry
+from server.integrations import import_writes as writes
 from server.integrations.base import ExternalEntry, Page
 from server.integrations.resolver import Resolver
 from shared.enums import EntryStatus
 
 MAX_ERRORS = 200
-
-
-@dataclass(frozen=True, slots=True)
-class Known:
-    """What the importer needs of a stored record."""
-
-    id: uuid.UUID
-    fingerprint: str
-    time_entry_id: uuid.UUID | None
 
 
 @dataclass
@@ -57,11 +48,6 @@ class Counts:
 
     def as_dict(self) -> dict[str, int]:
         return asdict(self)
-
-
-def _table(model: Any) -> Table:
-    table: Table = model.__table__
-    return table
 
 
 def entry_key(integration_id: uuid.UUID, external_id: str) -> uuid.UUID:
@@ -96,32 +82,14 @@ class PageImporter:
         self.counts = counts
         self.errors = errors
         self.source = f"import:{self.integration.provider}"
-        # A dry run marks nothing: the records it saw are kept here instead.
-        self.dry_seen: set[uuid.UUID] = set()
-        # Only a window run looks for deletions afterwards, so only it marks
-        # unchanged records as seen (an UPDATE per page).
+        # Only a window run looks for deletions afterwards, so only it notes
+        # the ids it saw (in the connection's temporary table, dry run too).
         self.mark_seen = True
 
     def error(self, external_id: str, detail: str) -> None:
         self.counts.failed += 1
         if len(self.errors) < MAX_ERRORS:
             self.errors.append({"externalId": external_id, "detail": detail})
-
-    def _values(
-        self, entry: ExternalEntry, user_id: uuid.UUID, project_id: uuid.UUID | None
-    ) -> dict[str, Any]:
-        return {
-            "user_id": user_id,
-            "project_id": project_id,
-            "start_time": entry.start,
-            "end_time": entry.end,
-            "duration_seconds": entry.duration_seconds,
-            "description": entry.description,
-            # None: inherit from the project/activity, as for any entry.
-            "billable": entry.billable,
-            "ticket_key": entry.ticket_key[:64] if entry.ticket_key else None,
-            "updated_at": utcnow(),
-        }
 
     async def apply(self, page: Page) -> None:
         for err in page.errors:
@@ -130,149 +98,85 @@ class PageImporter:
         for entry in page.entries:
             latest[entry.external_id[:255]] = entry  # a page repeating an id: last wins
         self.counts.fetched += len(page.entries)
-        ids = list(latest)
         deleted_ids = [d[:255] for d in page.deleted]
-        known: dict[str, Known] = {}
-        wanted = ids + deleted_ids
-        for i in range(0, len(wanted), 1000):
-            # Plain rows, not ORM objects: a page holds up to thousands of them.
-            rows = await self.session.execute(
-                select(
-                    IntegrationRecord.external_id,
-                    IntegrationRecord.id,
-                    IntegrationRecord.fingerprint,
-                    IntegrationRecord.time_entry_id,
-                ).where(
-                    IntegrationRecord.integration_id == self.integration.id,
-                    IntegrationRecord.external_id.in_(wanted[i : i + 1000]),
-                )
-            )
-            known.update({r[0]: Known(r[1], r[2], r[3]) for r in rows})
-
-        new_entries: list[dict[str, Any]] = []
-        new_records: list[dict[str, Any]] = []
-        entry_updates: list[dict[str, Any]] = []
-        record_updates: list[dict[str, Any]] = []
-        seen: list[uuid.UUID] = []
-        now = utcnow()
+        known = await writes.known_records(
+            self.session, self.integration.id, list(latest) + deleted_ids
+        )
+        integration_id = self.integration.id
+        # Rows in the column order of import_writes: new entries, their records, changed ones.
+        new_e: list[tuple[Any, ...]] = []
+        new_r: list[tuple[Any, ...]] = []
+        upd_e: list[tuple[Any, ...]] = []
+        upd_r: list[tuple[Any, ...]] = []
+        counts, resolver, dry_run = self.counts, self.resolver, self.dry_run
         for external_id, entry in latest.items():
-            if entry.end is None:
-                self.counts.skipped += 1  # a running timer: imported once it stops
+            end = entry.end
+            if end is None:
+                counts.skipped += 1  # a running timer: imported once it stops
                 continue
-            if entry.duration_seconds < 0 or entry.end < entry.start:
+            if entry.duration_seconds < 0 or end < entry.start:
                 self.error(external_id, "the entry ends before it starts")
                 continue
-            user_id = self.resolver.user(entry.user)
+            user_id = resolver.user(entry.user)
             if user_id is None:
                 self.error(
                     external_id,
-                    f"external user {self.resolver.user_label(entry.user)} matches no member "
+                    f"external user {resolver.user_label(entry.user)} matches no member "
                     "(map it under mappings)",
                 )
                 continue
-            project_id = self.resolver.project(entry.project, dry_run=self.dry_run)
+            project_id = resolver.project(entry.project, dry_run=dry_run)
             fingerprint = _fingerprint(entry, user_id, project_id)
             record = known.get(external_id)
-            if record is None:
-                self.counts.created += 1
-                entry_id = uuid.uuid4()
-                new_entries.append(
-                    {
-                        "id": entry_id,
-                        "organization_id": self.integration.organization_id,
-                        "idempotency_key": entry_key(self.integration.id, external_id),
-                        "revision": 0,
-                        "status": EntryStatus.STOPPED.value,
-                        "timezone": "UTC",
-                        "source": self.source,
-                        "created_at": now,
-                        **self._values(entry, user_id, project_id),
-                    }
-                )
-                new_records.append(
-                    {
-                        "id": uuid.uuid4(),
-                        "organization_id": self.integration.organization_id,
-                        "integration_id": self.integration.id,
-                        "external_id": external_id,
-                        "time_entry_id": entry_id,
-                        "fingerprint": fingerprint,
-                        "start_time": entry.start,
-                        "remote_updated_at": entry.remote_updated_at,
-                        "last_run_id": self.run_id,
-                    }
-                )
-            elif record.fingerprint == fingerprint or record.time_entry_id is None:
+            if record is not None and (
+                record.fingerprint == fingerprint or record.time_entry_id is None
+            ):
                 # Unchanged, or removed in Hubnity on purpose: not brought back.
-                self.counts.unchanged += 1
-                seen.append(record.id)
+                counts.unchanged += 1
+                continue
+            ticket = entry.ticket_key[:64] if entry.ticket_key else None
+            values = (entry.start, end, entry.duration_seconds, entry.description)
+            if record is None:
+                counts.created += 1
+                entry_id = uuid.uuid4()
+                key = entry_key(integration_id, external_id)
+                new_e.append((entry_id, user_id, key, project_id, *values, entry.billable, ticket))
+                new_r.append(
+                    (
+                        uuid.uuid4(),
+                        external_id,
+                        entry_id,
+                        fingerprint,
+                        entry.start,
+                        entry.remote_updated_at,
+                    )
+                )
             else:
-                self.counts.updated += 1
-                entry_updates.append(
-                    {"id": record.time_entry_id, **self._values(entry, user_id, project_id)}
+                counts.updated += 1
+                upd_e.append(
+                    (record.time_entry_id, user_id, project_id, *values, entry.billable, ticket)
                 )
-                record_updates.append(
-                    {
-                        "id": record.id,
-                        "fingerprint": fingerprint,
-                        "start_time": entry.start,
-                        "remote_updated_at": entry.remote_updated_at,
-                        "last_run_id": self.run_id,
-                    }
-                )
+                upd_r.append((record.id, fingerprint, entry.start, entry.remote_updated_at))
         gone = [known[d] for d in deleted_ids if d in known]
-        self.counts.deleted += len(gone)
-        if self.dry_run:
-            self.dry_seen.update(seen)
-            self.dry_seen.update(r["id"] for r in record_updates)
+        counts.deleted += len(gone)
+        if self.mark_seen:
+            # Every id the provider listed exists there, imported or not.
+            listed = list(latest) + [e.external_id[:255] for e in page.errors]
+            await writes.add_seen(self.session, listed)
+        if dry_run:
             return
-        self.resolver.flush_into(self.session)
+        resolver.flush_into(self.session)
         await self.session.flush()
-        if new_entries:
-            # Core inserts (executemany): no ORM bookkeeping for rows nobody reads back.
-            await self.session.execute(_table(TimeEntry).insert(), new_entries)
-            await self.session.execute(_table(IntegrationRecord).insert(), new_records)
-        if entry_updates:
-            await self.session.execute(update(TimeEntry), entry_updates)
-            await self.session.execute(update(IntegrationRecord), record_updates)
-        if seen and self.mark_seen:
-            for i in range(0, len(seen), 1000):
-                await self.session.execute(
-                    update(IntegrationRecord)
-                    .where(IntegrationRecord.id.in_(seen[i : i + 1000]))
-                    .values(last_run_id=self.run_id)
-                    .execution_options(synchronize_session=False)
-                )
+        now = utcnow()
+        common = {
+            "organization": self.integration.organization_id,
+            "integration": integration_id,
+            "source": self.source,
+            "status": EntryStatus.STOPPED.value,
+            "now": now,
+            "run": self.run_id,
+        }
+        await writes.insert_new(self.session, new_e, new_r, common)
+        await writes.update_changed(self.session, upd_e, upd_r, now, self.run_id)
         if gone:
-            await remove_records(self.session, gone)
-
-
-async def remove_records(session: AsyncSession, records: list[Any]) -> None:
-    """Deletes the entries of records deleted at the provider, and the records."""
-    entry_ids = [r.time_entry_id for r in records if r.time_entry_id is not None]
-    record_ids = [r.id for r in records]
-    for i in range(0, len(record_ids), 1000):
-        await session.execute(
-            delete(IntegrationRecord).where(IntegrationRecord.id.in_(record_ids[i : i + 1000]))
-        )
-    for i in range(0, len(entry_ids), 1000):
-        await session.execute(delete(TimeEntry).where(TimeEntry.id.in_(entry_ids[i : i + 1000])))
-
-
-async def stale_records(
-    session: AsyncSession,
-    integration_id: uuid.UUID,
-    run_id: uuid.UUID,
-    start: datetime,
-    end: datetime,
-) -> list[IntegrationRecord]:
-    """Records in the window this (complete) run did not see: deleted at the provider."""
-    rows = await session.execute(
-        select(IntegrationRecord).where(
-            IntegrationRecord.integration_id == integration_id,
-            IntegrationRecord.start_time >= start,
-            IntegrationRecord.start_time < end,
-            (IntegrationRecord.last_run_id != run_id) | (IntegrationRecord.last_run_id.is_(None)),
-        )
-    )
-    return list(rows.scalars())
+            await writes.remove_records(self.session, gone)

@@ -34,12 +34,13 @@ from server import audit
 from server.db.base import utcnow
 from server.db.models import Integration, IntegrationRun
 from server.integrations import csv_clockify, csv_toggl
+from server.integrations import import_writes as writes
 from server.integrations.base import Page, Window
 from server.integrations.credentials import unseal
 from server.integrations.csv_generic import read_pages
 from server.integrations.csv_read import CsvError
 from server.integrations.http import ProviderError
-from server.integrations.importer import Counts, PageImporter, remove_records, stale_records
+from server.integrations.importer import Counts, PageImporter
 from server.integrations.providers import build_connector, is_file_format
 from server.integrations.push import run_two_way
 from server.integrations.resolver import Resolver
@@ -141,107 +142,128 @@ async def execute_run(
     transport: Any = None,
 ) -> uuid.UUID | None:
     """Runs it; answers the run waiting for it to end, if any (to enqueue)."""
-    async with sessions() as session:
-        run = await _claim(session, run_id)
-        if run is None:
-            return None
-        integration = await session.get(Integration, run.integration_id)
-        assert integration is not None  # cascades with its runs
-        started = run.started_at or utcnow()
-        counts, errors = Counts(), list[dict[str, Any]]()
-        importer: PageImporter | None = None
-        window = plan_window(integration, run, started)
-        complete = two_way = False
-        connector = None
-        writers: Writers | None = None
+    # One connection for the whole run: a window run's seen ids live in a
+    # temporary table of it (commits per page keep the connection).
+    engine = sessions.kw["bind"]
+    async with engine.connect() as connection, sessions(bind=connection) as session:
         try:
-            resolver = await Resolver.load(session, integration, dry_run=run.dry_run)
-            importer = PageImporter(
-                session, resolver, run.id, dry_run=run.dry_run, counts=counts, errors=errors
-            )
-            if is_file_format(integration.provider):
-                pages: AsyncIterator[Page] = _csv_pages(run, integration.provider, data_dir)
-            else:
-                connector = build_connector(
-                    integration.provider,
-                    integration.base_url,
-                    unseal(integration, keyring),
-                    integration.settings,
-                    budget_seconds=float(integration.settings.get("budgetSeconds") or 1800),
-                    transport=transport,
-                )
-                if connector.two_way:
-                    writers = Writers(sessions, keyring, integration, connector, transport)
-                    sync = Sync(session, integration, run, connector, resolver, writers=writers)
-                    await run_two_way(sync, started)
-                    pages = _no_pages()
-                    counts, errors = sync.counts, sync.errors
-                    two_way = True
-                else:
-                    for ref in await connector.list_users():
-                        resolver.learn_user(ref)
-                    for ref in await connector.list_projects():
-                        resolver.project(ref, dry_run=True)  # learn names, create nothing yet
-                    if integration.cursor and connector.updated_since and run.range_from is None:
-                        mark = datetime.fromisoformat(integration.cursor) - timedelta(minutes=5)
-                        window = Window(started - timedelta(days=3660), window.end, mark)
-                    pages = connector.list_entries(window)
-            importer.mark_seen = window.updated_since is None and not is_file_format(
-                integration.provider
-            )
-            async for page in pages:
-                await importer.apply(page)
-                run.counts, run.errors = counts.as_dict(), list(errors)
-                run.pages_done += 1
-                if page.total_pages:
-                    run.pages_total = page.total_pages
-                await session.commit()  # a dry run holds nothing else to write
-            complete = True
-        except (ProviderError, CsvError, SecretError) as exc:
-            await session.rollback()
-            await session.refresh(integration)
-            run = await session.get(IntegrationRun, run_id)
-            assert run is not None
-            written = "" if run.dry_run else f" ({run.pages_done} page(s) before it were written)"
-            run.status, run.detail = "failed", f"{exc}{written}"
-            log.warning("integration run failed", run_id=str(run_id), reason=str(exc))
-        except Exception as exc:  # a bug must not leave the run 'running' for ever
-            await session.rollback()
-            await session.refresh(integration)
-            run = await session.get(IntegrationRun, run_id)
-            assert run is not None
-            run.status, run.detail = "failed", "internal error (see the server log)"
-            log.error("integration run crashed", run_id=str(run_id), exc_info=exc)
+            return await _execute(sessions, session, keyring, run_id, data_dir, transport)
         finally:
-            if connector is not None:
-                await connector.http.aclose()
-            if writers is not None:
-                await writers.aclose()
-        if complete and two_way:
-            if run.dry_run:
-                await session.rollback()  # a dry run writes nothing
-                await session.refresh(integration)
-                run = await session.get(IntegrationRun, run_id) or run
-            else:
-                integration.cursor = started.isoformat()
-            run.counts, run.errors, run.status = counts.as_dict(), list(errors), "done"
-        elif complete and importer is not None:
-            await _finish(session, integration, run, window, importer, started)
-        run.finished_at = utcnow()
-        if run.upload_path:  # the uploaded file has served its purpose
-            (data_dir / run.upload_path).unlink(missing_ok=True)
-        audit.record(
-            session,
-            "integration.run_finished",
-            organization_id=integration.organization_id,
-            target_type="integration",
-            target_id=integration.id,
-            run_id=str(run.id),
-            status=run.status,
-            counts=run.counts,
+            await session.rollback()
+            async with session.begin():
+                await writes.close_seen(session)
+
+
+async def _execute(
+    sessions: async_sessionmaker[AsyncSession],
+    session: AsyncSession,
+    keyring: Keyring,
+    run_id: uuid.UUID,
+    data_dir: Path,
+    transport: Any,
+) -> uuid.UUID | None:
+    run = await _claim(session, run_id)
+    if run is None:
+        return None
+    integration = await session.get(Integration, run.integration_id)
+    assert integration is not None  # cascades with its runs
+    started = run.started_at or utcnow()
+    counts, errors = Counts(), list[dict[str, Any]]()
+    importer: PageImporter | None = None
+    window = plan_window(integration, run, started)
+    complete = two_way = False
+    connector = None
+    writers: Writers | None = None
+    try:
+        resolver = await Resolver.load(session, integration, dry_run=run.dry_run)
+        importer = PageImporter(
+            session, resolver, run.id, dry_run=run.dry_run, counts=counts, errors=errors
         )
-        await session.commit()
-        return await next_queued(session, integration.id)
+        if is_file_format(integration.provider):
+            pages: AsyncIterator[Page] = _csv_pages(run, integration.provider, data_dir)
+        else:
+            connector = build_connector(
+                integration.provider,
+                integration.base_url,
+                unseal(integration, keyring),
+                integration.settings,
+                budget_seconds=float(integration.settings.get("budgetSeconds") or 1800),
+                transport=transport,
+            )
+            if connector.two_way:
+                writers = Writers(sessions, keyring, integration, connector, transport)
+                sync = Sync(session, integration, run, connector, resolver, writers=writers)
+                await run_two_way(sync, started)
+                pages = _no_pages()
+                counts, errors = sync.counts, sync.errors
+                two_way = True
+            else:
+                for ref in await connector.list_users():
+                    resolver.learn_user(ref)
+                for ref in await connector.list_projects():
+                    resolver.project(ref, dry_run=True)  # learn names, create nothing yet
+                if integration.cursor and connector.updated_since and run.range_from is None:
+                    mark = datetime.fromisoformat(integration.cursor) - timedelta(minutes=5)
+                    window = Window(started - timedelta(days=3660), window.end, mark)
+                pages = connector.list_entries(window)
+        importer.mark_seen = window.updated_since is None and not is_file_format(
+            integration.provider
+        )
+        if importer.mark_seen:
+            await writes.open_seen(session)
+        async for page in pages:
+            await importer.apply(page)
+            run.counts, run.errors = counts.as_dict(), list(errors)
+            run.pages_done += 1
+            if page.total_pages:
+                run.pages_total = page.total_pages
+            await session.commit()  # a dry run holds nothing else to write
+        complete = True
+    except (ProviderError, CsvError, SecretError) as exc:
+        await session.rollback()
+        await session.refresh(integration)
+        run = await session.get(IntegrationRun, run_id)
+        assert run is not None
+        written = "" if run.dry_run else f" ({run.pages_done} page(s) before it were written)"
+        run.status, run.detail = "failed", f"{exc}{written}"
+        log.warning("integration run failed", run_id=str(run_id), reason=str(exc))
+    except Exception as exc:  # a bug must not leave the run 'running' for ever
+        await session.rollback()
+        await session.refresh(integration)
+        run = await session.get(IntegrationRun, run_id)
+        assert run is not None
+        run.status, run.detail = "failed", "internal error (see the server log)"
+        log.error("integration run crashed", run_id=str(run_id), exc_info=exc)
+    finally:
+        if connector is not None:
+            await connector.http.aclose()
+        if writers is not None:
+            await writers.aclose()
+    if complete and two_way:
+        if run.dry_run:
+            await session.rollback()  # a dry run writes nothing
+            await session.refresh(integration)
+            run = await session.get(IntegrationRun, run_id) or run
+        else:
+            integration.cursor = started.isoformat()
+        run.counts, run.errors, run.status = counts.as_dict(), list(errors), "done"
+    elif complete and importer is not None:
+        await _finish(session, integration, run, window, importer, started)
+    run.finished_at = utcnow()
+    if run.upload_path:  # the uploaded file has served its purpose
+        (data_dir / run.upload_path).unlink(missing_ok=True)
+    audit.record(
+        session,
+        "integration.run_finished",
+        organization_id=integration.organization_id,
+        target_type="integration",
+        target_id=integration.id,
+        run_id=str(run.id),
+        status=run.status,
+        counts=run.counts,
+    )
+    await session.commit()
+    return await next_queued(session, integration.id)
 
 
 async def _finish(
@@ -254,12 +276,10 @@ async def _finish(
 ) -> None:
     file_run = is_file_format(integration.provider)
     if not file_run and window.updated_since is None:
-        stale = await stale_records(session, integration.id, run.id, window.start, window.end)
-        if run.dry_run:
-            stale = [r for r in stale if r.id not in importer.dry_seen]
+        stale = await writes.stale_records(session, integration.id, window.start, window.end)
         importer.counts.deleted += len(stale)
         if not run.dry_run and stale:
-            await remove_records(session, stale)
+            await writes.remove_records(session, stale)
     run.counts, run.errors = importer.counts.as_dict(), list(importer.errors)
     run.status = "done"
     if not run.dry_run:

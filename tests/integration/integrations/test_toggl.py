@@ -6,7 +6,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import Uuid, bindparam, select, text
 
 from server.db.models import Integration, TimeEntry
 from tests.integration.integrations.helpers import connect, run
@@ -31,6 +31,26 @@ async def _entries(db, user_id: str) -> list[TimeEntry]:
             .order_by(TimeEntry.start_time)
         )
         return list(rows.scalars())
+
+
+async def _row_versions(db, integration_id: str) -> dict[str, list[tuple]]:
+    """Every entry and record of the integration as stored, with PostgreSQL's
+    row version (xmin changes on any UPDATE, even one writing the same values)."""
+    records = "SELECT time_entry_id FROM integration_records WHERE integration_id = :i"
+    async with db() as s:
+        version = "CAST(xmin AS text)" if s.get_bind().dialect.name == "postgresql" else "''"
+        out = {}
+        for table, columns, where in (
+            ("time_entries", "id, updated_at, duration_seconds", f"id IN ({records})"),
+            ("integration_records", "id, fingerprint, last_run_id", "integration_id = :i"),
+        ):
+            query = text(f"SELECT {columns}, {version} FROM {table} WHERE {where} ORDER BY id")
+            rows = await s.execute(
+                query.bindparams(bindparam("i", type_=Uuid())), {"i": uuid.UUID(integration_id)}
+            )
+            out[table] = [tuple(r) for r in rows.all()]
+        assert out["time_entries"] and out["integration_records"]
+        return out
 
 
 async def test_toggl_import_is_idempotent_and_follows_changes(client, db, toggl):
@@ -79,10 +99,14 @@ async def test_toggl_import_is_idempotent_and_follows_changes(client, db, toggl)
     assert {e.source for e in stored} == {"import:toggl"}
     assert stored[0].description == "mockups" and stored[0].project_id is not None
 
-    # Re-run: nothing new, nothing changed.
+    # Re-run: nothing new, nothing changed, no row written.
+    before = await _row_versions(db, integration["id"])
     again = await run(owner, integration["id"])
-    assert (again["counts"]["created"], again["counts"]["unchanged"]) == (0, 3)
+    assert again["status"] == "done", again
+    counts = again["counts"]
+    assert (counts["created"], counts["updated"], counts["unchanged"]) == (0, 0, 3), counts
     assert len(await _entries(db, alice.user_id)) == 3
+    assert await _row_versions(db, integration["id"]) == before
 
     # Changed and deleted at Toggl → updated and removed; the rest untouched.
     toggl.edit(first, seconds=7200, stop=day + timedelta(hours=2), description="mockups v2")

@@ -1,0 +1,300 @@
+# ruff: noqa: S608  (statements are built from constants only)
+"""The importer's set-based statements, one per page and kind.
+
+Rows come as tuples in the column order below. On PostgreSQL each write is a
+single statement over `unnest` of one array per column (one round trip, one plan, no
+per-row protocol or ORM work); SQLite gets the same rows as an executemany.
+The lookup of a page's stored records probes the unique (integration,
+external id) index once per id (a LATERAL join), so it costs the same on a
+fresh table as on an analysed one.
+
+Deletion detection for a window run keeps the external ids the run saw in a
+temporary table of the run's connection (`import_seen`): unchanged records
+are not written at all, and the sweep at the end is one anti-join.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Table, bindparam, delete, select, text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from server.db.models import IntegrationRecord, TimeEntry
+from server.db.session import dialect_of
+
+CHUNK = 1000
+
+# Columns of a new entry and of its record, in the order of the tuples given.
+ENTRY_COLUMNS = (
+    "id", "user_id", "idempotency_key", "project_id", "start_time", "end_time",
+    "duration_seconds", "description", "billable", "ticket_key",
+)  # fmt: skip
+RECORD_COLUMNS = (
+    "id",
+    "external_id",
+    "time_entry_id",
+    "fingerprint",
+    "start_time",
+    "remote_updated_at",
+)
+# A changed entry / record: the id first, then the new values.
+ENTRY_UPDATE_COLUMNS = (
+    "id", "user_id", "project_id", "start_time", "end_time", "duration_seconds",
+    "description", "billable", "ticket_key",
+)  # fmt: skip
+RECORD_UPDATE_COLUMNS = ("id", "fingerprint", "start_time", "remote_updated_at")
+
+_PG_TYPES = {
+    "id": "uuid", "user_id": "uuid", "idempotency_key": "uuid", "project_id": "uuid",
+    "time_entry_id": "uuid", "start_time": "timestamptz", "end_time": "timestamptz",
+    "remote_updated_at": "timestamptz", "duration_seconds": "int", "description": "text",
+    "billable": "bool", "ticket_key": "text", "external_id": "text", "fingerprint": "text",
+}  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class Known:
+    """What the importer needs of a stored record."""
+
+    id: uuid.UUID
+    fingerprint: str
+    time_entry_id: uuid.UUID | None
+
+
+def _unnest(columns: tuple[str, ...]) -> str:
+    arrays = ", ".join(f"CAST(:{c} AS {_PG_TYPES[c]}[])" for c in columns)
+    return f"unnest({arrays}) AS u({', '.join(columns)})"
+
+
+Rows = list[tuple[Any, ...]]
+
+
+def _arrays(columns: tuple[str, ...], rows: Rows) -> dict[str, list[Any]]:
+    """One list per column (the arrays `unnest` takes)."""
+    return {c: list(values) for c, values in zip(columns, zip(*rows, strict=True), strict=True)}
+
+
+def _dicts(columns: tuple[str, ...], rows: Rows) -> list[dict[str, Any]]:
+    return [dict(zip(columns, row, strict=True)) for row in rows]
+
+
+_PG_KNOWN = text(
+    "SELECT r.external_id, r.id, r.fingerprint, r.time_entry_id"
+    " FROM unnest(CAST(:ids AS text[])) AS u(external_id)"
+    " CROSS JOIN LATERAL (SELECT id, external_id, fingerprint, time_entry_id"
+    "  FROM integration_records WHERE integration_id = :integration"
+    "  AND external_id = u.external_id) AS r"
+)
+
+
+async def known_records(
+    session: AsyncSession, integration_id: uuid.UUID, external_ids: list[str]
+) -> dict[str, Known]:
+    """The stored records among `external_ids`, by external id."""
+    out: dict[str, Known] = {}
+    if not external_ids:
+        return out
+    if dialect_of(session) == "postgresql":
+        rows = await session.execute(
+            _PG_KNOWN, {"ids": external_ids, "integration": integration_id}
+        )
+        return {r[0]: Known(r[1], r[2], r[3]) for r in rows}
+    for i in range(0, len(external_ids), CHUNK):
+        rows = await session.execute(
+            select(
+                IntegrationRecord.external_id,
+                IntegrationRecord.id,
+                IntegrationRecord.fingerprint,
+                IntegrationRecord.time_entry_id,
+            ).where(
+                IntegrationRecord.integration_id == integration_id,
+                IntegrationRecord.external_id.in_(external_ids[i : i + CHUNK]),
+            )
+        )
+        out.update({r[0]: Known(r[1], r[2], r[3]) for r in rows})
+    return out
+
+
+async def insert_new(
+    session: AsyncSession,
+    entries: Rows,
+    records: Rows,
+    common: dict[str, Any],
+) -> None:
+    """New entries and their records; `common` holds the values every row shares
+    (organization, integration, source, now, run)."""
+    if not entries:
+        return
+    if dialect_of(session) == "postgresql":
+        e, r = _unnest(ENTRY_COLUMNS), _unnest(RECORD_COLUMNS)
+        await session.execute(
+            text(
+                "INSERT INTO time_entries (id, organization_id, user_id, idempotency_key,"
+                " revision, project_id, start_time, end_time, duration_seconds, status,"
+                " timezone, description, source, billable, ticket_key, created_at, updated_at)"
+                " SELECT id, :organization, user_id, idempotency_key, 0, project_id, start_time,"
+                " end_time, duration_seconds, :status, 'UTC', description, :source, billable,"
+                f" ticket_key, :now, :now FROM {e}"
+            ),
+            {**_arrays(ENTRY_COLUMNS, entries), **common},
+        )
+        await session.execute(
+            text(
+                "INSERT INTO integration_records (id, organization_id, integration_id,"
+                " external_id, time_entry_id, fingerprint, start_time, remote_updated_at,"
+                " last_run_id) SELECT id, :organization, :integration, external_id,"
+                f" time_entry_id, fingerprint, start_time, remote_updated_at, :run FROM {r}"
+            ),
+            {
+                **_arrays(RECORD_COLUMNS, records),
+                "organization": common["organization"],
+                "integration": common["integration"],
+                "run": common["run"],
+            },
+        )
+        return
+    org, now = common["organization"], common["now"]
+    await session.execute(
+        _table(TimeEntry).insert(),
+        [
+            {
+                **row,
+                "organization_id": org,
+                "revision": 0,
+                "status": common["status"],
+                "timezone": "UTC",
+                "source": common["source"],
+                "created_at": now,
+                "updated_at": now,
+            }
+            for row in _dicts(ENTRY_COLUMNS, entries)
+        ],
+    )
+    await session.execute(
+        _table(IntegrationRecord).insert(),
+        [
+            {
+                **row,
+                "organization_id": org,
+                "integration_id": common["integration"],
+                "last_run_id": common["run"],
+            }
+            for row in _dicts(RECORD_COLUMNS, records)
+        ],
+    )
+
+
+async def update_changed(
+    session: AsyncSession,
+    entries: Rows,
+    records: Rows,
+    now: datetime,
+    run_id: uuid.UUID,
+) -> None:
+    """Entries whose record changed at the provider, and those records."""
+    if not entries:
+        return
+    if dialect_of(session) == "postgresql":
+        sets = ", ".join(f"{c} = u.{c}" for c in ENTRY_UPDATE_COLUMNS[1:])
+        await session.execute(
+            text(
+                f"UPDATE time_entries AS t SET {sets}, updated_at = :now"
+                f" FROM {_unnest(ENTRY_UPDATE_COLUMNS)} WHERE t.id = u.id"
+            ),
+            {**_arrays(ENTRY_UPDATE_COLUMNS, entries), "now": now},
+        )
+        sets = ", ".join(f"{c} = u.{c}" for c in RECORD_UPDATE_COLUMNS[1:])
+        await session.execute(
+            text(
+                f"UPDATE integration_records AS r SET {sets}, last_run_id = :run"
+                f" FROM {_unnest(RECORD_UPDATE_COLUMNS)} WHERE r.id = u.id"
+            ),
+            {**_arrays(RECORD_UPDATE_COLUMNS, records), "run": run_id},
+        )
+        return
+    # Plain Core UPDATEs by primary key (no ORM session bookkeeping).
+    for table, columns, lists, extra in (
+        (_table(TimeEntry), ENTRY_UPDATE_COLUMNS, entries, {"updated_at": now}),
+        (_table(IntegrationRecord), RECORD_UPDATE_COLUMNS, records, {"last_run_id": run_id}),
+    ):
+        statement = (
+            table.update()
+            .where(table.c.id == bindparam("v_id"))
+            .values({**{c: bindparam(f"v_{c}") for c in columns[1:]}, **extra})
+        )
+        params = [{f"v_{k}": v for k, v in row.items()} for row in _dicts(columns, lists)]
+        await session.execute(statement, params)
+
+
+def _table(model: Any) -> Table:
+    table: Table = model.__table__
+    return table
+
+
+async def remove_records(session: AsyncSession, records: list[Any]) -> None:
+    """Deletes the entries of records deleted at the provider, and the records."""
+    entry_ids = [r.time_entry_id for r in records if r.time_entry_id is not None]
+    record_ids = [r.id for r in records]
+    for i in range(0, len(record_ids), CHUNK):
+        await session.execute(
+            delete(IntegrationRecord).where(IntegrationRecord.id.in_(record_ids[i : i + CHUNK]))
+        )
+    for i in range(0, len(entry_ids), CHUNK):
+        await session.execute(delete(TimeEntry).where(TimeEntry.id.in_(entry_ids[i : i + CHUNK])))
+
+
+# --- what a window run saw ---------------------------------------------------
+
+
+async def open_seen(session: AsyncSession) -> None:
+    """An empty `import_seen` on this connection (left over from a crashed run: emptied)."""
+    await session.execute(
+        text(
+            "CREATE TEMPORARY TABLE IF NOT EXISTS import_seen"
+            " (external_id VARCHAR(255) PRIMARY KEY)"
+        )
+    )
+    await session.execute(text("DELETE FROM import_seen"))
+
+
+async def add_seen(session: AsyncSession, external_ids: list[str]) -> None:
+    if not external_ids:
+        return
+    if dialect_of(session) == "postgresql":
+        await session.execute(
+            text(
+                "INSERT INTO import_seen SELECT unnest(CAST(:ids AS text[])) ON CONFLICT DO NOTHING"
+            ),
+            {"ids": external_ids},
+        )
+        return
+    await session.execute(
+        text("INSERT OR IGNORE INTO import_seen (external_id) VALUES (:id)"),
+        [{"id": i} for i in external_ids],
+    )
+
+
+async def close_seen(session: AsyncSession) -> None:
+    await session.execute(text("DROP TABLE IF EXISTS import_seen"))
+
+
+async def stale_records(
+    session: AsyncSession, integration_id: uuid.UUID, start: datetime, end: datetime
+) -> list[Any]:
+    """Records in the window this (complete) run did not see: deleted at the provider."""
+    rows = await session.execute(
+        select(IntegrationRecord.id, IntegrationRecord.time_entry_id).where(
+            IntegrationRecord.integration_id == integration_id,
+            IntegrationRecord.start_time >= start,
+            IntegrationRecord.start_time < end,
+            text(
+                "NOT EXISTS (SELECT 1 FROM import_seen s"
+                " WHERE s.external_id = integration_records.external_id)"
+            ),
+        )
+    )
+    return list(rows.all())
