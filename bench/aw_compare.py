@@ -332,10 +332,11 @@ def main(rounds: int, batches: int, calls: int, before: str | None) -> None:
                                env=server_env(DATABASE_URL=pg_url, PYTHONPATH=str(source),
                                               HUBNITY_DATA_DIR=str(tmp / "migrate")),
                                check=True, capture_output=True)
+            # A shared machine at load 20+ takes minutes to import a server.
             sqlite = stack.enter_context(run_server(tmp / f"sqlite{label}", {"LOG_JSON": "true"},
-                                                    source=source))
+                                                    source=source, timeout=300))
             pg = stack.enter_context(run_server(tmp / f"pg{label}", {
-                "DATABASE_URL": pg_url, "LOG_JSON": "true"}, source=source))
+                "DATABASE_URL": pg_url, "LOG_JSON": "true"}, source=source, timeout=300))
             targets += [HubnityTarget(f"sqlite{label}", sqlite.url, sqlite.proc.pid),
                         HubnityTarget(f"postgres{label}", pg.url, pg.proc.pid)]
         for t in targets:

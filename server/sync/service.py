@@ -285,7 +285,7 @@ async def store_for(session: AsyncSession) -> SyncStore:
     conn = await session.connection()
     raw = await conn.get_raw_connection()
     if conn.dialect.name == "postgresql":
-        return PgStore(conn, raw.driver_connection)
+        return PgStore(conn, raw.driver_connection, raw.dbapi_connection)
     return SqliteStore(raw.driver_connection, str(conn.engine.url))
 
 
