@@ -84,6 +84,15 @@ async def test_a_token_naming_another_organization_is_refused(client, db):
     r = await client.post(URL, json=body, headers={"Authorization": f"Bearer {forged}"})
     assert r.status_code == 401
     assert await _stored(db, key) == 0
+    # The same kind of token for the person's own organization (one without a
+    # sign-in, as tokens issued before `sid` existed) is let through.
+    own = issue_access_token(
+        AccessClaims(uuid.UUID(owner.user_id), uuid.UUID(owner.org_id), "OWNER"),
+        TEST_ENV["JWT_SECRET"],
+        300,
+    )
+    r = await client.post(URL, json=body, headers={"Authorization": f"Bearer {own}"})
+    assert r.status_code == 200 and r.json()["processed"] == 1
 
 
 async def test_missing_or_bad_bearer_token(client):
