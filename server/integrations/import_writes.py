@@ -1,9 +1,10 @@
 # ruff: noqa: S608  (statements are built from constants only)
 """The importer's set-based statements, one per page and kind.
 
-Rows come as tuples in the column order below. On PostgreSQL each write is a
-single statement over `unnest` of one array per column (one round trip, one plan, no
-per-row protocol or ORM work); SQLite gets the same rows as an executemany.
+Rows come as tuples in the column order below. On PostgreSQL new rows go in
+by binary COPY and changed ones in one UPDATE over `unnest` of one array per
+column (one round trip, no per-row statement or ORM work); SQLite gets the
+same rows as an executemany.
 The lookup of a page's stored records probes the unique (integration,
 external id) index once per id (a LATERAL join), so it costs the same on a
 fresh table as on an analysed one.
@@ -119,6 +120,17 @@ async def known_records(
     return out
 
 
+async def _copy(session: AsyncSession, table: str, columns: tuple[str, ...], rows: Rows) -> None:
+    """Binary COPY into `table` inside the session's transaction (PostgreSQL):
+    no per-row statement, and asyncpg encodes rows without per-value checks."""
+    connection = await session.connection()
+    raw = await connection.get_raw_connection()
+    driver = raw.driver_connection
+    # The page's lookup began the transaction; outside one, COPY would commit alone.
+    assert driver is not None and driver.is_in_transaction()
+    await driver.copy_records_to_table(table, records=rows, columns=columns)
+
+
 async def insert_new(
     session: AsyncSession,
     entries: Rows,
@@ -126,38 +138,26 @@ async def insert_new(
     common: dict[str, Any],
 ) -> None:
     """New entries and their records; `common` holds the values every row shares
-    (organization, integration, source, now, run)."""
+    (organization, integration, source, status, now, run)."""
     if not entries:
         return
+    org, now, run = common["organization"], common["now"], common["run"]
     if dialect_of(session) == "postgresql":
-        e, r = _unnest(ENTRY_COLUMNS), _unnest(RECORD_COLUMNS)
-        await session.execute(
-            text(
-                "INSERT INTO time_entries (id, organization_id, user_id, idempotency_key,"
-                " revision, project_id, start_time, end_time, duration_seconds, status,"
-                " timezone, description, source, billable, ticket_key, created_at, updated_at)"
-                " SELECT id, :organization, user_id, idempotency_key, 0, project_id, start_time,"
-                " end_time, duration_seconds, :status, 'UTC', description, :source, billable,"
-                f" ticket_key, :now, :now FROM {e}"
-            ),
-            {**_arrays(ENTRY_COLUMNS, entries), **common},
+        shared = (org, 0, common["status"], "UTC", common["source"], now, now)
+        await _copy(
+            session,
+            "time_entries",
+            _SHARED_ENTRY_COLUMNS + ENTRY_COLUMNS,
+            [(*shared, *e) for e in entries],
         )
-        await session.execute(
-            text(
-                "INSERT INTO integration_records (id, organization_id, integration_id,"
-                " external_id, time_entry_id, fingerprint, start_time, remote_updated_at,"
-                " last_run_id) SELECT id, :organization, :integration, external_id,"
-                f" time_entry_id, fingerprint, start_time, remote_updated_at, :run FROM {r}"
-            ),
-            {
-                **_arrays(RECORD_COLUMNS, records),
-                "organization": common["organization"],
-                "integration": common["integration"],
-                "run": common["run"],
-            },
+        integration = common["integration"]
+        await _copy(
+            session,
+            "integration_records",
+            ("organization_id", "integration_id", "last_run_id", *RECORD_COLUMNS),
+            [(org, integration, run, *r) for r in records],
         )
         return
-    org, now = common["organization"], common["now"]
     await session.execute(
         _table(TimeEntry).insert(),
         [
@@ -181,11 +181,16 @@ async def insert_new(
                 **row,
                 "organization_id": org,
                 "integration_id": common["integration"],
-                "last_run_id": common["run"],
+                "last_run_id": run,
             }
             for row in _dicts(RECORD_COLUMNS, records)
         ],
     )
+
+
+_SHARED_ENTRY_COLUMNS = (
+    "organization_id", "revision", "status", "timezone", "source", "created_at", "updated_at",
+)  # fmt: skip
 
 
 async def update_changed(
@@ -252,11 +257,12 @@ async def remove_records(session: AsyncSession, records: list[Any]) -> None:
 
 async def open_seen(session: AsyncSession) -> None:
     """An empty `import_seen` on this connection (left over from a crashed run: emptied)."""
+    # No unique key: an id listed on two pages is noted twice (COPY cannot skip it).
     await session.execute(
-        text(
-            "CREATE TEMPORARY TABLE IF NOT EXISTS import_seen"
-            " (external_id VARCHAR(255) PRIMARY KEY)"
-        )
+        text("CREATE TEMPORARY TABLE IF NOT EXISTS import_seen (external_id VARCHAR(255))")
+    )
+    await session.execute(
+        text("CREATE INDEX IF NOT EXISTS ix_import_seen ON import_seen (external_id)")
     )
     await session.execute(text("DELETE FROM import_seen"))
 
@@ -265,15 +271,10 @@ async def add_seen(session: AsyncSession, external_ids: list[str]) -> None:
     if not external_ids:
         return
     if dialect_of(session) == "postgresql":
-        await session.execute(
-            text(
-                "INSERT INTO import_seen SELECT unnest(CAST(:ids AS text[])) ON CONFLICT DO NOTHING"
-            ),
-            {"ids": external_ids},
-        )
+        await _copy(session, "import_seen", ("external_id",), [(i,) for i in external_ids])
         return
     await session.execute(
-        text("INSERT OR IGNORE INTO import_seen (external_id) VALUES (:id)"),
+        text("INSERT INTO import_seen (external_id) VALUES (:id)"),
         [{"id": i} for i in external_ids],
     )
 

@@ -35,6 +35,11 @@ class Resolver:
     mappings: dict[tuple[str, str], IntegrationMapping]
     new_mappings: list[IntegrationMapping] = field(default_factory=list)
     new_projects: list[Project] = field(default_factory=list)
+    # What each external ref resolved to in this run: a page resolves the same
+    # few people and projects thousands of times (mapping rows are ORM objects,
+    # slow to read attribute by attribute).
+    _users: dict[ExternalRef, uuid.UUID | None] = field(default_factory=dict)
+    _projects: dict[tuple[ExternalRef, bool], uuid.UUID | None] = field(default_factory=dict)
 
     @classmethod
     async def load(
@@ -103,10 +108,15 @@ class Resolver:
         return row.target_id
 
     def user(self, ref: ExternalRef) -> uuid.UUID | None:
+        if ref in self._users:
+            return self._users[ref]
         row = self.mappings.get((USER, ref.id[:255]))
         if row is None or (not row.manual and row.target_id is None):
-            return self.learn_user(ref)
-        return row.target_id
+            found = self.learn_user(ref)
+        else:
+            found = row.target_id
+        self._users[ref] = found
+        return found
 
     def user_label(self, ref: ExternalRef) -> str:
         """How to name an external user in an error: email, else name, else id."""
@@ -118,6 +128,12 @@ class Resolver:
     def project(self, ref: ExternalRef | None, *, dry_run: bool) -> uuid.UUID | None:
         if ref is None:
             return None
+        key = (ref, dry_run)
+        if key not in self._projects:
+            self._projects[key] = self._project(ref, dry_run=dry_run)
+        return self._projects[key]
+
+    def _project(self, ref: ExternalRef, *, dry_run: bool) -> uuid.UUID | None:
         row = self._mapping(PROJECT, ref)
         if row.manual or row.target_id is not None:
             return row.target_id

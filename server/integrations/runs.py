@@ -211,7 +211,7 @@ async def _execute(
         )
         if importer.mark_seen:
             await writes.open_seen(session)
-        async for page in pages:
+        async for page in _prefetched(pages):
             await importer.apply(page)
             run.counts, run.errors = counts.as_dict(), list(errors)
             run.pages_done += 1
@@ -286,6 +286,23 @@ async def _finish(
         if not file_run and run.range_from is None and run.range_to is None:
             integration.cursor = started.isoformat()
         importer.resolver.flush_into(session)
+
+
+async def _prefetched(pages: AsyncIterator[Page]) -> AsyncIterator[Page]:
+    """The pages, the next one fetched and parsed while this one is written:
+    the provider's answer, JSON and normalizing overlap the database's work.
+    At most two pages are held; a provider failure surfaces where it would
+    have (after the page before it is committed)."""
+    ahead: asyncio.Future[Page | None] = asyncio.ensure_future(anext(pages, None))
+    try:
+        while (page := await ahead) is not None:
+            ahead = asyncio.ensure_future(anext(pages, None))
+            yield page
+    finally:
+        if not ahead.done():
+            ahead.cancel()
+        elif not ahead.cancelled():
+            ahead.exception()  # retrieved: the run already fails for its own reason
 
 
 async def _no_pages() -> AsyncIterator[Page]:
