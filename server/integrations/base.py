@@ -153,6 +153,11 @@ class Connector(abc.ABC):
         """`headers` and/or `auth` for the provider's HTTP client."""
         return {}
 
+    def incremental(self, mark: datetime) -> bool:
+        """Whether a scheduled run after high-water mark `mark` asks only for
+        records changed since it (else it re-reads a window)."""
+        return self.updated_since
+
     @abc.abstractmethod
     async def validate(self) -> AccountInfo:
         """One cheap call proving the credentials work; ConnectionRejected if not."""

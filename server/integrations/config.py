@@ -23,6 +23,8 @@ SETTINGS: dict[str, tuple[type, ...]] = {
     "budgetSeconds": (int,),
     "dateFormat": (str,),
     "durationUnit": (str,),
+    # Toggl: "workspace" (everyone's entries, the default) or "me" (the token owner's).
+    "scope": (str,),
     # Two-way (Jira, Zammad, Kimai).
     "projectId": (str,),
     "timeUnitSeconds": (int,),
@@ -51,6 +53,8 @@ def clean_settings(provider: str, settings: dict[str, Any]) -> dict[str, Any]:
             re.compile(out["ticketPattern"])
         except re.error as exc:
             raise BadRequest(f"ticketPattern is not a regular expression: {exc}") from None
+    if out.get("scope", "workspace") not in ("workspace", "me"):
+        raise BadRequest('scope must be "workspace" or "me"')
     if out.get("intervalMinutes") is not None and out["intervalMinutes"] < 5:
         raise BadRequest("intervalMinutes must be at least 5 (or null for manual runs only)")
     cls = CONNECTORS.get(provider)

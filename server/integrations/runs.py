@@ -202,8 +202,13 @@ async def _execute(
                     resolver.learn_user(ref)
                 for ref in await connector.list_projects():
                     resolver.project(ref, dry_run=True)  # learn names, create nothing yet
-                if integration.cursor and connector.updated_since and run.range_from is None:
-                    mark = datetime.fromisoformat(integration.cursor) - timedelta(minutes=5)
+                cursor = integration.cursor
+                if (
+                    cursor
+                    and run.range_from is None
+                    and connector.incremental(datetime.fromisoformat(cursor))
+                ):
+                    mark = datetime.fromisoformat(cursor) - timedelta(minutes=5)
                     window = Window(started - timedelta(days=3660), window.end, mark)
                 pages = connector.list_entries(window)
         importer.mark_seen = window.updated_since is None and not is_file_format(

@@ -12,12 +12,20 @@
 - Units: seconds. A running timer has a negative duration (or no `stop`) and
   is skipped until it stops. The report lists no deleted entries, so a window
   run removes what the window no longer holds.
+- `scope: "me"` (setting): only the token owner's entries (`GET /api/v9/me`
+  gives their id; window runs filter the report by `user_ids`). Then a
+  scheduled run asks v9 `GET /api/v9/me/time_entries?since=<unix seconds>`
+  for what changed since the high-water mark, deleted entries included
+  (`server_deleted_at` set) — an endpoint that only ever lists the token
+  owner's own entries, which is why a workspace-wide integration cannot use
+  it. Its history is short (about three months), so a mark older than
+  `SINCE_DAYS` re-reads a window instead.
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 
 from server.integrations.base import (
@@ -34,6 +42,7 @@ from server.integrations.http import ProviderError
 from server.integrations.values import parse_instant, ref_or_none
 
 MAX_PAGE_SIZE = 1000
+SINCE_DAYS = 60
 
 
 class TogglConnector(Connector):
@@ -49,6 +58,13 @@ class TogglConnector(Connector):
     @property
     def _wid(self) -> str:
         return str(self.settings["workspaceId"])
+
+    @property
+    def _own_only(self) -> bool:
+        return self.settings.get("scope") == "me"
+
+    def incremental(self, mark: datetime) -> bool:
+        return self._own_only and mark > datetime.now(UTC) - timedelta(days=SINCE_DAYS)
 
     async def validate(self) -> AccountInfo:
         try:
@@ -83,6 +99,11 @@ class TogglConnector(Connector):
             page += 1
 
     async def list_entries(self, window: Window) -> AsyncIterator[Page]:
+        if window.updated_since is not None:
+            since = int(window.updated_since.timestamp())
+            rows = await self.http.get_json("/api/v9/me/time_entries", params={"since": since})
+            yield _changes(rows, self._wid)
+            return
         size = min(int(self.settings.get("pageSize") or 50), MAX_PAGE_SIZE)
         body: dict[str, Any] = {
             "start_date": window.start.date().isoformat(),
@@ -92,6 +113,9 @@ class TogglConnector(Connector):
             "order_by": "date",
             "order_dir": "asc",
         }
+        if self._own_only:
+            me = await self.http.get_json("/api/v9/me")
+            body["user_ids"] = [me["id"]]
         url = f"/reports/api/v3/workspace/{self._wid}/search/time_entries"
         while True:
             rows, response = await self.http.post_json(url, body)
@@ -133,4 +157,38 @@ def _page(rows: list[dict[str, Any]], window: Window) -> Page:
                 )
             except (KeyError, TypeError, ValueError) as exc:
                 page.errors.append(RecordError(eid, f"unreadable Toggl entry: {exc}"))
+    return page
+
+
+def _changes(rows: Any, wid: str) -> Page:
+    """v9 time entries changed since the mark: deleted ones by id, the rest in full."""
+    page = Page()
+    for te in rows:
+        if str(te.get("workspace_id", te.get("wid"))) != wid:
+            continue  # the token owner's entries in other workspaces
+        eid = str(te.get("id"))
+        if te.get("server_deleted_at"):
+            page.deleted.append(eid)
+            continue
+        try:
+            start = parse_instant(te["start"])
+            seconds = int(te.get("duration") or 0)
+            stop = te.get("stop")
+            running = stop is None or seconds < 0
+            page.entries.append(
+                ExternalEntry(
+                    external_id=eid,
+                    user=ExternalRef(str(te.get("user_id", te.get("uid")))),
+                    start=start,
+                    end=None if running else parse_instant(stop),
+                    duration_seconds=0 if running else seconds,
+                    project=ref_or_none(te.get("project_id")),
+                    task=ref_or_none(te.get("task_id")),
+                    description=te.get("description") or None,
+                    billable=bool(te.get("billable")),
+                    remote_updated_at=parse_instant(te["at"]) if te.get("at") else None,
+                )
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            page.errors.append(RecordError(eid, f"unreadable Toggl entry: {exc}"))
     return page

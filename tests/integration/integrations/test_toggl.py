@@ -147,3 +147,64 @@ async def test_toggl_bad_token_wrong_workspace_html_and_unreachable(client, togg
     assert r.status_code == 400 and "workspaceId" in r.json()["detail"]
     listed = (await owner.get("/api/v1/integrations")).json()["items"]
     assert listed == []  # nothing half-created
+
+
+async def test_toggl_own_entries_follow_changes_since_the_mark(client, db, toggl):
+    """scope "me": after the first (window) run, a run asks v9 /me/time_entries
+    for what changed since the high-water mark — edits, new entries and
+    deletions (server_deleted_at) — and reads no report."""
+    owner = await register(client)
+    me = toggl.add_user(owner.email, "Owner")  # the token's owner
+    colleague = toggl.add_user("colleague@elsewhere.test", "Colleague")
+    day = datetime.now(UTC).replace(hour=9, minute=0, second=0, microsecond=0) - timedelta(days=2)
+    kept = toggl.add_entry(me, day, 3600, description="kept")
+    edited = toggl.add_entry(me, day + timedelta(hours=2), 1800, description="draft")
+    deleted = toggl.add_entry(me, day + timedelta(hours=4), 900, description="gone soon")
+    toggl.add_entry(colleague, day, 600, description="not mine")
+    toggl.add_entry(me, day, 300, workspace_id=999)  # my entry in another workspace
+    for entry in toggl.entries.values():  # last modified long before the first run
+        entry["at"] = datetime.now(UTC) - timedelta(hours=3)
+    r = await connect(
+        owner, "toggl", toggl.url, {"apiToken": TOKEN}, {"workspaceId": 777, "scope": "me"}
+    )
+    assert r.status_code == 201, r.text
+    iid = r.json()["id"]
+
+    first = await run(owner, iid)
+    assert first["status"] == "done", first
+    assert (first["counts"]["created"], first["counts"]["failed"]) == (3, 0), first["counts"]
+    searches = [q for q in toggl.log if q.path.endswith("/search/time_entries")]
+    assert searches and all(q.json()["user_ids"] == [me] for q in searches)
+
+    toggl.edit(edited, seconds=2400, stop=day + timedelta(hours=2, minutes=40), description="final")
+    toggl.delete(deleted)
+    added = toggl.add_entry(me, day + timedelta(hours=6), 1200, description="new")
+    toggl.log.clear()
+    before = {e.id: e.updated_at for e in await _entries(db, owner.user_id)}
+    second = await run(owner, iid)
+    assert second["status"] == "done", second
+    counts = second["counts"]
+    assert (counts["fetched"], counts["created"], counts["updated"], counts["deleted"]) == (
+        2,
+        1,
+        1,
+        1,
+    ), counts
+    asked = [q for q in toggl.log if q.path == "/api/v9/me/time_entries"]
+    assert len(asked) == 1 and asked[0].q("since") is not None
+    assert not [q for q in toggl.log if q.path.endswith("/search/time_entries")]
+    stored = await _entries(db, owner.user_id)
+    assert [(e.description, e.duration_seconds) for e in stored] == [
+        ("kept", 3600),
+        ("final", 2400),
+        ("new", 1200),
+    ]
+    kept_row = next(e for e in stored if e.description == "kept")
+    assert before[kept_row.id] == kept_row.updated_at  # untouched
+    assert added and kept  # ids used above
+
+    # Nothing changed since (the 5-minute margin may list the same changes again).
+    third = await run(owner, iid)
+    counts = third["counts"]
+    assert (counts["created"], counts["updated"], counts["deleted"]) == (0, 0, 0), counts
+    assert counts["unchanged"] == counts["fetched"], counts
