@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.core.errors import BadRequest
 from server.core.ids import path_uuid
+from server.db.models import User
 from server.reports import days as d
 from server.reports.scope import visible_user
 from server.time_entries import service as entries
@@ -115,7 +116,8 @@ class EntryForms(Controller):
                 description=form.opt("description"),
             )
             await entries.update_entry(form.session, form.web.principal, eid, patch, form.ip)
-            return back_to("/app/time", "entry-saved", week=monday(day).isoformat())
+            week = monday(day).isoformat()
+            return back_to("/app/time", "entry-saved", week=week, user=_other(form, entry))
 
         async def render(error: str, data: dict[str, str], status: int) -> Template:
             return await entry_page(
@@ -131,13 +133,19 @@ class EntryForms(Controller):
         async def action() -> Any:
             entry = await entries.get_entry(form.session, form.web.principal, eid)
             week = monday(entry.start_time.astimezone(d.zone(entry.timezone)).date())
+            other = _other(form, entry)
             await entries.delete_entry(form.session, form.web.principal, eid, form.ip)
-            return back_to("/app/time", "entry-deleted", week=week.isoformat())
+            return back_to("/app/time", "entry-deleted", week=week.isoformat(), user=other)
 
         async def render(error: str, data: dict[str, str], status: int) -> Template:
             return await entry_page(form.web, form.session, entry_id, error=error, status=status)
 
         return await form.run(action, render)
+
+
+def _other(form: PageForm, entry: Any) -> str:
+    """The entry's person when it is someone else's (their week is where to return)."""
+    return "" if entry.user_id == form.web.principal.user_id else str(entry.user_id)
 
 
 def entry_project(entry: Any) -> str:
@@ -174,6 +182,7 @@ async def entry_page(
         web,
         nav="time",
         entry=entry,
+        person=None if entry.user_id == p.user_id else await session.get(User, entry.user_id),
         running=entry.end_time is None,
         choices=bar.choices,
         activities=bar.activities,

@@ -1,6 +1,8 @@
 """ "My time": the signed-in person's week, where a member lands; submitting
-the week for approval. A manager opens a person of their team's week
-read-only (`?user=`) from Approvals."""
+the week for approval. A team manager (their teams' members) and an
+ADMIN/OWNER (anyone in the organization) open a person's week (`?user=`,
+picked on the page or linked from Approvals and a person's day) and add,
+edit and delete its time there; anyone else's week is a 404."""
 
 from __future__ import annotations
 
@@ -8,10 +10,12 @@ from typing import Any
 
 from litestar import Controller, MediaType, get, post
 from litestar.response import Template
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.db.base import utcnow
-from server.reports.scope import visible_user
+from server.db.models import User
+from server.reports.scope import users_query, visible_user
 from server.timesheets import service as timesheets
 from server.timesheets.weeks import parse_week_start
 from server.web import timer_bar
@@ -48,12 +52,22 @@ async def my_time_page(
         height=160,
     )
     own = person.id == p.user_id
+    people: list[tuple[Any, str]] = []
+    if web.is_manager:  # the people whose week this person may open
+        scope = (await users_query(session, p, None)).where(User.active).subquery()
+        people = [
+            (row.id, row.name)
+            for row in await session.execute(
+                select(scope.c.id, scope.c.name).order_by(scope.c.name)
+            )
+        ]
     tpl = page(
         "my_time.html",
         web,
         nav="time" if own else "approvals",
         person=person,
         own=own,
+        people=people,
         week=data,
         sheet=sheet,
         locked=sheet is not None and sheet.status.value == "approved",
