@@ -13,7 +13,7 @@ import uuid
 from collections.abc import Awaitable
 from typing import Any, Literal, cast
 
-from litestar import Controller, Request, get, post
+from litestar import Controller, MediaType, Request, get, post
 from litestar.response import Redirect, Template
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -23,6 +23,7 @@ from server.core.ids import path_uuid
 from server.db.models import Activity, Project, User
 from server.http.deps import client_ip
 from server.integrations import conflicts, connections, run_requests, service
+from server.integrations.health import health_of
 from server.integrations.jobs import context_of
 from server.integrations.providers import CONNECTORS
 from server.integrations.schemas import IntegrationIn, MappingIn, MappingsIn, ResolveIn, RunIn
@@ -69,6 +70,14 @@ async def _list_page(
         web,
         nav="settings",
         integrations=listing.items,
+        healths={
+            str(k): v
+            for k, v in (
+                await health_of(
+                    session, web.principal.org_id, [uuid.UUID(i.id) for i in listing.items]
+                )
+            ).items()
+        },
         providers=PROVIDERS,
         projects=projects,
         error=error,
@@ -102,7 +111,8 @@ class IntegrationPages(Controller):
         _admin(web)
         return await _list_page(web, db_session)
 
-    @post("/")
+    # A refused form answers the page itself: HTML, not the default JSON type.
+    @post("/", media_type=MediaType.HTML)
     async def connect(
         self,
         request: Request[Any, Any, Any],
@@ -149,7 +159,7 @@ class IntegrationPages(Controller):
             return await _list_page(web, db_session, exc.detail, exc.status_code)
         return Redirect(f"/app/integrations/{out.id}", status_code=303)
 
-    @post("/csv", request_max_body_size=None)
+    @post("/csv", request_max_body_size=None, media_type=MediaType.HTML)
     async def upload_csv(
         self,
         request: Request[Any, Any, Any],
@@ -233,6 +243,7 @@ class IntegrationPages(Controller):
         )
         active = any(r.status in ("queued", "running") for r in runs)
         connected = (await connections.list_connected(db_session, p, iid)).items if two_way else []
+        status = (await health_of(db_session, p.org_id, [iid]))[iid]
         return page(
             "integration.html",
             web,
@@ -248,6 +259,7 @@ class IntegrationPages(Controller):
             conflicts=open_conflicts,
             connected=connected,
             active=active,
+            status=status,
             error=error or None,
         )
 

@@ -91,6 +91,7 @@ async def test_zammad_to_kimai_from_the_web_with_mappings_runs_and_conflicts(cli
         [sheet] = kimai.timesheets.values()
         assert (sheet["activity"], sheet["duration"]) == (kact, 1200)
         assert 'data-status="done"' in (await client.get(kurl)).text
+        assert 'data-testid="health" data-state="ok"' in (await client.get(kurl)).text
 
         # Edited on both sides: the Kimai page lists the conflict; keep the remote.
         async with db() as s:
@@ -112,6 +113,9 @@ async def test_zammad_to_kimai_from_the_web_with_mappings_runs_and_conflicts(cli
             ).json()["items"]
         ]
         assert f'data-conflict="{cid}"' in kpage and "there" in kpage
+        assert 'data-state="conflicts"' in kpage and "1 open conflict(s)" in kpage
+        listing = (await client.get("/app/integrations")).text
+        assert listing.count('data-testid="health"') == 2 and 'data-state="conflicts"' in listing
         r = await post_form(client, csrf, f"{kurl}/conflicts/{cid}/resolve", keep="remote")
         assert r.status_code == 303, r.text[:300]
         settled = await _run_from_page(client, csrf, owner, kurl)

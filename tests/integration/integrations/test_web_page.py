@@ -45,6 +45,7 @@ async def test_connect_run_map_and_report_from_the_web(client):
             baseUrl=toggl.url,
         )
         assert bad.status_code == 422 and "Incorrect username" in bad.text
+        assert bad.headers["content-type"].startswith("text/html")  # a page, not JSON
         r = await post_form(
             client,
             csrf,
