@@ -126,8 +126,11 @@ async def _copy(session: AsyncSession, table: str, columns: tuple[str, ...], row
     connection = await session.connection()
     raw = await connection.get_raw_connection()
     driver = raw.driver_connection
-    # The page's lookup began the transaction; outside one, COPY would commit alone.
-    assert driver is not None and driver.is_in_transaction()
+    assert driver is not None
+    if not driver.is_in_transaction():
+        # Outside the page's transaction COPY would commit on its own; a page
+        # of unreadable records only has run no statement yet.
+        await session.execute(text("SELECT 1"))
     await driver.copy_records_to_table(table, records=rows, columns=columns)
 
 

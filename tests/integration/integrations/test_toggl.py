@@ -208,3 +208,25 @@ async def test_toggl_own_entries_follow_changes_since_the_mark(client, db, toggl
     counts = third["counts"]
     assert (counts["created"], counts["updated"], counts["deleted"]) == (0, 0, 0), counts
     assert counts["unchanged"] == counts["fetched"], counts
+
+
+async def test_toggl_page_of_unreadable_records_only(client, db, toggl):
+    """A page holding only unreadable records still notes its ids (the window
+    sweep must not take them for deleted) and the run goes on."""
+    owner = await register(client)
+    me = toggl.add_user(owner.email, "Owner")
+    day = datetime.now(UTC).replace(hour=9, minute=0, second=0, microsecond=0) - timedelta(days=1)
+    toggl.add_entry(me, day, 3600, description="fine")
+    broken = toggl.add_entry(me, day + timedelta(hours=2), 600)
+    toggl.entries[broken]["at"] = datetime(1990, 1, 1, tzinfo=UTC)  # outside 2000-2100
+    r = await connect(
+        owner, "toggl", toggl.url, {"apiToken": TOKEN}, {"workspaceId": 777, "pageSize": 1}
+    )
+    assert r.status_code == 201, r.text
+    done = await run(owner, r.json()["id"])
+    assert done["status"] == "done", done
+    assert (done["counts"]["created"], done["counts"]["failed"]) == (1, 1), done["counts"]
+    assert str(broken) == done["errors"][0]["externalId"]
+    again = await run(owner, r.json()["id"])
+    assert again["status"] == "done", again
+    assert (again["counts"]["unchanged"], again["counts"]["deleted"]) == (1, 0), again
