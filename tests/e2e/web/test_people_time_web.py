@@ -132,7 +132,10 @@ async def _flow(  # type: ignore[no-untyped-def]
     await bob_api.aclose()
     r = await owner.post(f"/api/v1/timesheets/{r.json()['id']}/approve")
     assert r.status_code == 200, r.text
-    await page.goto(f"{site.url}/app/time?week={week}&user={bob}")
+    # From Bob's day (the dashboard's person page) to that week.
+    await page.goto(f"{site.url}/app/people/{bob}?date={saturday}")
+    await _submit(page, "[data-testid=person-week]")
+    assert f"user={bob}" in page.url
     assert "approved and locked" in await page.text_content("[data-testid=locked-note]")
     assert await page.locator("form[data-testid=entry-form]").count() == 0
     assert await day.locator("a:text('Edit')").count() == 0
