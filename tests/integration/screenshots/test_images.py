@@ -6,6 +6,7 @@ import hashlib
 import io
 import uuid
 
+import pytest
 from PIL import Image, ImageChops, ImageFilter, ImageStat
 from sqlalchemy import select
 
@@ -23,8 +24,9 @@ def _sharpness(image: Image.Image) -> float:
 
 
 def _diff(a: Image.Image, b: Image.Image) -> float:
-    return float(sum(ImageStat.Stat(ImageChops.difference(a.convert("RGB"),
-                                                          b.convert("RGB"))).mean))
+    return float(
+        sum(ImageStat.Stat(ImageChops.difference(a.convert("RGB"), b.convert("RGB"))).mean)
+    )
 
 
 async def test_each_blur_level_changes_pixels_as_expected(client):
@@ -65,8 +67,11 @@ async def test_blurred_image_replaces_the_original_object(client):
 
     async def stored_key() -> str:
         async with app_state.sessions() as session:
-            return (await session.execute(select(Screenshot.storage_key).where(
-                Screenshot.id == uuid.UUID(shot["id"])))).scalar_one()
+            return (
+                await session.execute(
+                    select(Screenshot.storage_key).where(Screenshot.id == uuid.UUID(shot["id"]))
+                )
+            ).scalar_one()
 
     key = await in_app(client, stored_key)
     stored = (app_state.storage.root / key).read_bytes()
@@ -97,3 +102,22 @@ def test_pixel_guard_rejects_before_decoding():
         assert "bomb" in str(exc)
     else:
         raise AssertionError("a 900-megapixel PNG was accepted")
+
+
+def test_jpeg_thumbnail_decodes_at_reduced_scale_with_the_same_pixels():
+    """Blur level 0 keeps the original, so a JPEG is decoded at 1/4 scale for its
+    thumbnail; the thumbnail matches one made from the full decode, the stored
+    size is the original's, and a broken JPEG is still refused."""
+    data = encode(text_screenshot(1920, 1080), "JPEG", quality=85)
+    image, size = imaging.open_guarded(data, thumbnail_only=True)
+    assert size == (1920, 1080) and image.size == (480, 270)
+    result = imaging.process(data, "image/jpeg", 0)
+    assert (result.width, result.height, result.full) == (1920, 1080, None)
+    full_decode, _ = imaging.open_guarded(data)
+    reference = Image.open(io.BytesIO(imaging.thumbnail(full_decode)))
+    thumb = Image.open(io.BytesIO(result.thumb))
+    assert thumb.size == reference.size == (320, 180)
+    assert _diff(thumb, reference) < 15  # sum over RGB of mean |difference| (of 765)
+    for broken in (data[: len(data) // 2], data[:2000] + bytes(len(data) - 2000)):
+        with pytest.raises(imaging.InvalidImage, match="decode"):
+            imaging.process(broken, "image/jpeg", 0)
