@@ -96,6 +96,9 @@ class ApiClient:
         self._lock = threading.Lock()
         self._on_auth_lost = on_auth_lost
         self._tokens: Tokens | None = store.load(self.server_url) if self.server_url else None
+        # Polled answers by URL: (ETag, body). The server answers 304 while the
+        # ETag still matches, so an unchanged policy costs no body.
+        self._current: dict[str, tuple[str, bytes]] = {}
         self._http = httpx.Client(
             base_url=self.server_url,
             timeout=timeout,
@@ -140,6 +143,7 @@ class ApiClient:
 
     def _forget(self) -> None:
         self._tokens = None
+        self._current.clear()
         self._store.clear(self.server_url)
 
     def _refresh(self, stale: Tokens) -> None:
@@ -200,14 +204,27 @@ class ApiClient:
             )
         raise Rejected(detail, code)
 
+    def get_current(self, path: str, params: dict[str, str] | None = None) -> bytes:
+        """A GET the agent polls, conditional on the ETag of its last answer:
+        the body of a 200, or the kept body when the server says 304."""
+        key = str(httpx.URL(path, params=params))
+        kept = self._current.get(key)
+        headers = {"If-None-Match": kept[0]} if kept else None
+        resp = self.request("GET", path, params=params, headers=headers)
+        if resp.status_code == 304 and kept is not None:
+            return kept[1]
+        etag = resp.headers.get("etag")
+        if etag and resp.status_code == 200:
+            self._current[key] = (etag, resp.content)
+        return resp.content
+
     # --- endpoints ------------------------------------------------------------------------
 
     def me(self) -> Me:
         return msgspec.json.decode(self.request("GET", "/api/v1/auth/me").content, type=Me)
 
     def policy(self) -> TrackingPolicy:
-        resp = self.request("GET", "/api/v1/agent/config")
-        return msgspec.json.decode(resp.content, type=TrackingPolicy)
+        return msgspec.json.decode(self.get_current("/api/v1/agent/config"), type=TrackingPolicy)
 
     def active_projects(self) -> list[ActiveProject]:
         items: list[ActiveProject] = []
@@ -215,7 +232,7 @@ class ApiClient:
         for _ in range(50):  # bounded: a misbehaving cursor cannot loop forever
             params = {"cursor": cursor} if cursor else None
             page = msgspec.json.decode(
-                self.request("GET", "/api/v1/projects/active", params=params).content,
+                self.get_current("/api/v1/projects/active", params=params),
                 type=ActivePage,
             )
             items.extend(page.items)

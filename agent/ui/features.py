@@ -6,6 +6,7 @@ screenshot notice, a password-reset page. Blocking: call off the Qt thread.
 
 from __future__ import annotations
 
+import json
 import logging
 from dataclasses import dataclass, field
 from typing import Any
@@ -62,9 +63,11 @@ def fetch_extras(api: ApiClient) -> ServerExtras:
     """One look at the config and the active projects, as the server sends them."""
     extras = ServerExtras()
     try:
-        limit, notify = parse_config(api.request("GET", "/api/v1/agent/config").json())
+        limit, notify = parse_config(json.loads(api.get_current("/api/v1/agent/config")))
         extras.weekly_limit_seconds, extras.notify_screenshots = limit, notify
-        extras.task_status = parse_task_status(api.request("GET", "/api/v1/projects/active").json())
+        extras.task_status = parse_task_status(
+            json.loads(api.get_current("/api/v1/projects/active"))
+        )
     except (ApiError, ValueError) as exc:
         log.info("server extras unavailable: %s", exc)
     return extras

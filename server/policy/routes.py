@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from litestar import Controller, Request, get, route
+from litestar import Controller, Request, Response, get, route
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.auth.principal import Principal
+from server.http.conditional import IF_NONE_MATCH, NOT_MODIFIED, conditional
 from server.http.deps import client_ip
 from server.policy import service as policy
 from server.policy.schemas import PolicyPatch
@@ -18,9 +19,14 @@ class AgentConfigController(Controller):
     path = "/api/v1/agent/config"
     tags = ["agent"]
 
-    @get("/")
-    async def get_config(self, principal: Principal) -> TrackingPolicy:
-        return policy.policy_of(principal.organization)
+    @get("/", responses=NOT_MODIFIED)
+    async def get_config(
+        self,
+        principal: Principal,
+        if_none_match: Annotated[str | None, IF_NONE_MATCH] = None,
+    ) -> Response[TrackingPolicy]:
+        """The policy, with an ETag: 304 while the agent's copy is current."""
+        return conditional(policy.policy_of(principal.organization), if_none_match)
 
     @route("/", http_method=["PUT", "PATCH"])
     async def update_config(

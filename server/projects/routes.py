@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from litestar import Controller, Request, delete, get, patch, post
+from litestar import Controller, Request, Response, delete, get, patch, post
 from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.auth.principal import Principal
 from server.core.ids import path_uuid
+from server.http.conditional import IF_NONE_MATCH, NOT_MODIFIED, conditional
 from server.http.deps import client_ip
 from server.http.params import IncludeArchived, Limit
 from server.projects import service
@@ -47,9 +48,15 @@ class ProjectsController(Controller):
     ) -> ProjectOut:
         return await service.create_project(db_session, principal, data)
 
-    @get("/active")
-    async def active(self, db_session: AsyncSession, principal: Principal) -> ActivePage:
-        return await service.active_projects(db_session, principal)
+    @get("/active", responses=NOT_MODIFIED)
+    async def active(
+        self,
+        db_session: AsyncSession,
+        principal: Principal,
+        if_none_match: Annotated[str | None, IF_NONE_MATCH] = None,
+    ) -> Response[ActivePage]:
+        """What the agent offers, with an ETag: 304 while the agent's copy is current."""
+        return conditional(await service.active_projects(db_session, principal), if_none_match)
 
     @get("/{project_id:str}")
     async def get_project(

@@ -29,7 +29,7 @@ from server.projects.schemas import (
 from server.tasks import schemas as task_schemas
 from server.tasks import service as tasks
 from server.tasks.schemas import TaskDetail, TaskIn
-from server.tasks.service import is_offered, task_out
+from server.tasks.service import OFFERED_STATUSES, task_out
 from shared.enums import TaskStatus
 from shared.schemas import ActiveProject, TaskOut
 
@@ -102,29 +102,34 @@ async def list_projects(
 async def active_projects(session: AsyncSession, principal: Principal) -> ActivePage:
     """What the agent offers: projects not archived, with their open tasks
     (todo or in progress)."""
-    projects = list(
-        (
-            await session.execute(
-                select(Project)
-                .where(Project.organization_id == principal.org_id, Project.archived.is_(False))
-                .order_by(Project.name)
-            )
-        ).scalars()
-    )
-    tasks = (
+    # Every agent polls this every 10 minutes: plain columns, no ORM objects.
+    projects = (
         await session.execute(
-            select(Task)
-            .where(
-                Task.organization_id == principal.org_id,
-                Task.status.in_([TaskStatus.TODO.value, TaskStatus.IN_PROGRESS.value]),
-            )
-            .order_by(Task.name)
+            select(Project.id, Project.name)
+            .where(Project.organization_id == principal.org_id, Project.archived.is_(False))
+            .order_by(Project.name)
         )
-    ).scalars()
+    ).all()
+    tasks = await session.execute(
+        select(Task.id, Task.project_id, Task.name, Task.status)
+        .where(
+            Task.organization_id == principal.org_id,
+            Task.status.in_(OFFERED_STATUSES),
+        )
+        .order_by(Task.name)
+    )
     by_project: dict[uuid.UUID, list[TaskOut]] = {p.id: [] for p in projects}
     for t in tasks:
-        if t.project_id in by_project and is_offered(t):
-            by_project[t.project_id].append(task_out(t))
+        if t.project_id in by_project:
+            by_project[t.project_id].append(
+                TaskOut(
+                    id=str(t.id),
+                    project_id=str(t.project_id),
+                    name=t.name,
+                    archived=False,  # an offered status is never ARCHIVED
+                    status=TaskStatus(t.status),
+                )
+            )
     return ActivePage(
         items=[ActiveProject(id=str(p.id), name=p.name, tasks=by_project[p.id]) for p in projects]
     )

@@ -271,6 +271,6 @@ async def archive_task(
     await change_status(session, principal, task_id, TaskStatus.ARCHIVED, ip)
 
 
-def is_offered(task: Task) -> bool:
-    """Whether the agent offers the task for tracking."""
-    return task.status in (TaskStatus.TODO.value, TaskStatus.IN_PROGRESS.value)
+#: The task states the agent offers for tracking.
+OFFERED_STATUSES = (TaskStatus.TODO.value, TaskStatus.IN_PROGRESS.value)
+
