@@ -2,8 +2,9 @@
 
 boto3 is blocking, so every call runs on this backend's own bounded thread
 pool; the event loop never waits on the network and a slow bucket cannot
-starve other `to_thread` users. Streaming writes spool to a temp file on disk
-and ship 8 MiB parts of a multipart upload from it, the next part being
+starve other `to_thread` users. A streamed object of up to 1 MiB (a
+screenshot) is one PUT from memory; a larger one spools to a temp file on disk
+and ships in 8 MiB parts of a multipart upload from it, the next part being
 received while the previous one uploads: memory stays flat whatever the
 object size (botocore streams and checksums file bodies in chunks).
 """
@@ -26,6 +27,9 @@ T = TypeVar("T")
 
 PART_SIZE = 8 * 1024 * 1024  # S3 needs ≥ 5 MiB per part except the last
 _MEMORY_BUFFER = 128 * 1024  # bytes gathered in memory before one disk write
+# An object up to this size is one PUT from memory: no temp file, no thread hop
+# per write (screenshots are ~150-300 KB); a larger one spools from here on.
+_SMALL_OBJECT = 1024 * 1024
 _PARTS_IN_FLIGHT = 2  # part uploads running while the next part is received
 _READ_CAP = 64 * 1024
 
@@ -257,7 +261,8 @@ class _MultipartWriter(ObjectWriter):
             raise StorageError("writer is closed")
         self._buffer += chunk
         self.size += len(chunk)
-        if len(self._buffer) >= _MEMORY_BUFFER:
+        small = self._spool is None and self._upload_id is None
+        if len(self._buffer) >= (_SMALL_OBJECT if small else _MEMORY_BUFFER):
             await self._flush_buffer()
             if self._spooled >= PART_SIZE:
                 await self._ship_part()

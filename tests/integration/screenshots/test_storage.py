@@ -77,6 +77,21 @@ async def test_streaming_writer_multipart_commit(storage: Storage):
         assert uploads.get("Uploads", []) == []
 
 
+@pytest.mark.parametrize("size", [300_000, 1024 * 1024, 3 * 1024 * 1024 + 7])
+async def test_streaming_writer_small_objects_are_one_put(storage: Storage, size: int):
+    """Up to 1 MiB an S3 object is put from memory, above it from the spool file;
+    either way the bytes arrive whole and no multipart upload is left."""
+    data = os.urandom(size)
+    async with storage.open_writer("small/object.bin", "application/octet-stream") as writer:
+        for i in range(0, len(data), 65536):
+            await writer.write(data[i : i + 65536])
+        await writer.commit()
+    assert await storage.get_bytes("small/object.bin") == data
+    if isinstance(storage, S3Storage):
+        uploads = storage.client.list_multipart_uploads(Bucket=storage.bucket)
+        assert uploads.get("Uploads", []) == []
+
+
 async def test_streaming_writer_abort_leaves_nothing(storage: Storage):
     async with storage.open_writer("gone/object.bin", "application/octet-stream") as writer:
         for _ in range(PART_SIZE // 65536 + 10):  # past one S3 part
