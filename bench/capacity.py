@@ -158,9 +158,22 @@ class Agent:
         # Recorded time must lie before now + 1 day: start well in the past.
         self.start = (datetime.now(UTC) - timedelta(hours=20)).replace(second=0, microsecond=0)
         self.revision = 0
+        # The policy polls are conditional, as the desktop agent's: the ETag of
+        # the last answer per path; an unchanged answer is a 304 without a body.
+        self.etags: dict[str, str] = {}
+        self.not_modified = 0
 
-    async def call(self, endpoint: str, method: str, path: str, **kw: Any) -> httpx.Response | None:
-        headers = {"Authorization": f"Bearer {self.access}"} if self.access else {}
+    async def call(
+        self,
+        endpoint: str,
+        method: str,
+        path: str,
+        headers: dict[str, str] | None = None,
+        **kw: Any,
+    ) -> httpx.Response | None:
+        headers = dict(headers or {})
+        if self.access:
+            headers["Authorization"] = f"Bearer {self.access}"
         t0 = time.perf_counter()
         try:
             r = await self.client.request(method, path, headers=headers, **kw)
@@ -168,7 +181,8 @@ class Agent:
             self.stats.add(endpoint, time.perf_counter() - t0, f"{type(exc).__name__} {exc}")
             return None
         elapsed = time.perf_counter() - t0
-        error = None if r.status_code < 300 else f"{r.status_code} {r.text[:200]}"
+        ok = r.status_code < 300 or r.status_code == 304
+        error = None if ok else f"{r.status_code} {r.text[:200]}"
         if error is None and endpoint == "sync":
             body = r.json()
             if body["conflicts"] or body["activity"]["conflicts"] or body["apps"]["conflicts"]:
@@ -191,9 +205,25 @@ class Agent:
         self.access, self.refresh_token = body["accessToken"], body["refreshToken"]
         return True
 
+    async def poll(self, endpoint: str, path: str) -> None:
+        etag = self.etags.get(path)
+        r = await self.call(
+            endpoint, "GET", path, headers={"If-None-Match": etag} if etag else None
+        )
+        if r is not None and r.status_code == 304:
+            self.not_modified += 1
+        elif r is not None and r.headers.get("etag"):
+            self.etags[path] = r.headers["etag"]
+
+    async def call_config(self) -> None:
+        await self.poll("config", "/api/v1/agent/config")
+
+    async def call_projects(self) -> None:
+        await self.poll("projects", "/api/v1/projects/active")
+
     async def poll_policy(self) -> None:
-        await self.call("config", "GET", "/api/v1/agent/config")
-        await self.call("projects", "GET", "/api/v1/projects/active")
+        await self.call_config()
+        await self.call_projects()
 
     async def refresh(self) -> None:
         r = await self.call(
@@ -322,10 +352,11 @@ def seed(url: str, db_name: str, agents: int) -> tuple[str, str]:
             "name": "Owner",
             "organizationName": "Capacity",
         },
+        timeout=300,  # argon2 on a loaded machine
     )
     r.raise_for_status()
     headers = {"Authorization": f"Bearer {r.json()['accessToken']}"}
-    r = httpx.post(f"{url}/api/v1/projects", headers=headers, json={"name": "Product"})
+    r = httpx.post(f"{url}/api/v1/projects", headers=headers, json={"name": "Product"}, timeout=60)
     r.raise_for_status()
     with psycopg.connect(pg_dsn(db_name), autocommit=True) as conn:
         conn.execute(
