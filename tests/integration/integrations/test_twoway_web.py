@@ -123,3 +123,31 @@ async def test_zammad_to_kimai_from_the_web_with_mappings_runs_and_conflicts(cli
         async with db() as s:
             assert (await s.get(TimeEntry, entry_id)).description == "there"
         assert "No open conflicts." in (await client.get(kurl)).text
+
+
+async def test_a_failing_connector_shows_its_reason_as_its_health(client):
+    owner = await register(client)
+    with serving(KimaiStandIn(token=KTOKEN)) as kimai:
+        csrf = await web_sign_in(client, owner.email)
+        r = await post_form(
+            client,
+            csrf,
+            "/app/integrations",
+            provider="kimai",
+            name="Kimai",
+            token=KTOKEN,
+            timezone="Europe/Berlin",
+            baseUrl=kimai.url,
+        )
+        assert r.status_code == 303, r.text[:300]
+        kurl = r.headers["location"]
+        assert 'data-state="never"' in (await client.get(kurl)).text
+        kimai.token = "revoked-meanwhile"  # the token stops working
+        failed = await _run_from_page(client, csrf, owner, kurl)
+        assert failed["status"] == "failed", failed
+        page = (await client.get(kurl)).text
+        assert 'data-state="failing"' in page and "Last run failed" in page
+        reason = page.split('data-testid="health-reason">', 1)[1].split("<", 1)[0]
+        assert "401" in reason or "refused" in reason.lower(), reason
+        listing = (await client.get("/app/integrations")).text
+        assert 'data-state="failing"' in listing
