@@ -13,7 +13,11 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.pool import AsyncAdaptedQueuePool
 
+from server.analytics import day_events
 from server.runtime.config import DatabaseSettings
+
+# Every session keeps the per-day analytics rollup in step with its ORM writes.
+day_events.install()
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:

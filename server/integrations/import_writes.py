@@ -24,6 +24,7 @@ from typing import Any
 from sqlalchemy import Table, bindparam, delete, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from server.analytics import day_refresh
 from server.db.models import IntegrationRecord, TimeEntry
 from server.db.session import dialect_of
 
@@ -144,6 +145,7 @@ async def insert_new(
     (organization, integration, source, status, now, run)."""
     if not entries:
         return
+    day_refresh.touch_rows(session, _dicts(ENTRY_COLUMNS, entries))  # the analytics' days
     org, now, run = common["organization"], common["now"], common["run"]
     if dialect_of(session) == "postgresql":
         shared = (org, 0, common["status"], "UTC", common["source"], now, now)
@@ -206,6 +208,11 @@ async def update_changed(
     """Entries whose record changed at the provider, and those records."""
     if not entries:
         return
+    # The analytics' per-day rollup: the days the entries leave and reach.
+    for i in range(0, len(entries), CHUNK):
+        ids = [row[0] for row in entries[i : i + CHUNK]]
+        await day_refresh.touch_entries(session, TimeEntry.id.in_(ids))
+    day_refresh.touch_rows(session, _dicts(ENTRY_UPDATE_COLUMNS, entries))
     if dialect_of(session) == "postgresql":
         sets = ", ".join(f"{c} = u.{c}" for c in ENTRY_UPDATE_COLUMNS[1:])
         await session.execute(
@@ -252,7 +259,9 @@ async def remove_records(session: AsyncSession, records: list[Any]) -> None:
             delete(IntegrationRecord).where(IntegrationRecord.id.in_(record_ids[i : i + CHUNK]))
         )
     for i in range(0, len(entry_ids), CHUNK):
-        await session.execute(delete(TimeEntry).where(TimeEntry.id.in_(entry_ids[i : i + CHUNK])))
+        chunk = TimeEntry.id.in_(entry_ids[i : i + CHUNK])
+        await day_refresh.touch_entries(session, chunk)  # the analytics' days
+        await session.execute(delete(TimeEntry).where(chunk))
 
 
 # --- what a window run saw ---------------------------------------------------

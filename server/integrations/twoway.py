@@ -22,6 +22,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server import audit
+from server.analytics import day_refresh
 from server.db.base import utcnow
 from server.db.models import (
     Activity,
@@ -241,6 +242,7 @@ class Sync:
                     execution_options={"synchronize_session": False},
                 )
             if entries:
+                await day_refresh.touch_entries(self.session, TimeEntry.id.in_(entries))
                 await self.session.execute(
                     delete(TimeEntry).where(TimeEntry.id.in_(entries)),
                     execution_options={"synchronize_session": False},

@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from server.analytics import day_refresh
 from server.core.errors import SIGNED_OUT, BadRequest, Unauthorized
 from server.db.base import utcnow
 from server.reports.rollup import SLOT, slot_of
@@ -51,6 +52,13 @@ class _Plan:
     deleted: set[uuid.UUID] = field(default_factory=set)
     # Open web timers the batch's new agent time ends (server/sync/timers.py).
     timer_stops: list[TimerStop] = field(default_factory=list)
+    # Where the entries it updates were before (their days change too).
+    moved_from: list[tuple[datetime, datetime | None]] = field(default_factory=list)
+
+    def touched(self) -> list[tuple[datetime, datetime | None]]:
+        """Every span whose local days the batch changes."""
+        new = [(row[7], row[8]) for row in self.rows]
+        return [*new, *self.moved_from, *((start, end) for _, start, end in self.timer_stops)]
 
 
 def check_limits(batch: RawBatch) -> None:
@@ -184,6 +192,8 @@ async def _plan_entries(
         timeline.accept(cand)
         # An update keeps the stored row's id (ON CONFLICT DO UPDATE).
         entry_id = existing.id if existing is not None else uuid.uuid4()
+        if existing is not None:
+            plan.moved_from.append((existing.start, existing.end))
         known[e.key] = (entry_id, e.start.replace(second=0, microsecond=0), e.end)
         plan.rows.append(
             (
@@ -280,6 +290,11 @@ async def _apply_activity(
     return result
 
 
+def _minutes(latest: dict[tuple[uuid.UUID, datetime], Any]) -> list[tuple[datetime, datetime]]:
+    minutes = [minute for _, minute in latest]
+    return [(min(minutes), max(minutes) + SLOT)] if minutes else []
+
+
 async def store_for(session: AsyncSession) -> SyncStore:
     """The driver-level statements on the session's connection and transaction."""
     conn = await session.connection()
@@ -346,6 +361,8 @@ async def ingest_batch(
             await _apply_activity(store, org_id, user_id, latest, known, activity, plan.deleted)
             await write_signals(session, org_id, user_id, latest, known)
         apps = await apply_apps(session, org_id, user_id, app_items, known, plan.deleted, member)
+        # The analytics' per-day rollup: these days are recomputed at commit.
+        day_refresh.touch_spans(session, user_id, [*plan.touched(), *_minutes(latest)])
         await session.commit()
     except BaseException:
         await session.rollback()

@@ -16,6 +16,7 @@ from sqlalchemy import delete, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server import audit
+from server.analytics import day_refresh
 from server.auth.principal import Principal
 from server.core.errors import BadRequest, NotFound
 from server.core.ids import parse_uuid
@@ -280,5 +281,6 @@ async def delete_entry(
             startTime=entry.start_time.isoformat(),
             endTime=entry.end_time.isoformat() if entry.end_time else None,
         )
+        day_refresh.touch(session, entry.user_id, entry.start_time, entry.end_time)
         await session.execute(delete(TimeEntry).where(TimeEntry.id == entry.id))
         await session.commit()

@@ -4,6 +4,7 @@ organization_id. Import models from here: `from server.db.models import TimeEntr
 from server.db.models.accounts import Invitation, Organization, PasswordReset, RefreshToken, User
 from server.db.models.catalog import Activity, Customer, Project, Task, Team, TeamMember
 from server.db.models.connections import IntegrationConnection
+from server.db.models.day_rollup import TrackedDay, TrackedDayHours
 from server.db.models.entries import DeletedTimeEntry
 from server.db.models.insight import ActivitySignal, AppUsage
 from server.db.models.integrations import (
@@ -47,6 +48,8 @@ __all__ = [
     "TeamMember",
     "TimeEntry",
     "Timesheet",
+    "TrackedDay",
+    "TrackedDayHours",
     "User",
     "WebhookDelivery",
 ]

@@ -1,0 +1,283 @@
+"""Keeping the per-day rollup (`TrackedDay`, `TrackedDayHours`) in step.
+
+A write marks what it touched — (person, UTC span) or a person's whole
+history — in the session (`touch`, `touch_entries`, `touch_person`); when the
+session commits, `server.analytics.day_events` recomputes the marked local
+days from the entries and the activity rollup (`refresh`), in the same
+transaction: recomputing instead of adding deltas means the rollup cannot
+drift, and running it twice changes nothing. ORM writes of entries, activity
+slots and a person's time zone are marked by the session events; Core and
+driver statements (sync, bulk deletes) call `touch*` themselves.
+
+A refresh is a fixed handful of statements whatever the number of days and
+people: one read of the people's zones, one of their entries and one of their
+activity slots in the marked days, then one delete and one insert per table.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    and_,
+    delete,
+    false,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
+
+from server.analytics.day_pieces import Days, day_number, span_days
+from server.db.models import ActivityRollup, TimeEntry, TrackedDay, TrackedDayHours, User
+from server.db.models.day_rollup import HOURS
+from server.reports import days as d
+from server.sync.validate import MAX_ENTRY_DURATION
+from shared.enums import EntrySource
+
+_KEY = "tracked_days.marked"
+_MARGIN = timedelta(days=1)  # entries are read a day wider than the days they fill
+
+
+@dataclass
+class Marked:
+    spans: dict[uuid.UUID, list[tuple[datetime, datetime]]] = field(default_factory=dict)
+    whole: set[uuid.UUID] = field(default_factory=set)
+
+    def __bool__(self) -> bool:
+        return bool(self.spans or self.whole)
+
+
+def marked(session: Session | AsyncSession, *, pop: bool = False) -> Marked:
+    info = session.info
+    if pop:
+        got = info.pop(_KEY, None)
+        return got if isinstance(got, Marked) else Marked()
+    found = info.get(_KEY)
+    if not isinstance(found, Marked):
+        found = info[_KEY] = Marked()
+    return found
+
+
+def touch(
+    session: Session | AsyncSession, user_id: uuid.UUID, start: datetime, end: datetime | None
+) -> None:
+    """The person's days overlapping [start, end] need a recompute at commit."""
+    marked(session).spans.setdefault(user_id, []).append((start, end or start))
+
+
+def touch_spans(
+    session: Session | AsyncSession,
+    user_id: uuid.UUID,
+    spans: Iterable[tuple[datetime, datetime | None]],
+) -> None:
+    """Many spans of one person (a sync batch): marked as they are, merged at commit."""
+    marks = marked(session).spans.setdefault(user_id, [])
+    marks.extend((start, end or start) for start, end in spans)
+
+
+def touch_rows(session: Session | AsyncSession, rows: Iterable[Mapping[str, Any]]) -> None:
+    """Entries written by a Core statement, as the dicts it was given."""
+    for row in rows:
+        touch(session, row["user_id"], row["start_time"], row["end_time"])
+
+
+def touch_person(session: Session | AsyncSession, user_id: uuid.UUID) -> None:
+    """All the person's days (their time zone changed)."""
+    marked(session).whole.add(user_id)
+
+
+async def touch_entries(session: AsyncSession, *where: ColumnElement[bool]) -> None:
+    """Marks the days of the entries matching `where` (before a Core update or
+    delete of them): one grouped read."""
+    rows = await session.execute(
+        select(
+            TimeEntry.user_id,
+            func.min(TimeEntry.start_time),
+            func.max(func.coalesce(TimeEntry.end_time, TimeEntry.start_time)),
+        )
+        .where(*where)
+        .group_by(TimeEntry.user_id)
+    )
+    for user_id, lo, hi in rows:
+        touch(session, user_id, lo, hi)
+
+
+class _Every:
+    def __contains__(self, _day: object) -> bool:
+        return True
+
+
+def _merged(spans: list[tuple[datetime, datetime]]) -> list[tuple[datetime, datetime]]:
+    """Spans less than a day apart as one (a sync batch marks one per entry)."""
+    out: list[tuple[datetime, datetime]] = []
+    for start, end in sorted(spans):
+        if out and start <= out[-1][1] + _MARGIN:
+            out[-1] = (out[-1][0], max(out[-1][1], end))
+        else:
+            out.append((start, end))
+    return out
+
+
+def _runs(days: set[int]) -> list[tuple[int, int]]:
+    """Sorted days as inclusive runs of consecutive days."""
+    out: list[tuple[int, int]] = []
+    for day in sorted(days):
+        if out and out[-1][1] == day - 1:
+            out[-1] = (out[-1][0], day)
+        else:
+            out.append((day, day))
+    return out
+
+
+def _utc(day: int, tz: ZoneInfo) -> datetime:
+    return d.day_start(date(1970, 1, 1) + timedelta(days=day), tz)
+
+
+def refresh(conn: Connection, todo: Marked) -> None:
+    """Recomputes the marked days of the marked people from their sources."""
+    people = set(todo.spans) | todo.whole
+    zones = {
+        uid: (org, d.zone(tz))
+        for uid, org, tz in conn.execute(
+            select(User.id, User.organization_id, User.timezone).where(User.id.in_(people))
+        )
+    }  # a person gone (erased) has no rows left to recompute: cascades took them
+    wanted: dict[uuid.UUID, Any] = {}
+    on_entries, on_slots, on_days, on_hours = [], [], [], []
+    for uid, (_org, tz) in zones.items():
+        if uid in todo.whole:
+            wanted[uid] = _Every()
+            on_entries.append(TimeEntry.user_id == uid)
+            on_slots.append(ActivityRollup.user_id == uid)
+            on_days.append(TrackedDay.user_id == uid)
+            on_hours.append(TrackedDayHours.user_id == uid)
+            continue
+        days = {day for a, b in _merged(todo.spans[uid]) for day in span_days(a, b, tz)}
+        wanted[uid] = days
+        for first, last in _runs(days):
+            lo, hi = _utc(first, tz) - _MARGIN, _utc(last + 1, tz) + _MARGIN
+            on_entries.append(
+                and_(
+                    TimeEntry.user_id == uid,
+                    TimeEntry.start_time < hi,
+                    TimeEntry.start_time >= lo - MAX_ENTRY_DURATION,
+                    TimeEntry.end_time > lo,
+                )
+            )
+            on_slots.append(
+                and_(
+                    ActivityRollup.user_id == uid,
+                    ActivityRollup.slot >= lo,
+                    ActivityRollup.slot < hi,
+                )
+            )
+            on_days.append(and_(TrackedDay.user_id == uid, TrackedDay.day.between(first, last)))
+            on_hours.append(
+                and_(TrackedDayHours.user_id == uid, TrackedDayHours.day.between(first, last))
+            )
+    if not wanted:
+        return
+    found = {uid: Days(wanted[uid]) for uid in wanted}
+    entries = conn.execute(
+        select(
+            TimeEntry.user_id,
+            TimeEntry.start_time,
+            TimeEntry.end_time,
+            TimeEntry.project_id,
+            TimeEntry.task_id,
+            TimeEntry.activity_id,
+            TimeEntry.billable,
+            TimeEntry.source,
+        ).where(TimeEntry.end_time.is_not(None), or_(false(), *on_entries))
+    )
+    for uid, start, end, project, task, activity, billable, source in entries:
+        if end is None:  # filtered out above; for the type checker
+            continue
+        found[uid].add_entry(
+            zones[uid][1], start, end, (project, task, activity, billable), source == _MANUAL
+        )
+    slots = conn.execute(
+        select(ActivityRollup.user_id, ActivityRollup.slot, func.sum(ActivityRollup.active_seconds))
+        .where(or_(false(), *on_slots))
+        .group_by(ActivityRollup.user_id, ActivityRollup.slot)
+    )
+    for uid, slot, seconds in slots:
+        found[uid].add_active(zones[uid][1], slot, int(seconds or 0))
+    conn.execute(delete(TrackedDay).where(or_(false(), *on_days)))
+    conn.execute(delete(TrackedDayHours).where(or_(false(), *on_hours)))
+    _insert(conn, zones, found)
+
+
+_MANUAL = EntrySource.MANUAL.value
+
+
+def _insert(
+    conn: Connection,
+    zones: dict[uuid.UUID, tuple[uuid.UUID, ZoneInfo]],
+    found: dict[uuid.UUID, Days],
+) -> None:
+    totals: list[dict[str, Any]] = []
+    hours: list[dict[str, Any]] = []
+    for uid, days in found.items():
+        org = zones[uid][0]
+        for (day, project, task, activity, billable), (seconds, manual) in days.totals.items():
+            if seconds:
+                totals.append(
+                    {
+                        "organization_id": org,
+                        "user_id": uid,
+                        "day": day,
+                        "project_id": project,
+                        "task_id": task,
+                        "activity_id": activity,
+                        "billable": billable,
+                        "seconds": seconds,
+                        "manual_seconds": manual,
+                    }
+                )
+        for day, per_hour in days.hours.items():
+            active = days.active.get(day, 0)
+            if active or any(per_hour):
+                row = {"organization_id": org, "user_id": uid, "day": day, "active_seconds": active}
+                hours.append(row | dict(zip(HOURS, per_hour, strict=True)))
+    if totals:
+        conn.execute(insert(TrackedDay), totals)
+    if hours:
+        conn.execute(insert(TrackedDayHours), hours)
+
+
+def rebuild(conn: Connection, org_id: uuid.UUID | None = None) -> None:
+    """Every person's days (of one organization): migrations, benchmarks, repairs."""
+    who = select(User.id)
+    if org_id is not None:
+        who = who.where(User.organization_id == org_id)
+    people = list(conn.execute(who).scalars())
+    for start in range(0, len(people), 200):
+        refresh(conn, Marked(whole=set(people[start : start + 200])))
+
+
+async def forget_active_before(
+    session: AsyncSession, org_id: uuid.UUID, people: list[uuid.UUID], cutoff: datetime
+) -> None:
+    """After the retention purge removed activity slots before `cutoff`: days
+    surely before it (in any zone) have no active seconds left, and the days
+    around it are recomputed at commit."""
+    before = day_number(cutoff.date()) - 2
+    h = TrackedDayHours
+    old = and_(h.organization_id == org_id, h.day < before)
+    await session.execute(update(h).where(old, h.active_seconds != 0).values(active_seconds=0))
+    empty = [h.__table__.c[name] == 0 for name in HOURS]
+    await session.execute(delete(h).where(old, h.active_seconds == 0, *empty))
+    for user_id in people:
+        touch(session, user_id, cutoff - 2 * _MARGIN, cutoff + 2 * _MARGIN)
