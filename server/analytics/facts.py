@@ -88,12 +88,14 @@ def periods_cte(rows: Iterable[tuple[str, int, int, int]]) -> CTE:
     return body.cte("periods")
 
 
-def billable_flag() -> ColumnElement[int]:
-    """1 when billable: the entry's own flag if set, else its project's and
-    (when it has one) its activity's; time without a project is not billable."""
+def billable_flag(own: Any = None) -> ColumnElement[int]:
+    """1 when billable: the entry's own flag (`own`, default the entry's
+    column) if set, else its project's and (when it has one) its activity's;
+    time without a project is not billable."""
+    own = TimeEntry.billable if own is None else own
     return case(
-        (TimeEntry.billable == true(), 1),
-        (TimeEntry.billable == false(), 0),
+        (own == true(), 1),
+        (own == false(), 0),
         (
             and_(
                 Project.billable == true(),

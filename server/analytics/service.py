@@ -1,6 +1,7 @@
 """The analytics dashboard, free of HTTP (docs/api.md, "Analytics").
 
-Every figure is summed by the database: entries are cut into wall-clock pieces
+Every figure is summed by the database: closed entries from the per-day
+rollup (`day_figures`), running entries cut into wall-clock pieces
 (`facts.pieces_cte`) and grouped there; Python only adds up the grouped rows
 (a few per person, project and activity) and attaches names.
 """
@@ -19,28 +20,27 @@ from sqlalchemy import (
     Select,
     String,
     Uuid,
-    and_,
     cast,
     func,
     literal,
     null,
-    or_,
     select,
     union_all,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from server.analytics import day_figures
 from server.analytics import tasks as task_stats
-from server.analytics.facts import clipped_cte, overlap, pieces_cte, priced
+from server.analytics.facts import clipped_cte, overlap, priced
 from server.analytics.money import Money
 from server.analytics.schemas import Dashboard, DayTotal, Group, WeekOverWeek
 from server.analytics.scope import DEFAULT_DAYS, Scope, resolve
 from server.analytics.wall import DAY, HOUR, hour_histogram, wall_day
 from server.auth.principal import Principal
 from server.db.base import utcnow
-from server.db.models import Activity, ActivityRollup, Customer, Project, TimeEntry, User
+from server.db.models import Activity, Customer, Project, User
 from server.reports import days as d
-from server.timesheets.pending import manual_approval_required, pending_clause
+from server.timesheets.pending import manual_approval_required
 
 NO_PROJECT, NO_CUSTOMER, NO_ACTIVITY = "No project", "No customer", "No activity"
 
@@ -90,10 +90,10 @@ def _priced_row(kind: str, p: Any, keys: list[str], sums: dict[str, Any]) -> Sel
 
 
 def _figures(scope: Scope, pieces: Any) -> Any:
-    """All grouped figures in one statement over the (materialized) pieces:
-    'c' per catalog slice and rate, 'u' per person and rate, 'd' per local day,
-    'w' one row of manual and week sums, 'y'/'x' per hour of day in which the
-    pieces end/start (for `wall.hour_histogram`)."""
+    """All grouped figures of some entries in one statement over their
+    (materialized) pieces: 'c' per catalog slice and rate, 'u' per person and
+    rate, 'd' per local day, 'w' one row of manual and week sums, 'y'/'x' per
+    hour of day in which the pieces end/start (for `wall.hour_histogram`)."""
     sql, p, w = scope.sql, pieces.c, scope.window
     inside = overlap(sql, p.ws, p.we, w.lo, w.hi)
     sums = {"seconds": func.sum(inside), "billable": func.sum(inside * p.billable)}
@@ -122,8 +122,7 @@ def _figures(scope: Scope, pieces: Any) -> Any:
     by_start = _row(
         "x", {"bucket": starts, "n": func.count(), "rest": func.sum(clipped.x_sec % HOUR)}
     ).group_by(starts)
-    branches = (by_catalog, by_person, _days(scope, pieces), weeks, by_end, by_start)
-    return union_all(*branches, _active(scope))
+    return union_all(by_catalog, by_person, _days(scope, pieces), weeks, by_end, by_start)
 
 
 def _days(scope: Scope, pieces: Any) -> Select[Any]:
@@ -152,28 +151,6 @@ def _days(scope: Scope, pieces: Any) -> Select[Any]:
         "billable": func.sum(seconds * split.c.billable),
     }
     return _row("d", values).group_by(day)
-
-
-def _active(scope: Scope) -> Select[Any]:
-    """'a': the rollup's active seconds within each person's own local range."""
-    in_range = or_(
-        *(
-            and_(User.timezone == name, ActivityRollup.slot >= lo, ActivityRollup.slot < hi)
-            for name, (lo, hi) in scope.bounds.items()
-        )
-    )
-    return (
-        _row("a", {"seconds": func.sum(ActivityRollup.active_seconds)})
-        .select_from(ActivityRollup)
-        .join(User, User.id == ActivityRollup.user_id)
-        .where(
-            ActivityRollup.organization_id == scope.org_id,
-            scope.whose(ActivityRollup.user_id),
-            ActivityRollup.slot >= scope.utc_lo,
-            ActivityRollup.slot < scope.utc_hi,
-            in_range,
-        )
-    )
 
 
 async def _names(
@@ -209,6 +186,52 @@ def _groups(
     return out
 
 
+@dataclass
+class _Totals:
+    """The figures' rows added up (rollup rows and running entries' rows alike)."""
+
+    total: Slice = field(default_factory=Slice)
+    by: dict[str, dict[Key, Slice]] = field(
+        default_factory=lambda: {
+            k: defaultdict(Slice) for k in ("user", "project", "customer", "activity")
+        }
+    )
+    per_day: dict[int, tuple[int, int]] = field(default_factory=dict)
+    ends: dict[int, tuple[int, int]] = field(default_factory=dict)
+    starts: dict[int, tuple[int, int]] = field(default_factory=dict)
+    whole_days: int = 0
+    manual: int = 0
+    pending: int = 0
+    this_week: int = 0
+    last_week: int = 0
+
+    def add_rows(self, result: Any) -> None:
+        for row in result.mappings():
+            kind = row["kind"]
+            seconds, billable = int(row["seconds"] or 0), int(row["billable"] or 0)
+            if kind == "c":
+                rate, currency = row["rate"], row["currency"]
+                for name in ("project", "customer", "activity"):
+                    self.by[name][row[f"{name}_id"]].add(seconds, billable, currency, rate)
+                self.total.add(seconds, billable, currency, rate)
+            elif kind == "u":
+                self.by["user"][row["user_id"]].add(seconds, billable, row["currency"], row["rate"])
+            elif kind == "d":
+                had = self.per_day.get(int(row["bucket"]), (0, 0))
+                self.per_day[int(row["bucket"])] = (had[0] + seconds, had[1] + billable)
+            elif kind == "w":
+                self.manual += int(row["manual"] or 0)
+                self.this_week += int(row["this_week"] or 0)
+                self.last_week += int(row["last_week"] or 0)
+            else:
+                n, rest = int(row["n"]), int(row["rest"] or 0)
+                if kind == "y":
+                    self.ends[int(row["bucket"])] = (n, rest)
+                    self.whole_days += int(row["days"] or 0)
+                else:
+                    self.starts[int(row["bucket"])] = (n, rest)
+
+
 async def dashboard(
     session: AsyncSession,
     principal: Principal,
@@ -226,47 +249,19 @@ async def dashboard(
     scope = await resolve(
         session, principal, team_id=team_id, user_id=user_id, first=first, last=last
     )
-    required = await manual_approval_required(session, scope.org_id)
-    pieces = pieces_cte(
-        scope.sql,
-        scope.org_id,
-        scope.whose(TimeEntry.user_id),
-        scope.periods,
-        scope.utc_lo,
-        scope.utc_hi,
-        now,
-        pending=pending_clause(required) if required else None,
-    )
-    total = Slice()
-    ends: dict[int, tuple[int, int]] = {}
-    starts: dict[int, tuple[int, int]] = {}
-    whole_days = 0
-    by: dict[str, dict[Key, Slice]] = {
-        k: defaultdict(Slice) for k in ("user", "project", "customer", "activity")
-    }
-    per_day: dict[int, tuple[int, int]] = {}
-    manual = pending = this_week = last_week = active = 0
-    for row in (await session.execute(_figures(scope, pieces))).mappings():
-        kind, seconds, billable = row["kind"], int(row["seconds"] or 0), int(row["billable"] or 0)
-        if kind == "c":
-            rate, currency = row["rate"], row["currency"]
-            for name in ("project", "customer", "activity"):
-                by[name][row[f"{name}_id"]].add(seconds, billable, currency, rate)
-            total.add(seconds, billable, currency, rate)
-        elif kind == "u":
-            by["user"][row["user_id"]].add(seconds, billable, row["currency"], row["rate"])
-        elif kind == "d":
-            per_day[int(row["bucket"])] = (seconds, billable)
-        elif kind == "w":
-            manual, pending = int(row["manual"] or 0), int(row["pending"] or 0)
-            this_week, last_week = int(row["this_week"] or 0), int(row["last_week"] or 0)
-        elif kind == "a":
-            active = seconds
-        elif kind == "y":
-            ends[int(row["bucket"])] = (int(row["n"]), int(row["rest"] or 0))
-            whole_days += int(row["days"] or 0)
-        else:
-            starts[int(row["bucket"])] = (int(row["n"]), int(row["rest"] or 0))
+    totals = _Totals()
+    totals.add_rows(await session.execute(day_figures.figures(scope, _row, _priced_row)))
+    sums = (await session.execute(day_figures.hours_and_active(scope))).one()
+    hours = [int(v or 0) for v in sums[:24]]
+    active = int(sums[24] or 0)
+    if (await session.execute(day_figures.running(scope))).first() is not None:
+        pieces = day_figures.open_pieces(scope, now)
+        totals.add_rows(await session.execute(_figures(scope, pieces)))
+    if await manual_approval_required(session, scope.org_id):
+        totals.pending = int(await session.scalar(day_figures.pending_seconds(scope, now)) or 0)
+    running_hours = hour_histogram(totals.whole_days, totals.ends, totals.starts)
+    hours = [a + b for a, b in zip(hours, running_hours, strict=True)]
+    by, total, per_day = totals.by, totals.total, totals.per_day
     done = await task_stats.completed(session, scope, now)
     org = scope.org_id
     projects = await _names(session, org, Project, set(by["project"]), Project.color)
@@ -290,13 +285,13 @@ async def dashboard(
         amounts=total.money.amounts(),
         active_seconds=active,
         activity_percent=d.percent(active, total.seconds),
-        manual_seconds=manual,
-        pending_manual_seconds=pending,
+        manual_seconds=totals.manual,
+        pending_manual_seconds=totals.pending,
         tasks_completed=done.completed,
         tasks_completed_on_time=done.on_time,
         tasks_completed_late=done.late,
         estimate_accuracy_percent=done.accuracy,
-        hour_histogram=hour_histogram(whole_days, ends, starts),
+        hour_histogram=hours,
         by_day=days,
         by_project=_groups(by["project"], projects, NO_PROJECT),
         by_customer=_groups(by["customer"], customers, NO_CUSTOMER),
@@ -305,7 +300,7 @@ async def dashboard(
         week_over_week=WeekOverWeek(
             this_week_start=scope.this_week.first.isoformat(),
             last_week_start=scope.last_week.first.isoformat(),
-            this_week_seconds=this_week,
-            last_week_seconds=last_week,
+            this_week_seconds=totals.this_week,
+            last_week_seconds=totals.last_week,
         ),
     )
