@@ -29,12 +29,21 @@ def day_number(day: date) -> int:
     return (day - _EPOCH_DAY).days
 
 
-def slot_day(slot: datetime, tz: ZoneInfo) -> int:
-    """The local day whose [day_start, next day_start) holds the instant."""
+def slot_day(slot: datetime, tz: ZoneInfo, starts: dict[date, datetime] | None = None) -> int:
+    """The local day whose [day_start, next day_start) holds the instant
+    (`starts`: a cache of day starts, for many slots of the same days)."""
+    cache = {} if starts is None else starts
+
+    def start(day: date) -> datetime:
+        got = cache.get(day)
+        if got is None:
+            got = cache[day] = d.day_start(day, tz)
+        return got
+
     day = d.local_date(slot, tz)
-    if slot < d.day_start(day, tz):
+    if slot < start(day):
         day -= timedelta(days=1)
-    elif slot >= d.day_start(day + timedelta(days=1), tz):
+    elif slot >= start(day + timedelta(days=1)):
         day += timedelta(days=1)
     return day_number(day)
 
@@ -54,6 +63,7 @@ class Days:
     totals: dict[Key, list[int]] = field(default_factory=dict)  # [seconds, manual]
     hours: dict[int, list[int]] = field(default_factory=dict)  # day -> 24 hour sums
     active: dict[int, int] = field(default_factory=dict)
+    _starts: dict[date, datetime] = field(default_factory=dict)
 
     def _hours(self, day: int) -> list[int]:
         got = self.hours.get(day)
@@ -100,7 +110,7 @@ class Days:
             at = nxt
 
     def add_active(self, tz: ZoneInfo, slot: datetime, seconds: int) -> None:
-        day = slot_day(slot, tz)
+        day = slot_day(slot, tz, self._starts)
         if day in self.wanted:
             self.active[day] = self.active.get(day, 0) + seconds
             self._hours(day)

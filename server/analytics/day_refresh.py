@@ -26,15 +26,19 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import (
     ColumnElement,
     Connection,
+    Uuid,
     and_,
+    case,
     delete,
     false,
     func,
     insert,
+    literal,
     or_,
     select,
     update,
 )
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
@@ -53,9 +57,11 @@ _MARGIN = timedelta(days=1)  # entries are read a day wider than the days they f
 class Marked:
     spans: dict[uuid.UUID, list[tuple[datetime, datetime]]] = field(default_factory=dict)
     whole: set[uuid.UUID] = field(default_factory=set)
+    # Spans where only activity slots changed: only the days' active seconds.
+    active: dict[uuid.UUID, list[tuple[datetime, datetime]]] = field(default_factory=dict)
 
     def __bool__(self) -> bool:
-        return bool(self.spans or self.whole)
+        return bool(self.spans or self.whole or self.active)
 
 
 def marked(session: Session | AsyncSession, *, pop: bool = False) -> Marked:
@@ -80,10 +86,13 @@ def touch_spans(
     session: Session | AsyncSession,
     user_id: uuid.UUID,
     spans: Iterable[tuple[datetime, datetime | None]],
+    active: Iterable[tuple[datetime, datetime]] = (),
 ) -> None:
-    """Many spans of one person (a sync batch): marked as they are, merged at commit."""
-    marks = marked(session).spans.setdefault(user_id, [])
-    marks.extend((start, end or start) for start, end in spans)
+    """Many spans of one person (a sync batch): marked as they are, merged at
+    commit; `active`: spans where only activity slots changed."""
+    todo = marked(session)
+    todo.spans.setdefault(user_id, []).extend((start, end or start) for start, end in spans)
+    todo.active.setdefault(user_id, []).extend(active)
 
 
 def touch_rows(session: Session | AsyncSession, rows: Iterable[Mapping[str, Any]]) -> None:
@@ -146,7 +155,12 @@ def _utc(day: int, tz: ZoneInfo) -> datetime:
 
 def refresh(conn: Connection, todo: Marked) -> None:
     """Recomputes the marked days of the marked people from their sources."""
-    people = set(todo.spans) | todo.whole
+    for uid, spans in todo.active.items():  # with other changes: the full recompute
+        if todo.spans.get(uid) or uid in todo.whole:
+            todo.spans.setdefault(uid, []).extend(spans)
+    changed = {uid for uid, spans in todo.spans.items() if spans} | todo.whole
+    only_active = {uid for uid, spans in todo.active.items() if spans} - changed
+    people = changed | only_active
     zones = {
         uid: (org, d.zone(tz))
         for uid, org, tz in conn.execute(
@@ -155,7 +169,12 @@ def refresh(conn: Connection, todo: Marked) -> None:
     }  # a person gone (erased) has no rows left to recompute: cascades took them
     wanted: dict[uuid.UUID, Any] = {}
     on_entries, on_slots, on_days, on_hours = [], [], [], []
+    active_days: list[tuple[uuid.UUID, int, datetime, datetime]] = []
     for uid, (_org, tz) in zones.items():
+        if uid in only_active:
+            days = {day for a, b in _merged(todo.active[uid]) for day in span_days(a, b, tz)}
+            active_days += [(uid, day, _utc(day, tz), _utc(day + 1, tz)) for day in sorted(days)]
+            continue
         if uid in todo.whole:
             wanted[uid] = _Every()
             on_entries.append(TimeEntry.user_id == uid)
@@ -175,38 +194,35 @@ def refresh(conn: Connection, todo: Marked) -> None:
                     TimeEntry.end_time > lo,
                 )
             )
-            on_slots.append(
-                and_(
-                    ActivityRollup.user_id == uid,
-                    ActivityRollup.slot >= lo,
-                    ActivityRollup.slot < hi,
-                )
-            )
+            on_slots.append(_slots(uid, _utc(first, tz), _utc(last + 1, tz)))
             on_days.append(and_(TrackedDay.user_id == uid, TrackedDay.day.between(first, last)))
             on_hours.append(
                 and_(TrackedDayHours.user_id == uid, TrackedDayHours.day.between(first, last))
             )
+    if active_days:
+        _set_active(conn, zones, active_days)
     if not wanted:
         return
     found = {uid: Days(wanted[uid]) for uid in wanted}
-    entries = conn.execute(
-        select(
-            TimeEntry.user_id,
-            TimeEntry.start_time,
-            TimeEntry.end_time,
-            TimeEntry.project_id,
-            TimeEntry.task_id,
-            TimeEntry.activity_id,
-            TimeEntry.billable,
-            TimeEntry.source,
-        ).where(TimeEntry.end_time.is_not(None), or_(false(), *on_entries))
-    )
-    for uid, start, end, project, task, activity, billable, source in entries:
-        if end is None:  # filtered out above; for the type checker
-            continue
-        found[uid].add_entry(
-            zones[uid][1], start, end, (project, task, activity, billable), source == _MANUAL
+    if on_entries:
+        entries = conn.execute(
+            select(
+                TimeEntry.user_id,
+                TimeEntry.start_time,
+                TimeEntry.end_time,
+                TimeEntry.project_id,
+                TimeEntry.task_id,
+                TimeEntry.activity_id,
+                TimeEntry.billable,
+                TimeEntry.source,
+            ).where(TimeEntry.end_time.is_not(None), or_(*on_entries))
         )
+        for uid, start, end, project, task, activity, billable, source in entries:
+            if end is None:  # filtered out above; for the type checker
+                continue
+            found[uid].add_entry(
+                zones[uid][1], start, end, (project, task, activity, billable), source == _MANUAL
+            )
     slots = conn.execute(
         select(ActivityRollup.user_id, ActivityRollup.slot, func.sum(ActivityRollup.active_seconds))
         .where(or_(false(), *on_slots))
@@ -214,9 +230,47 @@ def refresh(conn: Connection, todo: Marked) -> None:
     )
     for uid, slot, seconds in slots:
         found[uid].add_active(zones[uid][1], slot, int(seconds or 0))
-    conn.execute(delete(TrackedDay).where(or_(false(), *on_days)))
-    conn.execute(delete(TrackedDayHours).where(or_(false(), *on_hours)))
+    if on_days:
+        conn.execute(delete(TrackedDay).where(or_(*on_days)))
+        conn.execute(delete(TrackedDayHours).where(or_(*on_hours)))
     _insert(conn, zones, found)
+
+
+def _slots(uid: uuid.UUID, lo: datetime, hi: datetime) -> ColumnElement[bool]:
+    # Exact day bounds: a slot counts on the day whose bounds hold it.
+    return and_(ActivityRollup.user_id == uid, ActivityRollup.slot >= lo, ActivityRollup.slot < hi)
+
+
+def _set_active(
+    conn: Connection,
+    zones: dict[uuid.UUID, tuple[uuid.UUID, ZoneInfo]],
+    days: list[tuple[uuid.UUID, int, datetime, datetime]],
+) -> None:
+    """Active seconds of days whose entries did not change (an agent's running
+    entry and its minutes): one upsert from the slots, the hours left alone.
+    `days`: (person, day, its UTC start, its UTC end)."""
+    r = ActivityRollup
+    day = case(*((and_(r.user_id == u, r.slot >= lo, r.slot < hi), n) for u, n, lo, hi in days))
+    org = case(*((r.user_id == u, literal(zones[u][0], Uuid())) for u in {u for u, *_ in days}))
+    source = (
+        select(
+            r.user_id,
+            day.label("day"),
+            org.label("organization_id"),
+            func.sum(r.active_seconds),
+            *(literal(0).label(name) for name in HOURS),
+        )
+        .where(or_(*(and_(r.user_id == u, r.slot >= lo, r.slot < hi) for u, _, lo, hi in days)))
+        .group_by(r.user_id, day, org)
+    )
+    upsert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+    columns = ["user_id", "day", "organization_id", "active_seconds", *HOURS]
+    stmt = upsert(TrackedDayHours).from_select(columns, source)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[TrackedDayHours.user_id, TrackedDayHours.day],
+        set_={"active_seconds": stmt.excluded.active_seconds},
+    )
+    conn.execute(stmt)
 
 
 _MANUAL = EntrySource.MANUAL.value
@@ -247,10 +301,10 @@ def _insert(
                     }
                 )
         for day, per_hour in days.hours.items():
+            # A row for every day with an entry piece or an activity slot.
             active = days.active.get(day, 0)
-            if active or any(per_hour):
-                row = {"organization_id": org, "user_id": uid, "day": day, "active_seconds": active}
-                hours.append(row | dict(zip(HOURS, per_hour, strict=True)))
+            row = {"organization_id": org, "user_id": uid, "day": day, "active_seconds": active}
+            hours.append(row | dict(zip(HOURS, per_hour, strict=True)))
     if totals:
         conn.execute(insert(TrackedDay), totals)
     if hours:

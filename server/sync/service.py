@@ -56,9 +56,11 @@ class _Plan:
     moved_from: list[tuple[datetime, datetime | None]] = field(default_factory=list)
 
     def touched(self) -> list[tuple[datetime, datetime | None]]:
-        """Every span whose local days the batch changes."""
+        """Every span of closed time the batch changes (a running entry's
+        revision changes none: the rollup holds closed entries only)."""
         new = [(row[7], row[8]) for row in self.rows]
-        return [*new, *self.moved_from, *((start, end) for _, start, end in self.timer_stops)]
+        stops = [(start, end) for _, start, end in self.timer_stops]
+        return [(a, b) for a, b in (*new, *self.moved_from, *stops) if b is not None]
 
 
 def check_limits(batch: RawBatch) -> None:
@@ -362,7 +364,7 @@ async def ingest_batch(
             await write_signals(session, org_id, user_id, latest, known)
         apps = await apply_apps(session, org_id, user_id, app_items, known, plan.deleted, member)
         # The analytics' per-day rollup: these days are recomputed at commit.
-        day_refresh.touch_spans(session, user_id, [*plan.touched(), *_minutes(latest)])
+        day_refresh.touch_spans(session, user_id, plan.touched(), active=_minutes(latest))
         await session.commit()
     except BaseException:
         await session.rollback()

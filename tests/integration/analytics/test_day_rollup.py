@@ -91,6 +91,25 @@ async def test_sync_batches_keep_the_days_in_step(client: Any, db: Any) -> None:
     r = await kim.post(SYNC, json=batch([moved]))
     assert r.status_code == 200 and r.json()["processed"] == 1, r.text
     assert await in_step(db, owner.org_id) == {"2026-03-10": 1800}
+    # A running entry's revisions and minutes: only the day's active seconds change.
+    run_start = datetime(2026, 3, 12, 8, tzinfo=UTC)
+    running = entry(run_start, 0, status="RUNNING")
+    for n, minutes in enumerate((range(0, 3), range(3, 5)), start=1):
+        running["revision"] = n
+        acts = [
+            activity(running["idempotencyKey"], run_start + timedelta(minutes=m)) for m in minutes
+        ]
+        r = await kim.post(SYNC, json=batch([running], acts))
+        assert r.status_code == 200 and not r.json()["conflicts"], r.text
+        assert await in_step(db, owner.org_id) == {"2026-03-10": 1800}
+    async with db() as s:
+        active = await s.scalar(
+            select(TrackedDayHours.active_seconds).where(
+                TrackedDayHours.user_id == uuid.UUID(kim.user_id),
+                TrackedDayHours.day == (run_start.date() - datetime(1970, 1, 1).date()).days,
+            )
+        )
+    assert active == 5 * 30
 
 
 async def test_sync_ending_a_web_timer_keeps_the_days_in_step(client: Any, db: Any) -> None:
