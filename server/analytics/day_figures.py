@@ -29,36 +29,68 @@ def _between(column: Any, window: Window) -> ColumnElement[bool]:
     return column.between(first, last)
 
 
-def figures(scope: Scope, row: Any, priced_row: Any) -> Any:
-    """'c', 'u', 'd' and 'w' rows (as `service._figures` makes them) from the
-    day rows in the window, plus a 'w' row of the week-over-week sums."""
-    t = TrackedDay
-    rows = (
+def _flagged(grouped: Any, keys: list[str]) -> Any:
+    """Rows grouped with the entries' own billable setting, and their billable
+    seconds: the flag needs the project and activity, joined to the groups
+    (a few hundred) rather than to every day row."""
+    g = grouped.c
+    return (
         select(
-            t.user_id,
-            t.project_id,
-            t.task_id,
-            t.activity_id,
-            t.day,
-            t.seconds,
-            t.manual_seconds,
-            (t.seconds * billable_flag(t.billable)).label("billable"),
+            *(g[k] for k in keys),
+            g.seconds,
+            (g.seconds * billable_flag(g.billable)).label("billable"),
         )
-        .select_from(t)
-        .outerjoin(Project, Project.id == t.project_id)
-        .outerjoin(Activity, Activity.id == t.activity_id)
+        .select_from(grouped)
+        .outerjoin(Project, Project.id == g.project_id)
+        .outerjoin(Activity, Activity.id == g.activity_id)
+        .subquery()
+    )
+
+
+def _sums(scope: Scope, keys: list[Any], **extra: Any) -> Any:
+    """Day rows of the window summed per `keys` (with the entries' own billable
+    setting, for `_flagged`)."""
+    t = TrackedDay
+    return (
+        select(
+            *keys,
+            t.billable,
+            func.sum(t.seconds).label("seconds"),
+            *(v.label(k) for k, v in extra.items()),
+        )
         .where(
             t.organization_id == scope.org_id, scope.whose(t.user_id), _between(t.day, scope.window)
         )
-        .cte("day_rows")
-        .prefix_with("MATERIALIZED", dialect="postgresql")
+        .group_by(*keys, t.billable)
+        .subquery()
     )
-    r = rows.c
-    sums = {"seconds": func.sum(r.seconds), "billable": func.sum(r.billable)}
-    by_catalog = priced_row("c", r, ["project_id", "activity_id"], sums)
-    by_person = priced_row("u", r, ["user_id"], sums)
-    by_day = row("d", {"bucket": r.day, **sums}).group_by(r.day)
-    manual = row("w", {"manual": func.sum(r.manual_seconds)})
+
+
+def figures(scope: Scope, row: Any, priced_row: Any) -> Any:
+    """'c', 'u', 'd' and 'w' rows (as `service._figures` makes them) from the
+    day rows in the window, and a 'w' row of the week-over-week sums. Each
+    branch groups the day rows by just what it needs (a few hundred catalog
+    slices; a person's combinations; days) before catalog rows are joined."""
+    t = TrackedDay
+    catalog = _flagged(
+        _sums(scope, [t.project_id, t.task_id, t.activity_id]),
+        ["project_id", "task_id", "activity_id"],
+    ).c
+    people = _flagged(
+        _sums(scope, [t.user_id, t.project_id, t.task_id, t.activity_id]),
+        ["user_id", "project_id", "task_id"],
+    ).c
+
+    def total(c: Any) -> dict[str, Any]:
+        return {"seconds": func.sum(c.seconds), "billable": func.sum(c.billable)}
+
+    by_catalog = priced_row("c", catalog, ["project_id", "activity_id"], total(catalog))
+    by_person = priced_row("u", people, ["user_id"], total(people))
+    per_day = _sums(scope, [t.day, t.project_id, t.activity_id], manual=func.sum(t.manual_seconds))
+    days = _flagged(per_day, ["day", "manual"]).c
+    by_day = row(
+        "d", {"bucket": days.day, "manual": func.sum(days.manual), **total(days)}
+    ).group_by(days.day)
     this, last = scope.this_week, scope.last_week
 
     def week(window: Window) -> Any:
@@ -69,7 +101,7 @@ def figures(scope: Scope, row: Any, priced_row: Any) -> Any:
         scope.whose(t.user_id),
         t.day.between(_days(last)[0], _days(this)[1]),
     )
-    return union_all(by_catalog, by_person, by_day, manual, weeks)
+    return union_all(by_catalog, by_person, by_day, weeks)
 
 
 def hours_and_active(scope: Scope) -> Select[Any]:

@@ -219,6 +219,7 @@ class _Totals:
             elif kind == "d":
                 had = self.per_day.get(int(row["bucket"]), (0, 0))
                 self.per_day[int(row["bucket"])] = (had[0] + seconds, had[1] + billable)
+                self.manual += int(row["manual"] or 0)
             elif kind == "w":
                 self.manual += int(row["manual"] or 0)
                 self.this_week += int(row["this_week"] or 0)
