@@ -8,7 +8,9 @@ currencies, 20 projects, 100 tasks (rates on some customers, projects and
 tasks; estimates, due dates, a third done), 4 activities; four entries per
 person and day (two cross a local midnight somewhere), a mix of billable,
 non-billable and inherited, some manual; one 15-minute activity rollup row
-per tracked quarter hour. Then, in one run:
+per tracked quarter hour; then the per-day rollup the dashboard reads, built
+from those (`server.analytics.day_refresh.rebuild`, as the migration does).
+Then, in one run:
 
 - dashboard: `server.analytics.service.dashboard` as the owner for everyone,
   over the last 30 days and over all 90;
@@ -42,6 +44,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from sqlalchemy import select, text
 
 from bench._env import create_pg_database, drop_pg_database
+from server.analytics.day_refresh import rebuild
 from server.analytics.money import Money
 from server.analytics.service import dashboard
 from server.auth.principal import load_principal
@@ -292,6 +295,11 @@ async def seed(sessions: Any, users: int, days: int) -> uuid.UUID:
                     {"org": org, "users": users, "days": days, "start": start, "last": LAST},
                 )
         await s.commit()
+    t0 = time.perf_counter()
+    async with sessions() as s:
+        await s.run_sync(lambda sync: rebuild(sync.connection(), org))
+        await s.commit()
+    print(f"per-day rollup built in {time.perf_counter() - t0:.1f} s")
     return org
 
 
@@ -310,9 +318,10 @@ async def run(users: int, days: int, repeat: int, naive_repeat: int, keep: bool)
             await conn.execute(text("VACUUM ANALYZE"))
             n_entries = (await conn.execute(text("SELECT count(*) FROM time_entries"))).scalar()
             n_slots = (await conn.execute(text("SELECT count(*) FROM activity_rollups"))).scalar()
+            n_days = (await conn.execute(text("SELECT count(*) FROM tracked_days"))).scalar()
         print(
             f"seeded {users} users x {days} days: {n_entries:,} entries, "
-            f"{n_slots:,} rollup rows in {seeded:.1f} s"
+            f"{n_slots:,} rollup rows, {n_days:,} per-day rows in {seeded:.1f} s"
         )
         month = (LAST - timedelta(days=29), LAST)
         whole = (LAST - timedelta(days=days - 1), LAST)

@@ -46,7 +46,7 @@ from server.web.week import week_of
 
 async def run(users: int, days: int, repeat: int) -> None:
     name, url = create_pg_database("hubnity_bench_web_week")
-    results: dict[str, list[float]] = {}
+    results: dict[str, tuple[list[float], float]] = {}
     try:
         upgrade(url)
         engine = create_engine(DatabaseSettings(url=url))
@@ -86,20 +86,22 @@ async def run(users: int, days: int, repeat: int) -> None:
                 )
                 return await timer_bar.load(s, principal)
 
+            backend = (await s.execute(text("SELECT pg_backend_pid()"))).scalar_one()
             results = {
-                "api week (baseline)": await timed(api, repeat),
-                "page week": await timed(page_week, repeat),
-                "whole page data": await timed(whole, repeat),
+                "api week (baseline)": await timed(api, repeat, backend),
+                "page week": await timed(page_week, repeat, backend),
+                "whole page data": await timed(whole, repeat, backend),
             }
         await engine.dispose()
     finally:
         drop_pg_database(name)
-    base = results["api week (baseline)"]
-    print(f"\n{'query':24} {'p50 ms':>9} {'p95 ms':>9} {'vs api p50':>11}")
-    for label, samples in results.items():
+    base = results["api week (baseline)"][0]
+    print(f"\n{'query':24} {'p50 ms':>9} {'p95 ms':>9} {'CPU ms':>8} {'vs api p50':>11}")
+    for label, (samples, cpu) in results.items():
         ratio = statistics.median(samples) / statistics.median(base)
         print(
-            f"{label:24} {statistics.median(samples):9.2f} {pct(samples, 0.95):9.2f} {ratio:10.2f}x"
+            f"{label:24} {statistics.median(samples):9.2f} {pct(samples, 0.95):9.2f} "
+            f"{cpu:8.1f} {ratio:10.2f}x"
         )
 
 
