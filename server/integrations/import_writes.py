@@ -250,6 +250,17 @@ def _table(model: Any) -> Table:
     return table
 
 
+async def delete_entries(session: AsyncSession, ids: list[Any], sync: Any = "auto") -> None:
+    """Entries deleted by id (their days of the analytics' rollup marked first);
+    `sync`: the ORM's synchronize_session."""
+    for i in range(0, len(ids), CHUNK):
+        chunk = TimeEntry.id.in_(ids[i : i + CHUNK])
+        await day_refresh.touch_entries(session, chunk)
+        await session.execute(
+            delete(TimeEntry).where(chunk), execution_options={"synchronize_session": sync}
+        )
+
+
 async def remove_records(session: AsyncSession, records: list[Any]) -> None:
     """Deletes the entries of records deleted at the provider, and the records."""
     entry_ids = [r.time_entry_id for r in records if r.time_entry_id is not None]
@@ -258,10 +269,7 @@ async def remove_records(session: AsyncSession, records: list[Any]) -> None:
         await session.execute(
             delete(IntegrationRecord).where(IntegrationRecord.id.in_(record_ids[i : i + CHUNK]))
         )
-    for i in range(0, len(entry_ids), CHUNK):
-        chunk = TimeEntry.id.in_(entry_ids[i : i + CHUNK])
-        await day_refresh.touch_entries(session, chunk)  # the analytics' days
-        await session.execute(delete(TimeEntry).where(chunk))
+    await delete_entries(session, entry_ids)
 
 
 # --- what a window run saw ---------------------------------------------------

@@ -22,7 +22,6 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server import audit
-from server.analytics import day_refresh
 from server.db.base import utcnow
 from server.db.models import (
     Activity,
@@ -35,6 +34,7 @@ from server.db.models import (
     TimeEntry,
 )
 from server.integrations.base import Connector, ExternalEntry, ExternalRef, Window
+from server.integrations.import_writes import delete_entries
 from server.integrations.importer import Counts, entry_key
 from server.integrations.reconciler import (
     decide,
@@ -242,11 +242,7 @@ class Sync:
                     execution_options={"synchronize_session": False},
                 )
             if entries:
-                await day_refresh.touch_entries(self.session, TimeEntry.id.in_(entries))
-                await self.session.execute(
-                    delete(TimeEntry).where(TimeEntry.id.in_(entries)),
-                    execution_options={"synchronize_session": False},
-                )
+                await delete_entries(self.session, entries, sync=False)
             await self.session.commit()
         else:
             await self.session.flush()
