@@ -14,7 +14,7 @@ from server.audit.schemas import AuditEventOut, AuditPage
 from server.auth.principal import Principal
 from server.core.errors import BadRequest
 from server.core.ids import parse_uuid
-from server.core.times import parse_instant, require_instant
+from server.core.times import cursor_instant, parse_instant
 from server.db.models import AuditLog, User
 from server.db.pagination import clamp_limit, decode_cursor, encode_cursor
 
@@ -75,7 +75,7 @@ async def list_events(
     after = decode_cursor(cursor, 2)
     if after:
         try:
-            at, last = require_instant(str(after[0]), "cursor"), uuid.UUID(str(after[1]))
+            at, last = cursor_instant(after[0]), uuid.UUID(str(after[1]))
         except (ValueError, BadRequest):
             raise BadRequest("cursor is malformed") from None
         # Newest first; ties on the time broken by id, so pages never skip or repeat.

@@ -8,14 +8,20 @@ from litestar import Controller, get
 from litestar.params import QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.audit.query import list_events
+from server.audit.query import MAX_ACTION, list_events
 from server.audit.schemas import AuditPage
 from server.auth.principal import Principal
-from server.http.params import Limit
+from server.http.params import Cursor, FromInstant, Limit, ToInstant
 
-FromQ = Annotated[str | None, QueryParameter(name="from", required=False)]
-ToQ = Annotated[str | None, QueryParameter(name="to", required=False)]
 ActorQ = Annotated[str | None, QueryParameter(name="actorId", required=False)]
+ActionQ = Annotated[
+    str | None,
+    QueryParameter(
+        required=False,
+        description="an action, or a prefix of actions ending in *",
+        schema_extra={"max_length": MAX_ACTION},
+    ),
+]
 
 
 class AuditController(Controller):
@@ -28,10 +34,10 @@ class AuditController(Controller):
         db_session: AsyncSession,
         principal: Principal,
         actor_id: ActorQ = None,
-        action: str | None = None,
-        from_time: FromQ = None,
-        to_time: ToQ = None,
-        cursor: str | None = None,
+        action: ActionQ = None,
+        from_time: FromInstant = None,
+        to_time: ToInstant = None,
+        cursor: Cursor = None,
         limit: Limit = None,
     ) -> AuditPage:
         return await list_events(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import uuid
 from typing import Any
 
@@ -15,6 +16,10 @@ from server.core.errors import BadRequest
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
+# What a cursor is written in (unpadded base64url): anything else is refused
+# before decoding, which would skip the other characters.
+CURSOR_PATTERN = "^[A-Za-z0-9_-]*$"
+_CURSOR = re.compile(CURSOR_PATTERN)
 
 
 def encode_cursor(values: list[Any]) -> str:
@@ -25,6 +30,8 @@ def encode_cursor(values: list[Any]) -> str:
 def decode_cursor(cursor: str | None, arity: int) -> list[Any] | None:
     if not cursor:
         return None
+    if _CURSOR.fullmatch(cursor) is None:
+        raise BadRequest("cursor is malformed")
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         values = json.loads(raw)

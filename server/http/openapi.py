@@ -41,6 +41,7 @@ from litestar._openapi.plugin import OpenAPIPlugin  # serves /schema; no public 
 from litestar.handlers import HTTPRouteHandler
 from litestar.routes import HTTPRoute
 
+from server.core.ids import UUID_OR_EMPTY
 from server.security.global_limit import EXEMPT
 
 ERROR_BODY = "ErrorBody"
@@ -68,9 +69,15 @@ REASONS = {
 }
 WRITES = {"post", "put", "patch", "delete"}
 SIGN_IN = "/api/v1/auth/"
-UUID_OR_EMPTY = "^$|^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
 # Handler opt key: the media types a file-streaming handler answers with.
 MEDIA_TYPES = "media_types"
+# Handler opt key: a function (app, component schemas) stating a value known
+# only at run time in the document, such as a configured limit.
+DOCUMENT = "document"
+# Handler opt key: the fields of a multipart/form-data body the handler reads
+# itself (streamed, so there is no `data` parameter to document it from):
+# {"required": [...], "properties": {...}}.
+MULTIPART = "multipart"
 # Methods whose body a handler may read itself (multipart uploads, CSV files).
 BODY_METHODS = {"post", "put", "patch"}
 
@@ -141,6 +148,11 @@ def _document_ids(parameters: list[dict[str, Any]]) -> None:
                     branch["pattern"] = UUID_OR_EMPTY
 
 
+def _multipart(fields: dict[str, Any]) -> dict[str, Any]:
+    schema = {"type": "object", **fields}
+    return {"required": True, "content": {"multipart/form-data": {"schema": schema}}}
+
+
 def _document_files(responses: dict[str, Any], media_types: list[str]) -> None:
     binary = {"schema": {"type": "string", "format": "binary"}}
     for code, response in responses.items():
@@ -164,6 +176,10 @@ def document_errors(app: Litestar, schema: dict[str, Any]) -> dict[str, Any]:
                 del responses["400"]
             handler = handlers.get((path, method))
             _document_ids(operation.get("parameters") or [])
+            if handler is not None and handler.opt.get(MULTIPART):
+                operation["requestBody"] = _multipart(handler.opt[MULTIPART])
+            if handler is not None and handler.opt.get(DOCUMENT):
+                handler.opt[DOCUMENT](app, components)
             if handler is not None and handler.opt.get(MEDIA_TYPES):
                 _document_files(responses, handler.opt[MEDIA_TYPES])
             for code in _errors(path, method, operation, handler):

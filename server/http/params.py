@@ -7,6 +7,8 @@ from typing import Annotated
 from litestar.params import QueryParameter
 
 from server.db.catalog import ListQuery
+from server.db.pagination import CURSOR_PATTERN
+from shared.wire_dates import DATE_OR_EMPTY, INSTANT_EXAMPLE, INSTANT_OR_EMPTY
 
 IncludeArchived = Annotated[
     bool,
@@ -20,13 +22,8 @@ ProjectId = Annotated[str | None, QueryParameter(name="projectId", required=Fals
 AssigneeId = Annotated[str | None, QueryParameter(name="assigneeId", required=False)]
 UserId = Annotated[str | None, QueryParameter(name="userId", required=False)]
 TeamId = Annotated[str | None, QueryParameter(name="teamId", required=False)]
-# A calendar date in the accepted range (server/core/times.py parse_date:
-# 2000-01-01 up to 2100-01-01, checked there with the reason) or empty for
-# "not given". February 29 is left out of the pattern: it is not always a date.
-DATE_OR_EMPTY = (
-    r"^$|^20\d\d-(?:(?:0[13578]|1[02])-(?:0[1-9]|[12]\d|3[01])"
-    r"|(?:0[469]|11)-(?:0[1-9]|[12]\d|30)|02-(?:0[1-9]|1\d|2[0-8]))$"
-)
+# Dates and instants in the accepted range (shared/wire_dates.py; checked in
+# server/core/times.py with the reason) or empty for "not given".
 FromDate = Annotated[
     str | None,
     QueryParameter(name="from", required=False, schema_extra={"pattern": DATE_OR_EMPTY}),
@@ -34,6 +31,47 @@ FromDate = Annotated[
 ToDate = Annotated[
     str | None,
     QueryParameter(name="to", required=False, schema_extra={"pattern": DATE_OR_EMPTY}),
+]
+OnDate = Annotated[
+    str | None,
+    QueryParameter(name="date", required=False, schema_extra={"pattern": DATE_OR_EMPTY}),
+]
+WeekStart = Annotated[
+    str | None,
+    QueryParameter(
+        name="weekStart",
+        required=False,
+        description="the week starting on this date (a Monday)",
+        schema_extra={"pattern": DATE_OR_EMPTY},
+    ),
+]
+FromInstant = Annotated[
+    str | None,
+    QueryParameter(
+        name="from",
+        required=False,
+        description=f"an RFC 3339 time like {INSTANT_EXAMPLE}",
+        schema_extra={"pattern": INSTANT_OR_EMPTY},
+    ),
+]
+ToInstant = Annotated[
+    str | None,
+    QueryParameter(
+        name="to",
+        required=False,
+        description=f"an RFC 3339 time like {INSTANT_EXAMPLE} (before it)",
+        schema_extra={"pattern": INSTANT_OR_EMPTY},
+    ),
+]
+# Opaque: the `nextCursor` of the page before. The code refuses anything else
+# (server/db/pagination.py), so the schema can state only its alphabet.
+Cursor = Annotated[
+    str | None,
+    QueryParameter(
+        required=False,
+        description="the nextCursor of the previous page; any other value is a 400",
+        schema_extra={"pattern": CURSOR_PATTERN},
+    ),
 ]
 # The code checks the value (server/db/pagination.py: at least 1, above
 # MAX_LIMIT means MAX_LIMIT) and says why; the schema states the same rule.
@@ -50,7 +88,7 @@ Limit = Annotated[
 def provide_list_query(
     q: Search = None,
     include_archived: IncludeArchived = False,
-    cursor: str | None = None,
+    cursor: Cursor = None,
     limit: Limit = None,
 ) -> ListQuery:
     """The `ListQuery` dependency of list routes (`q`, `includeArchived`, `cursor`, `limit`)."""

@@ -16,7 +16,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from server.auth.principal import Principal
 from server.core.ids import path_uuid
 from server.http.deps import client_ip
+from server.http.openapi import MULTIPART
 from server.integrations import conflicts, run_requests, service, webhooks
+from server.integrations.csv_form import IMPORT_FORM
 from server.integrations.jobs import context_of
 from server.integrations.schemas import (
     ConflictList,
@@ -226,7 +228,12 @@ class ImportsController(Controller):
     path = "/api/v1/imports"
     tags = ["integrations"]
 
-    @post("/csv", status_code=HTTP_202_ACCEPTED, request_max_body_size=None)
+    @post(
+        "/csv",
+        status_code=HTTP_202_ACCEPTED,
+        request_max_body_size=None,
+        opt={MULTIPART: IMPORT_FORM},
+    )
     async def upload_csv(
         self,
         db_session: AsyncSession,

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from server.auth.principal import Principal
 from server.core.ids import path_uuid
 from server.http.deps import client_ip
-from server.http.params import Limit
+from server.http.params import Cursor, Limit
 from server.mail.outbox import Outbox
 from server.members import service as members
 from server.members.schemas import (
@@ -75,7 +75,7 @@ class MembersController(Controller):
         self,
         db_session: AsyncSession,
         principal: Principal,
-        cursor: str | None = None,
+        cursor: Cursor = None,
         limit: Limit = None,
     ) -> MemberPage:
         return await members.list_members(db_session, principal, cursor, limit)

@@ -12,7 +12,7 @@ from server.auth.principal import Principal
 from server.core.ids import path_uuid
 from server.http.conditional import IF_NONE_MATCH, NOT_MODIFIED, conditional
 from server.http.deps import client_ip
-from server.http.params import IncludeArchived, Limit
+from server.http.params import Cursor, IncludeArchived, Limit
 from server.projects import service
 from server.projects.schemas import (
     ActivePage,
@@ -36,7 +36,7 @@ class ProjectsController(Controller):
         self,
         db_session: AsyncSession,
         principal: Principal,
-        cursor: str | None = None,
+        cursor: Cursor = None,
         limit: Limit = None,
         include_archived: IncludeArchived = False,
     ) -> ProjectPage:

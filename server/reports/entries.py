@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.auth.principal import Principal
 from server.core.errors import BadRequest
-from server.core.times import parse_instant
+from server.core.times import cursor_instant, parse_instant
 from server.db.base import utcnow
 from server.db.models import ActivityRollup, Project, Task, TimeEntry, User
 from server.db.pagination import clamp_limit, decode_cursor, encode_cursor
@@ -85,7 +85,7 @@ async def list_entries(
     after = decode_cursor(cursor, 2)
     if after:
         try:
-            at, eid = parse_instant(str(after[0]), "cursor"), uuid.UUID(str(after[1]))
+            at, eid = cursor_instant(after[0]), uuid.UUID(str(after[1]))
         except (ValueError, BadRequest):
             raise BadRequest("cursor is malformed") from None
         stmt = stmt.where(

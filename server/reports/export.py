@@ -47,7 +47,7 @@ async def request_export(
     team_id: str | None,
     group_by: str | None = None,
 ) -> ExportJob:
-    fmt = (fmt or "csv").lower()
+    fmt = fmt or "csv"
     if fmt not in FORMATS:
         raise BadRequest("format must be csv, xlsx or pdf")
     group = billing.parse_group(group_by)

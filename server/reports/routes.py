@@ -13,8 +13,20 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from server.auth.principal import Principal
 from server.core.errors import NotFound
 from server.http.openapi import MEDIA_TYPES
-from server.http.params import Limit, TeamId, UserId
+from server.http.params import (
+    Cursor,
+    FromDate,
+    FromInstant,
+    Limit,
+    OnDate,
+    TeamId,
+    ToDate,
+    ToInstant,
+    UserId,
+)
 from server.reports import activity, entries, export, service
+from server.reports.billing import GROUPS
+from server.reports.export import FORMATS
 from server.reports.schemas import (
     ActivityDay,
     DailyReport,
@@ -26,11 +38,22 @@ from server.reports.schemas import (
 from server.reports.writers import CONTENT_TYPES
 from server.runtime.state import AppState
 
-FromQ = Annotated[str | None, QueryParameter(name="from", required=False)]
-ToQ = Annotated[str | None, QueryParameter(name="to", required=False)]
 GroupQ = Annotated[
     str | None,
-    QueryParameter(name="groupBy", required=False, description="user|project|customer|activity"),
+    QueryParameter(
+        name="groupBy",
+        required=False,
+        description="user (also when empty), project, customer or activity",
+        schema_extra={"enum": ["", *GROUPS]},
+    ),
+]
+FormatQ = Annotated[
+    str | None,
+    QueryParameter(
+        required=False,
+        description="csv (also when empty), xlsx or pdf",
+        schema_extra={"enum": ["", *FORMATS]},
+    ),
 ]
 
 
@@ -63,8 +86,8 @@ class ReportsController(Controller):
         db_session: AsyncSession,
         principal: Principal,
         user_id: UserId = None,
-        from_date: FromQ = None,
-        to_date: ToQ = None,
+        from_date: FromDate = None,
+        to_date: ToDate = None,
     ) -> DailyReport:
         return await service.daily_report(db_session, principal, user_id, from_date, to_date)
 
@@ -74,9 +97,9 @@ class ReportsController(Controller):
         db_session: AsyncSession,
         principal: Principal,
         team_id: TeamId = None,
-        from_date: FromQ = None,
-        to_date: ToQ = None,
-        cursor: str | None = None,
+        from_date: FromDate = None,
+        to_date: ToDate = None,
+        cursor: Cursor = None,
         limit: Limit = None,
     ) -> TeamReport:
         return await service.team_report(
@@ -90,9 +113,9 @@ class ReportsController(Controller):
         principal: Principal,
         user_id: UserId = None,
         team_id: TeamId = None,
-        from_time: FromQ = None,
-        to_time: ToQ = None,
-        cursor: str | None = None,
+        from_time: FromInstant = None,
+        to_time: ToInstant = None,
+        cursor: Cursor = None,
         limit: Limit = None,
     ) -> EntryPage:
         return await entries.list_entries(
@@ -112,7 +135,7 @@ class ReportsController(Controller):
         db_session: AsyncSession,
         principal: Principal,
         user_id: UserId = None,
-        date: str | None = None,
+        date: OnDate = None,
     ) -> ActivityDay:
         return await activity.activity_day(db_session, principal, user_id, date)
 
@@ -122,9 +145,9 @@ class ReportsController(Controller):
         db_session: AsyncSession,
         principal: Principal,
         app_state: AppState,
-        format: str | None = None,
-        from_date: FromQ = None,
-        to_date: ToQ = None,
+        format: FormatQ = None,
+        from_date: FromDate = None,
+        to_date: ToDate = None,
         team_id: TeamId = None,
         group_by: GroupQ = None,
     ) -> Response[ExportAccepted]:

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from server import audit
 from server.auth.principal import Principal
 from server.core.errors import BadRequest, Conflict, Forbidden, NotFound
-from server.core.times import require_instant
+from server.core.times import cursor_instant
 from server.db.base import utcnow
 from server.db.models import Screenshot, TeamMember
 from server.db.pagination import clamp_limit, decode_cursor, encode_cursor
@@ -64,7 +64,7 @@ async def list_screenshots(
     after = decode_cursor(cursor, 2)
     if after:
         try:
-            at, last = require_instant(str(after[0]), "cursor"), uuid.UUID(str(after[1]))
+            at, last = cursor_instant(after[0]), uuid.UUID(str(after[1]))
         except (ValueError, BadRequest):
             raise BadRequest("cursor is malformed") from None
         # Newest first; ties on capturedAt broken by id, so pages never skip or repeat.

@@ -61,7 +61,9 @@ async def presign(app_state: AppState, principal: Principal, req: PresignRequest
     key = parse_uuid(req.idempotency_key, "idempotencyKey")
     if req.content_type not in imaging.EXTENSION:
         raise UnsupportedMediaType("contentType must be image/jpeg, image/png or image/webp")
-    if not 0 < req.size <= limit:
+    if req.size < 1:
+        raise BadRequest("size must be at least 1 byte")
+    if req.size > limit:
         raise PayloadTooLarge(f"size must be 1 to {limit} bytes (SCREENSHOT_MAX_BYTES)")
     existing = await by_idempotency_key(app_state, principal, key)
     if existing is not None and existing.status != UPLOADING:

@@ -17,13 +17,15 @@ from server.core.errors import NotFound
 from server.core.ids import parse_uuid, path_uuid
 from server.core.times import parse_instant
 from server.http.deps import client_ip
-from server.http.params import Limit
+from server.http.openapi import DOCUMENT, MULTIPART
+from server.http.params import Cursor, FromInstant, Limit, ToInstant, UserId
 from server.runtime.state import AppState
 from server.screenshots import access, ingest, signing
 from server.screenshots import presign as presigned
 from server.screenshots.common import READ_URL_TTL, storage_of
 from server.screenshots.metrics import UPLOADS
 from server.screenshots.schemas import (
+    UPLOAD_FORM,
     ConfirmRequest,
     ImageUrlOut,
     PresignOut,
@@ -33,8 +35,11 @@ from server.screenshots.schemas import (
 )
 from server.security.limits import enforce
 from server.storage.base import StorageError
+from shared.enums import ScreenshotStatus
 from shared.schemas import ScreenshotUploaded
 
+Status = Annotated[str | None, QueryParameter(
+    required=False, schema_extra={"enum": [s.value for s in ScreenshotStatus]})]
 UPLOAD_PATH = "/api/v1/sync/screenshots"
 READ_PATH = "/api/v1/screenshots"
 
@@ -47,6 +52,11 @@ def _secret(app_state: AppState) -> str:
     return app_state.settings.security.jwt_secret
 
 
+def state_upload_limit(app: Any, components: dict[str, Any]) -> None:
+    limit = app.state.app_state.settings.storage.screenshot_max_bytes
+    components["PresignRequest"]["properties"]["size"]["maximum"] = limit
+
+
 async def _rate(app_state: AppState, principal: Principal) -> None:
     await enforce(app_state, f"screenshots:{principal.user_id}",
                   app_state.settings.security.sync_rate, "screenshot uploads")
@@ -56,7 +66,7 @@ class ScreenshotUploadController(Controller):
     path = UPLOAD_PATH
     tags = ["screenshots"]
 
-    @post("/", status_code=HTTP_201_CREATED)
+    @post("/", status_code=HTTP_201_CREATED, opt={MULTIPART: UPLOAD_FORM})
     async def upload(
         self, request: Request[Any, Any, Any], principal: Principal, db_session: AsyncSession,
         app_state: AppState,
@@ -78,7 +88,7 @@ class ScreenshotUploadController(Controller):
             status_code=HTTP_201_CREATED if outcome.created else HTTP_200_OK,
         )
 
-    @post("/presign", status_code=HTTP_200_OK)
+    @post("/presign", status_code=HTTP_200_OK, opt={DOCUMENT: state_upload_limit})
     async def presign(
         self, request: Request[Any, Any, Any], data: PresignRequest, principal: Principal,
         app_state: AppState,
@@ -139,10 +149,8 @@ class ScreenshotsController(Controller):
     @get("/")
     async def list_screenshots(
         self, db_session: AsyncSession, principal: Principal,
-        user_id: Annotated[str | None, QueryParameter(name="userId", required=False)] = None,
-        start: Annotated[str | None, QueryParameter(name="from", required=False)] = None,
-        end: Annotated[str | None, QueryParameter(name="to", required=False)] = None,
-        status: str | None = None, cursor: str | None = None, limit: Limit = None,
+        user_id: UserId = None, start: FromInstant = None, end: ToInstant = None,
+        status: Status = None, cursor: Cursor = None, limit: Limit = None,
     ) -> ScreenshotPage:
         return await access.list_screenshots(
             db_session, principal,

@@ -8,9 +8,13 @@ refused on its own (`invalid` conflict) while the rest of the batch goes in.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 import msgspec
+
+from shared.limits import MAX_BATCH_ACTIVITY, MAX_BATCH_APPS, MAX_BATCH_ENTRIES
+
+MAX_DEVICE_ID = 64
 
 
 class RawEntry(msgspec.Struct, rename="camel", forbid_unknown_fields=False, gc=False):
@@ -51,8 +55,13 @@ class RawApp(msgspec.Struct, rename="camel", forbid_unknown_fields=False, gc=Fal
     user_id: Any = None
 
 
+def _documented(**extra: Any) -> msgspec.Meta:
+    """Stated in the OpenAPI document only: `service.ingest_batch` checks it and says why."""
+    return msgspec.Meta(extra_json_schema={"extra": extra})
+
+
 class RawBatch(msgspec.Struct, rename="camel", forbid_unknown_fields=False):
-    device_id: str
-    entries: list[RawEntry] = []
-    activity: list[RawActivity] = []
-    apps: list[RawApp] = []
+    device_id: Annotated[str, _documented(min_length=1, max_length=MAX_DEVICE_ID)]
+    entries: Annotated[list[RawEntry], _documented(max_items=MAX_BATCH_ENTRIES)] = []
+    activity: Annotated[list[RawActivity], _documented(max_items=MAX_BATCH_ACTIVITY)] = []
+    apps: Annotated[list[RawApp], _documented(max_items=MAX_BATCH_APPS)] = []

@@ -24,7 +24,7 @@ from server.reports.rollup import SLOT, slot_of
 from server.sync.apps import apply_apps, validate_apps, write_signals
 from server.sync.checks import lock_index_of, ref_problem, refs_of
 from server.sync.overlap import Interval, Timeline
-from server.sync.schemas import RawBatch
+from server.sync.schemas import MAX_DEVICE_ID, RawBatch
 from server.sync.store import FAR_FUTURE, BatchWindow, StoredEntry, SyncStore
 from server.sync.store_pg import PgStore
 from server.sync.store_sqlite import SqliteStore
@@ -78,8 +78,8 @@ def check_limits(batch: RawBatch) -> None:
         raise BadRequest(
             f"a batch holds at most {MAX_BATCH_APPS} apps rows (got {len(batch.apps)}); split it"
         )
-    if not batch.device_id or len(batch.device_id) > 64:
-        raise BadRequest("deviceId must be 1 to 64 characters")
+    if not batch.device_id or len(batch.device_id) > MAX_DEVICE_ID:
+        raise BadRequest(f"deviceId must be 1 to {MAX_DEVICE_ID} characters")
 
 
 def _dedupe_entries(entries: list[ValidEntry]) -> tuple[list[ValidEntry], int]:

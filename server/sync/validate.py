@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import msgspec
 
-from server.core.times import EARLIEST, LATEST, to_utc
+from server.core.times import to_utc
 from server.sync.schemas import RawActivity, RawBatch, RawEntry
 from shared.enums import ConflictReason, EntryStatus
 from shared.limits import (
@@ -30,6 +30,7 @@ from shared.limits import (
     MAX_REVISION,
 )
 from shared.schemas import ActivityIn, Conflict, EntryIn, SyncBatch
+from shared.wire_dates import RANGE
 
 MAX_ENTRY_DURATION = timedelta(days=31)
 MAX_CLOCK_SKEW = timedelta(hours=24)
@@ -122,7 +123,7 @@ def _whole_hint(value: Any, high: int = MAX_POINTER_POSITIONS) -> int | None:
 
 
 def _out_of_range(field: str) -> str:
-    return f"{field} must be between {EARLIEST.date()} and {LATEST.date()}"
+    return f"{field} must be dated {RANGE}"
 
 
 @lru_cache(maxsize=1024)

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from server.auth.principal import Principal
 from server.core.ids import path_uuid
 from server.http.deps import client_ip
-from server.http.params import AssigneeId, Limit, ProjectId, Search
+from server.http.params import AssigneeId, Cursor, Limit, ProjectId, Search
 from server.tasks import service
 from server.tasks.schemas import TaskDetail, TaskDetailPage, TaskPatch, TaskStatusIn
 from shared.enums import TaskStatus
@@ -30,7 +30,7 @@ class TasksController(Controller):
         status: TaskStatus | None = None,
         assignee_id: AssigneeId = None,
         q: Search = None,
-        cursor: str | None = None,
+        cursor: Cursor = None,
         limit: Limit = None,
     ) -> TaskDetailPage:
         """Archived tasks are listed only with `status=archived`."""

@@ -186,12 +186,13 @@ async def list_tasks(
     """Filtered, searched, keyset-paged by (name, id); archived tasks only when
     asked for by status."""
     stmt = select(Task).where(Task.organization_id == principal.org_id)
-    if project_id is not None:
+    # An empty id is "not given", like every id in a query (docs/api.md).
+    if project_id:
         project = await get_in_org(
             session, Project, parse_uuid(project_id, "projectId"), principal.org_id, "project"
         )
         stmt = stmt.where(Task.project_id == project.id)
-    if assignee_id is not None:
+    if assignee_id:
         stmt = stmt.where(Task.assignee_id == await _assignee(session, principal, assignee_id))
     if status is None:
         stmt = stmt.where(Task.status != TaskStatus.ARCHIVED.value)

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from server.auth.principal import Principal
 from server.core.ids import path_uuid
 from server.http.deps import client_ip
-from server.http.params import Limit
+from server.http.params import Cursor, Limit
 from server.teams import service as teams
 from server.teams.schemas import TeamIn, TeamMemberIn, TeamOut, TeamPage, TeamPatch
 
@@ -25,7 +25,7 @@ class TeamsController(Controller):
         self,
         db_session: AsyncSession,
         principal: Principal,
-        cursor: str | None = None,
+        cursor: Cursor = None,
         limit: Limit = None,
     ) -> TeamPage:
         return await teams.list_teams(db_session, principal, cursor, limit)

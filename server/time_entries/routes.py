@@ -12,13 +12,20 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from server.auth.principal import Principal
 from server.core.ids import path_uuid
 from server.http.deps import client_ip
-from server.http.params import Limit, ProjectId, UserId
+from server.http.params import Cursor, FromInstant, Limit, ProjectId, ToInstant, UserId
 from server.time_entries import service
 from server.time_entries.schemas import TimeEntryIn, TimeEntryOut, TimeEntryPage, TimeEntryPatch
 from server.time_entries.wire import entry_out
 
-From = Annotated[str | None, QueryParameter(name="from", required=False)]
-To = Annotated[str | None, QueryParameter(name="to", required=False)]
+# `import` is every import; `import:<provider>` one provider's (service._source_filter).
+Source = Annotated[
+    str | None,
+    QueryParameter(
+        required=False,
+        description="agent, web, manual, import or import:<provider>",
+        schema_extra={"pattern": r"^(?:|agent|web|manual|import|import:[\s\S]*)$"},
+    ),
+]
 
 
 class TimeEntriesController(Controller):
@@ -31,11 +38,11 @@ class TimeEntriesController(Controller):
         db_session: AsyncSession,
         principal: Principal,
         user_id: UserId = None,
-        start: From = None,
-        end: To = None,
+        start: FromInstant = None,
+        end: ToInstant = None,
         project_id: ProjectId = None,
-        source: str | None = None,
-        cursor: str | None = None,
+        source: Source = None,
+        cursor: Cursor = None,
         limit: Limit = None,
     ) -> TimeEntryPage:
         """Entries starting in [from, to) (RFC 3339), oldest first."""

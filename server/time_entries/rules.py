@@ -20,6 +20,7 @@ from server.sync.service import store_for
 from server.sync.store import FAR_FUTURE
 from server.sync.store_sqlite import SqliteStore
 from server.sync.validate import MAX_ENTRY_DURATION
+from server.time_entries.schemas import MAX_TICKET_KEY
 from shared.enums import EntrySource, EntryStatus
 from shared.limits import MAX_DESCRIPTION_LENGTH
 
@@ -86,16 +87,15 @@ def check_span(start: datetime, end: datetime | None) -> None:
 
 
 def description(value: str | None) -> str | None:
-    value = (value or "").strip()
-    if len(value) > MAX_DESCRIPTION_LENGTH:
+    if len(value or "") > MAX_DESCRIPTION_LENGTH:  # as sent: what the schema states
         raise BadRequest(f"description must be at most {MAX_DESCRIPTION_LENGTH} characters")
-    return value or None
+    return (value or "").strip() or None
 
 
 def ticket_key(value: str | None) -> str | None:
+    if len(value or "") > MAX_TICKET_KEY:  # as sent: what the schema states
+        raise BadRequest(f"ticketKey must be at most {MAX_TICKET_KEY} characters")
     value = (value or "").strip()
-    if len(value) > 64:
-        raise BadRequest("ticketKey must be at most 64 characters")
     return value or None
 
 

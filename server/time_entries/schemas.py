@@ -3,11 +3,24 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
 import msgspec
 
+from server.core.ids import WireId, WireIdOrEmpty
 from shared.enums import EntryClass, EntryStatus
+from shared.limits import MAX_DESCRIPTION_LENGTH
 from shared.schemas import Wire
+from shared.wire_dates import WireInstant
+
+# What `rules.description` accepts, stated in the OpenAPI document.
+Description = Annotated[
+    str, msgspec.Meta(extra_json_schema={"extra": {"max_length": MAX_DESCRIPTION_LENGTH}})
+]
+MAX_TICKET_KEY = 64
+TicketKey = Annotated[
+    str, msgspec.Meta(extra_json_schema={"extra": {"max_length": MAX_TICKET_KEY}})
+]
 
 
 class TimeEntryOut(Wire):
@@ -40,25 +53,25 @@ class TimeEntryIn(Wire):
     """Manual time. Times are RFC 3339 with an offset; `userId` (someone the
     caller manages) defaults to the caller; `billable: null` inherits."""
 
-    start_time: str
-    end_time: str
-    project_id: str
-    task_id: str | None = None
-    activity_id: str | None = None
-    description: str | None = None
+    start_time: WireInstant
+    end_time: WireInstant
+    project_id: WireId
+    task_id: WireIdOrEmpty | None = None  # empty: none
+    activity_id: WireIdOrEmpty | None = None
+    description: Description | None = None
     billable: bool | None = None
-    ticket_key: str | None = None
-    user_id: str | None = None
+    ticket_key: TicketKey | None = None
+    user_id: WireIdOrEmpty | None = None  # empty: the caller
 
 
 class TimeEntryPatch(Wire):
     """Only the fields sent change; `null` clears a clearable field."""
 
-    start_time: str | msgspec.UnsetType = msgspec.UNSET
-    end_time: str | msgspec.UnsetType = msgspec.UNSET
-    project_id: str | msgspec.UnsetType = msgspec.UNSET
-    task_id: str | msgspec.UnsetType | None = msgspec.UNSET
-    activity_id: str | msgspec.UnsetType | None = msgspec.UNSET
-    description: str | msgspec.UnsetType | None = msgspec.UNSET
+    start_time: WireInstant | msgspec.UnsetType = msgspec.UNSET
+    end_time: WireInstant | msgspec.UnsetType = msgspec.UNSET
+    project_id: WireId | msgspec.UnsetType = msgspec.UNSET
+    task_id: WireIdOrEmpty | msgspec.UnsetType | None = msgspec.UNSET
+    activity_id: WireIdOrEmpty | msgspec.UnsetType | None = msgspec.UNSET
+    description: Description | msgspec.UnsetType | None = msgspec.UNSET
     billable: bool | msgspec.UnsetType | None = msgspec.UNSET
-    ticket_key: str | msgspec.UnsetType | None = msgspec.UNSET
+    ticket_key: TicketKey | msgspec.UnsetType | None = msgspec.UNSET

@@ -20,7 +20,7 @@ from server.analytics import day_refresh
 from server.auth.principal import Principal
 from server.core.errors import BadRequest, NotFound
 from server.core.ids import parse_uuid
-from server.core.times import parse_instant, require_instant
+from server.core.times import cursor_instant, parse_instant, require_instant
 from server.core.values import sent_fields
 from server.db.base import utcnow
 from server.db.models import DeletedTimeEntry, TimeEntry, User
@@ -51,7 +51,7 @@ def _page_after(cursor: str | None) -> tuple[datetime, uuid.UUID] | None:
     if not after:
         return None
     try:
-        return datetime.fromisoformat(str(after[0])), uuid.UUID(str(after[1]))
+        return cursor_instant(after[0]), uuid.UUID(str(after[1]))
     except ValueError:
         raise BadRequest("cursor is malformed") from None
 

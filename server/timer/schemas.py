@@ -4,17 +4,18 @@ from __future__ import annotations
 
 from typing import Literal
 
-from server.time_entries.schemas import TimeEntryOut
+from server.core.ids import WireId, WireIdOrEmpty
+from server.time_entries.schemas import Description, TimeEntryOut
 from shared.schemas import Wire
 
 TimerState = Literal["idle", "running", "paused"]
 
 
 class TimerStart(Wire):
-    project_id: str
-    task_id: str | None = None
-    activity_id: str | None = None
-    description: str | None = None
+    project_id: WireId
+    task_id: WireIdOrEmpty | None = None  # empty: none
+    activity_id: WireIdOrEmpty | None = None
+    description: Description | None = None
 
 
 class TimerOut(Wire):

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
 from litestar import Controller, Request, get, post
-from litestar.params import QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -13,13 +12,11 @@ from server.auth.principal import Principal
 from server.core.ids import path_uuid
 from server.core.times import parse_date
 from server.http.deps import client_ip
-from server.http.params import Limit, TeamId, UserId
+from server.http.params import Cursor, Limit, TeamId, UserId, WeekStart
 from server.timesheets import service
 from server.timesheets.schemas import ReasonIn, TimesheetIn, TimesheetOut, TimesheetPage
 from server.timesheets.weeks import parse_week_start
 from shared.enums import TimesheetStatus
-
-WeekStart = Annotated[str | None, QueryParameter(name="weekStart", required=False)]
 
 
 class TimesheetsController(Controller):
@@ -47,7 +44,7 @@ class TimesheetsController(Controller):
         user_id: UserId = None,
         team_id: TeamId = None,
         week_start: WeekStart = None,
-        cursor: str | None = None,
+        cursor: Cursor = None,
         limit: Limit = None,
     ) -> TimesheetPage:
         return await service.list_timesheets(

@@ -2,18 +2,30 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
+import msgspec
+
+from server.core.values import NOT_BLANK
 from shared.enums import TimesheetStatus
 from shared.schemas import Wire
+from shared.wire_dates import WireDate
 
 MAX_REASON = 500
+# Shown to the person: at least one character `str.strip()` keeps, at most
+# MAX_REASON in all (checked in service._reason, which says why).
+Reason = Annotated[
+    str,
+    msgspec.Meta(extra_json_schema={"extra": {"pattern": NOT_BLANK, "max_length": MAX_REASON}}),
+]
 
 
 class TimesheetIn(Wire):
-    week_start: str  # the Monday, e.g. "2026-01-12" (a week of the caller's time zone)
+    week_start: WireDate  # the Monday, e.g. "2026-01-12" (a week of the caller's time zone)
 
 
 class ReasonIn(Wire):
-    reason: str  # 1 to MAX_REASON characters, shown to the person
+    reason: Reason
 
 
 class TimesheetOut(Wire):

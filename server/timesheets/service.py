@@ -92,8 +92,8 @@ def _reason(value: str) -> str:
     text = value.strip()
     if not text:
         raise BadRequest("reason is required: say what needs to change")
-    if len(text) > MAX_REASON:
-        raise BadRequest(f"reason must be at most {MAX_REASON} characters (got {len(text)})")
+    if len(value) > MAX_REASON:
+        raise BadRequest(f"reason must be at most {MAX_REASON} characters (got {len(value)})")
     return text
 
 

@@ -44,8 +44,8 @@ async def test_sync_refuses_extreme_times_item_by_item(client):
     assert body["processed"] == 1
     details = sorted(c["detail"] for c in body["conflicts"])
     assert details == [
-        "endTime must be between 2000-01-01 and 2100-01-01",
-        "startTime must be between 2000-01-01 and 2100-01-01",
+        "endTime must be dated from 2000-01-01 to 2099-12-31",
+        "startTime must be dated from 2000-01-01 to 2099-12-31",
     ]
     assert [c["reason"] for c in body["activity"]["conflicts"]] == ["invalid"]
 
