@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Controller, Request, get, post
+from litestar import Controller, MediaType, Request, get, post
 from litestar.response import Redirect, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -49,7 +49,8 @@ class DataPages(Controller):
         message = "Export started; this page shows when it is ready." if ok else None
         return await data_page(web, db_session, app_state, message=message)
 
-    @post("/export")
+    # A refused export answers the page itself: HTML, not the default JSON type.
+    @post("/export", media_type=MediaType.HTML)
     async def export(
         self,
         request: Request[Any, Any, Any],
