@@ -1,25 +1,22 @@
 """Session events that keep the per-day rollup in step with ORM writes.
 
 After each flush, the time entries added, changed or deleted (their old and
-new spans), the activity slots added or changed and the people whose time
-zone changed are marked (`day_refresh.touch*`); before the transaction
-commits, the marked days are recomputed on its connection. Core and driver
-statements are not seen here: their callers mark what they touch.
+new spans) and the people whose time zone changed are marked
+(`day_refresh.touch*`); before the transaction commits, the marked days
+are recomputed on its connection. Core and driver statements are not seen
+here: their callers mark what they touch.
 Installed once, for every session, when `server.db.session` is imported.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
 
 from server.analytics import day_refresh
-from server.db.models import ActivityRollup, TimeEntry, User
-
-_SLOT = timedelta(minutes=15)
+from server.db.models import TimeEntry, User
 
 
 def _old(obj: Any, name: str) -> Any:
@@ -42,22 +39,14 @@ def _after_flush(session: Session, _context: Any) -> None:
     for obj in session.new:
         if isinstance(obj, TimeEntry):
             _entry(session, obj, old=False)
-        elif isinstance(obj, ActivityRollup):
-            day_refresh.touch(session, obj.user_id, obj.slot, obj.slot + _SLOT)
     for obj in session.dirty:
         if isinstance(obj, TimeEntry):
             _entry(session, obj, old=True)
-        elif isinstance(obj, ActivityRollup):
-            old: datetime = _old(obj, "slot")
-            day_refresh.touch(session, obj.user_id, old, old + _SLOT)
-            day_refresh.touch(session, obj.user_id, obj.slot, obj.slot + _SLOT)
         elif isinstance(obj, User) and inspect(obj).attrs["timezone"].history.has_changes():
             day_refresh.touch_person(session, obj.id)
     for obj in session.deleted:
         if isinstance(obj, TimeEntry):
             _entry(session, obj, old=True)
-        elif isinstance(obj, ActivityRollup):
-            day_refresh.touch(session, obj.user_id, obj.slot, obj.slot + _SLOT)
 
 
 def _before_commit(session: Session) -> None:

@@ -9,12 +9,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, case, func, select, union_all
+from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select, union_all
 
 from server.analytics.facts import billable_flag, overlap, pieces_cte
 from server.analytics.scope import Scope
 from server.analytics.wall import DAY, Window
-from server.db.models import Activity, Project, TimeEntry, TrackedDay, TrackedDayHours
+from server.db.models import (
+    Activity,
+    ActivityRollup,
+    Project,
+    TimeEntry,
+    TrackedDay,
+    TrackedDayHours,
+    User,
+)
 from server.db.models.day_rollup import HOURS
 from server.timesheets.pending import pending_clause
 
@@ -104,13 +112,35 @@ def figures(scope: Scope, row: Any, priced_row: Any) -> Any:
     return union_all(by_catalog, by_person, by_day, weeks)
 
 
-def hours_and_active(scope: Scope) -> Select[Any]:
-    """Seconds per local hour of day and active seconds, summed over the window."""
+def hours(scope: Scope) -> Select[Any]:
+    """Seconds per local hour of day, summed over the window."""
     h = TrackedDayHours
-    return select(
-        *(func.sum(h.__table__.c[name]) for name in HOURS), func.sum(h.active_seconds)
-    ).where(
+    return select(*(func.sum(h.__table__.c[name]) for name in HOURS)).where(
         h.organization_id == scope.org_id, scope.whose(h.user_id), _between(h.day, scope.window)
+    )
+
+
+def active(scope: Scope) -> Select[Any]:
+    """Active seconds in the window, from the activity rollup's 15-minute
+    slots (15 minutes divides every UTC offset, so each person's local days
+    are whole slots): each slot counts when it lies inside its person's
+    zone's UTC span of the window. Not kept in the day rollup: it changes
+    with every agent minute."""
+    r = ActivityRollup
+    zone = func.coalesce(func.nullif(User.timezone, ""), "UTC")
+    inside = or_(
+        *(and_(zone == name, r.slot >= lo, r.slot < hi) for name, (lo, hi) in scope.bounds.items())
+    )
+    return (
+        select(func.sum(r.active_seconds))
+        .join(User, User.id == r.user_id)
+        .where(
+            r.organization_id == scope.org_id,
+            scope.whose(r.user_id),
+            r.slot >= scope.utc_lo,
+            r.slot < scope.utc_hi,
+            inside,
+        )
     )
 
 

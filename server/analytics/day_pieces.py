@@ -62,7 +62,6 @@ class Days:
     wanted: Container[int]
     totals: dict[Key, list[int]] = field(default_factory=dict)  # [seconds, manual]
     hours: dict[int, list[int]] = field(default_factory=dict)  # day -> 24 hour sums
-    active: dict[int, int] = field(default_factory=dict)
     _starts: dict[date, datetime] = field(default_factory=dict)
 
     def _hours(self, day: int) -> list[int]:
@@ -108,9 +107,3 @@ class Days:
             nxt = min(we, (at // HOUR + 1) * HOUR)
             hours[at % DAY // HOUR] += nxt - at
             at = nxt
-
-    def add_active(self, tz: ZoneInfo, slot: datetime, seconds: int) -> None:
-        day = slot_day(slot, tz, self._starts)
-        if day in self.wanted:
-            self.active[day] = self.active.get(day, 0) + seconds
-            self._hours(day)

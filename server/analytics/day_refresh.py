@@ -3,15 +3,17 @@
 A write marks what it touched — (person, UTC span) or a person's whole
 history — in the session (`touch`, `touch_entries`, `touch_person`); when the
 session commits, `server.analytics.day_events` recomputes the marked local
-days from the entries and the activity rollup (`refresh`), in the same
+days from the entries (`refresh`), in the same
 transaction: recomputing instead of adding deltas means the rollup cannot
-drift, and running it twice changes nothing. ORM writes of entries, activity
-slots and a person's time zone are marked by the session events; Core and
-driver statements (sync, bulk deletes) call `touch*` themselves.
+drift, and running it twice changes nothing. ORM writes of entries and a
+person's time zone are marked by the session events; Core and driver
+statements (sync, bulk deletes) call `touch*` themselves. Only closed time is
+kept: an agent's running entry and its minutes change no day row, so the
+per-minute sync does no rollup work.
 
 A refresh is a fixed handful of statements whatever the number of days and
-people: one read of the people's zones, one of their entries and one of their
-activity slots in the marked days, then one delete and one insert per table.
+people: one read of the people's zones, one of their entries in the marked
+days, then one delete and one insert per table.
 """
 
 from __future__ import annotations
@@ -26,24 +28,18 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import (
     ColumnElement,
     Connection,
-    Uuid,
     and_,
-    case,
     delete,
-    false,
     func,
     insert,
-    literal,
     or_,
     select,
-    update,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
-from server.analytics.day_pieces import Days, day_number, span_days
-from server.db.models import ActivityRollup, TimeEntry, TrackedDay, TrackedDayHours, User
+from server.analytics.day_pieces import Days, span_days
+from server.db.models import TimeEntry, TrackedDay, TrackedDayHours, User
 from server.db.models.day_rollup import HOURS
 from server.reports import days as d
 from server.sync.validate import MAX_ENTRY_DURATION
@@ -57,11 +53,9 @@ _MARGIN = timedelta(days=1)  # entries are read a day wider than the days they f
 class Marked:
     spans: dict[uuid.UUID, list[tuple[datetime, datetime]]] = field(default_factory=dict)
     whole: set[uuid.UUID] = field(default_factory=set)
-    # Spans where only activity slots changed: only the days' active seconds.
-    active: dict[uuid.UUID, list[tuple[datetime, datetime]]] = field(default_factory=dict)
 
     def __bool__(self) -> bool:
-        return bool(self.spans or self.whole or self.active)
+        return bool(self.spans or self.whole)
 
 
 def marked(session: Session | AsyncSession, *, pop: bool = False) -> Marked:
@@ -86,13 +80,14 @@ def touch_spans(
     session: Session | AsyncSession,
     user_id: uuid.UUID,
     spans: Iterable[tuple[datetime, datetime | None]],
-    active: Iterable[tuple[datetime, datetime]] = (),
 ) -> None:
     """Many spans of one person (a sync batch): marked as they are, merged at
-    commit; `active`: spans where only activity slots changed."""
+    commit. A batch that changed no closed time marks nothing (an agent's
+    running entry and its minutes: the hot path stays free of rollup work)."""
     todo = marked(session)
-    todo.spans.setdefault(user_id, []).extend((start, end or start) for start, end in spans)
-    todo.active.setdefault(user_id, []).extend(active)
+    added = [(start, end or start) for start, end in spans]
+    if added:
+        todo.spans.setdefault(user_id, []).extend(added)
 
 
 def touch_rows(session: Session | AsyncSession, rows: Iterable[Mapping[str, Any]]) -> None:
@@ -155,12 +150,7 @@ def _utc(day: int, tz: ZoneInfo) -> datetime:
 
 def refresh(conn: Connection, todo: Marked) -> None:
     """Recomputes the marked days of the marked people from their sources."""
-    for uid, spans in todo.active.items():  # with other changes: the full recompute
-        if todo.spans.get(uid) or uid in todo.whole:
-            todo.spans.setdefault(uid, []).extend(spans)
-    changed = {uid for uid, spans in todo.spans.items() if spans} | todo.whole
-    only_active = {uid for uid, spans in todo.active.items() if spans} - changed
-    people = changed | only_active
+    people = {uid for uid, spans in todo.spans.items() if spans} | todo.whole
     zones = {
         uid: (org, d.zone(tz))
         for uid, org, tz in conn.execute(
@@ -168,17 +158,11 @@ def refresh(conn: Connection, todo: Marked) -> None:
         )
     }  # a person gone (erased) has no rows left to recompute: cascades took them
     wanted: dict[uuid.UUID, Any] = {}
-    on_entries, on_slots, on_days, on_hours = [], [], [], []
-    active_days: list[tuple[uuid.UUID, int, datetime, datetime]] = []
+    on_entries, on_days, on_hours = [], [], []
     for uid, (_org, tz) in zones.items():
-        if uid in only_active:
-            days = {day for a, b in _merged(todo.active[uid]) for day in span_days(a, b, tz)}
-            active_days += [(uid, day, _utc(day, tz), _utc(day + 1, tz)) for day in sorted(days)]
-            continue
         if uid in todo.whole:
             wanted[uid] = _Every()
             on_entries.append(TimeEntry.user_id == uid)
-            on_slots.append(ActivityRollup.user_id == uid)
             on_days.append(TrackedDay.user_id == uid)
             on_hours.append(TrackedDayHours.user_id == uid)
             continue
@@ -194,13 +178,10 @@ def refresh(conn: Connection, todo: Marked) -> None:
                     TimeEntry.end_time > lo,
                 )
             )
-            on_slots.append(_slots(uid, _utc(first, tz), _utc(last + 1, tz)))
             on_days.append(and_(TrackedDay.user_id == uid, TrackedDay.day.between(first, last)))
             on_hours.append(
                 and_(TrackedDayHours.user_id == uid, TrackedDayHours.day.between(first, last))
             )
-    if active_days:
-        _set_active(conn, zones, active_days)
     if not wanted:
         return
     found = {uid: Days(wanted[uid]) for uid in wanted}
@@ -223,54 +204,10 @@ def refresh(conn: Connection, todo: Marked) -> None:
             found[uid].add_entry(
                 zones[uid][1], start, end, (project, task, activity, billable), source == _MANUAL
             )
-    slots = conn.execute(
-        select(ActivityRollup.user_id, ActivityRollup.slot, func.sum(ActivityRollup.active_seconds))
-        .where(or_(false(), *on_slots))
-        .group_by(ActivityRollup.user_id, ActivityRollup.slot)
-    )
-    for uid, slot, seconds in slots:
-        found[uid].add_active(zones[uid][1], slot, int(seconds or 0))
     if on_days:
         conn.execute(delete(TrackedDay).where(or_(*on_days)))
         conn.execute(delete(TrackedDayHours).where(or_(*on_hours)))
     _insert(conn, zones, found)
-
-
-def _slots(uid: uuid.UUID, lo: datetime, hi: datetime) -> ColumnElement[bool]:
-    # Exact day bounds: a slot counts on the day whose bounds hold it.
-    return and_(ActivityRollup.user_id == uid, ActivityRollup.slot >= lo, ActivityRollup.slot < hi)
-
-
-def _set_active(
-    conn: Connection,
-    zones: dict[uuid.UUID, tuple[uuid.UUID, ZoneInfo]],
-    days: list[tuple[uuid.UUID, int, datetime, datetime]],
-) -> None:
-    """Active seconds of days whose entries did not change (an agent's running
-    entry and its minutes): one upsert from the slots, the hours left alone.
-    `days`: (person, day, its UTC start, its UTC end)."""
-    r = ActivityRollup
-    day = case(*((and_(r.user_id == u, r.slot >= lo, r.slot < hi), n) for u, n, lo, hi in days))
-    org = case(*((r.user_id == u, literal(zones[u][0], Uuid())) for u in {u for u, *_ in days}))
-    source = (
-        select(
-            r.user_id,
-            day.label("day"),
-            org.label("organization_id"),
-            func.sum(r.active_seconds),
-            *(literal(0).label(name) for name in HOURS),
-        )
-        .where(or_(*(and_(r.user_id == u, r.slot >= lo, r.slot < hi) for u, _, lo, hi in days)))
-        .group_by(r.user_id, day, org)
-    )
-    upsert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
-    columns = ["user_id", "day", "organization_id", "active_seconds", *HOURS]
-    stmt = upsert(TrackedDayHours).from_select(columns, source)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=[TrackedDayHours.user_id, TrackedDayHours.day],
-        set_={"active_seconds": stmt.excluded.active_seconds},
-    )
-    conn.execute(stmt)
 
 
 _MANUAL = EntrySource.MANUAL.value
@@ -300,10 +237,8 @@ def _insert(
                         "manual_seconds": manual,
                     }
                 )
-        for day, per_hour in days.hours.items():
-            # A row for every day with an entry piece or an activity slot.
-            active = days.active.get(day, 0)
-            row = {"organization_id": org, "user_id": uid, "day": day, "active_seconds": active}
+        for day, per_hour in days.hours.items():  # a row for every day with an entry piece
+            row = {"organization_id": org, "user_id": uid, "day": day}
             hours.append(row | dict(zip(HOURS, per_hour, strict=True)))
     if totals:
         conn.execute(insert(TrackedDay), totals)
@@ -319,19 +254,3 @@ def rebuild(conn: Connection, org_id: uuid.UUID | None = None) -> None:
     people = list(conn.execute(who).scalars())
     for start in range(0, len(people), 200):
         refresh(conn, Marked(whole=set(people[start : start + 200])))
-
-
-async def forget_active_before(
-    session: AsyncSession, org_id: uuid.UUID, people: list[uuid.UUID], cutoff: datetime
-) -> None:
-    """After the retention purge removed activity slots before `cutoff`: days
-    surely before it (in any zone) have no active seconds left, and the days
-    around it are recomputed at commit."""
-    before = day_number(cutoff.date()) - 2
-    h = TrackedDayHours
-    old = and_(h.organization_id == org_id, h.day < before)
-    await session.execute(update(h).where(old, h.active_seconds != 0).values(active_seconds=0))
-    empty = [h.__table__.c[name] == 0 for name in HOURS]
-    await session.execute(delete(h).where(old, h.active_seconds == 0, *empty))
-    for user_id in people:
-        touch(session, user_id, cutoff - 2 * _MARGIN, cutoff + 2 * _MARGIN)

@@ -252,9 +252,9 @@ async def dashboard(
     )
     totals = _Totals()
     totals.add_rows(await session.execute(day_figures.figures(scope, _row, _priced_row)))
-    sums = (await session.execute(day_figures.hours_and_active(scope))).one()
-    hours = [int(v or 0) for v in sums[:24]]
-    active = int(sums[24] or 0)
+    sums = (await session.execute(day_figures.hours(scope))).one()
+    hours = [int(v or 0) for v in sums]
+    active = int(await session.scalar(day_figures.active(scope)) or 0)
     if (await session.execute(day_figures.running(scope))).first() is not None:
         pieces = day_figures.open_pieces(scope, now)
         totals.add_rows(await session.execute(_figures(scope, pieces)))

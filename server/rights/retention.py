@@ -21,7 +21,6 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import Table, delete, select
 
-from server.analytics import day_refresh
 from server.db.base import utcnow
 from server.db.models import Organization, User
 from server.observability.logging import log
@@ -86,9 +85,6 @@ async def purge_org(
             counts[table.name] += await purge_range(
                 app_state, table, time_col, user_id, cutoff, batch
             )
-    async with app_state.sessions() as session:
-        await day_refresh.forget_active_before(session, org_id, people, cutoff)
-        await session.commit()
     return counts
 
 

@@ -292,11 +292,6 @@ async def _apply_activity(
     return result
 
 
-def _minutes(latest: dict[tuple[uuid.UUID, datetime], Any]) -> list[tuple[datetime, datetime]]:
-    minutes = [minute for _, minute in latest]
-    return [(min(minutes), max(minutes) + SLOT)] if minutes else []
-
-
 async def store_for(session: AsyncSession) -> SyncStore:
     """The driver-level statements on the session's connection and transaction."""
     conn = await session.connection()
@@ -364,7 +359,7 @@ async def ingest_batch(
             await write_signals(session, org_id, user_id, latest, known)
         apps = await apply_apps(session, org_id, user_id, app_items, known, plan.deleted, member)
         # The analytics' per-day rollup: these days are recomputed at commit.
-        day_refresh.touch_spans(session, user_id, plan.touched(), active=_minutes(latest))
+        day_refresh.touch_spans(session, user_id, plan.touched())
         await session.commit()
     except BaseException:
         await session.rollback()

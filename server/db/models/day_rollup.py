@@ -56,8 +56,10 @@ class TrackedDay(Base):
 
 class TrackedDayHours(Base):
     """One person's local day: tracked seconds per local hour of day (the
-    repeated hour of a fall-back day counts twice) and active seconds from
-    the activity rollup's slots inside the day."""
+    repeated hour of a fall-back day counts twice). Active seconds are not
+    kept here: they change with every agent minute, and keeping them in step
+    doubled the CPU of the agent's per-minute sync; the dashboard sums them
+    from the activity rollup instead."""
 
     __tablename__ = "tracked_day_hours"
     __table_args__ = (Index("ix_tracked_day_hours_org_day", "organization_id", "day"),)
@@ -67,7 +69,6 @@ class TrackedDayHours(Base):
     )
     day: Mapped[int] = mapped_column(Integer, primary_key=True)
     organization_id: Mapped[uuid.UUID] = mapped_column(ForeignKey(ORG_FK, ondelete="CASCADE"))
-    active_seconds: Mapped[int] = mapped_column(BigInteger, default=0)
     h00: Mapped[int] = mapped_column(Integer, default=0)
     h01: Mapped[int] = mapped_column(Integer, default=0)
     h02: Mapped[int] = mapped_column(Integer, default=0)

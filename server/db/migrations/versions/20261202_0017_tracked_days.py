@@ -70,7 +70,6 @@ def upgrade() -> None:
         sa.Column("user_id", sa.Uuid(), nullable=False),
         sa.Column("day", sa.Integer(), nullable=False),
         sa.Column("organization_id", sa.Uuid(), nullable=False),
-        sa.Column("active_seconds", sa.BigInteger(), nullable=False),
         *(sa.Column(f"h{h:02d}", sa.Integer(), nullable=False) for h in range(24)),
         sa.ForeignKeyConstraint(
             ["organization_id"],
