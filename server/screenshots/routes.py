@@ -17,7 +17,7 @@ from server.core.errors import NotFound
 from server.core.ids import parse_uuid, path_uuid
 from server.core.times import parse_instant
 from server.http.deps import client_ip
-from server.http.openapi import DOCUMENT, MULTIPART
+from server.http.openapi import DOCUMENT, MEDIA_TYPES, MULTIPART
 from server.http.params import Cursor, FromInstant, Limit, ToInstant, UserId
 from server.runtime.state import AppState
 from server.screenshots import access, ingest, signing
@@ -36,10 +36,13 @@ from server.screenshots.schemas import (
 from server.security.limits import enforce
 from server.storage.base import StorageError
 from shared.enums import ScreenshotStatus
+from shared.limits import ALLOWED_SCREENSHOT_TYPES
 from shared.schemas import ScreenshotUploaded
 
 Status = Annotated[str | None, QueryParameter(
     required=False, schema_extra={"enum": [s.value for s in ScreenshotStatus]})]
+Variant = Annotated[str, QueryParameter(
+    required=False, schema_extra={"enum": sorted(access.VARIANTS)})]
 UPLOAD_PATH = "/api/v1/sync/screenshots"
 READ_PATH = "/api/v1/screenshots"
 
@@ -165,10 +168,10 @@ class ScreenshotsController(Controller):
     ) -> ScreenshotOut:
         return await access.get_one(db_session, principal, path_uuid(shot_id, "screenshot"))
 
-    @get("/{shot_id:str}/image")
+    @get("/{shot_id:str}/image", opt={MEDIA_TYPES: list(ALLOWED_SCREENSHOT_TYPES)})
     async def image(
         self, shot_id: str, db_session: AsyncSession, principal: Principal,
-        app_state: AppState, variant: str = "full",
+        app_state: AppState, variant: Variant = "full",
     ) -> Stream:
         shot = await access.visible(db_session, principal, path_uuid(shot_id, "screenshot"))
         key, content_type = access.variant_of(shot, variant)
@@ -178,7 +181,7 @@ class ScreenshotsController(Controller):
     @get("/{shot_id:str}/url")
     async def image_url(
         self, request: Request[Any, Any, Any], shot_id: str, db_session: AsyncSession,
-        principal: Principal, app_state: AppState, variant: str = "full",
+        principal: Principal, app_state: AppState, variant: Variant = "full",
     ) -> ImageUrlOut:
         """A short-lived URL that needs no token (for <img src>)."""
         shot = await access.visible(db_session, principal, path_uuid(shot_id, "screenshot"))
