@@ -27,6 +27,7 @@ from server.http.deps import (
 )
 from server.http.errors import EXCEPTION_HANDLERS
 from server.http.openapi import install as install_openapi
+from server.http.strict_body import StrictBodyRequest
 from server.insight.routes import InsightController
 from server.integrations.connection_routes import (
     MyConnectionsController,
@@ -122,6 +123,7 @@ def create_app(settings: Settings | None = None, state: AppState | None = None) 
             "outbox": Provide(provide_outbox, sync_to_thread=False),
         },
         exception_handlers=EXCEPTION_HANDLERS,
+        request_class=StrictBodyRequest,
         middleware=[
             body_idle_timeout(settings.server.body_idle_timeout),
             request_id_middleware,

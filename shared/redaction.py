@@ -46,8 +46,6 @@ def compile_patterns(patterns: Sequence[str]) -> list[re.Pattern[str]]:
             raise BadPattern(
                 f"redaction pattern {i} ({p[:60]!r}) is not a valid regex: {exc}"
             ) from None
-        if rx.match(""):
-            raise BadPattern(f"redaction pattern {i} ({p[:60]!r}) matches the empty text")
         compiled.append(rx)
     return compiled
 
@@ -68,11 +66,18 @@ def truncate(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + ELLIPSIS
 
 
+def _mask(match: re.Match[str]) -> str:
+    # An empty match hides nothing: masking it would put `***` between every
+    # character of the title, so it is left alone (a pattern such as `a*`
+    # masks the runs of `a` only).
+    return MASK if match.group() else ""
+
+
 def redact(title: str, patterns: Sequence[re.Pattern[str]]) -> str:
-    """`title` with every match of every pattern masked, cut to MAX_TITLE_LENGTH."""
+    """`title` with every non-empty match of every pattern masked, cut to MAX_TITLE_LENGTH."""
     title = title[:4096]  # bounded work for the patterns, far above what is kept
     for rx in patterns:
-        title = rx.sub(MASK, title)
+        title = rx.sub(_mask, title)
     return truncate(title, MAX_TITLE_LENGTH)
 
 

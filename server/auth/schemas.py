@@ -2,16 +2,30 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
+import msgspec
+
+from server.core.codes import Timezone
 from server.core.values import Name
+from server.security.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 from shared.schemas import Wire
+from shared.wire_formats import Email
+
+# The length bounds; the other rules (server/security/passwords.py: four
+# different characters, not a common password, not built on the name or the
+# email) are checked with their reason.
+NewPassword = Annotated[
+    str, msgspec.Meta(min_length=MIN_PASSWORD_LENGTH, max_length=MAX_PASSWORD_LENGTH)
+]
 
 
 class RegisterRequest(Wire):
-    email: str
-    password: str
+    email: Email
+    password: NewPassword
     name: Name
     organization_name: Name
-    timezone: str = "UTC"
+    timezone: Timezone = "UTC"
 
 
 class AcceptInviteRequest(Wire):
@@ -25,7 +39,7 @@ class ChangePasswordRequest(Wire):
 
 
 class ResetRequest(Wire):
-    email: str
+    email: Email
 
 
 class ResetConfirm(Wire):

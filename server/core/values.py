@@ -10,6 +10,7 @@ from typing import Annotated, Any
 import msgspec
 
 from server.core.errors import BadRequest
+from shared import wire_formats
 
 MAX_RATE = Decimal("1000000")
 MAX_SECONDS = 100_000 * 3600  # 100,000 hours: beyond any budget or estimate
@@ -180,14 +181,16 @@ CURRENCIES = frozenset(
 )
 
 
-# What `require_name` accepts, stated in the OpenAPI document only (the code
-# checks it and says why): a character `str.strip()` keeps, at most 200 long.
-NOT_BLANK = (
-    "[^\\t-\\r\\x1c-\\x20\\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]"
+# What `require_name` accepts, checked on decode and stated in the document.
+Name = wire_formats.Name
+# A character `str.strip()` keeps (a search, not anchored): text that is not blank.
+NOT_BLANK = f"[^{wire_formats.SPACE}]"
+Seconds = Annotated[int, wire_formats.int_range(0, MAX_SECONDS)]
+_TAG = wire_formats.noted(
+    wire_formats.stripped(1, MAX_TAG_LENGTH), "a tag of 1 to 40 characters once trimmed"
 )
-NAME_MAX = 200
-Name = Annotated[
-    str, msgspec.Meta(extra_json_schema={"extra": {"pattern": NOT_BLANK, "max_length": NAME_MAX}})
+Tags = Annotated[
+    list[Annotated[str, msgspec.Meta(pattern=_TAG)]], wire_formats.text_items(_TAG, MAX_TAGS)
 ]
 
 
@@ -243,7 +246,10 @@ def parse_seconds(value: int | None, field: str) -> int | None:
 
 
 def parse_tags(values: list[str]) -> list[str]:
-    """Trimmed, without duplicates (case-insensitive), order kept."""
+    """Trimmed, without duplicates (case-insensitive), order kept. At most
+    MAX_TAGS as sent, duplicates included: what the document states (maxItems)."""
+    if len(values) > MAX_TAGS:
+        raise BadRequest(f"a task has at most {MAX_TAGS} tags")
     seen: set[str] = set()
     tags: list[str] = []
     for raw in values:

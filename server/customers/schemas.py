@@ -4,20 +4,22 @@ from __future__ import annotations
 
 import msgspec
 
+from server.core.codes import Currency
 from server.core.values import Name
 from shared.schemas import Wire
+from shared.wire_formats import Rate
 
 
 class CustomerIn(Wire):
     name: Name
-    currency: str = "EUR"
-    hourly_rate: str | None = None  # decimal string, e.g. "85.50"
+    currency: Currency = "EUR"
+    hourly_rate: Rate | None = None  # decimal string, e.g. "85.50"
 
 
 class CustomerPatch(Wire):
     name: Name | msgspec.UnsetType = msgspec.UNSET
-    currency: str | msgspec.UnsetType = msgspec.UNSET
-    hourly_rate: str | msgspec.UnsetType | None = msgspec.UNSET  # null clears it
+    currency: Currency | msgspec.UnsetType = msgspec.UNSET
+    hourly_rate: Rate | msgspec.UnsetType | None = msgspec.UNSET  # null clears it
     archived: bool | msgspec.UnsetType = msgspec.UNSET
 
 

@@ -25,7 +25,8 @@ Ids in queries are UUIDs (server/core/ids.py parse_uuid) and an empty one
 means "not given", so a query parameter named `…Id` is documented with the
 pattern `UUID_OR_EMPTY`.
 
-A handler may still document an error itself (`responses=`): that wins. A
+A handler may still document an error itself (`responses=`): that wins; one
+whose errors go beyond the rule names them in its opt (`errors=[422]`). A
 handler streaming files names their types in its opt (`media_types=[...]`):
 its success response is documented as those binary types, not as JSON.
 """
@@ -64,6 +65,7 @@ REASONS = {
     409: "The object's current state does not allow this",
     413: "The request body is too large",
     415: "The request body's content type is not accepted",
+    422: "A third party (the provider) refused the request; detail gives its reason",
     429: "Too many requests; retry after Retry-After seconds",
     503: "A backing service is temporarily unavailable; retry after Retry-After seconds",
 }
@@ -78,6 +80,8 @@ DOCUMENT = "document"
 # itself (streamed, so there is no `data` parameter to document it from):
 # {"required": [...], "properties": {...}}.
 MULTIPART = "multipart"
+# Handler opt key: error codes the handler answers beyond the rule.
+ERRORS = "errors"
 # Methods whose body a handler may read itself (multipart uploads, CSV files).
 BODY_METHODS = {"post", "put", "patch"}
 
@@ -136,6 +140,8 @@ def _errors(
         codes.add(409)
     if handler is None or not handler.opt.get(EXEMPT):
         codes.add(429)
+    if handler is not None:
+        codes |= set(handler.opt.get(ERRORS, ()))
     return sorted(codes)
 
 

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from server.auth.principal import Principal
 from server.core.ids import path_uuid
 from server.http.deps import client_ip
-from server.http.openapi import MULTIPART
+from server.http.openapi import ERRORS, MULTIPART
 from server.integrations import conflicts, run_requests, service, webhooks
 from server.integrations.csv_form import IMPORT_FORM
 from server.integrations.jobs import context_of
@@ -55,7 +55,7 @@ class IntegrationsController(Controller):
     ) -> IntegrationList:
         return await service.list_integrations(db_session, principal)
 
-    @post("/", status_code=HTTP_201_CREATED)
+    @post("/", status_code=HTTP_201_CREATED, opt={ERRORS: [422]})
     async def create_integration(
         self,
         data: IntegrationIn,
@@ -76,7 +76,7 @@ class IntegrationsController(Controller):
         uid = path_uuid(integration_id, "integration")
         return service.integration_out(await service.get_integration(db_session, principal, uid))
 
-    @patch("/{integration_id:str}")
+    @patch("/{integration_id:str}", opt={ERRORS: [422]})
     async def update_integration(
         self,
         integration_id: str,

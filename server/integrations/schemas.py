@@ -2,31 +2,58 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import msgspec
 
 from server.core.values import Name
+from server.integrations.config import BASE_URL, MAX_BASE_URL, settings_schema
+from server.integrations.providers import PROVIDERS
 from shared.schemas import Wire
+from shared.wire_formats import noted
 
 Direction = Literal["import", "export", "both"]
 
+Provider = Annotated[
+    str,
+    msgspec.Meta(
+        pattern=noted(f"^(?:{'|'.join(PROVIDERS)})$", f"one of {', '.join(PROVIDERS)}"),
+        extra_json_schema={"extra": {"enum": list(PROVIDERS)}},
+    ),
+]
+BaseUrl = Annotated[
+    str,
+    msgspec.Meta(
+        pattern=noted(BASE_URL, "empty or an http(s) URL like https://api.eu.tempo.io"),
+        max_length=MAX_BASE_URL,
+        description="the provider's API address; empty or absent: its default",
+        examples=["https://api.eu.tempo.io"],
+    ),
+]
+# Checked by `clean_settings` (unknown names, types, bounds), stated here.
+Settings = Annotated[
+    dict[str, Any], msgspec.Meta(extra_json_schema={"extra": settings_schema(nullable=False)})
+]
+SettingsPatch = Annotated[
+    dict[str, Any], msgspec.Meta(extra_json_schema={"extra": settings_schema(nullable=True)})
+]
+
 
 class IntegrationIn(Wire):
-    provider: str
+    provider: Provider
     name: Name
     credentials: dict[str, str] = {}
-    settings: dict[str, Any] = {}
-    base_url: str | None = None
+    settings: Settings = {}
+    base_url: BaseUrl | None = None
 
 
 class IntegrationPatch(Wire):
     name: Name | msgspec.UnsetType = msgspec.UNSET
-    base_url: str | msgspec.UnsetType | None = msgspec.UNSET
+    base_url: BaseUrl | msgspec.UnsetType | None = msgspec.UNSET
     # Replaces the stored credentials (checked with the provider first).
     credentials: dict[str, str] | msgspec.UnsetType = msgspec.UNSET
     # Merged into the stored settings; a null value removes a key.
-    settings: dict[str, Any] | msgspec.UnsetType = msgspec.UNSET
+    settings: SettingsPatch | msgspec.UnsetType = msgspec.UNSET
 
 
 class IntegrationOut(Wire):

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from server.core.codes import TimezoneOrNull
 from server.core.values import Name
 from shared.enums import Role
 from shared.schemas import Wire
+from shared.wire_formats import Email
 
 
 class InviteRequest(Wire):
-    email: str
+    email: Email
     name: Name
     role: Role = Role.MEMBER
 
@@ -37,7 +39,7 @@ class MemberPatch(Wire):
     name: Name | None = None
     role: Role | None = None
     active: bool | None = None
-    timezone: str | None = None
+    timezone: TimezoneOrNull | None = None
 
 
 class InvitationOut(Wire):

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import msgspec
 
-from server.core.values import Name
+from server.core.values import Name, Seconds
 from server.tasks.schemas import TaskIn as TaskIn  # re-exported: created under a project
 from shared.schemas import ActiveProject, TaskOut, Wire
+from shared.wire_formats import Color, Rate, UuidText
 
 
 class ProjectOut(Wire):
@@ -24,11 +25,11 @@ class ProjectOut(Wire):
 class ProjectIn(Wire):
     name: Name
     description: str | None = None
-    customer_id: str | None = None
+    customer_id: UuidText | None = None
     billable: bool = True
-    hourly_rate: str | None = None
-    budget_seconds: int | None = None
-    color: str | None = None
+    hourly_rate: Rate | None = None
+    budget_seconds: Seconds | None = None
+    color: Color | None = None
 
 
 class ProjectPatch(Wire):
@@ -37,18 +38,18 @@ class ProjectPatch(Wire):
     name: Name | msgspec.UnsetType = msgspec.UNSET
     description: str | msgspec.UnsetType | None = msgspec.UNSET
     archived: bool | msgspec.UnsetType = msgspec.UNSET
-    customer_id: str | msgspec.UnsetType | None = msgspec.UNSET
+    customer_id: UuidText | msgspec.UnsetType | None = msgspec.UNSET
     billable: bool | msgspec.UnsetType = msgspec.UNSET
-    hourly_rate: str | msgspec.UnsetType | None = msgspec.UNSET
-    budget_seconds: int | msgspec.UnsetType | None = msgspec.UNSET
-    color: str | msgspec.UnsetType | None = msgspec.UNSET
+    hourly_rate: Rate | msgspec.UnsetType | None = msgspec.UNSET
+    budget_seconds: Seconds | msgspec.UnsetType | None = msgspec.UNSET
+    color: Color | msgspec.UnsetType | None = msgspec.UNSET
 
 
 class TaskPatch(Wire):
     """`PATCH /projects/{id}/tasks/{taskId}`: rename, archive or unarchive; the
     full task edit is `PATCH /tasks/{id}`."""
 
-    name: str | None = None
+    name: Name | None = None
     archived: bool | None = None
 
 

@@ -27,11 +27,10 @@ from server.db.catalog import search
 from server.db.models import Project, Task, User
 from server.db.pagination import keyset_page
 from server.db.scoped import get_in_org
-from server.tasks.schemas import TaskDetail, TaskDetailPage, TaskIn, TaskPatch
+from server.tasks.schemas import MAX_DESCRIPTION, TaskDetail, TaskDetailPage, TaskIn, TaskPatch
 from shared.enums import TaskStatus
 from shared.schemas import TaskOut
 
-MAX_DESCRIPTION = 10_000
 EARLIEST_DUE, LATEST_DUE = date(2000, 1, 1), date(2100, 12, 31)
 
 

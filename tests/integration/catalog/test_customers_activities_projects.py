@@ -17,7 +17,7 @@ def _name(tag: str) -> str:
 async def test_customer_lifecycle_money_and_currency(client, db):
     owner = await register(client)
     r = await owner.post(
-        "/api/v1/customers", json={"name": "Globex", "currency": "usd", "hourlyRate": "85.5"}
+        "/api/v1/customers", json={"name": "Globex", "currency": "USD", "hourlyRate": "85.5"}
     )
     assert r.status_code == 201, r.text
     globex = r.json()
@@ -25,10 +25,12 @@ async def test_customer_lifecycle_money_and_currency(client, db):
     # Bad input is a readable 400, nothing stored.
     for body, needle in [
         ({"name": "x", "currency": "EURO"}, "ISO 4217"),
-        ({"name": "x", "hourlyRate": "1.234"}, "more than 2 decimals"),
+        ({"name": "x", "currency": "usd"}, "in upper case"),
+        ({"name": "x", "hourlyRate": "1.234"}, "at most 2 decimals"),
         ({"name": "x", "hourlyRate": "-1"}, "between 0"),
-        ({"name": "x", "hourlyRate": "lots"}, "decimal number"),
+        ({"name": "x", "hourlyRate": "lots"}, "decimal amount"),
         ({"name": "x", "hourlyRate": "1e9"}, "between 0"),
+        ({"name": "x", "hourlyRate": 85}, "hourlyRate"),
         ({"name": "  "}, "name must be"),
     ]:
         r = await owner.post("/api/v1/customers", json=body)

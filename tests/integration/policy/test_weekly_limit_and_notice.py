@@ -25,7 +25,7 @@ async def test_weekly_limit_and_screenshot_notice_through_the_api(client):
     assert r.json()["weeklyLimitSeconds"] is None and r.json()["notifyOnScreenshot"] is True
     for bad in (-1, 7 * 24 * 3600 + 1):
         r = await owner.patch("/api/v1/agent/config", json={"weeklyLimitSeconds": bad})
-        assert r.status_code == 400 and "weekly_limit_seconds" in r.json()["detail"]
+        assert r.status_code == 400 and "weeklyLimitSeconds" in r.json()["detail"]
     assert (
         await member.patch("/api/v1/agent/config", json={"weeklyLimitSeconds": 3600})
     ).status_code == 403

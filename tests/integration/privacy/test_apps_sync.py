@@ -168,7 +168,6 @@ async def test_redaction_patterns_that_are_not_regexes_are_refused(client):
     for bad, words in (
         (["([unclosed"], "not a valid regex"),
         (["fine", "*oops"], "redaction pattern 2"),
-        (["a|"], "matches the empty text"),
         ([""], "empty"),
     ):
         r = await owner.patch("/api/v1/agent/config", json={"redactionPatterns": bad})
