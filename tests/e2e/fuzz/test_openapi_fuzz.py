@@ -75,6 +75,10 @@ SECRETS = {
     "/api/v1/agent/config": "redaction patterns must compile as Python regexes",
     "POST /api/v1/integrations": "the provider checks the credentials (422)",
     "PATCH /api/v1/integrations/{integration_id}": "ticketPattern is a Python regex",
+    # Reached through the stateful links once POST /integrations succeeds: only
+    # Jira, Zammad and Kimai take personal connections (a 400 for the others).
+    "PUT /api/v1/integrations/{integration_id}/connection": "the provider decides",
+    "DELETE /api/v1/integrations/{integration_id}/connection": "the provider decides",
 }
 
 # Uploads whose file the code reads: no schema states "a real PNG" or "a CSV
@@ -95,7 +99,9 @@ PINNED_FOR = {"integration_id": ("PATCH", "/api/v1/integrations/{integration_id}
 # the code enforces (and explains) but the schema does not state yet, so the
 # fuzzer's schema-valid values are refused (positive) and values the schema
 # forbids may pass (negative). Each entry names the constraints missing.
-KNOWN_GAPS = {}
+KNOWN_GAPS = {
+    "PUT /api/v1/integrations/{integration_id}/mappings": "externalId not blank",
+}
 
 
 async def _seed(url: str) -> tuple[Account, Account, dict[str, str]]:
