@@ -18,6 +18,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from server.db.raw_pg import GuardedDriver, guarded
 from server.sync.store import (
     ACTIVITY_COLUMNS,
     ACTIVITY_VALUES,
@@ -174,7 +175,9 @@ def _columns(rows: list[tuple[Any, ...]], width: int) -> list[Any]:
 class PgStore:
     def __init__(self, conn: AsyncConnection, driver: Any, adapter: Any = None) -> None:
         self._conn = conn
-        self._db = driver  # asyncpg.Connection, inside the session's transaction
+        # asyncpg.Connection, inside the session's transaction; a dropped
+        # connection is invalidated and reported as SQLAlchemy would.
+        self._db = GuardedDriver(conn, driver)
         self._adapter = adapter  # SQLAlchemy's wrapper of it (it owns the transaction)
 
     async def lock_user(self, user_id: uuid.UUID) -> None:
@@ -195,7 +198,7 @@ class PgStore:
             # first statement; opening it as it would (its own BEGIN, which it
             # then commits or rolls back) spares an SQLAlchemy statement here,
             # a tenth of a small sync's CPU (py-spy).
-            await start()
+            await guarded(self._conn, start)
             row = await self._db.fetchrow(_LOCK_MEMBER, *params)
         else:  # a transaction already open, or an adapter without that hook
             row = (await self._conn.exec_driver_sql(_LOCK_MEMBER, params)).first()
