@@ -241,7 +241,10 @@ async def update_entry(
     user = await _owner(session, entry)
     async with rules.user_writes(session, entry.user_id):
         await ensure_editable(session, user, [old_start, start])
-        await rules.ensure_no_overlap(session, entry.user_id, start, end, exclude=entry.id)
+        if (start, end) != (old_start, entry.end_time):
+            # Only a new span is checked: imported and pulled entries may
+            # already overlap, and editing their description must not fail.
+            await rules.ensure_no_overlap(session, entry.user_id, start, end, exclude=entry.id)
         if end is not None and entry.end_time is None:
             entry.status = EntryStatus.STOPPED.value  # an open timer given an end stops
         entry.start_time, entry.end_time = start, end

@@ -74,6 +74,14 @@ async def test_toggl_csv_with_bom_bad_row_and_idempotent_reupload(client, db):
     assert (again["counts"]["created"], again["counts"]["unchanged"]) == (0, 3), again
     assert len(await _entries(db, dana.user_id)) == 3
 
+    # The export's duplicate overlaps its twin (imports may); it stays editable
+    # as long as its span is left alone, and a new span is still checked.
+    twin = f"/api/v1/time-entries/{stored[2].id}"
+    r = await owner.patch(twin, json={"description": "Review, part two"})
+    assert r.status_code == 200 and r.json()["entryClass"] == "overlap", r.text
+    r = await owner.patch(twin, json={"startTime": "2026-03-02T22:20:00Z"})
+    assert r.status_code == 409 and r.json()["extra"]["code"] == "overlap", r.text
+
 
 async def test_clockify_csv_in_windows_1252_with_day_first_dates(client, db):
     owner = await register(client)
