@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from litestar import Controller, Request, delete, get, patch, post, put
 from litestar.status_codes import (
@@ -165,7 +165,7 @@ class IntegrationsController(Controller):
         integration_id: str,
         db_session: AsyncSession,
         principal: Principal,
-        status: str | None = None,
+        status: Literal["open", "resolved", "applied"] | None = None,
     ) -> ConflictList:
         """Two-way conflicts (both sides changed); `status=open|resolved|applied`."""
         return await conflicts.list_conflicts(

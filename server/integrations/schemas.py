@@ -10,7 +10,7 @@ from server.core.values import Name
 from server.integrations.config import BASE_URL, MAX_BASE_URL, settings_schema
 from server.integrations.providers import PROVIDERS
 from shared.schemas import Wire
-from shared.wire_formats import noted
+from shared.wire_formats import UuidText, noted, stripped
 
 Direction = Literal["import", "export", "both"]
 
@@ -96,17 +96,28 @@ class MappingsOut(Wire):
     unmatched: UnmatchedCounts
 
 
+MAX_MAPPINGS = 5000
+
+ExternalId = Annotated[
+    str,
+    msgspec.Meta(
+        pattern=noted(stripped(1, 255), "1 to 255 characters once trimmed"),
+        description="the provider's id; 1 to 255 characters once trimmed",
+    ),
+]
+
+
 class MappingIn(Wire):
     kind: Literal["user", "project", "activity"]
-    external_id: str
+    external_id: ExternalId
     # A member / project / activity id of the organization; null: not mapped
     # (the automatic match by email or name applies again).
-    target_id: str | None = None
+    target_id: UuidText | None = None
     external_name: str | None = None
 
 
 class MappingsIn(Wire):
-    items: list[MappingIn]
+    items: Annotated[list[MappingIn], msgspec.Meta(max_length=MAX_MAPPINGS)]
 
 
 class RunIn(Wire):

@@ -27,6 +27,7 @@ from server.integrations.http import ProviderError
 from server.integrations.providers import PROVIDERS, build_connector, is_file_format
 from server.integrations.resolver import ACTIVITY, KINDS, PROJECT, USER, Resolver
 from server.integrations.schemas import (
+    MAX_MAPPINGS,
     IntegrationIn,
     IntegrationList,
     IntegrationOut,
@@ -287,8 +288,8 @@ async def put_mappings(
     ip: str | None = None,
 ) -> MappingsOut:
     integration = await get_integration(session, principal, integration_id)
-    if len(data.items) > 5000:
-        raise BadRequest("at most 5000 mappings per request")
+    if len(data.items) > MAX_MAPPINGS:
+        raise BadRequest(f"at most {MAX_MAPPINGS} mappings per request")
     for item in data.items:
         external_id = item.external_id.strip()[:255]
         if not external_id:
