@@ -42,18 +42,30 @@ from server.runtime.config import DatabaseSettings
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def before(rev: str) -> Any:
-    source = subprocess.run(
-        ["git", "show", f"{rev}:server/analytics/service.py"],
-        cwd=ROOT, check=True, capture_output=True, text=True,
-    ).stdout  # fmt: skip
-    path = Path(tempfile.mkdtemp()) / "service_before.py"
-    path.write_text(source)
-    spec = importlib.util.spec_from_file_location("service_before", path)
+def _load(rev: str, path: str, name: str) -> Any:
+    """A module of the tree at `rev` (read with `git show`), or None if absent."""
+    found = subprocess.run(
+        ["git", "show", f"{rev}:{path}"], cwd=ROOT, capture_output=True, text=True
+    )
+    if found.returncode != 0:
+        return None
+    file = Path(tempfile.mkdtemp()) / f"{name}.py"
+    file.write_text(found.stdout)
+    spec = importlib.util.spec_from_file_location(name, file)
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module  # dataclasses look their module up
     spec.loader.exec_module(module)
+    return module
+
+
+def before(rev: str) -> Any:
+    """The dashboard's service at `rev`, with that revision's `day_figures`
+    (when it had one) in place of today's."""
+    figures = _load(rev, "server/analytics/day_figures.py", "day_figures_before")
+    module = _load(rev, "server/analytics/service.py", "service_before")
+    if figures is not None and hasattr(module, "day_figures"):
+        module.day_figures = figures
     return module
 
 

@@ -9,15 +9,36 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select, union_all
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Select,
+    String,
+    and_,
+    case,
+    cast,
+    false,
+    func,
+    literal,
+    literal_column,
+    null,
+    or_,
+    select,
+    true,
+    tuple_,
+    type_coerce,
+    union_all,
+)
 
-from server.analytics.facts import billable_flag, overlap, pieces_cte
+from server.analytics.facts import DEFAULT_CURRENCY, overlap, pieces_cte
 from server.analytics.scope import Scope
 from server.analytics.wall import DAY, Window
 from server.db.models import (
     Activity,
     ActivityRollup,
+    Customer,
     Project,
+    Task,
     TimeEntry,
     TrackedDay,
     TrackedDayHours,
@@ -37,79 +58,130 @@ def _between(column: Any, window: Window) -> ColumnElement[bool]:
     return column.between(first, last)
 
 
-def _flagged(grouped: Any, keys: list[str]) -> Any:
-    """Rows grouped with the entries' own billable setting, and their billable
-    seconds: the flag needs the project and activity, joined to the groups
-    (a few hundred) rather than to every day row."""
-    g = grouped.c
-    return (
+#: The currency of time on a project without a customer (a literal: PostgreSQL
+#: matches a GROUP BY expression to the selected one only when spelled alike).
+_NO_CUSTOMER_CURRENCY: ColumnElement[str] = literal_column(f"'{DEFAULT_CURRENCY}'")
+
+
+def _cents(rate: Any) -> ColumnElement[int]:
+    """A rate (two decimals; SQLite may hold a float) as whole cents."""
+    return cast(func.round(rate * 100), BigInteger)
+
+
+def _catalog(scope: Scope) -> tuple[Any, Any]:
+    """The organization's projects (customer, currency, billable flag, rate in
+    cents with the customer's as fallback) and tasks (rate in cents): a few
+    rows each, computed once per statement rather than once per day row."""
+    projects = (
         select(
-            *(g[k] for k in keys),
-            g.seconds,
-            (g.seconds * billable_flag(g.billable)).label("billable"),
+            Project.id.label("id"),
+            Project.customer_id.label("customer_id"),
+            Customer.currency.label("currency"),
+            Project.billable.label("billable"),
+            _cents(func.coalesce(Project.hourly_rate, Customer.hourly_rate)).label("cents"),
         )
-        .select_from(grouped)
-        .outerjoin(Project, Project.id == g.project_id)
-        .outerjoin(Activity, Activity.id == g.activity_id)
-        .subquery()
+        .select_from(Project)
+        .outerjoin(Customer, Customer.id == Project.customer_id)
+        .where(Project.organization_id == scope.org_id)
+        .cte("priced_projects")
     )
-
-
-def _sums(scope: Scope, keys: list[Any], **extra: Any) -> Any:
-    """Day rows of the window summed per `keys` (with the entries' own billable
-    setting, for `_flagged`)."""
-    t = TrackedDay
-    return (
-        select(
-            *keys,
-            t.billable,
-            func.sum(t.seconds).label("seconds"),
-            *(v.label(k) for k, v in extra.items()),
-        )
-        .where(
-            t.organization_id == scope.org_id, scope.whose(t.user_id), _between(t.day, scope.window)
-        )
-        .group_by(*keys, t.billable)
-        .subquery()
+    tasks = (
+        select(Task.id.label("id"), _cents(Task.hourly_rate).label("cents"))
+        .where(Task.organization_id == scope.org_id)
+        .cte("priced_tasks")
     )
+    if scope.sql.dialect == "postgresql":
+        projects = projects.prefix_with("MATERIALIZED")
+        tasks = tasks.prefix_with("MATERIALIZED")
+    return projects, tasks
 
 
-def figures(scope: Scope, row: Any, priced_row: Any) -> Any:
-    """'c', 'u', 'd' and 'w' rows (as `service._figures` makes them) from the
-    day rows in the window, and a 'w' row of the week-over-week sums. Each
-    branch groups the day rows by just what it needs (a few hundred catalog
-    slices; a person's combinations; days) before catalog rows are joined."""
+def figures(scope: Scope) -> Any:
+    """The day rows of the window in one pass, summed three ways: per project
+    and activity ('c': with the project's customer), per person ('u') and per
+    day ('d'), each also per currency where money is summed. Per group:
+    seconds, billable seconds (the entry's own setting, else its project's and
+    activity's), manual seconds, billable seconds x rate in cents ('money',
+    exact integers) and the billable seconds that have a rate ('priced': an
+    amount is listed, even 0.00, only when some billable time has a rate).
+    PostgreSQL groups with GROUPING SETS (one hash pass); SQLite with a UNION
+    ALL of the three. Set by set the rows are told apart by their keys: a
+    'd' row has a day, a 'u' row a person, a 'c' row neither."""
     t = TrackedDay
-    catalog = _flagged(
-        _sums(scope, [t.project_id, t.task_id, t.activity_id]),
-        ["project_id", "task_id", "activity_id"],
-    ).c
-    people = _flagged(
-        _sums(scope, [t.user_id, t.project_id, t.task_id, t.activity_id]),
-        ["user_id", "project_id", "task_id"],
-    ).c
+    projects, tasks = _catalog(scope)
+    p, k = projects.c, tasks.c
+    own = t.billable
+    flag = case(
+        (own == true(), 1),
+        (own == false(), 0),
+        (and_(p.billable == true(), or_(Activity.id.is_(None), Activity.billable == true())), 1),
+        else_=0,
+    )
+    billable = t.seconds * flag
+    cents = func.coalesce(k.cents, p.cents)
+    currency = func.coalesce(p.currency, _NO_CUSTOMER_CURRENCY)
+    sums = [
+        func.sum(t.seconds).label("seconds"),
+        func.sum(billable).label("billable"),
+        func.sum(t.manual_seconds).label("manual"),
+        func.sum(billable * cents).label("money"),
+        func.sum(case((cents.is_not(None), billable), else_=0)).label("priced"),
+    ]
+    keys = {
+        "user_id": t.user_id,
+        "project_id": t.project_id,
+        "activity_id": t.activity_id,
+        "customer_id": p.customer_id,
+        "currency": currency,
+        "day": t.day,
+    }
+    sets = [
+        ["project_id", "activity_id", "customer_id", "currency"],
+        ["user_id", "currency"],
+        ["day"],
+    ]
 
-    def total(c: Any) -> dict[str, Any]:
-        return {"seconds": func.sum(c.seconds), "billable": func.sum(c.billable)}
+    def source(columns: list[Any]) -> Select[Any]:
+        return (
+            select(*columns, *sums)
+            .select_from(t)
+            .outerjoin(projects, p.id == t.project_id)
+            .outerjoin(tasks, k.id == t.task_id)
+            .outerjoin(Activity, Activity.id == t.activity_id)
+            .where(
+                t.organization_id == scope.org_id,
+                scope.whose(t.user_id),
+                _between(t.day, scope.window),
+            )
+        )
 
-    by_catalog = priced_row("c", catalog, ["project_id", "activity_id"], total(catalog))
-    by_person = priced_row("u", people, ["user_id"], total(people))
-    per_day = _sums(scope, [t.day, t.project_id, t.activity_id], manual=func.sum(t.manual_seconds))
-    days = _flagged(per_day, ["day", "manual"]).c
-    by_day = row(
-        "d", {"bucket": days.day, "manual": func.sum(days.manual), **total(days)}
-    ).group_by(days.day)
+    if scope.sql.dialect == "postgresql":
+        grouping = func.grouping_sets(*(tuple_(*(keys[n] for n in names)) for names in sets))
+        return source([v.label(n) for n, v in keys.items()]).group_by(grouping)
+    branches = []
+    for names in sets:
+        # Typed NULLs: the UNION's first branch gives every column's type.
+        columns = [
+            (v if n in names else type_coerce(null(), v.type)).label(n) for n, v in keys.items()
+        ]
+        branches.append(source(columns).group_by(*(keys[n] for n in names)))
+    return union_all(*branches)
+
+
+def weeks(scope: Scope) -> Select[Any]:
+    """This week's and last week's seconds (for a window that does not hold
+    both weeks; otherwise they are sums of its 'd' rows)."""
+    t = TrackedDay
     this, last = scope.this_week, scope.last_week
 
     def week(window: Window) -> Any:
         return func.sum(case((_between(t.day, window), t.seconds), else_=0))
 
-    weeks = row("w", {"this_week": week(this), "last_week": week(last)}).where(
+    return select(week(this), week(last)).where(
         t.organization_id == scope.org_id,
         scope.whose(t.user_id),
         t.day.between(_days(last)[0], _days(this)[1]),
     )
-    return union_all(by_catalog, by_person, by_day, weeks)
 
 
 def hours(scope: Scope) -> Select[Any]:
@@ -124,22 +196,31 @@ def active(scope: Scope) -> Select[Any]:
     """Active seconds in the window, from the activity rollup's 15-minute
     slots (15 minutes divides every UTC offset, so each person's local days
     are whole slots): each slot counts when it lies inside its person's
-    zone's UTC span of the window. Not kept in the day rollup: it changes
-    with every agent minute."""
+    zone's UTC span of the window. The spans are a small table joined to the
+    people, so each person's slots are one index range (not the envelope of
+    every zone's span, filtered row by row). Not kept in the day rollup: it
+    changes with every agent minute."""
     r = ActivityRollup
+    stamp = r.slot.type
+    rows = [
+        select(
+            literal(name, String).label("tz"),
+            literal(lo, stamp).label("lo"),
+            literal(hi, stamp).label("hi"),
+        )
+        for name, (lo, hi) in sorted(scope.bounds.items())
+    ]
+    spans = (rows[0] if len(rows) == 1 else union_all(*rows)).cte("spans")
     zone = func.coalesce(func.nullif(User.timezone, ""), "UTC")
-    inside = or_(
-        *(and_(zone == name, r.slot >= lo, r.slot < hi) for name, (lo, hi) in scope.bounds.items())
-    )
     return (
         select(func.sum(r.active_seconds))
-        .join(User, User.id == r.user_id)
+        .select_from(User)
+        .join(spans, spans.c.tz == zone)
+        .join(r, and_(r.user_id == User.id, r.slot >= spans.c.lo, r.slot < spans.c.hi))
         .where(
+            User.organization_id == scope.org_id,
             r.organization_id == scope.org_id,
             scope.whose(r.user_id),
-            r.slot >= scope.utc_lo,
-            r.slot < scope.utc_hi,
-            inside,
         )
     )
 

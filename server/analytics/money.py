@@ -40,6 +40,10 @@ class Money:
             return
         self._sums[currency] += price * billable_seconds
 
+    def add_cents(self, currency: str, cent_seconds: int) -> None:
+        """Billable seconds x rate already summed in cents (exact integers)."""
+        self._sums[currency] += Decimal(cent_seconds).scaleb(-2)
+
     def merge(self, other: Money) -> None:
         for currency, value in other._sums.items():
             self._sums[currency] += value

@@ -35,7 +35,7 @@ from server.analytics.facts import clipped_cte, overlap, priced
 from server.analytics.money import Money
 from server.analytics.schemas import Dashboard, DayTotal, Group, WeekOverWeek
 from server.analytics.scope import DEFAULT_DAYS, Scope, resolve
-from server.analytics.wall import DAY, HOUR, hour_histogram, wall_day
+from server.analytics.wall import DAY, HOUR, Window, hour_histogram, wall_day
 from server.auth.principal import Principal
 from server.db.base import utcnow
 from server.db.models import Activity, Customer, Project, User
@@ -55,6 +55,14 @@ class Slice:
         self.seconds += seconds
         self.billable += billable
         self.money.add(currency, rate, billable)
+
+    def add_cents(self, seconds: int, billable: int, currency: str, money: Any, rated: Any) -> None:
+        """A rollup group's sums: money in cents x seconds, listed when some
+        of its billable time has a rate (`Money.add` skips the rest)."""
+        self.seconds += seconds
+        self.billable += billable
+        if rated:
+            self.money.add_cents(currency, int(money or 0))
 
 
 Key = uuid.UUID | None
@@ -153,6 +161,11 @@ def _days(scope: Scope, pieces: Any) -> Select[Any]:
     return _row("d", values).group_by(day)
 
 
+def _day_span(window: Window) -> tuple[int, int]:
+    """A window's day numbers as a range's bounds."""
+    return window.lo // DAY, window.hi // DAY
+
+
 async def _names(
     session: AsyncSession, org_id: uuid.UUID, model: Any, ids: set[Key], *extra: Any
 ) -> dict[uuid.UUID, tuple[Any, ...]]:
@@ -204,6 +217,39 @@ class _Totals:
     pending: int = 0
     this_week: int = 0
     last_week: int = 0
+    closed_days: dict[int, int] = field(default_factory=dict)  # rollup seconds per day
+
+    def add_day_rows(self, result: Any) -> None:
+        """`day_figures.figures` rows: per project and activity, per person, per day."""
+        closed = self.closed_days
+        for user, project, activity, customer, currency, day, s, b, manual, money, rated in result:
+            seconds, billable = int(s or 0), int(b or 0)
+            if day is not None:
+                closed[day] = seconds
+                had = self.per_day.get(day, (0, 0))
+                self.per_day[day] = (had[0] + seconds, had[1] + billable)
+                self.manual += int(manual or 0)
+            elif user is not None:
+                self.by["user"][user].add_cents(seconds, billable, currency, money, rated)
+            else:
+                by = self.by
+                by["project"][project].add_cents(seconds, billable, currency, money, rated)
+                by["customer"][customer].add_cents(seconds, billable, currency, money, rated)
+                by["activity"][activity].add_cents(seconds, billable, currency, money, rated)
+                self.total.add_cents(seconds, billable, currency, money, rated)
+
+    def add_weeks(self, scope: Scope) -> bool:
+        """This and last week's closed seconds from the 'd' rows, when the
+        window holds both weeks (False: they need `day_figures.weeks`)."""
+        if scope.window.first > scope.last_week.first:
+            return False
+        for window in (scope.this_week, scope.last_week):
+            seconds = sum(self.closed_days.get(day, 0) for day in range(*_day_span(window)))
+            if window is scope.this_week:
+                self.this_week += seconds
+            else:
+                self.last_week += seconds
+        return True
 
     def add_rows(self, result: Any) -> None:
         for row in result.mappings():
@@ -251,7 +297,11 @@ async def dashboard(
         session, principal, team_id=team_id, user_id=user_id, first=first, last=last
     )
     totals = _Totals()
-    totals.add_rows(await session.execute(day_figures.figures(scope, _row, _priced_row)))
+    totals.add_day_rows(await session.execute(day_figures.figures(scope)))
+    if not totals.add_weeks(scope):
+        this_week, last_week = (await session.execute(day_figures.weeks(scope))).one()
+        totals.this_week += int(this_week or 0)
+        totals.last_week += int(last_week or 0)
     sums = (await session.execute(day_figures.hours(scope))).one()
     hours = [int(v or 0) for v in sums]
     active = int(await session.scalar(day_figures.active(scope)) or 0)
