@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from tests.integration.analytics.helpers import World, add_entry, build
+from tests.integration.analytics.helpers import World, _post, add_entry, build, utc
 from tests.integration.reports.helpers import person
 from tests.support.api import register
 
@@ -168,6 +168,40 @@ async def test_one_day_and_bad_input(world: World) -> None:
         r = await world.owner.get("/api/v1/analytics/dashboard", params=params)
         assert r.status_code in (400, 404), (params, r.text)
         assert r.status_code != 404 or "userId" in params
+
+
+async def test_week_over_week_in_a_window_holding_both_weeks(world: World) -> None:
+    # 30 March..7 April holds this week and last: their sums come from the
+    # window's own per-day figures, and match the 1..7 April answer above.
+    r = await world.owner.get(
+        "/api/v1/analytics/dashboard", params={"from": "2026-03-30", "to": "2026-04-07"}
+    )
+    body = r.json()
+    assert body["trackedSeconds"] == 38100 + 3600  # E7's first hour, 31 March
+    assert body["weekOverWeek"] == {
+        "thisWeekStart": "2026-04-06",
+        "lastWeekStart": "2026-03-30",
+        "thisWeekSeconds": 3900,
+        "lastWeekSeconds": 3600,
+    }
+
+
+async def test_billable_time_at_a_zero_rate_has_a_zero_amount(client: Any, db: Any) -> None:
+    # A rate of 0.00 prices billable time at 0.00 (listed); no rate at all, no amount.
+    owner = await register(client, timezone="UTC")
+    free = await _post(owner, "/api/v1/projects", {"name": "Free", "hourlyRate": "0.00"})
+    unpriced = await _post(owner, "/api/v1/projects", {"name": "Unpriced"})
+    await add_entry(db, owner, utc(2026, 4, 1, 9), utc(2026, 4, 1, 10), project=free["id"])
+    await add_entry(db, owner, utc(2026, 4, 1, 11), utc(2026, 4, 1, 13), project=unpriced["id"])
+    r = await owner.get(
+        "/api/v1/analytics/dashboard", params={"from": "2026-04-01", "to": "2026-04-01"}
+    )
+    body = r.json()
+    assert body["billableSeconds"] == 10800
+    zero = [{"currency": "EUR", "amount": "0.00"}]
+    assert body["amounts"] == zero
+    assert _by_name(body["byProject"]) == {"Unpriced": (7200, 7200, []), "Free": (3600, 3600, zero)}
+    assert [(g["seconds"], g["amounts"]) for g in body["byUser"]] == [(10800, zero)]
 
 
 async def test_running_entry_counts_until_now(client: Any, db: Any) -> None:
