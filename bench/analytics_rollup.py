@@ -1,13 +1,14 @@
-"""The analytics dashboard before and after the per-day rollup, side by side.
+"""The analytics dashboard as it is now and at an earlier commit, side by side.
 
 Run:  .venv/bin/python -m bench.analytics_rollup [--repeat 10] [--before dd9c1d4]
 
 Seeds the analytics bench's data set (`bench.analytics.seed`: 100 people,
 90 days, 36,000 entries, 243,000 activity slots, then the per-day rollup) on
 PostgreSQL and calls, interleaved, the dashboard as it is now and as it was at
-commit `--before` (its `server/analytics/service.py`, read with `git show`:
-every figure cut from the entries in one statement), for the last 30 and all
-90 days. Checks both answer the same, then prints CPU ms per call (this
+commit `--before` (its `server/analytics/service.py` and, when it had one,
+its `day_figures.py`, read with `git show`; the default dd9c1d4 cut every
+figure from the entries in one statement), for the last 30 and all 90
+days. Checks both answer the same, then prints CPU ms per call (this
 process and the PostgreSQL backend, parallel workers off) and wall p50/p95.
 """
 
@@ -98,10 +99,10 @@ async def run(repeat: int, rev: str) -> None:
                 assert await old.dashboard(s, principal, **kw) == await service.dashboard(
                     s, principal, **kw
                 ), "the two dashboards differ"
-                wall: dict[str, list[float]] = {"before": [], "rollup": []}
+                wall: dict[str, list[float]] = {"before": [], "now": []}
                 cpu = dict.fromkeys(wall, 0.0)
                 for _ in range(repeat):
-                    for label, module in (("before", old), ("rollup", service)):
+                    for label, module in (("before", old), ("now", service)):
                         c0, b0, t0 = time.process_time(), _backend_cpu(backend), time.perf_counter()
                         await module.dashboard(s, principal, **kw)
                         wall[label].append((time.perf_counter() - t0) * 1000)
@@ -112,8 +113,8 @@ async def run(repeat: int, rev: str) -> None:
                         f"{pct(samples, 0.95):8.1f} {cpu[label] * 1000 / repeat:12.1f} {repeat:4d}"
                     )
                 print(
-                    f"{span} days: rollup {cpu['before'] / cpu['rollup']:.2f}x less CPU, "
-                    f"{statistics.median(wall['before']) / statistics.median(wall['rollup']):.2f}x "
+                    f"{span} days: now {cpu['before'] / cpu['now']:.2f}x less CPU, "
+                    f"{statistics.median(wall['before']) / statistics.median(wall['now']):.2f}x "
                     "faster at p50"
                 )
         await engine.dispose()
