@@ -303,7 +303,9 @@ async def seed(sessions: Any, users: int, days: int) -> uuid.UUID:
     return org
 
 
-async def run(users: int, days: int, repeat: int, naive_repeat: int, keep: bool) -> None:
+async def run(
+    users: int, days: int, repeat: int, naive_repeat: int, keep: bool, seed_only: bool = False
+) -> None:
     name, url = create_pg_database("hubnity_bench_analytics")
     results: dict[str, tuple[list[float], float]] = {}
     try:
@@ -323,6 +325,10 @@ async def run(users: int, days: int, repeat: int, naive_repeat: int, keep: bool)
             f"seeded {users} users x {days} days: {n_entries:,} entries, "
             f"{n_slots:,} rollup rows, {n_days:,} per-day rows in {seeded:.1f} s"
         )
+        if seed_only:
+            print(f"seeded, not timed: {url}")
+            await engine.dispose()
+            return
         month = (LAST - timedelta(days=29), LAST)
         whole = (LAST - timedelta(days=days - 1), LAST)
         async with sessions() as s:
@@ -417,8 +423,13 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=30)
     ap.add_argument("--naive-repeat", type=int, default=5)
     ap.add_argument("--keep", action="store_true", help="keep the database for inspection")
+    ap.add_argument(
+        "--seed-only",
+        action="store_true",
+        help="seed, keep the database and print its URL (to profile against); no timing",
+    )
     a = ap.parse_args()
-    asyncio.run(run(a.users, a.days, a.repeat, a.naive_repeat, a.keep))
+    asyncio.run(run(a.users, a.days, a.repeat, a.naive_repeat, a.keep or a.seed_only, a.seed_only))
 
 
 if __name__ == "__main__":
