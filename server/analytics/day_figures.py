@@ -101,9 +101,9 @@ def figures(scope: Scope) -> Any:
     and activity ('c': with the project's customer), per person ('u') and per
     day ('d'), each also per currency where money is summed. Per group:
     seconds, billable seconds (the entry's own setting, else its project's and
-    activity's), manual seconds, billable seconds x rate in cents ('money',
-    exact integers) and the billable seconds that have a rate ('priced': an
-    amount is listed, even 0.00, only when some billable time has a rate).
+    activity's), manual seconds and billable seconds x rate in cents ('money',
+    exact integers; NULL when no billable second has a rate: an amount is
+    listed, even 0.00, only when some billable time has a rate).
     PostgreSQL groups with GROUPING SETS (one hash pass); SQLite with a UNION
     ALL of the three. Set by set the rows are told apart by their keys: a
     'd' row has a day, a 'u' row a person, a 'c' row neither."""
@@ -124,8 +124,8 @@ def figures(scope: Scope) -> Any:
         func.sum(t.seconds).label("seconds"),
         func.sum(billable).label("billable"),
         func.sum(t.manual_seconds).label("manual"),
-        func.sum(billable * cents).label("money"),
-        func.sum(case((cents.is_not(None), billable), else_=0)).label("priced"),
+        # NULL when no billable second has a rate (then no amount is listed).
+        func.sum(func.nullif(billable, 0) * cents).label("money"),
     ]
     keys = {
         "user_id": t.user_id,

@@ -56,13 +56,13 @@ class Slice:
         self.billable += billable
         self.money.add(currency, rate, billable)
 
-    def add_cents(self, seconds: int, billable: int, currency: str, money: Any, rated: Any) -> None:
+    def add_cents(self, seconds: int, billable: int, currency: str, money: Any) -> None:
         """A rollup group's sums: money in cents x seconds, listed when some
         of its billable time has a rate (`Money.add` skips the rest)."""
         self.seconds += seconds
         self.billable += billable
-        if rated:
-            self.money.add_cents(currency, int(money or 0))
+        if money is not None:
+            self.money.add_cents(currency, int(money))
 
 
 Key = uuid.UUID | None
@@ -166,18 +166,36 @@ def _day_span(window: Window) -> tuple[int, int]:
     return window.lo // DAY, window.hi // DAY
 
 
+_NAMED: dict[str, Any] = {
+    "project": Project,
+    "customer": Customer,
+    "activity": Activity,
+    "user": User,
+}
+
+
 async def _names(
-    session: AsyncSession, org_id: uuid.UUID, model: Any, ids: set[Key], *extra: Any
-) -> dict[uuid.UUID, tuple[Any, ...]]:
-    wanted = {i for i in ids if i is not None}
-    if not wanted:
-        return {}
-    rows = await session.execute(
-        select(model.id, model.name, *extra).where(
-            model.organization_id == org_id, model.id.in_(wanted)
-        )
-    )
-    return {r[0]: tuple(r[1:]) for r in rows}
+    session: AsyncSession, org_id: uuid.UUID, by: dict[str, dict[Key, Slice]]
+) -> dict[str, dict[uuid.UUID, tuple[Any, ...]]]:
+    """Names of the groups' projects (with their colour), customers,
+    activities and people: one statement for all four."""
+    branches = []
+    for kind, model in _NAMED.items():
+        wanted = {i for i in by[kind] if i is not None}
+        if wanted:
+            color = Project.color if model is Project else cast(null(), String)
+            branches.append(
+                select(literal(kind, String).label("kind"), model.id, model.name, color).where(
+                    model.organization_id == org_id, model.id.in_(wanted)
+                )
+            )
+    found: dict[str, dict[uuid.UUID, tuple[Any, ...]]] = {kind: {} for kind in _NAMED}
+    if not branches:
+        return found
+    rows = await session.execute(branches[0] if len(branches) == 1 else union_all(*branches))
+    for kind, key, name, color in rows:
+        found[kind][key] = (name, color) if kind == "project" else (name,)
+    return found
 
 
 def _groups(
@@ -222,7 +240,7 @@ class _Totals:
     def add_day_rows(self, result: Any) -> None:
         """`day_figures.figures` rows: per project and activity, per person, per day."""
         closed = self.closed_days
-        for user, project, activity, customer, currency, day, s, b, manual, money, rated in result:
+        for user, project, activity, customer, currency, day, s, b, manual, money in result:
             seconds, billable = int(s or 0), int(b or 0)
             if day is not None:
                 closed[day] = seconds
@@ -230,13 +248,13 @@ class _Totals:
                 self.per_day[day] = (had[0] + seconds, had[1] + billable)
                 self.manual += int(manual or 0)
             elif user is not None:
-                self.by["user"][user].add_cents(seconds, billable, currency, money, rated)
+                self.by["user"][user].add_cents(seconds, billable, currency, money)
             else:
                 by = self.by
-                by["project"][project].add_cents(seconds, billable, currency, money, rated)
-                by["customer"][customer].add_cents(seconds, billable, currency, money, rated)
-                by["activity"][activity].add_cents(seconds, billable, currency, money, rated)
-                self.total.add_cents(seconds, billable, currency, money, rated)
+                by["project"][project].add_cents(seconds, billable, currency, money)
+                by["customer"][customer].add_cents(seconds, billable, currency, money)
+                by["activity"][activity].add_cents(seconds, billable, currency, money)
+                self.total.add_cents(seconds, billable, currency, money)
 
     def add_weeks(self, scope: Scope) -> bool:
         """This and last week's closed seconds from the 'd' rows, when the
@@ -315,10 +333,9 @@ async def dashboard(
     by, total, per_day = totals.by, totals.total, totals.per_day
     done = await task_stats.completed(session, scope, now)
     org = scope.org_id
-    projects = await _names(session, org, Project, set(by["project"]), Project.color)
-    customers = await _names(session, org, Customer, set(by["customer"]))
-    activities = await _names(session, org, Activity, set(by["activity"]))
-    people = await _names(session, org, User, set(by["user"]))
+    names = await _names(session, org, by)
+    projects, customers = names["project"], names["customer"]
+    activities, people = names["activity"], names["user"]
     days = []
     day = first
     while day <= last:
