@@ -19,6 +19,7 @@ from server.audit.routes import AuditController
 from server.auth.routes import AuthController
 from server.customers.routes import CustomersController
 from server.http.allow import fix_allow_headers
+from server.http.dependency_order import resolve_dependencies_in_turn
 from server.http.deps import (
     provide_app_state,
     provide_db_session,
@@ -138,5 +139,6 @@ def create_app(settings: Settings | None = None, state: AppState | None = None) 
         debug=False,
     )
     fix_allow_headers(app)
+    resolve_dependencies_in_turn(app)
     install_openapi(app)
     return app

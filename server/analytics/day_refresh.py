@@ -84,10 +84,9 @@ def touch_spans(
     """Many spans of one person (a sync batch): marked as they are, merged at
     commit. A batch that changed no closed time marks nothing (an agent's
     running entry and its minutes: the hot path stays free of rollup work)."""
-    todo = marked(session)
     added = [(start, end or start) for start, end in spans]
     if added:
-        todo.spans.setdefault(user_id, []).extend(added)
+        marked(session).spans.setdefault(user_id, []).extend(added)
 
 
 def touch_rows(session: Session | AsyncSession, rows: Iterable[Mapping[str, Any]]) -> None:

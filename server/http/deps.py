@@ -63,14 +63,14 @@ async def provide_principal(
     return principal
 
 
-def provide_caller(request: Request[Any, Any, Any], state: State) -> AccessClaims:
+def verified_claims(request: Request[Any, Any, Any], jwt_secret: str) -> AccessClaims:
     """The bearer token's claims, verified, without any database read: for the
     sync, which checks its caller in its own transaction (`ingest_batch`)."""
     token = bearer_token(request)
     if token is None:
         raise Unauthorized("missing bearer token")
     try:
-        return decode_access_token(token, app_state_of(state).settings.security.jwt_secret)
+        return decode_access_token(token, jwt_secret)
     except InvalidTokenError as exc:
         raise Unauthorized(str(exc)) from None
 

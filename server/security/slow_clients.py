@@ -42,7 +42,10 @@ class BodyIdleTimeout:
             if state["body_done"] or state["timed_out"]:
                 return await receive()
             try:
-                message = await asyncio.wait_for(receive(), self.idle_seconds)
+                # A deadline on this await, not `wait_for` (which runs `receive`
+                # as a task of its own: one more task and loop turn per chunk).
+                async with asyncio.timeout(self.idle_seconds):
+                    message = await receive()
             except TimeoutError:
                 state["timed_out"] = True
                 log.warning(

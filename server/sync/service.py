@@ -298,7 +298,8 @@ async def store_for(session: AsyncSession) -> SyncStore:
     raw = await conn.get_raw_connection()
     if conn.dialect.name == "postgresql":
         return PgStore(conn, raw.driver_connection, raw.dbapi_connection)
-    return SqliteStore(raw.driver_connection, str(conn.engine.url))
+    # The file's path names its writer lock (`str(url)` costs a URL rendering per call).
+    return SqliteStore(raw.driver_connection, conn.engine.url.database or "")
 
 
 async def ingest_batch(
