@@ -67,7 +67,7 @@ def request_id_middleware(app: ASGIApp) -> ASGIApp:
             elapsed = time.perf_counter() - started
             # The route template (not the raw path) keeps label cardinality bounded.
             template: Any = scope.get("path_template") or "unmatched"
-            method: str = scope.get("method", "")
+            method = str(scope.get("method", ""))
             requests, latency = _metrics_of(method, str(template), status["code"])
             requests.inc()
             latency.observe(elapsed)
