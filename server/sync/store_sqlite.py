@@ -7,6 +7,12 @@ the driver's change counter, no RETURNING); key lists are one JSON parameter
 (`IN (SELECT value FROM json_each(?))`), so statement text, and SQLite's
 prepared statement, stays the same from batch to batch.
 
+A step of several statements (the batch's reads; the activity write with its
+rollup) runs as one function on aiosqlite's thread (`_in_thread`): one
+hand-over to that thread and back per step instead of one per statement, and
+the event loop never runs SQLite itself (a statement waiting for the file's
+lock must not stall every other request).
+
 Embedded mode is one process; within it one asyncio lock lets one batch write
 at a time (SQLite has one writer anyway), so batches queue in order instead of
 meeting in SQLite's busy handler, which sleeps.
@@ -18,6 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import sqlite3
 import uuid
 import weakref
 from datetime import UTC, date, datetime
@@ -130,6 +137,10 @@ def _entry(r: Any) -> StoredEntry:
     )
 
 
+def _week(r: Any) -> LockedWeek:
+    return LockedWeek(uuid.UUID(r[0]), date.fromisoformat(r[1]), _instant(r[2]), _instant(r[3]))  # type: ignore[arg-type]
+
+
 _UUID_FIELDS = frozenset(
     i for i, c in enumerate(ENTRY_COLUMNS) if c.endswith("id") and c != "device_id"
 ) | {ENTRY_COLUMNS.index("idempotency_key")}
@@ -179,6 +190,11 @@ class SqliteStore:
             self._lock.release()
             self._lock = None
 
+    async def _in_thread(self, fn: Any, *args: Any) -> Any:
+        """`fn(sqlite3_connection, *args)` on the connection's own thread, in
+        the session's transaction (aiosqlite queues it like its statements)."""
+        return await self._db._execute(fn, self._db._conn, *args)
+
     async def stored_entries(
         self,
         keys: list[uuid.UUID],
@@ -192,24 +208,7 @@ class SqliteStore:
         return [_entry(r) for r in rows]
 
     async def read_batch(self, w: BatchWindow) -> BatchReads:
-        # In-process statements: nothing to gain from folding them, so the
-        # weeks are looked up for exactly the starts that are checked.
-        reads = BatchReads()
-        reads.stored = await self.stored_entries(w.keys, w.user_id, w.start, w.end, w.since)
-        keys = set(w.keys)
-        starts = [w.first, w.last]
-        starts += [e.start for e in reads.stored if e.key in keys and e.owner == w.user_id]
-        reads.weeks = await self.locked_weeks(w.user_id, min(starts), max(starts))
-        unknown = keys - {e.key for e in reads.stored}
-        reads.deleted = await self.deleted_keys(w.user_id, list(unknown)) if unknown else set()
-        org = w.org_id.hex
-        if w.project_ids:
-            rows = await self._db.execute_fetchall(_PROJECTS, (org, _keys(w.project_ids)))
-            reads.projects = [(uuid.UUID(r[0]), bool(r[1])) for r in rows]
-        if w.task_ids:
-            rows = await self._db.execute_fetchall(_TASKS, (org, _keys(w.task_ids)))
-            reads.tasks = [(uuid.UUID(r[0]), uuid.UUID(r[1]), r[2]) for r in rows]
-        return reads
+        return await self._in_thread(_read_batch, w)
 
     async def own_entries(self, user_id: uuid.UUID, keys: list[uuid.UUID]) -> list[StoredEntry]:
         rows = await self._db.execute_fetchall(_OWN, (user_id.hex, _keys(keys)))
@@ -223,10 +222,7 @@ class SqliteStore:
         self, user_id: uuid.UUID, first: datetime, last: datetime
     ) -> list[LockedWeek]:
         rows = await self._db.execute_fetchall(_LOCKED, (user_id.hex, ts(last), ts(first)))
-        return [
-            LockedWeek(uuid.UUID(r[0]), date.fromisoformat(r[1]), _instant(r[2]), _instant(r[3]))  # type: ignore[arg-type]
-            for r in rows
-        ]
+        return [_week(r) for r in rows]
 
     async def upsert_entries(self, rows: list[tuple[Any, ...]]) -> int:
         if not rows:
@@ -239,10 +235,46 @@ class SqliteStore:
     ) -> int:
         if not rows:
             return 0
-        cursor = await self._db.executemany(_ACTIVITY_UPSERT, [_activity_row(r) for r in rows])
-        changed = int(cursor.rowcount)
-        if changed:  # a pure retry changes nothing, so nothing to recompute
-            params = (user_id.hex, _keys(list({r[0] for r in rows})), ts(first), ts(end))
-            await self._db.execute(_ROLLUP_CLEAR, params)
-            await self._db.execute(_ROLLUP, params)
-        return changed
+        return await self._in_thread(_write_activity, rows, user_id, first, end)
+
+
+def _read_batch(c: sqlite3.Connection, w: BatchWindow) -> BatchReads:
+    """The batch's reads, on the connection's thread. In-process statements:
+    nothing to gain from folding them into one, so the weeks are looked up for
+    exactly the starts that are checked."""
+    reads = BatchReads()
+    params = (_keys(w.keys), w.user_id.hex, ts(w.start), ts(w.end), ts(w.since))
+    reads.stored = [_entry(r) for r in c.execute(_STORED, params).fetchall()]
+    keys = set(w.keys)
+    starts = [w.first, w.last]
+    starts += [e.start for e in reads.stored if e.key in keys and e.owner == w.user_id]
+    weeks = c.execute(_LOCKED, (w.user_id.hex, ts(max(starts)), ts(min(starts)))).fetchall()
+    reads.weeks = [_week(r) for r in weeks]
+    unknown = keys - {e.key for e in reads.stored}
+    if unknown:
+        found = c.execute(_DELETED, (w.user_id.hex, _keys(list(unknown)))).fetchall()
+        reads.deleted = {uuid.UUID(r[0]) for r in found}
+    org = w.org_id.hex
+    if w.project_ids:
+        found = c.execute(_PROJECTS, (org, _keys(w.project_ids))).fetchall()
+        reads.projects = [(uuid.UUID(r[0]), bool(r[1])) for r in found]
+    if w.task_ids:
+        found = c.execute(_TASKS, (org, _keys(w.task_ids))).fetchall()
+        reads.tasks = [(uuid.UUID(r[0]), uuid.UUID(r[1]), r[2]) for r in found]
+    return reads
+
+
+def _write_activity(
+    c: sqlite3.Connection,
+    rows: list[tuple[Any, ...]],
+    user_id: uuid.UUID,
+    first: datetime,
+    end: datetime,
+) -> int:
+    """The activity upsert and its rollup slots' recompute, on the connection's thread."""
+    changed = int(c.executemany(_ACTIVITY_UPSERT, [_activity_row(r) for r in rows]).rowcount)
+    if changed:  # a pure retry changes nothing, so nothing to recompute
+        params = (user_id.hex, _keys(list({r[0] for r in rows})), ts(first), ts(end))
+        c.execute(_ROLLUP_CLEAR, params)
+        c.execute(_ROLLUP, params)
+    return changed
