@@ -240,24 +240,24 @@ def _latest_activity(
     return latest
 
 
-async def _apply_activity(
-    store: SyncStore,
+def _activity_rows(
     org_id: uuid.UUID,
     user_id: uuid.UUID,
     latest: dict[tuple[uuid.UUID, datetime], ValidActivity],
     entries: Known,
-    result: ActivityResult,
     deleted: set[uuid.UUID],
-) -> ActivityResult:
+) -> tuple[list[tuple[Any, ...]], list[Conflict]]:
+    """The activity rows to write against `entries`, and the minutes refused."""
     rows: list[tuple[Any, ...]] = []
+    refused: list[Conflict] = []
     for a in latest.values():
         found = entries.get(a.entry_key)
         if found is None and a.entry_key in deleted:
             minute_text = a.minute.isoformat().replace("+00:00", "Z")
-            result.conflicts.append(deleted_conflict(str(a.entry_key), minute_text))
+            refused.append(deleted_conflict(str(a.entry_key), minute_text))
             continue
         if found is None:
-            result.conflicts.append(
+            refused.append(
                 _activity_conflict(
                     a,
                     ConflictReason.UNKNOWN_TIME_ENTRY,
@@ -267,7 +267,7 @@ async def _apply_activity(
             continue
         entry_id, first_minute, end = found
         if a.minute < first_minute or (end is not None and a.minute >= end):
-            result.conflicts.append(
+            refused.append(
                 _activity_conflict(a, ConflictReason.INVALID, "minute lies outside its time entry")
             )
             continue
@@ -282,14 +282,15 @@ async def _apply_activity(
                 a.active_seconds,
             )
         )
-    changed = 0
-    if rows:
-        minutes = [r[1] for r in rows]
-        first, end = slot_of(min(minutes)), slot_of(max(minutes)) + SLOT
-        changed = await store.write_activity(rows, user_id, first, end)
-    result.processed = changed
-    result.skipped += len(rows) - changed
-    return result
+    return rows, refused
+
+
+def _slots(rows: list[tuple[Any, ...]], now: datetime) -> tuple[datetime, datetime]:
+    """The rollup slots the activity rows fall in, as [first, end)."""
+    if not rows:
+        return now, now
+    minutes = [r[1] for r in rows]
+    return slot_of(min(minutes)), slot_of(max(minutes)) + SLOT
 
 
 async def store_for(session: AsyncSession) -> SyncStore:
@@ -348,15 +349,24 @@ async def ingest_batch(
         )
         if plan.timer_stops:
             await stop_timers(session, plan.timer_stops, now)
-        written = await store.upsert_entries(plan.rows)
+        # The entries and their activity: one round trip (PostgreSQL) or one
+        # step on the connection's thread (SQLite) when the batch has both.
+        rows, refused = _activity_rows(org_id, user_id, latest, known, plan.deleted)
+        written, changed = await store.write_entries(plan.rows, rows, user_id, *_slots(rows, now))
         # A row not written lost a race we could not see (another replica on
         # SQLite is unsupported; on PostgreSQL the lock prevents it): a retry.
-        # Then what the activity may name is read back rather than assumed.
+        # Then what the activity may name is read back rather than assumed,
+        # and the activity (not written: `changed` is None) written against it.
         lost = len(plan.rows) - written
         if lost and named:
             known = _known(await store.own_entries(user_id, list(named)), user_id)
+        if changed is None:
+            rows, refused = _activity_rows(org_id, user_id, latest, known, plan.deleted)
+            changed = await store.write_activity(rows, user_id, *_slots(rows, now))
+        activity.conflicts.extend(refused)
+        activity.processed = changed
+        activity.skipped += len(rows) - changed
         if latest:
-            await _apply_activity(store, org_id, user_id, latest, known, activity, plan.deleted)
             await write_signals(session, org_id, user_id, latest, known)
         apps = await apply_apps(session, org_id, user_id, app_items, known, plan.deleted, member)
         # The analytics' per-day rollup: these days are recomputed at commit.

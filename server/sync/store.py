@@ -182,6 +182,19 @@ class SyncStore(Protocol):
     async def upsert_entries(self, rows: list[tuple[Any, ...]]) -> int:
         """Inserts new entries, applies higher revisions; how many rows were written."""
 
+    async def write_entries(
+        self,
+        rows: list[tuple[Any, ...]],
+        activity: list[tuple[Any, ...]],
+        user_id: uuid.UUID,
+        first: datetime,
+        end: datetime,
+    ) -> tuple[int, int | None]:
+        """`upsert_entries(rows)`, then `write_activity(activity, ...)` only if every
+        entry row was written: (entry rows written, activity rows changed), the
+        latter None when the activity was not written (an entry row lost a
+        race, and what the activity names must be read again)."""
+
     async def write_activity(
         self, rows: list[tuple[Any, ...]], user_id: uuid.UUID, first: datetime, end: datetime
     ) -> int:

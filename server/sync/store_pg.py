@@ -57,22 +57,23 @@ _ENTRY_TYPES = (
 _ACTIVITY_TYPES = ("uuid", "timestamptz", "uuid", "uuid", "int", "int", "smallint")
 
 
-def _arrays(types: Sequence[str]) -> str:
-    """`unnest($1::t1[], $2::t2[], ...)`: one array parameter per column."""
-    return "unnest(" + ", ".join(f"${i}::{t}[]" for i, t in enumerate(types, start=1)) + ")"
+def _arrays(types: Sequence[str], first: int = 1) -> str:
+    """`unnest($1::t1[], $2::t2[], ...)`: one array parameter per column
+    (numbered from `first`)."""
+    return "unnest(" + ", ".join(f"${i}::{t}[]" for i, t in enumerate(types, start=first)) + ")"
 
 
 def _unnest(types: Sequence[str]) -> str:
     return f"SELECT * FROM {_arrays(types)}"
 
 
-_ENTRY_UPSERT = (
-    "WITH written AS ("
+_ENTRY_WRITE = (
     f"INSERT INTO time_entries ({', '.join(ENTRY_COLUMNS)}) {_unnest(_ENTRY_TYPES)} "
     "ON CONFLICT (user_id, idempotency_key) DO UPDATE SET "
     + ", ".join(f"{c} = EXCLUDED.{c}" for c in ENTRY_UPDATED)
-    + " WHERE time_entries.revision < EXCLUDED.revision RETURNING 1) SELECT count(*) FROM written"
+    + " WHERE time_entries.revision < EXCLUDED.revision RETURNING 1"
 )
+_ENTRY_UPSERT = f"WITH written AS ({_ENTRY_WRITE}) SELECT count(*) FROM written"
 _ACTIVITY_NAMES = ", ".join(ACTIVITY_COLUMNS)
 # One statement writes the activity and recomputes its rollup slots from what
 # the buckets hold after the write: the stored rows of those slots that the
@@ -80,31 +81,57 @@ _ACTIVITY_NAMES = ", ".join(ACTIVITY_COLUMNS)
 # so the write is not yet visible to the read). No second read of the rows
 # just written, one round trip less, and a slot whose sums did not change is
 # not rewritten (a retry writes nothing).
-_ACTIVITY_WRITE = (
-    f"WITH incoming AS (SELECT * FROM {_arrays(_ACTIVITY_TYPES)} AS t({_ACTIVITY_NAMES})),"
-    f" written AS (INSERT INTO activity_buckets ({_ACTIVITY_NAMES}) SELECT * FROM incoming"
-    " ON CONFLICT (time_entry_id, minute) DO UPDATE SET "
-    + ", ".join(f"{c} = EXCLUDED.{c}" for c in ACTIVITY_VALUES)
-    + " WHERE (activity_buckets.keyboard_clicks, activity_buckets.mouse_movements,"
-    " activity_buckets.active_seconds) IS DISTINCT FROM (EXCLUDED.keyboard_clicks,"
-    " EXCLUDED.mouse_movements, EXCLUDED.active_seconds) RETURNING 1),"
-    f" merged AS (SELECT {', '.join('b.' + c for c in ACTIVITY_COLUMNS)} FROM activity_buckets b"
-    " WHERE b.user_id = $8 AND b.time_entry_id = ANY($9::uuid[])"
-    " AND b.minute >= $10 AND b.minute < $11 AND NOT EXISTS (SELECT 1 FROM incoming n"
-    " WHERE n.time_entry_id = b.time_entry_id AND n.minute = b.minute)"
-    " UNION ALL SELECT * FROM incoming),"
-    f" rolled AS (INSERT INTO activity_rollups ({', '.join(ROLLUP_COLUMNS)})"
-    " SELECT time_entry_id, date_bin(INTERVAL '15 minutes', minute,"
-    " TIMESTAMPTZ '2000-01-01 00:00:00+00') AS slot, organization_id, user_id, "
-    f"{ROLLUP_SUMS} FROM merged GROUP BY time_entry_id, slot, organization_id, user_id"
-    " ON CONFLICT (time_entry_id, slot) DO UPDATE SET "
-    + ", ".join(f"{c} = EXCLUDED.{c}" for c in ROLLUP_COLUMNS[4:])
-    + " WHERE ("
-    + ", ".join(f"activity_rollups.{c}" for c in ROLLUP_COLUMNS[4:])
-    + ") IS DISTINCT FROM ("
-    + ", ".join(f"EXCLUDED.{c}" for c in ROLLUP_COLUMNS[4:])
-    + ") RETURNING 1)"
-    " SELECT count(*) FROM written"
+
+
+def _activity_write(first: int = 1, guard: str = "") -> str:
+    """The activity statement, its parameters numbered from `first`; `guard`, a
+    condition, lets it write nothing at all when false."""
+    p = [f"${i}" for i in range(first + len(_ACTIVITY_TYPES), first + len(_ACTIVITY_TYPES) + 4)]
+    when = f" WHERE {guard}" if guard else ""
+    also = f" AND {guard}" if guard else ""
+    return (
+        f"incoming AS (SELECT * FROM {_arrays(_ACTIVITY_TYPES, first)}"
+        f" AS t({_ACTIVITY_NAMES}){when}),"
+        f" written AS (INSERT INTO activity_buckets ({_ACTIVITY_NAMES}) SELECT * FROM incoming"
+        " ON CONFLICT (time_entry_id, minute) DO UPDATE SET "
+        + ", ".join(f"{c} = EXCLUDED.{c}" for c in ACTIVITY_VALUES)
+        + " WHERE (activity_buckets.keyboard_clicks, activity_buckets.mouse_movements,"
+        " activity_buckets.active_seconds) IS DISTINCT FROM (EXCLUDED.keyboard_clicks,"
+        " EXCLUDED.mouse_movements, EXCLUDED.active_seconds) RETURNING 1),"
+        f" merged AS (SELECT {', '.join('b.' + c for c in ACTIVITY_COLUMNS)}"
+        f" FROM activity_buckets b WHERE b.user_id = {p[0]}"
+        f" AND b.time_entry_id = ANY({p[1]}::uuid[])"
+        f" AND b.minute >= {p[2]} AND b.minute < {p[3]}{also} AND NOT EXISTS"
+        " (SELECT 1 FROM incoming n WHERE n.time_entry_id = b.time_entry_id"
+        " AND n.minute = b.minute)"
+        " UNION ALL SELECT * FROM incoming),"
+        f" rolled AS (INSERT INTO activity_rollups ({', '.join(ROLLUP_COLUMNS)})"
+        " SELECT time_entry_id, date_bin(INTERVAL '15 minutes', minute,"
+        " TIMESTAMPTZ '2000-01-01 00:00:00+00') AS slot, organization_id, user_id, "
+        f"{ROLLUP_SUMS} FROM merged GROUP BY time_entry_id, slot, organization_id, user_id"
+        " ON CONFLICT (time_entry_id, slot) DO UPDATE SET "
+        + ", ".join(f"{c} = EXCLUDED.{c}" for c in ROLLUP_COLUMNS[4:])
+        + " WHERE ("
+        + ", ".join(f"activity_rollups.{c}" for c in ROLLUP_COLUMNS[4:])
+        + ") IS DISTINCT FROM ("
+        + ", ".join(f"EXCLUDED.{c}" for c in ROLLUP_COLUMNS[4:])
+        + ") RETURNING 1)"
+    )
+
+
+_ACTIVITY_WRITE = f"WITH {_activity_write()} SELECT count(*) FROM written"
+# The entries and their activity in one round trip (the agent's usual batch: a
+# running entry's next revision and its minute). The activity is written only
+# if every entry row was ($N: how many the batch writes); a row not written
+# lost a race, and the caller reads back what the activity may name and writes
+# it on its own (`ingest_batch`), as when the two statements ran apart.
+_BOTH_PARAM = len(_ENTRY_TYPES) + len(_ACTIVITY_TYPES) + 4 + 1
+_ENTRIES_AND_ACTIVITY = (
+    f"WITH entries AS ({_ENTRY_WRITE}),"
+    f" whole AS (SELECT count(*) = ${_BOTH_PARAM} AS ok FROM entries), "
+    + _activity_write(len(_ENTRY_TYPES) + 1, "(SELECT ok FROM whole)")
+    + " SELECT (SELECT count(*) FROM entries),"
+    " CASE WHEN (SELECT ok FROM whole) THEN (SELECT count(*) FROM written) END"
 )
 _ENTRY_FIELDS = "idempotency_key, user_id, revision, start_time, end_time, id, source"
 _STORED = (
@@ -266,6 +293,30 @@ class PgStore:
         if not rows:
             return 0
         return int(await self._db.fetchval(_ENTRY_UPSERT, *_columns(rows, len(ENTRY_COLUMNS))))
+
+    async def write_entries(
+        self,
+        rows: list[tuple[Any, ...]],
+        activity: list[tuple[Any, ...]],
+        user_id: uuid.UUID,
+        first: datetime,
+        end: datetime,
+    ) -> tuple[int, int | None]:
+        if not rows or not activity:
+            written = await self.upsert_entries(rows)
+            return written, await self.write_activity(activity, user_id, first, end)
+        entry_ids = list({r[0] for r in activity})
+        row = await self._db.fetchrow(
+            _ENTRIES_AND_ACTIVITY,
+            *_columns(rows, len(ENTRY_COLUMNS)),
+            *_columns(activity, len(ACTIVITY_COLUMNS)),
+            user_id,
+            entry_ids,
+            first,
+            end,
+            len(rows),
+        )
+        return int(row[0]), None if row[1] is None else int(row[1])
 
     async def write_activity(
         self, rows: list[tuple[Any, ...]], user_id: uuid.UUID, first: datetime, end: datetime

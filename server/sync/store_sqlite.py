@@ -230,6 +230,16 @@ class SqliteStore:
         cursor = await self._db.executemany(_ENTRY_UPSERT, [_entry_row(r) for r in rows])
         return int(cursor.rowcount)
 
+    async def write_entries(
+        self,
+        rows: list[tuple[Any, ...]],
+        activity: list[tuple[Any, ...]],
+        user_id: uuid.UUID,
+        first: datetime,
+        end: datetime,
+    ) -> tuple[int, int | None]:
+        return await self._in_thread(_write_entries, rows, activity, user_id, first, end)
+
     async def write_activity(
         self, rows: list[tuple[Any, ...]], user_id: uuid.UUID, first: datetime, end: datetime
     ) -> int:
@@ -262,6 +272,23 @@ def _read_batch(c: sqlite3.Connection, w: BatchWindow) -> BatchReads:
         found = c.execute(_TASKS, (org, _keys(w.task_ids))).fetchall()
         reads.tasks = [(uuid.UUID(r[0]), uuid.UUID(r[1]), r[2]) for r in found]
     return reads
+
+
+def _write_entries(
+    c: sqlite3.Connection,
+    rows: list[tuple[Any, ...]],
+    activity: list[tuple[Any, ...]],
+    user_id: uuid.UUID,
+    first: datetime,
+    end: datetime,
+) -> tuple[int, int | None]:
+    """`SyncStore.write_entries` as one step on the connection's thread."""
+    written = 0
+    if rows:
+        written = int(c.executemany(_ENTRY_UPSERT, [_entry_row(r) for r in rows]).rowcount)
+    if written < len(rows) and activity:
+        return written, None
+    return written, _write_activity(c, activity, user_id, first, end) if activity else 0
 
 
 def _write_activity(
