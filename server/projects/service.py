@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 
 import msgspec
-from sqlalchemy import select
+from sqlalchemy import and_, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server import audit
@@ -99,40 +99,46 @@ async def list_projects(
     return ProjectPage(items=[project_out(p) for p in rows], next_cursor=nxt)
 
 
+# Every agent polls this every 10 minutes: one statement, built once (its
+# cache key too), plain columns, no ORM objects. Each offered project with its
+# open tasks (todo or in progress), by name; ids break ties, so the answer, and
+# its ETag, stay the same from poll to poll.
+_ACTIVE = (
+    select(Project.id, Project.name, Task.id, Task.name, Task.status)
+    .outerjoin(
+        Task,
+        and_(
+            Task.project_id == Project.id,
+            Task.organization_id == bindparam("org_id"),
+            Task.status.in_(OFFERED_STATUSES),
+        ),
+    )
+    .where(Project.organization_id == bindparam("org_id"), Project.archived.is_(False))
+    .order_by(Project.name, Project.id, Task.name, Task.id)
+)
+
+
 async def active_projects(session: AsyncSession, principal: Principal) -> ActivePage:
     """What the agent offers: projects not archived, with their open tasks
     (todo or in progress)."""
-    # Every agent polls this every 10 minutes: plain columns, no ORM objects.
-    projects = (
-        await session.execute(
-            select(Project.id, Project.name)
-            .where(Project.organization_id == principal.org_id, Project.archived.is_(False))
-            .order_by(Project.name)
-        )
-    ).all()
-    tasks = await session.execute(
-        select(Task.id, Task.project_id, Task.name, Task.status)
-        .where(
-            Task.organization_id == principal.org_id,
-            Task.status.in_(OFFERED_STATUSES),
-        )
-        .order_by(Task.name)
-    )
-    by_project: dict[uuid.UUID, list[TaskOut]] = {p.id: [] for p in projects}
-    for t in tasks:
-        if t.project_id in by_project:
-            by_project[t.project_id].append(
+    rows = await session.execute(_ACTIVE, {"org_id": principal.org_id})
+    items: list[ActiveProject] = []
+    last: uuid.UUID | None = None
+    for project_id, project_name, task_id, task_name, status in rows:
+        if project_id != last:
+            last = project_id
+            items.append(ActiveProject(id=str(project_id), name=project_name, tasks=[]))
+        if task_id is not None:
+            items[-1].tasks.append(
                 TaskOut(
-                    id=str(t.id),
-                    project_id=str(t.project_id),
-                    name=t.name,
+                    id=str(task_id),
+                    project_id=str(project_id),
+                    name=task_name,
                     archived=False,  # an offered status is never ARCHIVED
-                    status=TaskStatus(t.status),
+                    status=TaskStatus(status),
                 )
             )
-    return ActivePage(
-        items=[ActiveProject(id=str(p.id), name=p.name, tasks=by_project[p.id]) for p in projects]
-    )
+    return ActivePage(items=items)
 
 
 def _archive(

@@ -200,3 +200,38 @@ async def test_new_time_on_an_archived_project_or_task_is_refused(client):
     assert [c["detail"] for c in body["conflicts"]] == [
         f"task {gone['id']} is archived; pick another task"
     ]
+
+
+async def test_active_projects_answer_shape_and_order(client):
+    """The agent's project poll (one joined read): projects by name, a project
+    without open tasks with an empty list, archived projects left out, each
+    project's open tasks by name, nothing of another organization."""
+    owner = await register(client)
+    member = await invite(owner)
+    stranger = await register(client)
+    b = await create_project(owner, name="B project")
+    a = await create_project(owner, name="A project")
+    empty = await create_project(owner, name="C project")
+    gone = await create_project(owner, name="0 archived")
+    await _task(owner, gone["id"], name="in the archive")
+    r = await owner.patch(f"/api/v1/projects/{gone['id']}", json={"archived": True})
+    assert r.status_code == 200, r.text
+    await _task(owner, b["id"], name="zeta")
+    await _task(owner, b["id"], name="alpha", status="in_progress")
+    await _task(owner, b["id"], name="done already", status="done")
+    await _task(owner, a["id"], name="only")
+    theirs = await create_project(stranger, name="A theirs")
+    await _task(stranger, theirs["id"], name="not yours")
+    items = (await member.get("/api/v1/projects/active")).json()["items"]
+    assert [(p["name"], [t["name"] for t in p["tasks"]]) for p in items] == [
+        ("A project", ["only"]),
+        ("B project", ["alpha", "zeta"]),
+        ("C project", []),
+    ]
+    alpha = items[1]["tasks"][0]
+    assert (alpha["projectId"], alpha["archived"], alpha["status"]) == (
+        b["id"],
+        False,
+        "in_progress",
+    )
+    assert empty["id"] == items[2]["id"]
