@@ -151,7 +151,7 @@ async def measure(
     print("   idle CPU, % of a core: " + ", ".join(f"{g} {100 * v:.1f}" for g, v in idle.items()))
     out: dict[str, dict[str, float]] = {}
     per_agent = max(1, args.calls // len(agents))
-    for name in ENDPOINTS:
+    for name in args.endpoints:
         stats = agents[0].stats
         stats.reset()
         t0, before = stack.snapshot()
@@ -261,7 +261,16 @@ def main() -> None:
     parser.add_argument("--agents", type=int, default=8)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--baseline", type=Path, help="a source tree to compare with")
+    parser.add_argument(
+        "--endpoints",
+        default=",".join(ENDPOINTS),
+        help=f"which to measure, comma-separated (default {','.join(ENDPOINTS)})",
+    )
     args = parser.parse_args()
+    args.endpoints = [e for e in args.endpoints.split(",") if e]
+    unknown = set(args.endpoints) - set(ENDPOINTS)
+    if unknown:
+        parser.error(f"unknown endpoints: {', '.join(sorted(unknown))}")
     require_redis()
     print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}", flush=True)
     base = run_tree(args.baseline.resolve(), args) if args.baseline else None
@@ -271,7 +280,7 @@ def main() -> None:
     print_table(f"this tree {HERE}", this)
     if base:
         print("\n   stack CPU per call, this tree / baseline:")
-        for name in ENDPOINTS:
+        for name in args.endpoints:
             a, b = (sum(r[name][g] for g in GROUPS) for r in (this, base))
             print(f"   {name:9} {b:7.2f} -> {a:7.2f} ms  ({a / b if b else 0:.2f}x)")
     print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
