@@ -5,9 +5,10 @@ other concurrently, in an anyio task group (a cancel scope and one task per
 dependency). Ours are a session factory call, the app state and the
 principal's one read, which needs the session: nothing to overlap, and the
 task group was a measurable share of every small request's CPU
-(docs/benchmarks.md, "Per-request CPU of the agent's calls"). Once the app is
-built, each route's dependency batches are split into batches of one, in the
-same topological order, which Litestar resolves with a plain `await`.
+(docs/benchmarks.md, "Per-request CPU of the agent's calls (third pass,
+2026-12-03)"). Once the app is built, each route's dependency batches are
+split into batches of one, in the same topological order, which Litestar
+resolves with a plain `await`.
 """
 
 from __future__ import annotations
