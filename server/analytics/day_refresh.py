@@ -34,6 +34,7 @@ from sqlalchemy import (
     insert,
     or_,
     select,
+    text,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
@@ -93,6 +94,16 @@ def touch_rows(session: Session | AsyncSession, rows: Iterable[Mapping[str, Any]
     """Entries written by a Core statement, as the dicts it was given."""
     for row in rows:
         touch(session, row["user_id"], row["start_time"], row["end_time"])
+
+
+def touch_many(
+    session: Session | AsyncSession, spans: Iterable[tuple[uuid.UUID, datetime, datetime | None]]
+) -> None:
+    """(person, start, end) of many entries written by a Core or driver
+    statement (an import's page)."""
+    todo = marked(session).spans
+    for user_id, start, end in spans:
+        todo.setdefault(user_id, []).append((start, end or start))
 
 
 def touch_person(session: Session | AsyncSession, user_id: uuid.UUID) -> None:
@@ -157,56 +168,130 @@ def refresh(conn: Connection, todo: Marked) -> None:
         )
     }  # a person gone (erased) has no rows left to recompute: cascades took them
     wanted: dict[uuid.UUID, Any] = {}
-    on_entries, on_days, on_hours = [], [], []
+    runs: list[tuple[uuid.UUID, int, int]] = []  # (person, first day, last day), in order
     for uid, (_org, tz) in zones.items():
         if uid in todo.whole:
             wanted[uid] = _Every()
-            on_entries.append(TimeEntry.user_id == uid)
-            on_days.append(TrackedDay.user_id == uid)
-            on_hours.append(TrackedDayHours.user_id == uid)
             continue
         days = {day for a, b in _merged(todo.spans[uid]) for day in span_days(a, b, tz)}
         wanted[uid] = days
-        for first, last in _runs(days):
-            lo, hi = _utc(first, tz) - _MARGIN, _utc(last + 1, tz) + _MARGIN
-            on_entries.append(
-                and_(
-                    TimeEntry.user_id == uid,
-                    TimeEntry.start_time < hi,
-                    TimeEntry.start_time >= lo - MAX_ENTRY_DURATION,
-                    TimeEntry.end_time > lo,
-                )
-            )
-            on_days.append(and_(TrackedDay.user_id == uid, TrackedDay.day.between(first, last)))
-            on_hours.append(
-                and_(TrackedDayHours.user_id == uid, TrackedDayHours.day.between(first, last))
-            )
+        runs += [(uid, first, last) for first, last in _runs(days)]
     if not wanted:
         return
     found = {uid: Days(wanted[uid]) for uid in wanted}
-    if on_entries:
-        entries = conn.execute(
-            select(
-                TimeEntry.user_id,
-                TimeEntry.start_time,
-                TimeEntry.end_time,
-                TimeEntry.project_id,
-                TimeEntry.task_id,
-                TimeEntry.activity_id,
-                TimeEntry.billable,
-                TimeEntry.source,
-            ).where(TimeEntry.end_time.is_not(None), or_(*on_entries))
+    whole = [uid for uid in wanted if uid in todo.whole]
+    fast = conn.dialect.name == "postgresql" and not whole
+    entries = _read_pg(conn, zones, runs) if fast else _read(conn, zones, whole, runs)
+    for uid, start, end, project, task, activity, billable, source in entries:
+        found[uid].add_entry(
+            zones[uid][1], start, end, (project, task, activity, billable), source == _MANUAL
         )
-        for uid, start, end, project, task, activity, billable, source in entries:
-            if end is None:  # filtered out above; for the type checker
-                continue
-            found[uid].add_entry(
-                zones[uid][1], start, end, (project, task, activity, billable), source == _MANUAL
-            )
-    if on_days:
-        conn.execute(delete(TrackedDay).where(or_(*on_days)))
-        conn.execute(delete(TrackedDayHours).where(or_(*on_hours)))
+    if fast:
+        _delete_pg(conn, runs)
+    else:
+        _delete(conn, whole, runs)
     _insert(conn, zones, found)
+
+
+_Zones = dict[uuid.UUID, tuple[uuid.UUID, ZoneInfo]]
+
+
+def _bounds(first: int, last: int, tz: ZoneInfo) -> tuple[datetime, datetime]:
+    """The instants whose entries can fill local days first..last (a day wider)."""
+    return _utc(first, tz) - _MARGIN, _utc(last + 1, tz) + _MARGIN
+
+
+def _read(
+    conn: Connection, zones: _Zones, whole: list[uuid.UUID], runs: list[tuple[uuid.UUID, int, int]]
+) -> Any:
+    """The closed entries that can fill the days: any database."""
+    on_entries = [TimeEntry.user_id == uid for uid in whole]
+    for uid, first, last in runs:
+        lo, hi = _bounds(first, last, zones[uid][1])
+        on_entries.append(
+            and_(
+                TimeEntry.user_id == uid,
+                TimeEntry.start_time < hi,
+                TimeEntry.start_time >= lo - MAX_ENTRY_DURATION,
+                TimeEntry.end_time > lo,
+            )
+        )
+    return conn.execute(
+        select(
+            TimeEntry.user_id,
+            TimeEntry.start_time,
+            TimeEntry.end_time,
+            TimeEntry.project_id,
+            TimeEntry.task_id,
+            TimeEntry.activity_id,
+            TimeEntry.billable,
+            TimeEntry.source,
+        ).where(TimeEntry.end_time.is_not(None), or_(*on_entries))
+    )
+
+
+def _delete(
+    conn: Connection, whole: list[uuid.UUID], runs: list[tuple[uuid.UUID, int, int]]
+) -> None:
+    for table in (TrackedDay, TrackedDayHours):
+        on = [table.user_id == uid for uid in whole]
+        on += [and_(table.user_id == uid, table.day.between(a, b)) for uid, a, b in runs]
+        conn.execute(delete(table).where(or_(*on)))
+
+
+# PostgreSQL: the same reads and deletes as one statement each over arrays of
+# (person, bounds): the same text whatever the number of people and days, so
+# it is compiled and prepared once (an OR of one clause per person and run of
+# days was built and compiled anew at every commit: most of a refresh's Python).
+_PG_ENTRIES = text(
+    "SELECT e.user_id, e.start_time, e.end_time, e.project_id, e.task_id, e.activity_id,"
+    " e.billable, e.source"
+    " FROM unnest(CAST(:users AS uuid[]), CAST(:start_from AS timestamptz[]),"
+    "  CAST(:start_to AS timestamptz[]), CAST(:end_after AS timestamptz[]))"
+    "  AS w(user_id, start_from, start_to, end_after)"
+    " JOIN time_entries AS e ON e.user_id = w.user_id AND e.start_time >= w.start_from"
+    "  AND e.start_time < w.start_to AND e.end_time > w.end_after"
+)
+_PG_DELETE = {
+    table: text(
+        f"DELETE FROM {table} AS t USING unnest(CAST(:users AS uuid[]),"  # noqa: S608 (constant)
+        " CAST(:firsts AS int[]), CAST(:lasts AS int[])) AS w(user_id, first, last)"
+        " WHERE t.user_id = w.user_id AND t.day BETWEEN w.first AND w.last"
+    )
+    for table in ("tracked_days", "tracked_day_hours")
+}
+
+
+def _read_pg(conn: Connection, zones: _Zones, runs: list[tuple[uuid.UUID, int, int]]) -> Any:
+    """As `_read`; each entry once: a person's windows are cut so that their
+    start ranges do not overlap (an entry a later window would also match
+    already matches the earlier one, whose start range holds its start)."""
+    users, start_from, start_to, end_after = [], [], [], []
+    previous: tuple[uuid.UUID, datetime] | None = None
+    for uid, first, last in runs:  # a person's runs are consecutive and ascending
+        lo, hi = _bounds(first, last, zones[uid][1])
+        since = lo - MAX_ENTRY_DURATION
+        if previous is not None and previous[0] == uid:
+            since = max(since, previous[1])
+        users.append(uid)
+        start_from.append(since)
+        start_to.append(hi)
+        end_after.append(lo)
+        previous = (uid, hi)
+    return conn.execute(
+        _PG_ENTRIES,
+        {"users": users, "start_from": start_from, "start_to": start_to, "end_after": end_after},
+    )
+
+
+def _delete_pg(conn: Connection, runs: list[tuple[uuid.UUID, int, int]]) -> None:
+    params = {
+        "users": [r[0] for r in runs],
+        "firsts": [r[1] for r in runs],
+        "lasts": [r[2] for r in runs],
+    }
+    for statement in _PG_DELETE.values():
+        conn.execute(statement, params)
 
 
 _MANUAL = EntrySource.MANUAL.value

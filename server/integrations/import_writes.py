@@ -84,6 +84,12 @@ def _dicts(columns: tuple[str, ...], rows: Rows) -> list[dict[str, Any]]:
     return [dict(zip(columns, row, strict=True)) for row in rows]
 
 
+def _spans(columns: tuple[str, ...], rows: Rows) -> list[tuple[Any, Any, Any]]:
+    """(user, start, end) of each entry row."""
+    u, s, e = (columns.index(c) for c in ("user_id", "start_time", "end_time"))
+    return [(row[u], row[s], row[e]) for row in rows]
+
+
 _PG_KNOWN = text(
     "SELECT r.external_id, r.id, r.fingerprint, r.time_entry_id"
     " FROM unnest(CAST(:ids AS text[])) AS u(external_id)"
@@ -145,7 +151,7 @@ async def insert_new(
     (organization, integration, source, status, now, run)."""
     if not entries:
         return
-    day_refresh.touch_rows(session, _dicts(ENTRY_COLUMNS, entries))  # the analytics' days
+    day_refresh.touch_many(session, _spans(ENTRY_COLUMNS, entries))  # the analytics' days
     org, now, run = common["organization"], common["now"], common["run"]
     if dialect_of(session) == "postgresql":
         shared = (org, 0, common["status"], "UTC", common["source"], now, now)
@@ -212,7 +218,7 @@ async def update_changed(
     for i in range(0, len(entries), CHUNK):
         ids = [row[0] for row in entries[i : i + CHUNK]]
         await day_refresh.touch_entries(session, TimeEntry.id.in_(ids))
-    day_refresh.touch_rows(session, _dicts(ENTRY_UPDATE_COLUMNS, entries))
+    day_refresh.touch_many(session, _spans(ENTRY_UPDATE_COLUMNS, entries))
     if dialect_of(session) == "postgresql":
         sets = ", ".join(f"{c} = u.{c}" for c in ENTRY_UPDATE_COLUMNS[1:])
         await session.execute(

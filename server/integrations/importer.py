@@ -26,6 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from server.db.base import utcnow
 from server.integrations import import_writes as writes
 from server.integrations.base import ExternalEntry, Page
+from server.integrations.fast_ids import NameIds, new_ids
 from server.integrations.resolver import Resolver
 from shared.enums import EntryStatus
 
@@ -82,6 +83,7 @@ class PageImporter:
         self.counts = counts
         self.errors = errors
         self.source = f"import:{self.integration.provider}"
+        self.keys = NameIds(self.integration.id)  # entry_key, for many external ids
         # Only a window run looks for deletions afterwards, so only it notes
         # the ids it saw (in the connection's temporary table, dry run too).
         self.mark_seen = True
@@ -103,9 +105,9 @@ class PageImporter:
             self.session, self.integration.id, list(latest) + deleted_ids
         )
         integration_id = self.integration.id
-        # Rows in the column order of import_writes: new entries, their records, changed ones.
-        new_e: list[tuple[Any, ...]] = []
-        new_r: list[tuple[Any, ...]] = []
+        # Rows in the column order of import_writes: new entries, their records
+        # (ids added below, made in bulk), changed ones.
+        fresh: list[tuple[Any, ...]] = []
         upd_e: list[tuple[Any, ...]] = []
         upd_r: list[tuple[Any, ...]] = []
         counts, resolver, dry_run = self.counts, self.resolver, self.dry_run
@@ -138,17 +140,11 @@ class PageImporter:
             values = (entry.start, end, entry.duration_seconds, entry.description)
             if record is None:
                 counts.created += 1
-                entry_id = uuid.uuid4()
-                key = entry_key(integration_id, external_id)
-                new_e.append((entry_id, user_id, key, project_id, *values, entry.billable, ticket))
-                new_r.append(
+                key = self.keys(external_id)
+                fresh.append(
                     (
-                        uuid.uuid4(),
-                        external_id,
-                        entry_id,
-                        fingerprint,
-                        entry.start,
-                        entry.remote_updated_at,
+                        (user_id, key, project_id, *values, entry.billable, ticket),
+                        (external_id, fingerprint, entry.start, entry.remote_updated_at),
                     )
                 )
             else:
@@ -157,6 +153,12 @@ class PageImporter:
                     (record.time_entry_id, user_id, project_id, *values, entry.billable, ticket)
                 )
                 upd_r.append((record.id, fingerprint, entry.start, entry.remote_updated_at))
+        ids = new_ids(2 * len(fresh))
+        new_e = [(ids[2 * i], *e) for i, (e, _r) in enumerate(fresh)]
+        new_r = [
+            (ids[2 * i + 1], external_id, ids[2 * i], *rest)
+            for i, (_e, (external_id, *rest)) in enumerate(fresh)
+        ]
         gone = [known[d] for d in deleted_ids if d in known]
         counts.deleted += len(gone)
         if self.mark_seen:
