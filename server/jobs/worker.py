@@ -7,6 +7,7 @@ HUBNITY_WORKER_JOB_TIMEOUT seconds (300), HUBNITY_WORKER_MAX_TRIES (5).
 
 from __future__ import annotations
 
+import gc
 import os
 from dataclasses import dataclass
 from typing import Any
@@ -73,6 +74,10 @@ async def _on_startup(ctx: dict[str, Any]) -> None:
     app_state = build_state(ctx["settings"])
     await start_state(app_state)
     ctx[STATE_KEY] = app_state
+    # As the app does: what start-up allocated lives as long as the worker, so
+    # it leaves the cycle collector's generations (a full collection during an
+    # import walked all of it: a fifth of the importer's CPU).
+    gc.freeze()
 
 
 async def _on_shutdown(ctx: dict[str, Any]) -> None:
