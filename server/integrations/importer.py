@@ -16,6 +16,7 @@ refused (the week view marks overlaps).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import uuid
 from dataclasses import asdict, dataclass
@@ -56,9 +57,15 @@ def entry_key(integration_id: uuid.UUID, external_id: str) -> uuid.UUID:
     return uuid.uuid5(integration_id, external_id)
 
 
+@functools.lru_cache(maxsize=4096)
+def _id_text(value: uuid.UUID | None) -> str:
+    """A person's or project's id as text, once per id (str(UUID) is slow)."""
+    return "" if value is None else str(value)
+
+
 def _fingerprint(entry: ExternalEntry, user_id: uuid.UUID, project_id: uuid.UUID | None) -> str:
     # Who it resolved to is part of it: a mapping fixed later updates the entry.
-    raw = f"{entry.fingerprint()}|{user_id}|{project_id or ''}"
+    raw = f"{entry.fingerprint()}|{_id_text(user_id)}|{_id_text(project_id)}"
     return hashlib.sha256(raw.encode()).hexdigest()
 
 

@@ -128,10 +128,26 @@ class TogglConnector(Connector):
 
 def _page(rows: list[dict[str, Any]], window: Window) -> Page:
     page = Page()
+    refs: dict[tuple[Any, ...], tuple[ExternalRef, ExternalRef | None, ExternalRef | None]] = {}
     for row in rows:
-        user = ExternalRef(str(row.get("user_id")), row.get("username"), row.get("email"))
-        project = ref_or_none(row.get("project_id"), row.get("project_name"))
-        task = ref_or_none(row.get("task_id"), row.get("task_name"))
+        get = row.get
+        key = (
+            get("user_id"), get("username"), get("email"),
+            get("project_id"), get("project_name"), get("task_id"), get("task_name"),
+        )  # fmt: skip
+        try:
+            found, cache = refs.get(key), True
+        except TypeError:  # an unhashable value (not Toggl's shape): made for this row only
+            found, cache = None, False
+        if found is None:  # a page repeats a few people and projects: their refs made once
+            found = (
+                ExternalRef(str(key[0]), key[1], key[2]),
+                ref_or_none(key[3], key[4]),
+                ref_or_none(key[5], key[6]),
+            )
+            if cache:
+                refs[key] = found
+        user, project, task = found
         for te in row.get("time_entries") or []:
             eid = str(te.get("id"))
             try:

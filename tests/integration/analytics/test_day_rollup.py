@@ -118,6 +118,30 @@ async def test_sync_batches_keep_the_days_in_step(client: Any, db: Any) -> None:
     assert await _active(owner, kim, run_start) == 5 * 30
 
 
+async def test_one_write_marking_days_apart_counts_an_entry_between_them_once(
+    client: Any, db: Any
+) -> None:
+    """Two runs of marked days of one person, and an earlier entry reaching both
+    runs' windows (PostgreSQL reads every run's window in one statement): it
+    counts once on its day, as a rebuild says."""
+    owner = await register(client)
+    kim = await _member(owner, "Europe/Berlin")
+    long = entry(datetime(2026, 3, 2, 12, tzinfo=UTC), 3 * 24 * 60)  # to 5 March 12:00Z
+    r = await kim.post(SYNC, json=batch([long]))
+    assert r.status_code == 200 and r.json()["processed"] == 1, r.text
+    # One batch marks 2 March and 6 March only (3-5 March are not recomputed).
+    short = [entry(datetime(2026, 3, day, 6, tzinfo=UTC), 30) for day in (2, 6)]
+    r = await kim.post(SYNC, json=batch(short))
+    assert r.status_code == 200 and r.json()["processed"] == 2, r.text
+    assert await in_step(db, owner.org_id) == {
+        "2026-03-02": 11 * 3600 + 1800,  # from 13:00 Berlin, and the short one
+        "2026-03-03": 86400,
+        "2026-03-04": 86400,
+        "2026-03-05": 13 * 3600,
+        "2026-03-06": 1800,
+    }
+
+
 async def test_sync_ending_a_web_timer_keeps_the_days_in_step(client: Any, db: Any) -> None:
     owner = await register(client)
     project = await create_project(owner)
