@@ -11,7 +11,9 @@ fresh table as on an analysed one.
 
 Deletion detection for a window run keeps the external ids the run saw in a
 temporary table of the run's connection (`import_seen`): unchanged records
-are not written at all, and the sweep at the end is one anti-join.
+are not written at all, and the sweep at the end is one anti-join. Records
+the run creates or updates are not noted there: their `last_run_id` says the
+run saw them (a first import notes nothing).
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, bindparam, delete, select, text
+from sqlalchemy import Table, bindparam, delete, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.analytics import day_refresh
@@ -310,14 +312,20 @@ async def close_seen(session: AsyncSession) -> None:
 
 
 async def stale_records(
-    session: AsyncSession, integration_id: uuid.UUID, start: datetime, end: datetime
+    session: AsyncSession,
+    integration_id: uuid.UUID,
+    start: datetime,
+    end: datetime,
+    run_id: uuid.UUID,
 ) -> list[Any]:
-    """Records in the window this (complete) run did not see: deleted at the provider."""
+    """Records in the window this (complete) run did not see: deleted at the
+    provider. Those it created or updated (`last_run_id`) it saw without noting them."""
     rows = await session.execute(
         select(IntegrationRecord.id, IntegrationRecord.time_entry_id).where(
             IntegrationRecord.integration_id == integration_id,
             IntegrationRecord.start_time >= start,
             IntegrationRecord.start_time < end,
+            or_(IntegrationRecord.last_run_id.is_(None), IntegrationRecord.last_run_id != run_id),
             text(
                 "NOT EXISTS (SELECT 1 FROM import_seen s"
                 " WHERE s.external_id = integration_records.external_id)"

@@ -117,6 +117,7 @@ class PageImporter:
         fresh: list[tuple[Any, ...]] = []
         upd_e: list[tuple[Any, ...]] = []
         upd_r: list[tuple[Any, ...]] = []
+        updated: set[str] = set()
         counts, resolver, dry_run = self.counts, self.resolver, self.dry_run
         for external_id, entry in latest.items():
             end = entry.end
@@ -160,6 +161,7 @@ class PageImporter:
                     (record.time_entry_id, user_id, project_id, *values, entry.billable, ticket)
                 )
                 upd_r.append((record.id, fingerprint, entry.start, entry.remote_updated_at))
+                updated.add(external_id)
         ids = new_ids(2 * len(fresh))
         new_e = [(ids[2 * i], *e) for i, (e, _r) in enumerate(fresh)]
         new_r = [
@@ -169,8 +171,13 @@ class PageImporter:
         gone = [known[d] for d in deleted_ids if d in known]
         counts.deleted += len(gone)
         if self.mark_seen:
-            # Every id the provider listed exists there, imported or not.
+            # Every id the provider listed exists there, imported or not. A
+            # record this run creates or updates carries the run's id: the
+            # sweep knows it was listed without a note (unless a dry run).
             listed = list(latest) + [e.external_id[:255] for e in page.errors]
+            if not dry_run:
+                written = {r[1] for r in new_r} | updated
+                listed = [i for i in listed if i not in written]
             await writes.add_seen(self.session, listed)
         if dry_run:
             return

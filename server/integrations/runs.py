@@ -281,7 +281,9 @@ async def _finish(
 ) -> None:
     file_run = is_file_format(integration.provider)
     if not file_run and window.updated_since is None:
-        stale = await writes.stale_records(session, integration.id, window.start, window.end)
+        stale = await writes.stale_records(
+            session, integration.id, window.start, window.end, run.id
+        )
         importer.counts.deleted += len(stale)
         if not run.dry_run and stale:
             await writes.remove_records(session, stale)
