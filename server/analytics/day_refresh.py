@@ -297,37 +297,56 @@ def _delete_pg(conn: Connection, runs: list[tuple[uuid.UUID, int, int]]) -> None
 _MANUAL = EntrySource.MANUAL.value
 
 
+_DAY_COLUMNS = (
+    "organization_id", "user_id", "day", "project_id", "task_id", "activity_id", "billable",
+    "seconds", "manual_seconds",
+)  # fmt: skip
+_HOUR_COLUMNS = ("organization_id", "user_id", "day", *HOURS)
+# Array types of the columns on PostgreSQL (the rest: int).
+_PG_TYPES = {
+    "organization_id": "uuid", "user_id": "uuid", "project_id": "uuid", "task_id": "uuid",
+    "activity_id": "uuid", "billable": "boolean", "seconds": "bigint", "manual_seconds": "bigint",
+}  # fmt: skip
+
+
+def _pg_insert(table: str, columns: tuple[str, ...]) -> Any:
+    """INSERT of many rows as one statement over one array per column (PostgreSQL)."""
+    arrays = ", ".join(f"CAST(:{c} AS {_PG_TYPES.get(c, 'int')}[])" for c in columns)
+    return text(f"INSERT INTO {table} ({', '.join(columns)}) SELECT * FROM unnest({arrays})")  # noqa: S608 (constants)
+
+
+_PG_INSERT = {
+    TrackedDay: _pg_insert("tracked_days", _DAY_COLUMNS),
+    TrackedDayHours: _pg_insert("tracked_day_hours", _HOUR_COLUMNS),
+}
+
+
 def _insert(
     conn: Connection,
     zones: dict[uuid.UUID, tuple[uuid.UUID, ZoneInfo]],
     found: dict[uuid.UUID, Days],
 ) -> None:
-    totals: list[dict[str, Any]] = []
-    hours: list[dict[str, Any]] = []
+    totals: list[tuple[Any, ...]] = []
+    hours: list[tuple[Any, ...]] = []
     for uid, days in found.items():
         org = zones[uid][0]
         for (day, project, task, activity, billable), (seconds, manual) in days.totals.items():
             if seconds:
-                totals.append(
-                    {
-                        "organization_id": org,
-                        "user_id": uid,
-                        "day": day,
-                        "project_id": project,
-                        "task_id": task,
-                        "activity_id": activity,
-                        "billable": billable,
-                        "seconds": seconds,
-                        "manual_seconds": manual,
-                    }
-                )
+                totals.append((org, uid, day, project, task, activity, billable, seconds, manual))
         for day, per_hour in days.hours.items():  # a row for every day with an entry piece
-            row = {"organization_id": org, "user_id": uid, "day": day}
-            hours.append(row | dict(zip(HOURS, per_hour, strict=True)))
-    if totals:
-        conn.execute(insert(TrackedDay), totals)
-    if hours:
-        conn.execute(insert(TrackedDayHours), hours)
+            hours.append((org, uid, day, *per_hour))
+    pg = conn.dialect.name == "postgresql"
+    for model, columns, rows in (
+        (TrackedDay, _DAY_COLUMNS, totals),
+        (TrackedDayHours, _HOUR_COLUMNS, hours),
+    ):
+        if not rows:
+            continue
+        if pg:  # no per-row parameter processing
+            arrays = {c: list(v) for c, v in zip(columns, zip(*rows, strict=True), strict=True)}
+            conn.execute(_PG_INSERT[model], arrays)
+        else:
+            conn.execute(insert(model), [dict(zip(columns, r, strict=True)) for r in rows])
 
 
 def rebuild(conn: Connection, org_id: uuid.UUID | None = None) -> None:
