@@ -535,13 +535,14 @@ async def ramp(
 ) -> None:
     jpeg = screenshot_jpeg()
     stats = Stats()
-    # Idle connections are dropped before uvicorn's 5 s keep-alive timeout would
-    # close them under a request being sent (a ReadError that is the client's race).
-    limits = httpx.Limits(
-        max_connections=args.connections,
-        max_keepalive_connections=args.connections,
-        keepalive_expiry=3,
-    )
+    # One connection per simulated agent, in a client of its own, as each desktop
+    # agent has: one shared pool of hundreds of connections cost the generator
+    # CPU per request growing with the requests in flight (httpcore scans its
+    # pool for each), so a step that fell behind made the generator eat a core
+    # and never catch up. Idle connections are dropped before uvicorn's 5 s
+    # keep-alive timeout would close them under a request being sent (a
+    # ReadError that is the client's race).
+    limits = httpx.Limits(max_connections=1, max_keepalive_connections=1, keepalive_expiry=3)
     tasks: list[asyncio.Task[None]] = []
     try:
         await _ramp(args, url, db_name, project_id, groups, server, stats, jpeg, limits, tasks)
@@ -564,7 +565,7 @@ async def _ramp(
     tasks: list[asyncio.Task[None]],
 ) -> None:
     factor = 60 / args.minute
-    async with httpx.AsyncClient(base_url=url, timeout=30, limits=limits) as client:
+    async with contextlib.AsyncExitStack() as clients:
         best = 0
         levels = steps_of(args)
         failed = False
@@ -579,6 +580,9 @@ async def _ramp(
             stats.recording = True
             stats.reset()
             for i in range(len(tasks), sim):
+                client = await clients.enter_async_context(
+                    httpx.AsyncClient(base_url=url, timeout=30, limits=limits)
+                )
                 agent = Agent(
                     client, stats, f"agent{i + 1}@capacity.test", args.minute, jpeg, project_id
                 )
@@ -674,7 +678,6 @@ def main() -> None:
     parser.add_argument("--step-seconds", type=float, default=60)
     parser.add_argument("--p99-ms", type=float, default=200)
     parser.add_argument("--max-errors", type=float, default=0.001)
-    parser.add_argument("--connections", type=int, default=400)
     parser.add_argument("--profile", type=int, default=0, help="py-spy seconds, last step")
     args = parser.parse_args()
 
