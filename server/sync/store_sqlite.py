@@ -67,12 +67,19 @@ _ACTIVITY_UPSERT = (
     + " OR ".join(f"activity_buckets.{c} != excluded.{c}" for c in ACTIVITY_VALUES)
 )
 _ENTRY_FIELDS = "idempotency_key, user_id, revision, start_time, end_time, id, source"
+# Three index ranges: the keys, the window by start, the open entries. As one
+# OR, SQLite read the open entries through (user_id, start_time < end), i.e.
+# every entry the person ever recorded, on every sync (docs/benchmarks.md,
+# "A sync that read all of a person's entries"); the partial index of open
+# entries is named so that it cannot pick that range again.
 _STORED = (
     f"SELECT {_ENTRY_FIELDS} FROM time_entries"
-    " WHERE (user_id = ?2 AND idempotency_key IN (SELECT value FROM json_each(?1)))"
-    " OR (user_id = ?2 AND start_time >= ?5 AND start_time < ?4"
-    " AND (end_time IS NULL OR end_time > ?3))"
-    " OR (user_id = ?2 AND end_time IS NULL AND start_time < ?4)"
+    " WHERE user_id = ?2 AND idempotency_key IN (SELECT value FROM json_each(?1))"
+    f" UNION SELECT {_ENTRY_FIELDS} FROM time_entries"
+    " WHERE user_id = ?2 AND start_time >= ?5 AND start_time < ?4"
+    " AND (end_time IS NULL OR end_time > ?3)"
+    f" UNION SELECT {_ENTRY_FIELDS} FROM time_entries INDEXED BY ix_time_entries_user_open"
+    " WHERE user_id = ?2 AND end_time IS NULL AND start_time < ?4"
 )
 _LOCKED = "SELECT id, week_start, starts_at, ends_at FROM timesheets WHERE " + (
     LOCKED_WEEKS_WHERE.format("?1", "?2", "?3")
