@@ -19,7 +19,7 @@ days, then one delete and one insert per table.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -88,12 +88,6 @@ def touch_spans(
     added = [(start, end or start) for start, end in spans]
     if added:
         marked(session).spans.setdefault(user_id, []).extend(added)
-
-
-def touch_rows(session: Session | AsyncSession, rows: Iterable[Mapping[str, Any]]) -> None:
-    """Entries written by a Core statement, as the dicts it was given."""
-    for row in rows:
-        touch(session, row["user_id"], row["start_time"], row["end_time"])
 
 
 def touch_many(

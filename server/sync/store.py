@@ -124,7 +124,7 @@ class BatchReads:
 @dataclass(frozen=True, slots=True)
 class BatchWindow:
     """What `read_batch` looks for: `keys` and the user's rows meeting
-    [start, end) (see `stored_entries`), approved weeks meeting [first, last]
+    [start, end) (see `read_batch`), approved weeks meeting [first, last]
     (the batch's starts) or the stored starts of `keys`, the organization's
     `project_ids` and `task_ids`."""
 
@@ -150,22 +150,13 @@ class SyncStore(Protocol):
         """`lock_user` for a caller known only by their access token: None (and
         nothing locked) unless they pass MEMBER_WHERE."""
 
-    async def stored_entries(
-        self,
-        keys: list[uuid.UUID],
-        user_id: uuid.UUID,
-        start: datetime,
-        end: datetime,
-        since: datetime,
-    ) -> list[StoredEntry]:
-        """Rows with any of `keys` (any user), and the user's rows meeting [start, end):
-        closed ones started at or after `since` (an entry lasts at most
-        MAX_ENTRY_DURATION, so no earlier one reaches `start`), open ones
-        (no end yet) whenever they started (a partial index finds them)."""
-
     async def read_batch(self, w: BatchWindow) -> BatchReads:
         """Stored entries, locked weeks, tombstones, projects and tasks of a batch
-        (one round trip on PostgreSQL). Weeks may include extra ones: they are
+        (one round trip on PostgreSQL). Stored entries: rows with any of the
+        keys, and the user's rows meeting [start, end) — closed ones started at
+        or after `since` (an entry lasts at most MAX_ENTRY_DURATION, so no
+        earlier one reaches `start`), open ones whenever they started (a
+        partial index finds them). Weeks may include extra ones: they are
         looked up by instant, so only those containing an entry's start count."""
 
     async def own_entries(self, user_id: uuid.UUID, keys: list[uuid.UUID]) -> list[StoredEntry]:
@@ -179,9 +170,6 @@ class SyncStore(Protocol):
     ) -> list[LockedWeek]:
         """The user's approved (locked) weeks containing any instant in [first, last]."""
 
-    async def upsert_entries(self, rows: list[tuple[Any, ...]]) -> int:
-        """Inserts new entries, applies higher revisions; how many rows were written."""
-
     async def write_entries(
         self,
         rows: list[tuple[Any, ...]],
@@ -190,10 +178,11 @@ class SyncStore(Protocol):
         first: datetime,
         end: datetime,
     ) -> tuple[int, int | None]:
-        """`upsert_entries(rows)`, then `write_activity(activity, ...)` only if every
-        entry row was written: (entry rows written, activity rows changed), the
-        latter None when the activity was not written (an entry row lost a
-        race, and what the activity names must be read again)."""
+        """Inserts new entries and applies higher revisions, then
+        `write_activity(activity, ...)` only if every entry row was written:
+        (entry rows written, activity rows changed), the latter None when the
+        activity was not written (an entry row lost a race, and what the
+        activity names must be read again)."""
 
     async def write_activity(
         self, rows: list[tuple[Any, ...]], user_id: uuid.UUID, first: datetime, end: datetime

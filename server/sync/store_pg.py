@@ -234,17 +234,6 @@ class PgStore:
         patterns = row[2]
         return Member(row[1], json.loads(patterns) if isinstance(patterns, str) else patterns or [])
 
-    async def stored_entries(
-        self,
-        keys: list[uuid.UUID],
-        user_id: uuid.UUID,
-        start: datetime,
-        end: datetime,
-        since: datetime,
-    ) -> list[StoredEntry]:
-        rows = await self._db.fetch(_STORED, keys, user_id, start, end, since)
-        return [_entry(r) for r in rows]
-
     async def read_batch(self, w: BatchWindow) -> BatchReads:
         rows = await self._db.fetch(
             _READ_BATCH,
@@ -289,7 +278,7 @@ class PgStore:
         rows = await self._db.fetch(_LOCKED, user_id, last, first)
         return [LockedWeek(uuid.UUID(bytes=r[0].bytes), r[1], r[2], r[3]) for r in rows]
 
-    async def upsert_entries(self, rows: list[tuple[Any, ...]]) -> int:
+    async def _upsert_entries(self, rows: list[tuple[Any, ...]]) -> int:
         if not rows:
             return 0
         return int(await self._db.fetchval(_ENTRY_UPSERT, *_columns(rows, len(ENTRY_COLUMNS))))
@@ -303,7 +292,7 @@ class PgStore:
         end: datetime,
     ) -> tuple[int, int | None]:
         if not rows or not activity:
-            written = await self.upsert_entries(rows)
+            written = await self._upsert_entries(rows)
             return written, await self.write_activity(activity, user_id, first, end)
         entry_ids = list({r[0] for r in activity})
         row = await self._db.fetchrow(

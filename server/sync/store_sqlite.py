@@ -202,18 +202,6 @@ class SqliteStore:
         the session's transaction (aiosqlite queues it like its statements)."""
         return await self._db._execute(fn, self._db._conn, *args)
 
-    async def stored_entries(
-        self,
-        keys: list[uuid.UUID],
-        user_id: uuid.UUID,
-        start: datetime,
-        end: datetime,
-        since: datetime,
-    ) -> list[StoredEntry]:
-        params = (_keys(keys), user_id.hex, ts(start), ts(end), ts(since))
-        rows = await self._db.execute_fetchall(_STORED, params)
-        return [_entry(r) for r in rows]
-
     async def read_batch(self, w: BatchWindow) -> BatchReads:
         return await self._in_thread(_read_batch, w)
 
@@ -230,12 +218,6 @@ class SqliteStore:
     ) -> list[LockedWeek]:
         rows = await self._db.execute_fetchall(_LOCKED, (user_id.hex, ts(last), ts(first)))
         return [_week(r) for r in rows]
-
-    async def upsert_entries(self, rows: list[tuple[Any, ...]]) -> int:
-        if not rows:
-            return 0
-        cursor = await self._db.executemany(_ENTRY_UPSERT, [_entry_row(r) for r in rows])
-        return int(cursor.rowcount)
 
     async def write_entries(
         self,
