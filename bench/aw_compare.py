@@ -314,31 +314,42 @@ def extract(ref: str, into: Path) -> Path:
     return into
 
 
+def hubnity_targets(
+    stack: ExitStack, tmp: Path, before: str | None, db_prefix: str
+) -> list[HubnityTarget]:
+    """A Hubnity server on SQLite and one on a fresh PostgreSQL database, for
+    this tree and, with `before`, for that commit's tree too (its own
+    migrations); all stopped and dropped when `stack` closes."""
+    trees: list[tuple[str, Path | None]] = [("", None)]
+    if before:
+        trees.append((f" ({before})", extract(before, tmp / "before")))
+    targets: list[HubnityTarget] = []
+    for label, source in trees:
+        name, pg_url = create_pg_database(db_prefix)
+        stack.callback(drop_pg_database, name)
+        if source is None:
+            upgrade(pg_url)
+        else:  # that tree's own migrations
+            subprocess.run([sys.executable, "-m", "server.cli", "migrate"], cwd=source,
+                           env=server_env(DATABASE_URL=pg_url, PYTHONPATH=str(source),
+                                          HUBNITY_DATA_DIR=str(tmp / "migrate")),
+                           check=True, capture_output=True)
+        # A shared machine at load 20+ takes minutes to import a server.
+        sqlite = stack.enter_context(run_server(tmp / f"sqlite{label}", {"LOG_JSON": "true"},
+                                                source=source, timeout=300))
+        pg = stack.enter_context(run_server(tmp / f"pg{label}", {
+            "DATABASE_URL": pg_url, "LOG_JSON": "true"}, source=source, timeout=300))
+        targets += [HubnityTarget(f"sqlite{label}", sqlite.url, sqlite.proc.pid),
+                    HubnityTarget(f"postgres{label}", pg.url, pg.proc.pid)]
+    return targets
+
+
 def main(rounds: int, batches: int, calls: int, before: str | None) -> None:
     with ExitStack() as stack:
         tmp = Path(stack.enter_context(tempfile.TemporaryDirectory()))
         aw_url, aw_pid = stack.enter_context(run_aw(tmp / "aw"))
         targets: list[Target] = [AwTarget("aw-server", aw_url, aw_pid)]
-        trees: list[tuple[str, Path | None]] = [("", None)]
-        if before:
-            trees.append((f" ({before})", extract(before, tmp / "before")))
-        for label, source in trees:
-            name, pg_url = create_pg_database("hubnity_awbench")
-            stack.callback(drop_pg_database, name)
-            if source is None:
-                upgrade(pg_url)
-            else:  # that tree's own migrations
-                subprocess.run([sys.executable, "-m", "server.cli", "migrate"], cwd=source,
-                               env=server_env(DATABASE_URL=pg_url, PYTHONPATH=str(source),
-                                              HUBNITY_DATA_DIR=str(tmp / "migrate")),
-                               check=True, capture_output=True)
-            # A shared machine at load 20+ takes minutes to import a server.
-            sqlite = stack.enter_context(run_server(tmp / f"sqlite{label}", {"LOG_JSON": "true"},
-                                                    source=source, timeout=300))
-            pg = stack.enter_context(run_server(tmp / f"pg{label}", {
-                "DATABASE_URL": pg_url, "LOG_JSON": "true"}, source=source, timeout=300))
-            targets += [HubnityTarget(f"sqlite{label}", sqlite.url, sqlite.proc.pid),
-                        HubnityTarget(f"postgres{label}", pg.url, pg.proc.pid)]
+        targets += hubnity_targets(stack, tmp, before, "hubnity_awbench")
         for t in targets:
             t.setup()
             run_batches(t, 2, timed=False)  # warm-up: connections, plan caches

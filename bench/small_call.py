@@ -33,10 +33,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench._env import create_pg_database, drop_pg_database, server_env
-from bench._processes import VENV_BIN, run_server
-from bench.aw_compare import HubnityTarget, extract, run_small
-from server.db.migrate import upgrade
+from bench._processes import VENV_BIN
+from bench.aw_compare import HubnityTarget, hubnity_targets, run_small
 
 
 def _profiled(t: HubnityTarget, calls: int, out: Path) -> None:
@@ -55,26 +53,7 @@ def _profiled(t: HubnityTarget, calls: int, out: Path) -> None:
 def main(calls: int, rounds: int, before: str | None, profile: Path | None) -> None:
     with ExitStack() as stack:
         tmp = Path(stack.enter_context(tempfile.TemporaryDirectory()))
-        trees: list[tuple[str, Path | None]] = [("", None)]
-        if before:
-            trees.append((f" ({before})", extract(before, tmp / "before")))
-        targets: list[HubnityTarget] = []
-        for label, source in trees:
-            name, pg_url = create_pg_database("hubnity_smallcall")
-            stack.callback(drop_pg_database, name)
-            if source is None:
-                upgrade(pg_url)
-            else:
-                subprocess.run([sys.executable, "-m", "server.cli", "migrate"], cwd=source,
-                               env=server_env(DATABASE_URL=pg_url, PYTHONPATH=str(source),
-                                              HUBNITY_DATA_DIR=str(tmp / "migrate")),
-                               check=True, capture_output=True)
-            sqlite = stack.enter_context(run_server(tmp / f"sqlite{label}", {"LOG_JSON": "true"},
-                                                    source=source, timeout=300))
-            pg = stack.enter_context(run_server(tmp / f"pg{label}", {
-                "DATABASE_URL": pg_url, "LOG_JSON": "true"}, source=source, timeout=300))
-            targets += [HubnityTarget(f"sqlite{label}", sqlite.url, sqlite.proc.pid),
-                        HubnityTarget(f"postgres{label}", pg.url, pg.proc.pid)]
+        targets = hubnity_targets(stack, tmp, before, "hubnity_smallcall")
         for t in targets:
             t.setup()
             run_small(t, 50, timed=False)  # warm-up: connections, statement caches
