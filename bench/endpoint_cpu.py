@@ -26,6 +26,7 @@ import argparse
 import asyncio
 import contextlib
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -155,6 +156,7 @@ async def measure(
         stats = agents[0].stats
         stats.reset()
         t0, before = stack.snapshot()
+        spies = start_spies(stack, args.profile, name) if args.profile else []
 
         async def run(
             agent: Agent, action: Callable[[Agent], Awaitable[None]] = actions[name]
@@ -166,6 +168,7 @@ async def measure(
         while name == "upload" and pending_shots(stack.db_name):
             await asyncio.sleep(0.1)
         t1, after = stack.snapshot()
+        stop_spies(spies)
         calls = per_agent * len(agents)
         errors = sum(stats.errors.values())
         out[name] = {
@@ -182,6 +185,30 @@ async def measure(
         for a in agents:
             a.not_modified = 0
     return out
+
+
+def start_spies(stack: Stack, out: Path, endpoint: str) -> list[subprocess.Popen[bytes]]:
+    """py-spy on every server worker and the job worker, stopped with SIGINT
+    when the endpoint's calls end (collapsed stacks: `--format raw`)."""
+    out.mkdir(parents=True, exist_ok=True)
+    groups = stack.groups()
+    procs = [*groups["server workers"][1:], *groups["hubnity-worker"]]
+    spy = str(Path(sys.executable).parent / "py-spy")
+    return [
+        subprocess.Popen(
+            [spy, "record", "--pid", str(p.pid), "--rate", "250", "--format", "raw",
+             "--nonblocking", "--output", str(out / f"{endpoint}-{p.pid}.txt")],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+        for p in procs
+    ]
+
+
+def stop_spies(spies: list[subprocess.Popen[bytes]]) -> None:
+    for spy in spies:
+        spy.send_signal(signal.SIGINT)
+    for spy in spies:
+        spy.wait(timeout=30)
 
 
 def print_table(title: str, results: dict[str, dict[str, float]]) -> None:
@@ -261,6 +288,9 @@ def main() -> None:
     parser.add_argument("--agents", type=int, default=8)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--baseline", type=Path, help="a source tree to compare with")
+    parser.add_argument(
+        "--profile", type=Path, help="directory for py-spy's collapsed stacks per endpoint"
+    )
     parser.add_argument(
         "--endpoints",
         default=",".join(ENDPOINTS),

@@ -2,7 +2,7 @@
 screenshots behind the entries, so the dashboard and a person's day are not empty.
 
 Screenshots are drawn with Pillow (a fake desktop per project), processed by the
-same imaging code as real uploads (blur per policy, WebP thumbnail), stored
+same imaging code as real uploads (blur per policy, JPEG thumbnail), stored
 through the configured storage backend and recorded READY.
 """
 
@@ -165,7 +165,7 @@ async def add_screenshots(
             key = object_key(org.id, person.id, shot_id, at, "image/jpeg")
             full = done.full or data
             await storage.put_bytes(key, full, "image/jpeg")
-            await storage.put_bytes(thumb_key(key), done.thumb, "image/webp")
+            await storage.put_bytes(thumb_key(key), done.thumb, imaging.THUMB_TYPE)
             session.add(
                 Screenshot(
                     id=shot_id,

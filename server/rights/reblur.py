@@ -34,9 +34,10 @@ async def _one(app_state: AppState, shot: Screenshot, level: int) -> bool:
         await processing.purge(app_state, [shot])
         return False
     assert result.full is not None  # level > 0
-    thumb = shot.thumbnail_key or thumb_key(shot.storage_key)
+    # A thumbnail made when they were WebP is replaced by a JPEG at the new key.
+    thumb, old_thumb = thumb_key(shot.storage_key), shot.thumbnail_key
     await storage.put_bytes(shot.storage_key, result.full, shot.content_type)
-    await storage.put_bytes(thumb, result.thumb, "image/webp")
+    await storage.put_bytes(thumb, result.thumb, imaging.THUMB_TYPE)
     async with app_state.sessions() as session:
         result_row = await session.execute(
             update(Screenshot)
@@ -49,6 +50,8 @@ async def _one(app_state: AppState, shot: Screenshot, level: int) -> bool:
         for key in (shot.storage_key, thumb):
             await storage.delete(key)
         return False
+    if old_thumb and old_thumb != thumb:
+        await storage.delete(old_thumb)
     return True
 
 

@@ -116,6 +116,9 @@ class StorageSettings:
     """Address clients use for presigned URLs when S3_ENDPOINT is internal
     (e.g. http://minio:9000 inside compose); defaults to S3_ENDPOINT."""
     screenshot_max_bytes: int = 20 * 1024 * 1024
+    #: The upload request makes the thumbnail of an unblurred screenshot
+    #: itself (server/screenshots/inline.py); off: every one goes to a job.
+    inline_thumbnails: bool = True
 
     @property
     def uses_s3(self) -> bool:
@@ -344,6 +347,7 @@ def load_settings() -> Settings:
             screenshot_max_bytes=parse_size(
                 "SCREENSHOT_MAX_BYTES", _env("SCREENSHOT_MAX_BYTES", "20mb") or ""
             ),
+            inline_thumbnails=_env_bool("SCREENSHOT_INLINE_THUMBNAILS", True),
         ),
         security=SecuritySettings(
             jwt_secret=_jwt_secret(env, data_dir),

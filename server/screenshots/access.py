@@ -23,7 +23,7 @@ from server.db.models import Screenshot, TeamMember
 from server.db.pagination import clamp_limit, decode_cursor, encode_cursor
 from server.runtime.state import AppState
 from server.screenshots import processing
-from server.screenshots.common import UPLOADING, storage_of, thumb_key, to_out
+from server.screenshots.common import UPLOADING, storage_of, thumb_key, thumb_type, to_out
 from server.screenshots.schemas import ScreenshotOut, ScreenshotPage
 from server.teams.service import can_see_user, managed_team_ids
 from shared.enums import ScreenshotStatus
@@ -115,7 +115,8 @@ def variant_of(shot: Screenshot, variant: str) -> tuple[str, str]:
         # Until processing is done the object may still hold unblurred pixels.
         raise Conflict(f"the screenshot is {shot.status}, not READY; no image to show")
     if variant == "thumb":
-        return shot.thumbnail_key or thumb_key(shot.storage_key), "image/webp"
+        key = shot.thumbnail_key or thumb_key(shot.storage_key)
+        return key, thumb_type(key)
     return shot.storage_key, shot.content_type
 
 

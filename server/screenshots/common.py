@@ -9,7 +9,7 @@ from server.db.base import utcnow
 from server.db.models import Screenshot
 from server.observability.logging import log
 from server.runtime.state import AppState
-from server.screenshots.imaging import EXTENSION
+from server.screenshots.imaging import EXTENSION, THUMB_TYPE
 from server.screenshots.schemas import ScreenshotOut
 from server.storage.base import Storage
 
@@ -34,7 +34,12 @@ def object_key(org_id: uuid.UUID, user_id: uuid.UUID, shot_id: uuid.UUID, day: d
 
 
 def thumb_key(storage_key: str) -> str:
-    return storage_key.rsplit(".", 1)[0] + ".thumb.webp"
+    return storage_key.rsplit(".", 1)[0] + ".thumb.jpg"
+
+
+def thumb_type(key: str) -> str:
+    """Thumbnails stored before they were JPEG are WebP; the key tells."""
+    return "image/webp" if key.endswith(".webp") else THUMB_TYPE
 
 
 def retry_delay(attempts: int) -> timedelta:

@@ -33,7 +33,7 @@ from server.db.base import utcnow
 from server.db.models import Screenshot
 from server.observability.logging import log
 from server.runtime.state import AppState
-from server.screenshots import imaging
+from server.screenshots import imaging, inline
 from server.screenshots.common import (
     enqueue_processing,
     first_attempt_at,
@@ -78,6 +78,8 @@ class FileSink:
         self.writer: ObjectWriter | None = None
         self.started = False
         self.ended = False
+        #: The bytes, while they fit the inline thumbnail's limit.
+        self.kept: bytearray | None = bytearray()
 
     async def feed(self, data: bytes) -> None:
         self.size += len(data)
@@ -86,6 +88,11 @@ class FileSink:
                 f"the screenshot is larger than SCREENSHOT_MAX_BYTES ({self.limit} bytes)"
             )
         self.sha.update(data)
+        if self.kept is not None:
+            if self.size <= inline.INLINE_MAX_BYTES:
+                self.kept += data
+            else:
+                self.kept = None
         if self.writer is None:
             self.head += data
             if len(self.head) < imaging.SNIFF_BYTES:
@@ -149,6 +156,7 @@ async def upload_stream(
     # client still sending gets the answer instead of a reset connection.
     error: DomainError | None = None
     commit_started = committed = False
+    thumb: inline.Thumbnail | None = None
     try:
         async for event in parse_form(chunks, content_type):
             if error is not None or existing is not None:
@@ -194,6 +202,12 @@ async def upload_stream(
         await writer.commit()
         committed = True
         assert sink.content_type is not None and entry_id is not None
+        blur = max(blur, principal.organization.blur_level)
+        if blur == 0 and sink.kept is not None and app_state.settings.storage.inline_thumbnails:
+            thumb = await inline.make_thumbnail(
+                storage, writer.key, bytes(sink.kept), sink.content_type
+            )
+        sink.kept = None
         shot = Screenshot(
             id=shot_id,
             organization_id=principal.org_id,
@@ -201,7 +215,7 @@ async def upload_stream(
             time_entry_id=entry_id,
             idempotency_key=key,
             storage_key=writer.key,
-            blur_level=max(blur, principal.organization.blur_level),
+            blur_level=blur,
             captured_at=captured_at,
             sha256=sink.sha.hexdigest(),
             size_bytes=sink.size,
@@ -211,10 +225,14 @@ async def upload_stream(
             next_attempt_at=first_attempt_at(),
             created_at=received,
         )
+        if thumb is not None:
+            shot.status, shot.next_attempt_at = ScreenshotStatus.READY.value, None
+            shot.width, shot.height, shot.thumbnail_key = thumb.width, thumb.height, thumb.key
         return await _insert(app_state, principal, shot, storage)
     except BaseException:
         if commit_started:
             await asyncio.shield(forget(storage, sink.writer.key if sink.writer else None))
+            await asyncio.shield(forget(storage, thumb.key if thumb else None))
         raise
     finally:
         if not committed:
@@ -230,6 +248,11 @@ async def forget(storage: Storage, key: str | None) -> None:
         log.error("could not delete an uncommitted screenshot object", key=key, error=str(exc))
 
 
+async def _forget_objects(storage: Storage, shot: Screenshot) -> None:
+    await forget(storage, shot.storage_key)
+    await forget(storage, shot.thumbnail_key)
+
+
 async def _insert(
     app_state: AppState, principal: Principal, shot: Screenshot, storage: Storage
 ) -> Outcome:
@@ -239,15 +262,16 @@ async def _insert(
             session.add(shot)
             await session.commit()
     except IntegrityError:
-        await asyncio.shield(forget(storage, shot.storage_key))
+        await asyncio.shield(_forget_objects(storage, shot))
         winner = await by_idempotency_key(app_state, principal, shot.idempotency_key)
         if winner is None:  # not a key race: another constraint failed
             raise
         return Outcome(winner, False)
     except BaseException:
-        await asyncio.shield(forget(storage, shot.storage_key))
+        await asyncio.shield(_forget_objects(storage, shot))
         raise
-    await enqueue_processing(app_state, shot.id)
+    if shot.status == ScreenshotStatus.PENDING.value:
+        await enqueue_processing(app_state, shot.id)
     UPLOADS.labels("multipart", "created").inc()
     UPLOAD_BYTES.inc(shot.size_bytes)
     return Outcome(shot, True)

@@ -96,7 +96,7 @@ async def process(app_state: AppState, shot_id: uuid.UUID) -> str | None:
     sha256 = shot.sha256 or hashlib.sha256(data).hexdigest()
     del data
     thumb = thumb_key(shot.storage_key)
-    writes = [storage.put_bytes(thumb, result.thumb, "image/webp")]
+    writes = [storage.put_bytes(thumb, result.thumb, imaging.THUMB_TYPE)]
     if result.full is not None:
         writes.append(storage.put_bytes(shot.storage_key, result.full, shot.content_type))
     try:

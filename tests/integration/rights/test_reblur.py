@@ -112,7 +112,7 @@ async def test_reblur_local_storage(backend, session_tmp):
             files = [
                 p
                 for p in (storage.root / "screenshots" / owner.org_id).rglob(f"{shot_id}.*")
-                if not p.name.endswith(".webp")
+                if ".thumb." not in p.name
             ]
             assert len(files) == 1, files  # one object: no sharp copy beside it
             return files[0].read_bytes()
@@ -131,7 +131,7 @@ async def test_reblur_s3(backend, session_tmp, moto, bucket):
             keys = [
                 o["Key"]
                 for o in listing.get("Contents", [])
-                if shot_id in o["Key"] and not o["Key"].endswith(".webp")
+                if shot_id in o["Key"] and ".thumb." not in o["Key"]
             ]
             assert len(keys) == 1, keys
             return bytes(s3.get_object(Bucket=bucket, Key=keys[0])["Body"].read())

@@ -81,7 +81,7 @@ async def test_purge_keeps_the_young_and_converges_after_crashes(backend, sessio
         assert before["app_usage"][0] > 0 and before["activity_signals"][0] > 0
         assert before["screenshots"] == (4, 1)
         files_before = _files(client, owner.org_id)
-        young_shot = [n for n in files_before if not n.endswith(".webp")]
+        young_shot = [n for n in files_before if ".thumb." not in n]
         assert len(young_shot) == 5
 
         real = app_state.sessions

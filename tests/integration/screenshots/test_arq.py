@@ -105,8 +105,10 @@ async def test_worker_process_runs_the_jobs(backend, session_tmp, redis_prefix):
             r = await upload(owner, png_bytes(), entry, blur=blur)
             assert r.status_code == 201, r.text
             ids.append(r.json()["id"])
-        # Nothing runs in the server process.
-        assert (await owner.get(f"/api/v1/screenshots/{ids[0]}")).json()["status"] == "PENDING"
+        # The unblurred one got its thumbnail in the upload request; the blur
+        # waits for the worker: nothing of it runs in the server process.
+        assert (await owner.get(f"/api/v1/screenshots/{ids[0]}")).json()["status"] == "READY"
+        assert (await owner.get(f"/api/v1/screenshots/{ids[1]}")).json()["status"] == "PENDING"
         with worker(backend, data_dir, redis_prefix, "--burst") as proc:
             assert proc.wait(timeout=120) == 0
         for shot_id in ids:

@@ -111,7 +111,7 @@ async def _row(client: Any, shot_id: str) -> Screenshot:
 
 async def test_sweep_recovers_a_lost_enqueue(backend, session_tmp):
     async with app_client(backend, session_tmp / f"lost-{uuid.uuid4().hex[:6]}",
-                          state_hook=_losing) as client:
+                          state_hook=_losing, SCREENSHOT_INLINE_THUMBNAILS="false") as client:
         app_state = hub_of(client)
         owner = await register(client)
         entry = await make_entry(owner)
@@ -131,7 +131,7 @@ async def test_sweep_recovers_a_lost_enqueue(backend, session_tmp):
 
 async def test_transient_failures_back_off_then_fail(backend, session_tmp):
     async with app_client(backend, session_tmp / f"retry-{uuid.uuid4().hex[:6]}",
-                          state_hook=_losing) as client:
+                          state_hook=_losing, SCREENSHOT_INLINE_THUMBNAILS="false") as client:
         app_state = hub_of(client)
         owner = await register(client)
         entry = await make_entry(owner)

@@ -23,6 +23,26 @@ def _open_uploads(moto, bucket: str) -> list:
     return moto.client().list_multipart_uploads(Bucket=bucket).get("Uploads", [])
 
 
+async def test_unblurred_upload_writes_its_thumbnail_to_s3_in_the_request(
+    backend, session_tmp, moto, bucket
+):
+    async with app_client(backend, session_tmp / f"s3i-{uuid.uuid4().hex[:6]}",
+                          **moto.env(bucket)) as client:
+        owner = await register(client)
+        entry = await make_entry(owner)
+        r = await upload(owner, png_bytes(), entry)
+        assert r.status_code == 201 and r.json()["status"] == "READY", r.text
+        shot_id = r.json()["id"]
+        keys = _keys(moto, bucket, owner.org_id)
+        assert [k.rsplit("/", 1)[1] for k in keys] == [f"{shot_id}.png", f"{shot_id}.thumb.jpg"]
+        url = (await owner.get(f"/api/v1/screenshots/{shot_id}/url?variant=thumb")).json()
+        async with httpx.AsyncClient() as http:
+            direct = await http.get(url["url"])
+        assert direct.status_code == 200 and direct.headers["content-type"] == "image/jpeg"
+        assert (await owner.delete(f"/api/v1/screenshots/{shot_id}")).status_code == 204
+        assert _keys(moto, bucket, owner.org_id) == []
+
+
 async def test_upload_process_read_delete_on_s3(backend, session_tmp, moto, bucket):
     async with app_client(backend, session_tmp / f"s3-{uuid.uuid4().hex[:6]}",
                           **moto.env(bucket)) as client:
@@ -35,13 +55,13 @@ async def test_upload_process_read_delete_on_s3(backend, session_tmp, moto, buck
         assert shot["status"] == "READY", shot
         keys = _keys(moto, bucket, owner.org_id)
         prefix = f"screenshots/{owner.org_id}/{owner.user_id}/{captured:%Y/%m/%d}/{shot['id']}"
-        assert keys == [f"{prefix}.png", f"{prefix}.thumb.webp"]
+        assert keys == [f"{prefix}.png", f"{prefix}.thumb.jpg"]
         image = await owner.get(f"/api/v1/screenshots/{shot['id']}/image")
         assert image.status_code == 200 and image.content[:4] == b"\x89PNG"
         url = (await owner.get(f"/api/v1/screenshots/{shot['id']}/url?variant=thumb")).json()
         async with httpx.AsyncClient() as http:  # straight from the bucket, no token
             direct = await http.get(url["url"])
-        assert direct.status_code == 200 and direct.content[:4] == b"RIFF"
+        assert direct.status_code == 200 and direct.content[:3] == b"\xff\xd8\xff"
         assert (await owner.delete(f"/api/v1/screenshots/{shot['id']}")).status_code == 204
         assert _keys(moto, bucket, owner.org_id) == []
 
@@ -58,7 +78,7 @@ async def test_large_upload_goes_multipart_and_hashes_right(backend, session_tmp
         shot = await wait_status(client, owner, r.json()["id"])
         assert shot["status"] == "READY" and shot["sizeBytes"] == len(data)
         assert shot["sha256"] == hashlib.sha256(data).hexdigest()
-        key = next(k for k in _keys(moto, bucket, owner.org_id) if not k.endswith(".webp"))
+        key = next(k for k in _keys(moto, bucket, owner.org_id) if ".thumb." not in k)
         stored = moto.client().get_object(Bucket=bucket, Key=key)["Body"].read()
         assert stored == data
         assert _open_uploads(moto, bucket) == []
