@@ -10,12 +10,13 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import TextClause, and_, bindparam, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.core.errors import BadRequest, Conflict
 from server.db.models import Activity, Project, Task, TimeEntry
 from server.db.scoped import get_in_org
+from server.db.session import dialect_of
 from server.sync.service import store_for
 from server.sync.store import FAR_FUTURE
 from server.sync.store_sqlite import SqliteStore
@@ -99,9 +100,36 @@ def ticket_key(value: str | None) -> str | None:
     return value or None
 
 
-def _span_text(e: TimeEntry) -> str:
-    end = e.end_time.isoformat() if e.end_time else "open"
-    return f"{e.start_time.isoformat()} to {end}"
+def _overlap_query(hint: str) -> TextClause:
+    table = TimeEntry.__table__.c
+    fields = "SELECT id, start_time, end_time, source FROM time_entries"
+    return (
+        text(
+            # Closed entries: one (user, start) range bounded on both sides,
+            # since a closed entry lasts at most MAX_ENTRY_DURATION.
+            f"{fields} WHERE user_id = :user AND start_time >= :since"
+            " AND start_time < :stop AND end_time > :start AND end_time > start_time"
+            # Open (running) entries, whenever they started: their partial index.
+            f" UNION ALL {fields}{hint} WHERE user_id = :user AND end_time IS NULL"
+            " AND start_time < :stop"
+            " ORDER BY start_time LIMIT 2"
+        )
+        .bindparams(
+            bindparam("user", type_=table.user_id.type),
+            *(bindparam(n, type_=table.start_time.type) for n in ("since", "start", "stop")),
+        )
+        .columns(table.id, table.start_time, table.end_time, table.source)
+    )
+
+
+# As one OR, SQLite read the open entries through (user_id, start_time < stop):
+# every entry the person ever recorded, on every edit (docs/benchmarks.md, "A
+# sync that read all of a person's entries"). Named, the partial index cannot
+# lose to that range; PostgreSQL picks it by itself.
+_OVERLAP = {
+    "sqlite": _overlap_query(" INDEXED BY ix_time_entries_user_open"),
+    "postgresql": _overlap_query(""),
+}
 
 
 async def ensure_no_overlap(
@@ -112,36 +140,26 @@ async def ensure_no_overlap(
     exclude: uuid.UUID | None = None,
 ) -> None:
     """409 naming the user's other entry that [start, end) would overlap."""
-    stop = end or FAR_FUTURE
-    stmt = (
-        select(TimeEntry)
-        .where(
-            TimeEntry.user_id == user_id,
-            TimeEntry.start_time < stop,
-            or_(
-                # A closed entry lasts at most MAX_ENTRY_DURATION: bounded index range.
-                and_(
-                    TimeEntry.start_time >= start - MAX_ENTRY_DURATION,
-                    TimeEntry.end_time > start,
-                    TimeEntry.end_time > TimeEntry.start_time,
-                ),
-                TimeEntry.end_time.is_(None),
-            ),
-        )
-        .order_by(TimeEntry.start_time)
-        .limit(2)
-    )
-    for other in (await session.execute(stmt)).scalars():
+    params = {
+        "user": user_id,
+        "since": start - MAX_ENTRY_DURATION,
+        "start": start,
+        "stop": end or FAR_FUTURE,
+    }
+    rows = await session.execute(_OVERLAP[dialect_of(session)], params)
+    for other in rows:
         if other.id == exclude:
             continue
+        other_end = other.end_time.isoformat() if other.end_time else None
         raise Conflict(
-            f"overlaps entry {other.id} ({_span_text(other)}, {other.source})",
+            f"overlaps entry {other.id} ({other.start_time.isoformat()} to "
+            f"{other_end or 'open'}, {other.source})",
             extra={
                 "code": "overlap",
                 "otherEntry": {
                     "id": str(other.id),
                     "startTime": other.start_time.isoformat(),
-                    "endTime": other.end_time.isoformat() if other.end_time else None,
+                    "endTime": other_end,
                     "source": other.source,
                 },
             },
