@@ -69,3 +69,6 @@ class GuardedDriver:
 
     async def fetchval(self, query: str, *args: Any) -> Any:
         return await guarded(self._conn, lambda: self._raw.fetchval(query, *args))
+
+    async def copy_records_to_table(self, table: str, **kw: Any) -> Any:
+        return await guarded(self._conn, lambda: self._raw.copy_records_to_table(table, **kw))

@@ -28,6 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.analytics import day_refresh
 from server.db.models import IntegrationRecord, TimeEntry
+from server.db.raw_pg import GuardedDriver
 from server.db.session import dialect_of
 
 CHUNK = 1000
@@ -140,7 +141,11 @@ async def _copy(session: AsyncSession, table: str, columns: tuple[str, ...], row
         # Outside the page's transaction COPY would commit on its own; a page
         # of unreadable records only has run no statement yet.
         await session.execute(text("SELECT 1"))
-    await driver.copy_records_to_table(table, records=rows, columns=columns)
+    # A connection lost meanwhile is invalidated (not handed back to the pool)
+    # and raised as SQLAlchemy's disconnect: the run fails saying so.
+    await GuardedDriver(connection, driver).copy_records_to_table(
+        table, records=rows, columns=columns
+    )
 
 
 async def insert_new(

@@ -31,6 +31,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from server import audit
+from server.core.outages import outage_of
 from server.db.base import utcnow
 from server.db.models import Integration, IntegrationRun
 from server.integrations import csv_clockify, csv_toggl
@@ -233,12 +234,21 @@ async def _execute(
         run.status, run.detail = "failed", f"{exc}{written}"
         log.warning("integration run failed", run_id=str(run_id), reason=str(exc))
     except Exception as exc:  # a bug must not leave the run 'running' for ever
+        # A lost database connection was invalidated (server/db/raw_pg.py for
+        # the writer's COPY): this rollback lets the next statement reconnect.
         await session.rollback()
         await session.refresh(integration)
         run = await session.get(IntegrationRun, run_id)
         assert run is not None
-        run.status, run.detail = "failed", "internal error (see the server log)"
-        log.error("integration run crashed", run_id=str(run_id), exc_info=exc)
+        outage = outage_of(exc)
+        if outage is not None:
+            written = "" if run.dry_run else f", {run.pages_done} page(s) before it were written"
+            run.status = "failed"
+            run.detail = f"{outage} could not be reached mid-run{written}; run it again"
+            log.warning("integration run interrupted", run_id=str(run_id), reason=str(exc))
+        else:
+            run.status, run.detail = "failed", "internal error (see the server log)"
+            log.error("integration run crashed", run_id=str(run_id), exc_info=exc)
     finally:
         if connector is not None:
             await connector.http.aclose()
