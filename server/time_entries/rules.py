@@ -10,7 +10,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import TextClause, and_, bindparam, or_, select, text
+from sqlalchemy import Select, TextualSelect, and_, bindparam, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.core.errors import BadRequest, Conflict
@@ -100,7 +100,7 @@ def ticket_key(value: str | None) -> str | None:
     return value or None
 
 
-def _overlap_query(hint: str) -> TextClause:
+def _overlap_query(hint: str) -> TextualSelect:
     table = TimeEntry.__table__.c
     fields = "SELECT id, start_time, end_time, source FROM time_entries"
     return (
@@ -175,21 +175,18 @@ def agent_is_tracking(entry: TimeEntry, now: datetime) -> bool:
     )
 
 
-async def live_agent_entry(
-    session: AsyncSession, user_id: uuid.UUID, now: datetime
-) -> TimeEntry | None:
-    """The entry the user's desktop agent is tracking right now, if any."""
-    stmt = (
+def live_agent_query(user_id: uuid.UUID, now: datetime) -> Select[TimeEntry]:
+    return (
         select(TimeEntry)
         .where(
             TimeEntry.user_id == user_id,
             TimeEntry.source == EntrySource.AGENT.value,
             TimeEntry.status == EntryStatus.RUNNING.value,
+            # Both cases below start after this: said once, it bounds the
+            # (user, start) range (else SQLite read every entry of the person).
+            TimeEntry.start_time >= now - MAX_ENTRY_DURATION,
             or_(
-                and_(
-                    TimeEntry.start_time >= now - MAX_ENTRY_DURATION,
-                    TimeEntry.end_time >= now - AGENT_LIVE,
-                ),
+                TimeEntry.end_time >= now - AGENT_LIVE,
                 # Synced before its first heartbeat: live while recent.
                 and_(TimeEntry.end_time.is_(None), TimeEntry.start_time >= now - AGENT_LIVE),
             ),
@@ -197,7 +194,13 @@ async def live_agent_entry(
         .order_by(TimeEntry.start_time.desc())
         .limit(1)
     )
-    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def live_agent_entry(
+    session: AsyncSession, user_id: uuid.UUID, now: datetime
+) -> TimeEntry | None:
+    """The entry the user's desktop agent is tracking right now, if any."""
+    return (await session.execute(live_agent_query(user_id, now))).scalar_one_or_none()
 
 
 def refuse_while_agent_tracks(entry: TimeEntry, now: datetime) -> None:

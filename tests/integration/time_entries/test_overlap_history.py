@@ -2,7 +2,8 @@
 window however much time a person has recorded: closed entries through one
 (user, start) range bounded on both sides (an entry lasts at most
 MAX_ENTRY_DURATION), open ones through their partial index. As one OR, SQLite
-read every entry the person had recorded before the new one's end."""
+read every entry the person had recorded before the new one's end. The
+timer's look-up of the agent's live entry is one range bounded from below."""
 
 from __future__ import annotations
 
@@ -16,8 +17,9 @@ from sqlalchemy.dialects import sqlite
 
 from server.db.migrate import upgrade
 from server.db.models import TimeEntry
+from server.sync.store_sqlite import ts
 from server.sync.validate import MAX_ENTRY_DURATION
-from server.time_entries.rules import _OVERLAP
+from server.time_entries.rules import _OVERLAP, live_agent_query
 from tests.support.api import create_project, register
 
 URL = "/api/v1/time-entries"
@@ -42,6 +44,24 @@ def test_sqlite_plan_bounds_the_range_and_takes_open_entries_from_their_index(
     # `start_time<?` alone would read the person's whole history before the end.
     ranges = _user_start_ranges(plan)
     assert ranges and all("start_time>?" in s and "start_time<?" in s for s in ranges), plan
+
+
+def test_sqlite_plan_of_the_agents_live_entry_is_a_bounded_range(tmp_path: Path) -> None:
+    """The timer's look-up of the entry the desktop agent tracks: one range
+    bounded from below (the OR of its two cases read the person's whole
+    history through `user_id=?` alone)."""
+    path = tmp_path / "plan.db"
+    upgrade(f"sqlite+aiosqlite:///{path}")
+    compiled = live_agent_query(uuid.uuid4(), NOW).compile(dialect=sqlite.dialect())
+    values = compiled.construct_params()
+    params = [
+        v.hex if isinstance(v, uuid.UUID) else ts(v) if isinstance(v, datetime) else v
+        for v in (values[k] for k in compiled.positiontup or [])
+    ]
+    with sqlite3.connect(path) as conn:
+        rows = conn.execute(f"EXPLAIN QUERY PLAN {compiled}", params)
+        plan = [row[3] for row in rows]
+    assert plan and all("start_time>?" in step for step in plan), plan
 
 
 def _entry(org: uuid.UUID, user: uuid.UUID, start: datetime, end: datetime | None) -> dict:
