@@ -1,5 +1,6 @@
 """The optional `apps` array of a sync batch, and the activity minutes' input
-signals: validation, the organization's app-tracking policy, and the writes.
+signals: validation, the organization's app-tracking policy, and the rows to
+write (server/sync/apps_store.py writes them).
 
 The policy is applied here, whatever the agent sent: under `off` nothing is
 kept, under `apps` every title is dropped before anything is written (the
@@ -20,7 +21,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.core.times import to_utc
 from server.db.models import Organization
-from server.sync import apps_store as store
 from server.sync.schemas import RawApp
 from server.sync.store import Member
 from server.sync.validate import ValidActivity, _instant, _int, _Invalid, _key_text, _uuid
@@ -108,7 +108,7 @@ async def _policy(session: AsyncSession, org_id: uuid.UUID) -> tuple[AppTracking
     return AppTracking(org.app_tracking), list(org.redaction_patterns or [])
 
 
-async def apply_apps(
+async def app_rows(
     session: AsyncSession,
     org_id: uuid.UUID,
     user_id: uuid.UUID,
@@ -116,12 +116,13 @@ async def apply_apps(
     known: Known,
     deleted: set[uuid.UUID],
     member: Member | None = None,
-) -> ActivityResult:
-    """Replace-on-conflict per (entry, minute, app, title): a retry is harmless.
-    `member`: the policy as the batch's caller check read it (else read here)."""
+) -> tuple[ActivityResult, list[tuple[Any, ...]]]:
+    """The `app_usage` rows to write (replace-on-conflict per entry, minute, app,
+    title: a retry is harmless) and the answer about them. `member`: the policy
+    as the batch's caller check read it (else read here)."""
     result = ActivityResult()
     if not items:
-        return result
+        return result, []
     if member is not None:
         mode, patterns = AppTracking(member.app_tracking), member.redaction_patterns
     else:
@@ -181,9 +182,8 @@ async def apply_apps(
             result.skipped += 1
             continue
         rows[row_key] = [entry_id, item.minute, app, title, org_id, user_id, item.seconds]
-    await store.write_apps(session, [tuple(r) for r in rows.values()])
     result.processed = len(rows)
-    return result
+    return result, [tuple(r) for r in rows.values()]
 
 
 _SIGNALS = (
@@ -195,13 +195,12 @@ _SIGNALS = (
 )
 
 
-async def write_signals(
-    session: AsyncSession,
+def signal_rows(
     org_id: uuid.UUID,
     user_id: uuid.UUID,
     latest: dict[tuple[uuid.UUID, datetime], ValidActivity],
     known: Known,
-) -> int:
+) -> list[tuple[Any, ...]]:
     """The input signals of the activity minutes that were accepted (same rules)."""
     rows = []
     for a in latest.values():
@@ -214,5 +213,4 @@ async def write_signals(
         if a.minute < first_minute or (end is not None and a.minute >= end):
             continue
         rows.append((entry_id, a.minute, org_id, user_id, *(getattr(a, c) for c in _SIGNALS)))
-    await store.write_signals(session, rows)
-    return len(rows)
+    return rows

@@ -1,7 +1,8 @@
 """The writes of `apps` rows and input signals, at the driver, like the rest of
-the sync (`server.sync.store`): one statement per batch and table on
-PostgreSQL (`INSERT ... SELECT FROM unnest(arrays)`), one prepared
-`executemany` on SQLite; replace-on-conflict, a retry writes nothing.
+the sync (`server.sync.store`): one statement per batch for both tables on
+PostgreSQL (`INSERT ... SELECT FROM unnest(arrays)`, the signals' insert in a
+data-modifying WITH: one round trip, not two), one prepared `executemany` per
+table on SQLite; replace-on-conflict, a retry writes nothing.
 
 Rows are tuples in the column order below.
 """
@@ -15,6 +16,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from server.db.raw_pg import guarded
 from server.sync.store_sqlite import ts
 
 APP_COLUMNS = ("time_entry_id", "minute", "app", "title", "organization_id", "user_id", "seconds")
@@ -35,9 +37,15 @@ SIGNAL_TYPES = ("uuid", "timestamptz", "uuid", "uuid", "float8", "int", "int", "
 SIGNAL_KEY = ("time_entry_id", "minute")
 
 
-def _pg(table: str, columns: tuple[str, ...], types: tuple[str, ...], key: tuple[str, ...]) -> str:
+def _pg(
+    table: str,
+    columns: tuple[str, ...],
+    types: tuple[str, ...],
+    key: tuple[str, ...],
+    first: int = 1,
+) -> str:
     values = [c for c in columns if c not in key and c not in ("organization_id", "user_id")]
-    arrays = ", ".join(f"${i}::{t}[]" for i, t in enumerate(types, start=1))
+    arrays = ", ".join(f"${i}::{t}[]" for i, t in enumerate(types, start=first))
     return (
         f"INSERT INTO {table} ({', '.join(columns)}) SELECT * FROM unnest({arrays})"
         f" ON CONFLICT ({', '.join(key)}) DO UPDATE SET "
@@ -60,6 +68,12 @@ def _sqlite(table: str, columns: tuple[str, ...], key: tuple[str, ...]) -> str:
 
 _PG_APPS = _pg("app_usage", APP_COLUMNS, APP_TYPES, APP_KEY)
 _PG_SIGNALS = _pg("activity_signals", SIGNAL_COLUMNS, SIGNAL_TYPES, SIGNAL_KEY)
+# PostgreSQL runs a data-modifying WITH to completion whether or not the outer
+# statement reads it.
+_PG_BOTH = (
+    f"WITH signals AS ({_PG_SIGNALS}) "
+    + _pg("app_usage", APP_COLUMNS, APP_TYPES, APP_KEY, first=len(SIGNAL_TYPES) + 1)
+)
 _SQLITE_APPS = _sqlite("app_usage", APP_COLUMNS, APP_KEY)
 _SQLITE_SIGNALS = _sqlite("activity_signals", SIGNAL_COLUMNS, SIGNAL_KEY)
 
@@ -69,20 +83,28 @@ def _sqlite_row(row: tuple[Any, ...]) -> tuple[Any, ...]:
     return tuple(v.hex if isinstance(v, uuid.UUID) else v for v in row)
 
 
-async def _write(session: AsyncSession, pg: str, lite: str, rows: list[tuple[Any, ...]]) -> None:
-    if not rows:
+def _arrays(rows: list[tuple[Any, ...]]) -> list[list[Any]]:
+    return [list(c) for c in zip(*rows, strict=True)]
+
+
+async def write_signals_and_apps(
+    session: AsyncSession, signals: list[tuple[Any, ...]], apps: list[tuple[Any, ...]]
+) -> None:
+    if not signals and not apps:
         return
     conn = await session.connection()
     driver: Any = (await conn.get_raw_connection()).driver_connection
-    if conn.dialect.name == "postgresql":
-        await driver.execute(pg, *[list(c) for c in zip(*rows, strict=True)])
+    if conn.dialect.name != "postgresql":
+        for lite, rows in ((_SQLITE_SIGNALS, signals), (_SQLITE_APPS, apps)):
+            if rows:
+                await driver.executemany(
+                    lite, [_sqlite_row((r[0], ts(r[1]), *r[2:])) for r in rows]
+                )
+        return
+    if signals and apps:
+        statement, args = _PG_BOTH, [*_arrays(signals), *_arrays(apps)]
+    elif signals:
+        statement, args = _PG_SIGNALS, _arrays(signals)
     else:
-        await driver.executemany(lite, [_sqlite_row((r[0], ts(r[1]), *r[2:])) for r in rows])
-
-
-async def write_apps(session: AsyncSession, rows: list[tuple[Any, ...]]) -> None:
-    await _write(session, _PG_APPS, _SQLITE_APPS, rows)
-
-
-async def write_signals(session: AsyncSession, rows: list[tuple[Any, ...]]) -> None:
-    await _write(session, _PG_SIGNALS, _SQLITE_SIGNALS, rows)
+        statement, args = _PG_APPS, _arrays(apps)
+    await guarded(conn, lambda: driver.execute(statement, *args))

@@ -21,7 +21,8 @@ from server.analytics import day_refresh
 from server.core.errors import SIGNED_OUT, BadRequest, Unauthorized
 from server.db.base import utcnow
 from server.reports.rollup import SLOT, slot_of
-from server.sync.apps import apply_apps, validate_apps, write_signals
+from server.sync.apps import app_rows, signal_rows, validate_apps
+from server.sync.apps_store import write_signals_and_apps
 from server.sync.checks import lock_index_of, ref_problem, refs_of
 from server.sync.overlap import Interval, Timeline
 from server.sync.schemas import MAX_DEVICE_ID, RawBatch
@@ -366,9 +367,11 @@ async def ingest_batch(
         activity.conflicts.extend(refused)
         activity.processed = changed
         activity.skipped += len(rows) - changed
-        if latest:
-            await write_signals(session, org_id, user_id, latest, known)
-        apps = await apply_apps(session, org_id, user_id, app_items, known, plan.deleted, member)
+        signals = signal_rows(org_id, user_id, latest, known) if latest else []
+        apps, apps_rows = await app_rows(
+            session, org_id, user_id, app_items, known, plan.deleted, member
+        )
+        await write_signals_and_apps(session, signals, apps_rows)
         # The analytics' per-day rollup: these days are recomputed at commit.
         day_refresh.touch_spans(session, user_id, plan.touched())
         await session.commit()
