@@ -85,11 +85,12 @@ async def test_redis_down_and_back(backend, tmp_path):
                         "/api/v1/auth/login", json={"email": owner.email, "password": PASSWORD}
                     )
                     assert r.status_code == 200, r.text
-                    # A screenshot is stored; its processing waits for the sweep.
+                    # A screenshot to blur is stored; its job waits for the sweep
+                    # (one with no blur gets its thumbnail in the request).
                     shot = encode(text_screenshot(640, 360), "JPEG", quality=85)
                     r = await owner.post(
                         "/api/v1/sync/screenshots",
-                        data=form(key),
+                        data=form(key, blur=1),
                         files={"file": ("s.jpg", shot, "image/jpeg")},
                     )
                     assert r.status_code == 201, r.text
