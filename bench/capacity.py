@@ -52,7 +52,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import io
 import os
 import random
 import statistics
@@ -61,13 +60,9 @@ import sys
 import tempfile
 import time
 import uuid
-from collections import defaultdict
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import httpx
 import psutil
@@ -76,237 +71,33 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench._env import REDIS_URL, create_pg_database, drop_pg_database, pg_dsn, require_redis
 from bench._processes import VENV_BIN, _stop, run_moto, run_server, server_env
+from bench.capacity_agent import (
+    PASSWORD,
+    Agent,
+    AiohttpTransport,
+    Stats,
+    pct,
+    run,
+    screenshot_jpeg,
+)
+from bench.capacity_meter import (
+    Meter,
+    pg_backends,
+    print_step,
+    redis_procs,
+    start_profile,
+    watch_pg,
+)
 from server.db.migrate import upgrade
 
-PASSWORD = "correct horse battery 42"
 BUCKET = "capacity"
 GOAL = 10_000  # agents on 2 cores, the capacity target
-STACK = ("server workers", "hubnity-worker", "postgres backends", "moto S3")
 
 
 def steps_of(args: argparse.Namespace) -> list[int]:
     if args.steps:
         return [int(x) for x in args.steps.split(",")]
     return list(range(args.start, args.max + 1, args.step))
-
-
-def screenshot_jpeg() -> bytes:
-    """A 1440x900 JPEG of about 150 KB (blurred noise: compresses like a desktop)."""
-    from PIL import Image
-
-    rng = random.Random(7)
-    img = Image.frombytes("RGB", (80, 50), rng.randbytes(80 * 50 * 3))
-    out = io.BytesIO()
-    img.resize((1440, 900), Image.Resampling.BICUBIC).save(out, "JPEG", quality=70)
-    return out.getvalue()
-
-
-def iso(t: datetime) -> str:
-    return t.isoformat().replace("+00:00", "Z")
-
-
-# --- statistics ----------------------------------------------------------------
-
-
-@dataclass
-class Stats:
-    latencies: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
-    errors: dict[str, int] = field(default_factory=lambda: defaultdict(int))
-    samples: list[str] = field(default_factory=list)
-    recording: bool = True
-    joined: int = 0  # agents signed in with their policy fetched
-
-    def add(self, endpoint: str, seconds: float, error: str | None = None) -> None:
-        if not self.recording:
-            return
-        self.latencies[endpoint].append(seconds)
-        if error:
-            self.errors[endpoint] += 1
-            if len(self.samples) < 5:
-                self.samples.append(f"{endpoint}: {error}")
-
-    def reset(self) -> None:
-        self.latencies.clear()
-        self.errors.clear()
-        self.samples.clear()
-
-
-def pct(values: list[float], q: float) -> float:
-    if not values:
-        return 0.0
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
-
-
-# --- one agent -------------------------------------------------------------------
-
-
-class Agent:
-    def __init__(
-        self,
-        client: httpx.AsyncClient,
-        stats: Stats,
-        email: str,
-        minute: float,
-        jpeg: bytes,
-        project_id: str,
-    ) -> None:
-        self.client, self.stats, self.email, self.minute = client, stats, email, minute
-        self.jpeg, self.project_id = jpeg, project_id
-        self.access = self.refresh_token = ""
-        self.key = str(uuid.uuid4())
-        # Recorded time must lie before now + 1 day: start well in the past.
-        self.start = (datetime.now(UTC) - timedelta(hours=20)).replace(second=0, microsecond=0)
-        self.revision = 0
-        # The policy polls are conditional, as the desktop agent's: the ETag of
-        # the last answer per path; an unchanged answer is a 304 without a body.
-        self.etags: dict[str, str] = {}
-        self.not_modified = 0
-
-    async def call(
-        self,
-        endpoint: str,
-        method: str,
-        path: str,
-        headers: dict[str, str] | None = None,
-        **kw: Any,
-    ) -> httpx.Response | None:
-        headers = dict(headers or {})
-        if self.access:
-            headers["Authorization"] = f"Bearer {self.access}"
-        t0 = time.perf_counter()
-        try:
-            r = await self.client.request(method, path, headers=headers, **kw)
-        except httpx.HTTPError as exc:
-            self.stats.add(endpoint, time.perf_counter() - t0, f"{type(exc).__name__} {exc}")
-            return None
-        elapsed = time.perf_counter() - t0
-        ok = r.status_code < 300 or r.status_code == 304
-        error = None if ok else f"{r.status_code} {r.text[:200]}"
-        if error is None and endpoint == "sync":
-            body = r.json()
-            if body["conflicts"] or body["activity"]["conflicts"] or body["apps"]["conflicts"]:
-                error = f"conflict {str(body)[:200]}"
-        self.stats.add(endpoint, elapsed, error)
-        return r if error is None else None
-
-    async def sign_in(self) -> bool:
-        # Sign-ins queue behind argon2 (one hash at a time per server process).
-        r = await self.call(
-            "login",
-            "POST",
-            "/api/v1/auth/login",
-            timeout=300,
-            json={"email": self.email, "password": PASSWORD},
-        )
-        if r is None:
-            return False
-        body = r.json()
-        self.access, self.refresh_token = body["accessToken"], body["refreshToken"]
-        return True
-
-    async def poll(self, endpoint: str, path: str) -> None:
-        etag = self.etags.get(path)
-        r = await self.call(
-            endpoint, "GET", path, headers={"If-None-Match": etag} if etag else None
-        )
-        if r is not None and r.status_code == 304:
-            self.not_modified += 1
-        elif r is not None and r.headers.get("etag"):
-            self.etags[path] = r.headers["etag"]
-
-    async def call_config(self) -> None:
-        await self.poll("config", "/api/v1/agent/config")
-
-    async def call_projects(self) -> None:
-        await self.poll("projects", "/api/v1/projects/active")
-
-    async def poll_policy(self) -> None:
-        await self.call_config()
-        await self.call_projects()
-
-    async def refresh(self) -> None:
-        r = await self.call(
-            "refresh", "POST", "/api/v1/auth/refresh", json={"refreshToken": self.refresh_token}
-        )
-        if r is not None:
-            body = r.json()
-            self.access, self.refresh_token = body["accessToken"], body["refreshToken"]
-
-    async def sync(self) -> None:
-        self.revision += 1
-        minute = iso(self.start + timedelta(minutes=self.revision - 1))
-        body = {
-            "deviceId": "capacity",
-            "entries": [
-                {
-                    "idempotencyKey": self.key,
-                    "revision": self.revision,
-                    "startTime": iso(self.start),
-                    "status": "RUNNING",
-                    "timezone": "UTC",
-                    "projectId": self.project_id,
-                    "description": "capacity bench",
-                }
-            ],
-            "activity": [
-                {
-                    "timeEntryKey": self.key,
-                    "minute": minute,
-                    "keyboardClicks": 40,
-                    "mouseMovements": 200,
-                    "activeSeconds": 50,
-                    "intervalCv": 1.2,
-                    "distinctPositions": 120,
-                    "pointerSpan": 600,
-                    "keyboardShare": 0.2,
-                    "pointerMoves": 150,
-                }
-            ],
-            "apps": [{"timeEntryKey": self.key, "minute": minute, "app": "code", "seconds": 50}],
-        }
-        await self.call("sync", "POST", "/api/v1/sync/batch", json=body)
-
-    async def upload(self) -> None:
-        captured = self.start + timedelta(minutes=max(self.revision - 1, 0), seconds=30)
-        await self.call(
-            "upload",
-            "POST",
-            "/api/v1/sync/screenshots",
-            data={
-                "idempotencyKey": str(uuid.uuid4()),
-                "timeEntryKey": self.key,
-                "capturedAt": iso(captured),
-                "blurLevel": "0",
-            },
-            files={"file": ("screen.jpg", self.jpeg, "image/jpeg")},
-        )
-
-    async def run(self, join_delay: float) -> None:
-        await asyncio.sleep(join_delay)
-        if not await self.sign_in():
-            self.stats.joined += 1  # counted as an error of the step's sign-ins
-            return
-        await self.poll_policy()
-        self.stats.joined += 1
-        m = self.minute
-        loop = asyncio.get_running_loop()
-        t0 = loop.time() + random.uniform(0, m)
-        # (next due time, period, action): syncs every minute, uploads and policy
-        # polls every 10, refresh every 15, each with its own phase.
-        plan: list[list[Any]] = [
-            [t0, m, self.sync],
-            [t0 + m * random.uniform(0.5, 10), 10 * m, self.upload],
-            [t0 + m * random.uniform(0, 10), 10 * m, self.poll_policy],
-            [t0 + m * random.uniform(0, 15), 15 * m, self.refresh],
-        ]
-        while True:
-            item = min(plan, key=lambda p: p[0])
-            delay = item[0] - loop.time()
-            if delay > 0:
-                await asyncio.sleep(delay)
-            await item[2]()
-            item[0] += item[1]
 
 
 # --- the stack ---------------------------------------------------------------------
@@ -371,160 +162,6 @@ def seed(url: str, db_name: str, agents: int) -> tuple[str, str]:
     return headers["Authorization"], r.json()["id"]
 
 
-class Meter:
-    """CPU time and RSS of the stack's processes between two snapshots."""
-
-    def __init__(self, groups: dict[str, list[psutil.Process]]) -> None:
-        self.groups = groups
-        self.t0 = time.monotonic()
-        self.cpu0 = {name: self._cpu(procs) for name, procs in groups.items()}
-        self.wait0 = {name: self._waited(procs) for name, procs in groups.items()}
-
-    @staticmethod
-    def _waited(procs: list[psutil.Process]) -> dict[int, float]:
-        """Seconds each process was runnable but waiting for a CPU (Linux
-        /proc/<pid>/schedstat, all threads): the machine's contention, measured."""
-        waits = {}
-        for p in procs:
-            with contextlib.suppress(OSError, psutil.Error):
-                total = 0
-                for task in Path(f"/proc/{p.pid}/task").iterdir():
-                    total += int((task / "schedstat").read_text().split()[1])
-                waits[p.pid] = total / 1e9
-        return waits
-
-    @staticmethod
-    def _cpu(procs: list[psutil.Process]) -> dict[int, float]:
-        """CPU seconds per live process (a backend that exits in between counts
-        for neither snapshot, rather than as negative time)."""
-        times = {}
-        for p in procs:
-            with contextlib.suppress(psutil.Error):
-                t = p.cpu_times()
-                times[p.pid] = t.user + t.system
-        return times
-
-    @staticmethod
-    def _rss(procs: list[psutil.Process]) -> int:
-        total = 0
-        for p in procs:
-            with contextlib.suppress(psutil.Error):
-                total += p.memory_info().rss
-        return total
-
-    def report(self) -> dict[str, tuple[float, int, float]]:
-        """Per group: CPU and run-queue wait (% of one core), RSS."""
-        wall = time.monotonic() - self.t0
-        out = {}
-        for name, procs in self.groups.items():
-            before, after = self.cpu0[name], self._cpu(procs)
-            spent = sum(after[pid] - before[pid] for pid in after if pid in before)
-            w0, w1 = self.wait0[name], self._waited(procs)
-            waited = sum(w1[pid] - w0[pid] for pid in w1 if pid in w0)
-            out[name] = (100 * spent / wall, self._rss(procs), 100 * waited / wall)
-        return out
-
-
-def pg_backends(db_name: str) -> tuple[list[psutil.Process], int]:
-    import psycopg
-
-    with psycopg.connect(pg_dsn(db_name), autocommit=True) as conn:
-        pids = [
-            row[0]
-            for row in conn.execute(
-                "SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
-                (db_name,),
-            )
-        ]
-    procs = []
-    for pid in pids:
-        with contextlib.suppress(psutil.Error):
-            procs.append(psutil.Process(pid))
-    return procs, len(pids)
-
-
-async def watch_pg(db_name: str, seen: dict[str, int], stop: asyncio.Event) -> None:
-    import psycopg
-
-    async with await psycopg.AsyncConnection.connect(pg_dsn(db_name), autocommit=True) as conn:
-        while not stop.is_set():
-            cur = await conn.execute(
-                "SELECT count(*), count(*) FILTER (WHERE state <> 'idle') FROM pg_stat_activity "
-                "WHERE datname = %s AND pid <> pg_backend_pid()",
-                (db_name,),
-            )
-            total, active = await cur.fetchone()  # type: ignore[misc]
-            seen["open"] = max(seen.get("open", 0), total)
-            seen["active"] = max(seen.get("active", 0), active)
-            cur = await conn.execute(
-                "SELECT state, coalesce(wait_event_type || ':' || wait_event, 'CPU') "
-                "FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid() "
-                "AND state <> 'idle'",
-                (db_name,),
-            )
-            for state, wait in await cur.fetchall():
-                key = f"wait {state} / {wait}"
-                seen[key] = seen.get(key, 0) + 1
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), 0.5)
-
-
-def print_step(
-    n: int,
-    sim: int,
-    wall: float,
-    stats: Stats,
-    usage: dict[str, tuple[float, int, float]],
-    seen: dict[str, int],
-    load: tuple[float, ...],
-    passing_p99: float,
-) -> tuple[float, float]:
-    every = [x for name, xs in stats.latencies.items() if name != "login" for x in xs]
-    errors = sum(v for k, v in stats.errors.items() if k != "login")
-    p99 = pct(every, 0.99) * 1000
-    error_rate = errors / max(len(every), 1)
-    print(
-        f"\n== N = {n:,} agents ({sim:,} simulated), {wall:.0f} s measured, "
-        f"{len(every) / wall:.1f} req/s, p99 {p99:.0f} ms, errors {errors} "
-        f"({100 * error_rate:.2f}%), load average {load[0]:.1f} / {load[1]:.1f}"
-    )
-    print(f"   {'endpoint':9} {'req/s':>7} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} {'errors':>6}")
-    for name in ("sync", "upload", "config", "projects", "refresh", "login"):
-        xs = stats.latencies.get(name, [])
-        if xs:
-            print(
-                f"   {name:9} {len(xs) / wall:7.1f} {1000 * statistics.median(xs):7.1f} "
-                f"{1000 * pct(xs, 0.95):7.1f} {1000 * pct(xs, 0.99):7.1f} "
-                f"{stats.errors.get(name, 0):6}"
-            )
-    print(f"   {'process':22} {'CPU % of a core':>15} {'RSS MB':>8} {'waiting for a CPU %':>20}")
-    for name, (cpu, rss, waited) in usage.items():
-        print(f"   {name:22} {cpu:15.0f} {rss / 1e6:8.0f} {waited:20.0f}")
-    # What the stack itself burns (not the load generator, not the shared Redis):
-    # CPU time is work done, so this holds even when the machine is busy.
-    stack = sum(cpu for name, (cpu, _, _) in usage.items() if name in STACK)
-    if stack and p99 > passing_p99:
-        print("   (requests queue: the CPU of an overloaded step projects nothing)")
-    elif stack:
-        print(
-            f"   stack CPU {stack:.0f}% of a core = {stack / n * 1000:.1f}% per 1,000 agents; "
-            f"2 cores saturate at ~{200 / stack * n:,.0f} agents (CPU-bound projection)"
-        )
-    print(
-        f"   PostgreSQL connections of the bench database: {seen.get('open', 0)} open, "
-        f"at most {seen.get('active', 0)} active at once"
-    )
-    waits = sorted(((v, k) for k, v in seen.items() if k.startswith("wait ")), reverse=True)
-    if waits:
-        print(
-            "   busy backends by wait (samples every 0.5 s): "
-            + ", ".join(f"{k[5:]} {v}" for v, k in waits[:5])
-        )
-    for sample in stats.samples:
-        print(f"   e.g. {sample}")
-    return p99, error_rate
-
-
 async def ramp(
     args: argparse.Namespace,
     url: str,
@@ -535,17 +172,16 @@ async def ramp(
 ) -> None:
     jpeg = screenshot_jpeg()
     stats = Stats()
-    # One connection per simulated agent, in a client of its own, as each desktop
+    # One connection per simulated agent, in a session of its own, as each desktop
     # agent has: one shared pool of hundreds of connections cost the generator
-    # CPU per request growing with the requests in flight (httpcore scans its
+    # CPU per request growing with the requests in flight (httpcore scanned its
     # pool for each), so a step that fell behind made the generator eat a core
-    # and never catch up. Idle connections are dropped before uvicorn's 5 s
-    # keep-alive timeout would close them under a request being sent (a
-    # ReadError that is the client's race).
-    limits = httpx.Limits(max_connections=1, max_keepalive_connections=1, keepalive_expiry=3)
+    # and never catch up. Idle connections are dropped after 3 s, before
+    # uvicorn's 5 s keep-alive timeout would close them under a request being
+    # sent (capacity_agent.AiohttpTransport).
     tasks: list[asyncio.Task[None]] = []
     try:
-        await _ramp(args, url, db_name, project_id, groups, server, stats, jpeg, limits, tasks)
+        await _ramp(args, url, db_name, project_id, groups, server, stats, jpeg, tasks)
     finally:
         for task in tasks:
             task.cancel()
@@ -561,7 +197,6 @@ async def _ramp(
     server: psutil.Process,
     stats: Stats,
     jpeg: bytes,
-    limits: httpx.Limits,
     tasks: list[asyncio.Task[None]],
 ) -> None:
     factor = 60 / args.minute
@@ -580,9 +215,8 @@ async def _ramp(
             stats.recording = True
             stats.reset()
             for i in range(len(tasks), sim):
-                client = await clients.enter_async_context(
-                    httpx.AsyncClient(base_url=url, timeout=30, limits=limits)
-                )
+                client = AiohttpTransport(url)
+                clients.push_async_callback(client.aclose)
                 agent = Agent(
                     client, stats, f"agent{i + 1}@capacity.test", args.minute, jpeg, project_id
                 )
@@ -635,29 +269,6 @@ async def _ramp(
         f"\nmax N sustained: {best:,} agents (p99 <= {args.p99_ms:g} ms, errors <= "
         f"{100 * args.max_errors:g}%) with {args.workers} server workers: "
         f"{best / GOAL:.2f}x the goal of {GOAL:,}"
-    )
-
-
-def start_profile(procs: list[psutil.Process], seconds: int, n: int) -> subprocess.Popen[bytes]:
-    worker = procs[-1]
-    out = Path(tempfile.gettempdir()) / f"capacity-{n}-{worker.pid}.svg"
-    print(f"   profiling worker {worker.pid} for {seconds} s -> {out}", flush=True)
-    return subprocess.Popen(
-        [
-            str(VENV_BIN / "py-spy"),
-            "record",
-            "--pid",
-            str(worker.pid),
-            "--duration",
-            str(seconds),
-            "--rate",
-            "50",
-            "--nonblocking",
-            "--output",
-            str(out),
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
     )
 
 
@@ -716,7 +327,7 @@ def main() -> None:
                 "load generator": [psutil.Process()],
             }
             try:
-                asyncio.run(ramp(args, srv.url, db_name, project_id, groups, server))
+                run(ramp(args, srv.url, db_name, project_id, groups, server))
             finally:
                 log = srv.log_path.read_text(errors="replace")
                 if "Traceback" in log:
@@ -724,14 +335,6 @@ def main() -> None:
     finally:
         drop_pg_database(db_name)
         drop_redis_prefix(prefix)
-
-
-def redis_procs() -> list[psutil.Process]:
-    procs = []
-    for p in psutil.process_iter(["name"]):
-        if p.info["name"] == "redis-server":
-            procs.append(p)
-    return procs
 
 
 if __name__ == "__main__":

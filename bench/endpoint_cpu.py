@@ -36,14 +36,14 @@ from collections.abc import Awaitable, Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
-import httpx
 import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench._env import REDIS_URL, create_pg_database, drop_pg_database, pg_dsn, require_redis
 from bench._processes import _stop, run_moto, run_server, server_env
-from bench.capacity import BUCKET, Agent, Stats, drop_redis_prefix, screenshot_jpeg, seed
+from bench.capacity import BUCKET, drop_redis_prefix, seed
+from bench.capacity_agent import Agent, AiohttpTransport, Stats, run, screenshot_jpeg
 from server.db.migrate import upgrade
 
 HERE = Path(__file__).resolve().parents[1]
@@ -258,7 +258,7 @@ def run_tree(source: Path, args: argparse.Namespace) -> dict[str, dict[str, floa
                 psutil.Process(worker.pid),
                 psutil.Process(moto.proc.pid),
             )
-            return asyncio.run(drive(srv.url, project_id, stack, args))
+            return run(drive(srv.url, project_id, stack, args))
     finally:
         drop_pg_database(db_name)
         drop_redis_prefix(prefix)
@@ -269,15 +269,20 @@ async def drive(
 ) -> dict[str, dict[str, float]]:
     stats = Stats()
     jpeg = screenshot_jpeg()
-    async with httpx.AsyncClient(base_url=url, timeout=60) as client:
+    # One session (one connection) per agent, as bench.capacity's agents.
+    clients = [AiohttpTransport(url, timeout=60) for _ in range(args.agents)]
+    try:
         agents = [
             Agent(client, stats, f"agent{i + 1}@capacity.test", 1.0, jpeg, project_id)
-            for i in range(args.agents)
+            for i, client in enumerate(clients)
         ]
         for a in agents:
             if not await a.sign_in():
                 raise SystemExit(f"sign-in failed: {stats.samples}")
         return await measure(stack, agents, args)
+    finally:
+        for client in clients:
+            await client.aclose()
 
 
 def main() -> None:
