@@ -33,12 +33,15 @@ passes with p99 <= --p99-ms over all its requests and errors <= --max-errors
 (any non-2xx, transport error, or a sync item answered as a conflict). The
 ramp stops at the first failing step; "max N sustained" is the last passing one.
 
-Why plain asyncio + httpx, not locust: the load generator shares the two cores
-with what it measures, and one asyncio process with open-loop schedules is the
-cheapest driver that gives exact per-second rates under time compression
-(locust's users are greenlets with closed-loop wait times, plus its web/stats
-machinery; no extra dependency either). Its own CPU is measured and printed
-with the server's: if it is high, the figure is a lower bound.
+Why one asyncio process with aiohttp on uvloop, not locust: the load generator
+shares the two cores with what it measures, and one asyncio process with
+open-loop schedules is the cheapest driver that gives exact per-second rates
+under time compression (locust's users are greenlets with closed-loop wait
+times, plus its web/stats machinery). Each simulated agent has its own aiohttp
+session with one connection (bench/capacity_agent.py); aiohttp costs the
+generator about half the CPU per request httpx did (bench.client_cost). Its
+own CPU is still measured and printed with the server's: if it is high, the
+figure is a lower bound.
 
 Printed per step: the rates, p50/p95/p99 per endpoint, errors, CPU (% of one
 core over the step) and RSS per process, and PostgreSQL connections of the

@@ -19,11 +19,12 @@ uploads, 3 config and 3 active-projects polls (with If-None-Match, mostly
 304s) and 2 token refreshes. Two shapes:
 
 - back-to-back: `--agents` agents, each sequential, all at once, `--requests`
-  in all; each agent's connection is reused (keep-alive).
+  in all; each agent's connection is reused (keep-alive), as in
+  bench.capacity at `--minute 1`, where an agent syncs every second.
 - paced: `--paced-agents` agents each make `--paced-requests` requests `--gap`
   seconds apart (phases spread), so every request finds its idle connection
-  expired and opens a new one, as in bench.capacity, where an agent's
-  requests are >= 3 s apart (a sync every simulated minute).
+  expired (after 3 s) and opens a new one, as in bench.capacity at its
+  default `--minute 6`, where an agent's requests are mostly >= 3 s apart.
 
 Printed per run: requests, errors, 304s, wall time, and the CPU time of this
 process (time.process_time(), user + system, all threads) per request, with
