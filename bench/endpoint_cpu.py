@@ -44,6 +44,7 @@ from bench._env import REDIS_URL, create_pg_database, drop_pg_database, pg_dsn, 
 from bench._processes import _stop, run_moto, run_server, server_env
 from bench.capacity import BUCKET, drop_redis_prefix, seed
 from bench.capacity_agent import Agent, AiohttpTransport, Stats, run, screenshot_jpeg
+from bench.capacity_meter import pg_backends
 from server.db.migrate import upgrade
 
 HERE = Path(__file__).resolve().parents[1]
@@ -79,24 +80,6 @@ def cpu_of(procs: list[psutil.Process]) -> float:
     return total
 
 
-def pg_procs(db_name: str) -> list[psutil.Process]:
-    import psycopg
-
-    with psycopg.connect(pg_dsn(db_name), autocommit=True) as conn:
-        pids = [
-            r[0]
-            for r in conn.execute(
-                "SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
-                (db_name,),
-            )
-        ]
-    procs = []
-    for pid in pids:
-        with contextlib.suppress(psutil.Error):
-            procs.append(psutil.Process(pid))
-    return procs
-
-
 def pending_shots(db_name: str) -> int:
     import psycopg
 
@@ -116,7 +99,7 @@ class Stack:
         return {
             "server workers": [self.server, *self.server.children(recursive=True)],
             "hubnity-worker": [self.worker],
-            "postgres backends": pg_procs(self.db_name),
+            "postgres backends": pg_backends(self.db_name)[0],
             "moto S3": [self.moto],
         }
 

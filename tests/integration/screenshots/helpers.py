@@ -106,3 +106,19 @@ async def app_client(db_url: str, data_dir: Path, state_hook: Callable[[Any], No
         state_hook(app_state)
     async with AsyncTestClient(app=create_app(settings, state=app_state), timeout=120) as client:
         yield client
+
+
+async def screenshot_row(client: Any, shot_id: str) -> Any:
+    """The screenshot's row as stored (read on the app's loop)."""
+    from sqlalchemy import select
+
+    from server.db.models import Screenshot
+
+    app_state = hub_of(client)
+
+    async def work() -> Any:
+        async with app_state.sessions() as session:
+            return (await session.execute(
+                select(Screenshot).where(Screenshot.id == uuid.UUID(shot_id)))).scalar_one()
+
+    return await in_app(client, work)

@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import io
 import uuid
-from typing import Any
 
 from PIL import Image
-from sqlalchemy import select, update
+from sqlalchemy import update
 
 from server.db.models import Screenshot
 from tests.integration.screenshots.helpers import (
@@ -17,22 +16,12 @@ from tests.integration.screenshots.helpers import (
     in_app,
     local_objects,
     make_entry,
+    screenshot_row,
     upload,
     wait_status,
 )
 from tests.integration.screenshots.images import encode, png_bytes, text_screenshot
 from tests.support.api import register
-
-
-async def _row(client: Any, shot_id: str) -> Screenshot:
-    app_state = hub_of(client)
-
-    async def work() -> Screenshot:
-        async with app_state.sessions() as session:
-            return (await session.execute(
-                select(Screenshot).where(Screenshot.id == uuid.UUID(shot_id)))).scalar_one()
-
-    return await in_app(client, work)
 
 
 async def test_unblurred_upload_is_ready_in_its_answer_without_a_job(client):
@@ -44,7 +33,7 @@ async def test_unblurred_upload_is_ready_in_its_answer_without_a_job(client):
     assert body["status"] == "READY"
     shot = (await owner.get(f"/api/v1/screenshots/{body['id']}")).json()
     assert (shot["status"], shot["width"], shot["height"]) == ("READY", 800, 450)
-    row = await _row(client, body["id"])
+    row = await screenshot_row(client, body["id"])
     assert row.attempts == 0  # no job ran for it
     assert row.thumbnail_key and row.thumbnail_key.endswith(".thumb.jpg")
     thumb = await owner.get(f"/api/v1/screenshots/{body['id']}/image?variant=thumb")
@@ -59,7 +48,7 @@ async def test_blur_and_broken_images_still_go_to_the_job(client):
     blurred = await upload(owner, png_bytes(), entry, blur=1)
     assert blurred.json()["status"] == "PENDING"
     shot = await wait_status(client, owner, blurred.json()["id"])
-    assert shot["status"] == "READY" and (await _row(client, shot["id"])).attempts == 1
+    assert shot["status"] == "READY" and (await screenshot_row(client, shot["id"])).attempts == 1
     whole = png_bytes()
     broken = await upload(owner, whole[: len(whole) // 2], entry)
     assert broken.status_code == 201 and broken.json()["status"] == "PENDING"
@@ -75,7 +64,7 @@ async def test_setting_off_sends_every_upload_to_the_job(backend, session_tmp):
         r = await upload(owner, png_bytes(), entry)
         assert r.json()["status"] == "PENDING"
         shot = await wait_status(client, owner, r.json()["id"])
-        assert shot["status"] == "READY" and (await _row(client, shot["id"])).attempts == 1
+        assert shot["status"] == "READY" and (await screenshot_row(client, shot["id"])).attempts == 1
 
 
 async def test_transparent_png_thumbnail_is_white_where_transparent(client):
@@ -96,7 +85,7 @@ async def test_a_webp_thumbnail_made_before_is_still_served_as_webp(client):
     r = await upload(owner, png_bytes(), entry)
     shot_id = r.json()["id"]
     app_state = hub_of(client)
-    row = await _row(client, shot_id)
+    row = await screenshot_row(client, shot_id)
     old_key = row.storage_key.rsplit(".", 1)[0] + ".thumb.webp"
     (app_state.storage.root / old_key).write_bytes(encode(text_screenshot(320, 180), "WEBP"))
 

@@ -7,7 +7,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import update
 
 from server.db.base import utcnow
 from server.db.models import Screenshot
@@ -23,6 +23,7 @@ from tests.integration.screenshots.helpers import (
     in_app,
     local_objects,
     make_entry,
+    screenshot_row,
     settle,
     upload,
     wait_status,
@@ -98,17 +99,6 @@ async def _set(client: Any, shot_id: str, **values: Any) -> None:
     await in_app(client, work)
 
 
-async def _row(client: Any, shot_id: str) -> Screenshot:
-    app_state = hub_of(client)
-
-    async def work() -> Screenshot:
-        async with app_state.sessions() as session:
-            return (await session.execute(
-                select(Screenshot).where(Screenshot.id == uuid.UUID(shot_id)))).scalar_one()
-
-    return await in_app(client, work)
-
-
 async def test_sweep_recovers_a_lost_enqueue(backend, session_tmp):
     async with app_client(backend, session_tmp / f"lost-{uuid.uuid4().hex[:6]}",
                           state_hook=_losing, SCREENSHOT_INLINE_THUMBNAILS="false") as client:
@@ -137,18 +127,18 @@ async def test_transient_failures_back_off_then_fail(backend, session_tmp):
         entry = await make_entry(owner)
         r = await upload(owner, png_bytes(), entry)
         shot_id = r.json()["id"]
-        row = await _row(client, shot_id)
+        row = await screenshot_row(client, shot_id)
         (app_state.storage.root / row.storage_key).unlink()  # the object became unreadable
         delays = []
         for attempt in range(1, MAX_ATTEMPTS):
             status = await in_app(client, processing.process, app_state, uuid.UUID(shot_id))
-            row = await _row(client, shot_id)
+            row = await screenshot_row(client, shot_id)
             assert status == "PENDING" and row.attempts == attempt
             assert "cannot read" in row.failure_reason
             delays.append(row.next_attempt_at - utcnow())
         assert all(a < b for a, b in itertools.pairwise(delays)), delays
         status = await in_app(client, processing.process, app_state, uuid.UUID(shot_id))
-        row = await _row(client, shot_id)
+        row = await screenshot_row(client, shot_id)
         assert status == "FAILED" and row.status == "FAILED"
         assert "gave up after" in row.failure_reason
         # FAILED is final: a late job is a no-op.
