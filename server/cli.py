@@ -1,4 +1,4 @@
-"""`hubnity-server`: serve (default), migrate, demo."""
+"""`hubnity-server`: serve (default), migrate, demo, create-organization, rotate-secret-key."""
 
 from __future__ import annotations
 
@@ -32,6 +32,53 @@ async def _demo(settings: Settings) -> None:
         await engine.dispose()
     verb = "created" if login.created else "already present"
     print(f"Demo organization {verb}. Sign in as {login.email} / {login.password}")
+
+
+OWNER_PASSWORD_ENV = "HUBNITY_OWNER_PASSWORD"  # noqa: S105 (a variable name)
+
+
+class Refused(Exception):
+    """A command refused its input (a weak password, an address in use...)."""
+
+
+def _owner_password() -> str:
+    """From HUBNITY_OWNER_PASSWORD, else asked twice on the terminal (never argv:
+    a command line is visible to every user of the machine)."""
+    import getpass
+
+    password = os.environ.get(OWNER_PASSWORD_ENV)
+    if password:
+        return password
+    if not sys.stdin.isatty():
+        raise Refused(f"set {OWNER_PASSWORD_ENV}, or run on a terminal to be asked")
+    password = getpass.getpass("Owner's password: ")
+    if password != getpass.getpass("Repeat it: "):
+        raise Refused("the two passwords are not the same")
+    return password
+
+
+async def _create_organization(settings: Settings, args: argparse.Namespace) -> str:
+    """An organization and its owner, whether or not registration is open."""
+    from server.auth.service import add_organization
+    from server.auth.signup import Signup, owner_fields
+    from server.core.errors import DomainError
+    from server.db.session import create_engine, session_factory
+
+    wanted = Signup(args.email, _owner_password(), args.name, args.organization, args.timezone)
+    engine = create_engine(settings.database)
+    try:
+        fields = await owner_fields(wanted)
+        async with session_factory(engine)() as session:
+            user = await add_organization(session, **fields)
+            await session.commit()
+    except DomainError as exc:
+        raise Refused(exc.detail) from None
+    finally:
+        await engine.dispose()
+    return (
+        f"organization {user.organization_id} created; owner {user.id} ({user.email})\n"
+        f"organization_id={user.organization_id}\nowner_id={user.id}"
+    )
 
 
 async def _rotate_secret_key(settings: Settings) -> str:
@@ -130,8 +177,17 @@ def main(argv: list[str] | None = None) -> int:
         "command",
         nargs="?",
         default="serve",
-        choices=["serve", "migrate", "demo", "rotate-secret-key"],
+        choices=["serve", "migrate", "demo", "create-organization", "rotate-secret-key"],
     )
+    owner = parser.add_argument_group(
+        "create-organization",
+        f"a new organization and its owner (the password from {OWNER_PASSWORD_ENV}, "
+        "else asked); works with registration closed",
+    )
+    owner.add_argument("--organization", help="the organization's name")
+    owner.add_argument("--email", help="the owner's email address (their sign-in)")
+    owner.add_argument("--name", help="the owner's name")
+    owner.add_argument("--timezone", default="UTC", help="IANA zone (default UTC)")
     parser.add_argument("--host", help="bind address (default HUBNITY_HOST or 127.0.0.1)")
     parser.add_argument("--port", type=int, help="port (default HUBNITY_PORT or 8000)")
     parser.add_argument(
@@ -159,6 +215,13 @@ def main(argv: list[str] | None = None) -> int:
             if settings.database.is_sqlite:
                 _migrate(settings)
             print(asyncio.run(_rotate_secret_key(settings)))
+        elif args.command == "create-organization":
+            missing = [f"--{k}" for k in ("organization", "email", "name") if not getattr(args, k)]
+            if missing:
+                parser.error(f"create-organization needs {', '.join(missing)}")
+            if settings.database.is_sqlite:
+                _migrate(settings)
+            print(asyncio.run(_create_organization(settings, args)))
         elif args.command == "demo":
             if settings.database.is_sqlite:
                 _migrate(settings)
@@ -168,6 +231,9 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"hubnity-server: configuration error: {exc}", file=sys.stderr)
         return 2
+    except Refused as exc:
+        print(f"hubnity-server {args.command}: {exc}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         return 130
     except OSError as exc:

@@ -1,10 +1,12 @@
-"""Auth jobs: the password-reset mail, composed off the request (same answer, same time)."""
+"""Auth jobs: the password-reset and sign-up mails, composed off the request
+(same answer, same time, whether or not the address has an account)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from server.auth.passwords import RESET_JOB, create_reset
+from server.auth.signup import SIGNUP_JOB, create_signup_mail
 from server.jobs.registry import app_state_of, job
 from server.mail.outbox import Outbox
 from server.mail.sender import deliver
@@ -15,5 +17,13 @@ async def send_password_reset(ctx: dict[str, Any], *, email: str, base_url: str,
     app_state = app_state_of(ctx)
     outbox = Outbox(app_state.jobs, base_url)
     mail = await create_reset(app_state.sessions, outbox, email, ip)
+    if mail is not None:
+        await deliver(app_state.settings.mail, mail)
+
+
+@job(SIGNUP_JOB)
+async def send_signup(ctx: dict[str, Any], *, signup_id: str, base_url: str) -> None:
+    app_state = app_state_of(ctx)
+    mail = await create_signup_mail(app_state.sessions, Outbox(app_state.jobs, base_url), signup_id)
     if mail is not None:
         await deliver(app_state.settings.mail, mail)

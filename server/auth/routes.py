@@ -13,16 +13,18 @@ from litestar.status_codes import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.auth import invitations, passwords, service, signin
+from server.auth import invitations, passwords, service, signin, signup
 from server.auth.principal import Principal
 from server.auth.schemas import (
     AcceptInviteRequest,
     ChangePasswordRequest,
+    RegisterConfirm,
     RegisterRequest,
     ResetConfirm,
     ResetRequest,
 )
 from server.http.deps import client_ip, sign_in_limit
+from server.http.openapi import ERRORS
 from server.mail.outbox import Outbox
 from server.runtime.state import AppState
 from shared.enums import Role
@@ -45,24 +47,47 @@ class AuthController(Controller):
     path = "/api/v1/auth"
     tags = ["auth"]
 
-    @post("/register", status_code=HTTP_201_CREATED, before_request=sign_in_limit("register"))
+    @post(
+        "/register",
+        status_code=HTTP_202_ACCEPTED,
+        before_request=sign_in_limit("register"),
+        opt={ERRORS: [403]},
+    )
     async def register(
         self,
         data: RegisterRequest,
         db_session: AsyncSession,
         app_state: AppState,
+        outbox: Outbox,
         request: Request[Any, Any, Any],
-    ) -> TokenPair:
-        ip = client_ip(request)
-        issued = await service.register(
-            db_session,
-            app_state.settings.security,
+    ) -> dict[str, str]:
+        """The same answer whether or not the address has an account: the link
+        that finishes the sign-up is mailed (server/auth/signup.py)."""
+        wanted = signup.Signup(
             email=data.email,
             password=data.password,
             name=data.name,
             organization_name=data.organization_name,
             timezone=data.timezone,
-            ip=ip,
+        )
+        await signup.request_signup(db_session, app_state, outbox, wanted, client_ip(request))
+        return {"detail": signup.SIGNUP_ACCEPTED}
+
+    @post(
+        "/register/confirm",
+        status_code=HTTP_201_CREATED,
+        before_request=sign_in_limit("signup"),
+        opt={ERRORS: [403]},
+    )
+    async def confirm_register(
+        self,
+        data: RegisterConfirm,
+        db_session: AsyncSession,
+        app_state: AppState,
+        request: Request[Any, Any, Any],
+    ) -> TokenPair:
+        issued = await signup.confirm_signup(
+            db_session, app_state.settings.security, token=data.token, ip=client_ip(request)
         )
         return issued.pair
 

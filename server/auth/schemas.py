@@ -28,6 +28,10 @@ class RegisterRequest(Wire):
     timezone: Timezone = "UTC"
 
 
+class RegisterConfirm(Wire):
+    token: str
+
+
 class AcceptInviteRequest(Wire):
     token: str
     password: str

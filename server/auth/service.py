@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from server import audit
 from server.auth import lockout
 from server.core.codes import is_zone
-from server.core.errors import BadRequest, Forbidden, Unauthorized
+from server.core.errors import BadRequest, Unauthorized
 from server.db.base import utcnow
 from server.db.models import Organization, RefreshToken, User
 from server.db.unique import unique_or_conflict
@@ -108,22 +108,19 @@ async def issue_tokens(
     )
 
 
-async def register(
+async def add_organization(
     session: AsyncSession,
-    security: SecuritySettings,
     *,
     email: str,
-    password: str,
+    password_hash: str,
     name: str,
     organization_name: str,
     timezone: str,
     ip: str | None = None,
-) -> Issued:
-    if not security.allow_registration:
-        raise Forbidden("registration is closed on this server; ask an administrator to invite you")
-    email = normalize_email(email)
-    validate_password(password, email, name)
-    timezone = validate_timezone(timezone)
+) -> User:
+    """A new organization and its owner, flushed, not committed. Reached from a
+    confirmed sign-up link (server/auth/signup.py) and from `hubnity-server
+    create-organization`; an address already in use is a 409."""
     org = Organization(name=require_name(organization_name, "organizationName"), timezone=timezone)
     session.add(org)
     await session.flush()
@@ -133,15 +130,13 @@ async def register(
             organization_id=org.id,
             email=email,
             name=require_name(name, "name"),
-            password_hash=await hash_password_async(password),
+            password_hash=password_hash,
             timezone=timezone,
             role=Role.OWNER.value,
         ),
     )
     audit.record(session, "organization.created", organization_id=org.id, actor_id=user.id, ip=ip)
-    pair = await issue_tokens(session, user, security)
-    await session.commit()
-    return Issued(pair, user)
+    return user
 
 
 async def login(

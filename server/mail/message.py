@@ -110,3 +110,36 @@ def password_reset_mail(to: str, name: str, url: str, minutes: int) -> Mail:
         button=("Choose a new password", url),
         footer="If you did not ask for this, ignore this message: your password stays as it is.",
     )
+
+
+def signup_mail(to: str, name: str, organization: str, url: str, hours: int) -> Mail:
+    return compose(
+        to,
+        f"Finish creating {organization} on Hubnity",
+        [
+            f"Hello {name},",
+            f"Someone (hopefully you) asked to create the organization {organization} on "
+            "Hubnity with this address as its owner.",
+            f"Open the link to finish: it works once and expires in {hours} hours. You will "
+            "sign in with the password chosen when signing up.",
+        ],
+        button=(f"Finish creating {organization}", url),
+        footer="If you did not ask for this, ignore this message: nothing is created.",
+    )
+
+
+def signup_taken_mail(to: str, name: str, sign_in_url: str, reset_url: str) -> Mail:
+    return compose(
+        to,
+        "Someone tried to sign up to Hubnity with your address",
+        [
+            f"Hello {name},",
+            "Someone (perhaps you) tried to create a new Hubnity organization with this "
+            "address, which already has an account. Nothing was created and your account "
+            "is unchanged.",
+            f"To use your account, sign in at {sign_in_url}. If you forgot your password, "
+            f"ask for a new one at {reset_url}.",
+        ],
+        button=("Sign in", sign_in_url),
+        footer="If this was not you, ignore this message.",
+    )

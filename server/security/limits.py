@@ -10,6 +10,7 @@ from server.runtime.state import AppState
 SIGN_IN_ATTEMPTS = {
     "login": "login attempts",
     "register": "registration attempts",
+    "signup": "sign-up confirmations",
     "invite": "invitation attempts",
     "reset": "password reset attempts",
 }

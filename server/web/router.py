@@ -29,6 +29,7 @@ from server.web.password_routes import PasswordPages
 from server.web.routes import Pages
 from server.web.session import CsrfRejected, LoginRequired
 from server.web.settings_routes import SettingsPages
+from server.web.signup_routes import SignupPages
 from server.web.task_routes import TaskPages
 from server.web.time_routes import TimePages
 from server.web.timer_routes import TimerForms
@@ -65,6 +66,7 @@ def web_handlers() -> list[Any]:
         route_handlers=[
             AuthPages,
             PasswordPages,
+            SignupPages,
             Pages,
             SettingsPages,
             AdminForms,

@@ -1,7 +1,14 @@
 """All tables, one module per area. Every row that belongs to an organization carries
 organization_id. Import models from here: `from server.db.models import TimeEntry`."""
 
-from server.db.models.accounts import Invitation, Organization, PasswordReset, RefreshToken, User
+from server.db.models.accounts import (
+    Invitation,
+    Organization,
+    PasswordReset,
+    PendingSignup,
+    RefreshToken,
+    User,
+)
 from server.db.models.catalog import Activity, Customer, Project, Task, Team, TeamMember
 from server.db.models.connections import IntegrationConnection
 from server.db.models.day_rollup import TrackedDay, TrackedDayHours
@@ -39,6 +46,7 @@ __all__ = [
     "Invitation",
     "Organization",
     "PasswordReset",
+    "PendingSignup",
     "Project",
     "RefreshToken",
     "RightsJob",

@@ -110,3 +110,22 @@ class RefreshToken(UUIDPrimaryKey, Timestamped, Base):
     expires_at: Mapped[datetime]
     revoked_at: Mapped[datetime | None] = mapped_column(default=None)
     rotated_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class PendingSignup(UUIDPrimaryKey, Timestamped, Base):
+    """A sign-up waiting for its mailed link (POST /api/v1/auth/register).
+
+    Stored by the request whether or not the address has an account; the mail
+    job sets `token_hash` (the SHA-256 of the link's token) only when it has
+    none, and deletes the row when it has one. Confirming deletes the row (the
+    single use), so no password hash or address outlives the sign-up."""
+
+    __tablename__ = "pending_signups"
+
+    email: Mapped[str] = mapped_column(String(320), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    organization_name: Mapped[str] = mapped_column(String(200))
+    timezone: Mapped[str] = mapped_column(String(64))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    token_hash: Mapped[str | None] = mapped_column(String(64), unique=True, default=None)
+    expires_at: Mapped[datetime] = mapped_column(index=True)
