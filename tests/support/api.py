@@ -8,6 +8,8 @@ from typing import Any
 
 import httpx
 
+from tests.support.signup import sign_up_in_app
+
 PASSWORD = "correct horse battery"
 
 
@@ -55,19 +57,12 @@ async def _fill(account: Account) -> Account:
 
 
 async def register(client: Any, org_name: str = "Acme", timezone: str = "UTC") -> Account:
+    """A new organization's owner, through the real sign-up (register, the mailed
+    link, confirm) of the in-process app behind `client`."""
     email = unique_email("owner")
-    r = await client.post(
-        "/api/v1/auth/register",
-        json={
-            "email": email,
-            "password": PASSWORD,
-            "name": "Owner",
-            "organizationName": org_name,
-            "timezone": timezone,
-        },
+    body = await sign_up_in_app(
+        client, email, PASSWORD, organization=org_name, timezone=timezone
     )
-    assert r.status_code == 201, r.text
-    body = r.json()
     return await _fill(Account(client, email, body["accessToken"], body["refreshToken"]))
 
 

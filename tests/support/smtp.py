@@ -83,6 +83,11 @@ class Inbox:
             await asyncio.sleep(0.05)
 
 
+# Every running test SMTP server by "host:port": a test client whose app mails
+# to one of them finds its messages here (tests/support/signup.py).
+RUNNING: dict[str, Inbox] = {}
+
+
 def _authenticator(inbox: Inbox) -> Any:
     from aiosmtpd.smtp import AuthResult, LoginPassword
 
@@ -127,7 +132,9 @@ def smtp_server(
             kwargs |= {"ssl_context": context}
     controller = Controller(inbox, hostname=inbox.host, port=inbox.port, **kwargs)
     controller.start()
+    RUNNING[f"{inbox.host}:{inbox.port}"] = inbox
     try:
         yield inbox
     finally:
+        RUNNING.pop(f"{inbox.host}:{inbox.port}", None)
         controller.stop()

@@ -12,15 +12,16 @@ from tests.integration.accounts.test_passwords import NEW_PASSWORD, token_of
 from tests.support.api import register, unique_email
 
 
-async def _mail_to(mail_dir: Path, address: str, timeout: float = 20) -> str:
-    """The plain-text body of the first .eml addressed to `address`."""
+async def _mail_to(mail_dir: Path, address: str, path: str, timeout: float = 20) -> str:
+    """The plain-text body of the first .eml to `address` with a link to `path`."""
     deadline = time.monotonic() + timeout
     while True:
-        for path in sorted(mail_dir.glob("*.eml")) if mail_dir.exists() else []:
-            msg = message_from_bytes(path.read_bytes(), policy=policy.default)
-            if msg["To"] == address:
-                assert path.stat().st_mode & 0o777 == 0o600
-                return str(msg.get_body(("plain",)).get_content())
+        for file in sorted(mail_dir.glob("*.eml")) if mail_dir.exists() else []:
+            msg = message_from_bytes(file.read_bytes(), policy=policy.default)
+            body = str(msg.get_body(("plain",)).get_content())
+            if msg["To"] == address and f"{path}?token=" in body:
+                assert file.stat().st_mode & 0o777 == 0o600
+                return body
         assert time.monotonic() < deadline, f"no mail to {address} in {mail_dir}"
         await asyncio.sleep(0.05)
 
@@ -36,7 +37,7 @@ async def test_reset_and_invitation_complete_from_the_data_dir(client, backend, 
     owner = await register(client)
     r = await client.post("/api/v1/auth/password-reset", json={"email": owner.email})
     assert r.status_code == 202
-    token = token_of(_link(await _mail_to(mail_dir, owner.email), "/reset"))
+    token = token_of(_link(await _mail_to(mail_dir, owner.email, "/reset"), "/reset"))
     r = await client.post(
         "/api/v1/auth/password-reset/confirm", json={"token": token, "newPassword": NEW_PASSWORD}
     )
@@ -49,4 +50,4 @@ async def test_reset_and_invitation_complete_from_the_data_dir(client, backend, 
     email = unique_email("joiner")
     r = await owner.post("/api/v1/members", json={"email": email, "name": "Joiner"})
     shown = r.json()["invitationToken"]  # what the settings page shows the admin
-    assert token_of(_link(await _mail_to(mail_dir, email), "/invite")) == shown
+    assert token_of(_link(await _mail_to(mail_dir, email, "/invite"), "/invite")) == shown

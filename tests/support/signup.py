@@ -1,0 +1,196 @@
+"""An owner's tokens through the real sign-up, for tests and benches.
+
+`POST /api/v1/auth/register` answers 202 and mails the link that finishes the
+sign-up; these helpers read that link from where the server's mail went and
+confirm it (`POST /api/v1/auth/register/confirm`, 201 and a token pair):
+
+- `sign_up` (blocking) and `sign_up_async`: a server whose mail goes to
+  `<data dir>/mail` (SMTP_URL unset: the embedded default) and that runs its
+  own jobs (no REDIS_URL; with Redis the mail waits for a `hubnity-worker`);
+- `sign_up_in_app`: an in-process Litestar test client; its app's settings say
+  where its mail goes (the data dir, or a test SMTP server of tests/support/smtp.py);
+- `create_organization`: no mail at all, `hubnity-server create-organization`
+  run with the server's environment, then a sign-in.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import subprocess
+import time
+from collections.abc import Callable
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import httpx
+
+REGISTER = "/api/v1/auth/register"
+CONFIRM = "/api/v1/auth/register/confirm"
+LINK_PATH = "/signup/confirm"
+_LINK = re.compile(r"https?://\S+" + re.escape(LINK_PATH) + r"\?\S+")
+
+
+def link_token(message: EmailMessage) -> str | None:
+    """The token of the sign-up link in `message`'s plain-text body, if any."""
+    part = message.get_body(preferencelist=("plain",))
+    found = _LINK.search(str(part.get_content())) if part is not None else None
+    return parse_qs(urlsplit(found.group(0)).query)["token"][0] if found else None
+
+
+# Each file read once: a test session's app writes thousands of messages.
+_READ: dict[Path, EmailMessage] = {}
+
+
+def mails_to(mail_dir: Path, email: str) -> list[EmailMessage]:
+    """The messages the server wrote to `mail_dir` for `email`, oldest first."""
+    found = []
+    for path in sorted(mail_dir.glob("*.eml")) if mail_dir.is_dir() else []:
+        msg = _READ.get(path)
+        if msg is None:
+            msg = message_from_bytes(path.read_bytes(), policy=policy.default)  # type: ignore[assignment]
+            _READ[path] = msg  # type: ignore[assignment]
+        if str(msg["To"]).lower() == email.lower():  # type: ignore[index]
+            found.append(msg)
+    return found  # type: ignore[return-value]
+
+
+def _token_in(messages: list[EmailMessage]) -> str | None:
+    for msg in reversed(messages):
+        token = link_token(msg)
+        if token:
+            return token
+    return None
+
+
+def _mail_source(client: Any) -> Callable[[str], list[EmailMessage]]:
+    """Where the app behind a Litestar test client sends its mail."""
+    from server.http.deps import app_state_of
+    from tests.support.smtp import RUNNING
+
+    mail = app_state_of(client.app.state).settings.mail
+    if mail.smtp_url:
+        inbox = RUNNING[urlsplit(mail.smtp_url).netloc.rpartition("@")[2]]
+        return lambda email: [m.message for m in inbox.for_address(email)]
+    assert mail.outbox_dir is not None, "this app writes its mail nowhere"
+    outbox_dir = mail.outbox_dir
+    return lambda email: mails_to(outbox_dir, email)
+
+
+def _body(email: str, password: str, name: str, organization: str, tz: str) -> dict[str, str]:
+    return {
+        "email": email,
+        "password": password,
+        "name": name,
+        "organizationName": organization,
+        "timezone": tz,
+    }
+
+
+async def _finish(
+    client: Any, body: dict[str, str], read: Callable[[str], list[EmailMessage]], timeout: float
+) -> dict[str, Any]:
+    r = await client.post(REGISTER, json=body)
+    assert r.status_code == 202, r.text
+    deadline = time.monotonic() + timeout
+    while (token := _token_in(read(body["email"]))) is None:
+        assert time.monotonic() < deadline, f"no sign-up link mailed to {body['email']}"
+        await asyncio.sleep(0.02)
+    r = await client.post(CONFIRM, json={"token": token})
+    assert r.status_code == 201, r.text
+    return r.json()  # type: ignore[no-any-return]
+
+
+async def sign_up_in_app(
+    client: Any,
+    email: str,
+    password: str,
+    *,
+    name: str = "Owner",
+    organization: str = "Acme",
+    timezone: str = "UTC",
+    timeout: float = 30,
+) -> dict[str, Any]:
+    """The token pair of a new owner, signed up through an in-process test client."""
+    body = _body(email, password, name, organization, timezone)
+    return await _finish(client, body, _mail_source(client), timeout)
+
+
+async def sign_up_async(
+    client: httpx.AsyncClient,
+    data_dir: Path,
+    email: str,
+    password: str,
+    *,
+    name: str = "Owner",
+    organization: str = "Acme",
+    timezone: str = "UTC",
+    timeout: float = 60,
+) -> dict[str, Any]:
+    """The same through `client` (its base_url the server's), the mail in `data_dir`/mail."""
+    body = _body(email, password, name, organization, timezone)
+    return await _finish(client, body, lambda e: mails_to(data_dir / "mail", e), timeout)
+
+
+def sign_up(
+    base_url: str,
+    data_dir: Path,
+    email: str,
+    password: str,
+    *,
+    name: str = "Owner",
+    organization: str = "Acme",
+    timezone: str = "UTC",
+    timeout: float = 60,
+) -> dict[str, Any]:
+    """Blocking `sign_up_async`, for a server process at `base_url`."""
+
+    async def run() -> dict[str, Any]:
+        async with httpx.AsyncClient(base_url=base_url, timeout=timeout) as client:
+            return await sign_up_async(
+                client,
+                data_dir,
+                email,
+                password,
+                name=name,
+                organization=organization,
+                timezone=timezone,
+                timeout=timeout,
+            )
+
+    return asyncio.run(run())
+
+
+def create_organization(
+    command: list[str],
+    env: dict[str, str],
+    base_url: str,
+    email: str,
+    password: str,
+    *,
+    name: str = "Owner",
+    organization: str = "Acme",
+    timezone: str = "UTC",
+) -> dict[str, Any]:
+    """The token pair of an owner made by `<command> create-organization` (the
+    server's own command line, e.g. tests.support.process.server_command()) with
+    the server's environment `env`, then signed in at `base_url`."""
+    done = subprocess.run(
+        [*command, "create-organization", "--organization", organization, "--email", email,
+         "--name", name, "--timezone", timezone],
+        env={**os.environ, **env, "HUBNITY_OWNER_PASSWORD": password},
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    r = httpx.post(
+        f"{base_url}/api/v1/auth/login", json={"email": email, "password": password}, timeout=120
+    )
+    assert r.status_code == 200, r.text
+    return r.json()  # type: ignore[no-any-return]
