@@ -9,7 +9,7 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
@@ -28,6 +28,12 @@ class ServerProcess:
     url: str
     proc: subprocess.Popen[str]
     log_path: Path
+    env: dict[str, str] = field(default_factory=dict)  # what it runs with
+
+    @property
+    def data_dir(self) -> Path:
+        """Its HUBNITY_DATA_DIR (mail without SMTP_URL goes to its `mail` folder)."""
+        return Path(self.env["HUBNITY_DATA_DIR"])
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
@@ -56,7 +62,7 @@ def serve(
             argv, env=env, cwd=cwd, stdout=log, stderr=subprocess.STDOUT, text=True
         )
     url = f"http://127.0.0.1:{port}"
-    server = ServerProcess(url, proc, log_path)
+    server = ServerProcess(url, proc, log_path, dict(env))
     try:
         deadline = time.monotonic() + timeout
         while True:

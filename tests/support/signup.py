@@ -147,22 +147,18 @@ def sign_up(
     timezone: str = "UTC",
     timeout: float = 60,
 ) -> dict[str, Any]:
-    """Blocking `sign_up_async`, for a server process at `base_url`."""
-
-    async def run() -> dict[str, Any]:
-        async with httpx.AsyncClient(base_url=base_url, timeout=timeout) as client:
-            return await sign_up_async(
-                client,
-                data_dir,
-                email,
-                password,
-                name=name,
-                organization=organization,
-                timezone=timezone,
-                timeout=timeout,
-            )
-
-    return asyncio.run(run())
+    """Blocking `sign_up_async` (no event loop: callable from async tests too)."""
+    body = _body(email, password, name, organization, timezone)
+    with httpx.Client(base_url=base_url, timeout=timeout) as client:
+        r = client.post(REGISTER, json=body)
+        assert r.status_code == 202, r.text
+        deadline = time.monotonic() + timeout
+        while (token := _token_in(mails_to(data_dir / "mail", email))) is None:
+            assert time.monotonic() < deadline, f"no sign-up link mailed to {email}"
+            time.sleep(0.02)
+        r = client.post(CONFIRM, json={"token": token})
+        assert r.status_code == 201, r.text
+        return r.json()  # type: ignore[no-any-return]
 
 
 def create_organization(

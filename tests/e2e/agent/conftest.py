@@ -21,6 +21,8 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.support.signup import sign_up
+
 VENV_BIN = Path(sys.executable).parent
 PASSWORD = "correct horse battery staple 42"
 
@@ -106,18 +108,15 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 
 def new_account(server: Server, **policy: object) -> Account:
     email = f"agent-{uuid.uuid4().hex[:10]}@e2e.hubnity.test"
-    r = httpx.post(
-        f"{server.url}/api/v1/auth/register",
-        json={
-            "email": email,
-            "password": PASSWORD,
-            "name": "Agent Tester",
-            "organizationName": f"Agent E2E {uuid.uuid4().hex[:6]}",
-            "timezone": "UTC",
-        },
+    pair = sign_up(
+        server.url,
+        server.data_dir,
+        email,
+        PASSWORD,
+        name="Agent Tester",
+        organization=f"Agent E2E {uuid.uuid4().hex[:6]}",
     )
-    assert r.status_code == 201, r.text
-    access = r.json()["accessToken"]
+    access = pair["accessToken"]
     h = {"Authorization": f"Bearer {access}"}
     me = httpx.get(f"{server.url}/api/v1/auth/me", headers=h).json()
     p1 = httpx.post(f"{server.url}/api/v1/projects", json={"name": "Website"}, headers=h)

@@ -20,6 +20,7 @@ import pytest
 from tests.support.api import PASSWORD, unique_email
 from tests.support.process import VENV_BIN, ServerProcess, run_server
 from tests.support.services import create_pg_database, drop_pg_database
+from tests.support.signup import sign_up
 
 ACCESS_TTL = 2
 SERVER_ENV = {
@@ -104,17 +105,10 @@ class Org:
 
 def register(server: ServerProcess, org_name: str) -> Org:
     email = unique_email("owner")
-    r = httpx.post(
-        f"{server.url}/api/v1/auth/register",
-        json={
-            "email": email,
-            "password": PASSWORD,
-            "name": f"Owner of {org_name}",
-            "organizationName": org_name,
-        },
+    body = sign_up(
+        server.url, server.data_dir, email, PASSWORD, name=f"Owner of {org_name}",
+        organization=org_name,
     )
-    assert r.status_code == 201, r.text
-    body = r.json()
     return Org(server.url, email, body["accessToken"], body["refreshToken"], org_name)
 
 

@@ -13,6 +13,7 @@ import pytest
 from tests.support.api import PASSWORD, unique_email
 from tests.support.process import run_server
 from tests.support.services import create_pg_database, drop_pg_database
+from tests.support.signup import sign_up
 from tests.support.sync import BASE, activity, batch, entry, minutes_of
 
 
@@ -38,12 +39,8 @@ def test_real_process_serves_the_api(server):
     base = server.url
     assert httpx.get(f"{base}/ready").json()["checks"]["database"] == "ok"
     email = unique_email()
-    r = httpx.post(
-        f"{base}/api/v1/auth/register",
-        json={"email": email, "password": PASSWORD, "name": "Eve", "organizationName": "E2E"},
-    )
-    assert r.status_code == 201, r.text
-    headers = {"Authorization": f"Bearer {r.json()['accessToken']}"}
+    pair = sign_up(base, server.data_dir, email, PASSWORD, name="Eve", organization="E2E")
+    headers = {"Authorization": f"Bearer {pair['accessToken']}"}
     entries = [entry(BASE + timedelta(hours=i), 30) for i in range(20)]
     acts = [activity(entries[0]["idempotencyKey"], m) for m in minutes_of(BASE, 30)]
     payload = batch(entries, acts)
@@ -103,8 +100,5 @@ def test_a_data_dir_that_does_not_exist_yet_is_created(tmp_path):
     env.pop("DATABASE_URL", None)
     with serve([*server_command(), "--port", str(port)], env, port,
                tmp_path / "server.log") as srv:
-        r = httpx.post(f"{srv.url}/api/v1/auth/register", json={
-            "email": unique_email(), "password": PASSWORD, "name": "N",
-            "organizationName": "Fresh"})
-        assert r.status_code == 201, r.text
+        sign_up(srv.url, data_dir, unique_email(), PASSWORD, name="N", organization="Fresh")
     assert (data_dir / "hubnity.db").is_file()
