@@ -46,6 +46,11 @@ class ServerProcess:
     proc: subprocess.Popen[bytes]
     log_path: Path
 
+    @property
+    def data_dir(self) -> Path:
+        """Its HUBNITY_DATA_DIR, where its log is (and its mail, without SMTP_URL)."""
+        return self.log_path.parent
+
 
 @contextmanager
 def run_server(

@@ -33,19 +33,16 @@ sys.path.insert(0, str(ROOT))
 
 from bench._processes import run_server, xvfb  # noqa: E402
 from bench.agent_footprint import sample, start_content  # noqa: E402
+from tests.support.signup import sign_up  # noqa: E402
 
 BIN = Path(sys.executable).parent
 PASSWORD = "Kq7-ZT4p-9xw-Lm2r-Hv8s"
 
 
-def _account(url: str) -> str:
+def _account(url: str, data_dir: Path) -> str:
     email = f"bench-{uuid.uuid4().hex[:8]}@bench.hubnity.test"
-    r = httpx.post(
-        f"{url}/api/v1/auth/register",
-        json={"email": email, "password": PASSWORD, "name": "Bench", "organizationName": "Bench"},
-    )
-    assert r.status_code == 201, r.text
-    h = {"Authorization": f"Bearer {r.json()['accessToken']}"}
+    pair = sign_up(url, data_dir, email, PASSWORD, name="Bench", organization="Bench")
+    h = {"Authorization": f"Bearer {pair['accessToken']}"}
     for name in ("Website", "Internal", "Mobile app"):
         httpx.post(f"{url}/api/v1/projects", json={"name": name}, headers=h).raise_for_status()
     return email
@@ -97,7 +94,7 @@ def main() -> int:
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="hubnity-bench-window-"))
     with run_server(tmp / "server") as server:
-        email = _account(server.url)
+        email = _account(server.url, server.data_dir)
         data = tmp / "agent"
         env = {
             **os.environ,

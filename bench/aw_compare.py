@@ -50,6 +50,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench._env import create_pg_database, drop_pg_database, server_env
 from bench._processes import _stop, free_port, run_server
 from server.db.migrate import upgrade
+from tests.support.signup import sign_up
 
 AW_VERSION = "0.12.0"
 # peewee 4 (allowed by aw-core's metadata) breaks aw-server 0.12's bucket JSON.
@@ -216,13 +217,15 @@ class AwTarget(Target):
 
 
 class HubnityTarget(Target):
+    def __init__(self, name: str, url: str, pid: int, data_dir: Path) -> None:
+        super().__init__(name, url, pid)
+        self.data_dir = data_dir  # the server's (its mail: the sign-up link)
+
     def setup(self) -> None:
         email = f"bench-{uuid.uuid4().hex[:10]}@bench.test"
-        r = httpx.post(f"{self.url}/api/v1/auth/register", json={
-            "email": email, "password": PASSWORD, "name": "Load Tester",
-            "organizationName": "Bench Org"})
-        assert r.status_code == 201, r.text
-        self.conn = Conn(self.url, {"Authorization": f"Bearer {r.json()['accessToken']}"})
+        pair = sign_up(self.url, self.data_dir, email, PASSWORD, name="Load Tester",
+                       organization="Bench Org", timeout=300, before_links=True)
+        self.conn = Conn(self.url, {"Authorization": f"Bearer {pair['accessToken']}"})
         self.small_key = str(uuid.uuid4())
         self.small_start = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -339,8 +342,8 @@ def hubnity_targets(
                                                 source=source, timeout=300))
         pg = stack.enter_context(run_server(tmp / f"pg{label}", {
             "DATABASE_URL": pg_url, "LOG_JSON": "true"}, source=source, timeout=300))
-        targets += [HubnityTarget(f"sqlite{label}", sqlite.url, sqlite.proc.pid),
-                    HubnityTarget(f"postgres{label}", pg.url, pg.proc.pid)]
+        targets += [HubnityTarget(f"sqlite{label}", sqlite.url, sqlite.proc.pid, sqlite.data_dir),
+                    HubnityTarget(f"postgres{label}", pg.url, pg.proc.pid, pg.data_dir)]
     return targets
 
 

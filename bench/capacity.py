@@ -92,6 +92,7 @@ from bench.capacity_meter import (
     watch_pg,
 )
 from server.db.migrate import upgrade
+from tests.support.signup import sign_up
 
 BUCKET = "capacity"
 GOAL = 10_000  # agents on 2 cores, the capacity target
@@ -133,23 +134,16 @@ def drop_redis_prefix(prefix: str) -> None:
         client.delete(*keys[i : i + 500])
 
 
-def seed(url: str, db_name: str, agents: int) -> tuple[str, str]:
-    """The owner registers and creates a project through the API; `agents` members
-    are inserted with the owner's password hash (no argon2 hashing per account)."""
+def seed(url: str, data_dir: Path, db_name: str, agents: int) -> tuple[str, str]:
+    """The owner signs up (the link read from the mail in `data_dir`) and creates
+    a project through the API; `agents` members are inserted with the owner's
+    password hash (no argon2 hashing per account)."""
     import psycopg
 
-    r = httpx.post(
-        f"{url}/api/v1/auth/register",
-        json={
-            "email": "owner@capacity.test",
-            "password": PASSWORD,
-            "name": "Owner",
-            "organizationName": "Capacity",
-        },
-        timeout=300,  # argon2 on a loaded machine
+    pair = sign_up(  # argon2 on a loaded machine: a long timeout
+        url, data_dir, "owner@capacity.test", PASSWORD, organization="Capacity", timeout=300
     )
-    r.raise_for_status()
-    headers = {"Authorization": f"Bearer {r.json()['accessToken']}"}
+    headers = {"Authorization": f"Bearer {pair['accessToken']}"}
     r = httpx.post(f"{url}/api/v1/projects", headers=headers, json={"name": "Product"}, timeout=60)
     r.raise_for_status()
     with psycopg.connect(pg_dsn(db_name), autocommit=True) as conn:
@@ -319,7 +313,7 @@ def main() -> None:
                 )
             )
             most = round(steps_of(args)[-1] / (60 / args.minute)) + 10
-            _, project_id = seed(srv.url, db_name, most)
+            _, project_id = seed(srv.url, srv.data_dir, db_name, most)
             server = psutil.Process(srv.proc.pid)
             groups = {
                 "server workers": [server],

@@ -234,7 +234,7 @@ def run_tree(source: Path, args: argparse.Namespace) -> dict[str, dict[str, floa
             worker = es.enter_context(
                 run_worker({**env, "HUBNITY_DATA_DIR": str(data)}, source, Path(tmp) / "worker.log")
             )
-            _, project_id = seed(srv.url, db_name, args.agents)
+            _, project_id = seed(srv.url, srv.data_dir, db_name, args.agents)
             stack = Stack(
                 db_name,
                 psutil.Process(srv.proc.pid),

@@ -99,7 +99,9 @@ async def main(batches: int) -> None:
                         ("+ signals", {"signals": True, "apps": False}),
                         ("+ signals + apps (titles)", {"signals": True, "apps": True}),
                     ):
-                        headers, _, _ = await register(client, f"{uuid.uuid4().hex[:8]}@bench.test")
+                        headers, _, _ = await register(
+                            client, srv.data_dir, f"{uuid.uuid4().hex[:8]}@bench.test"
+                        )
                         if kind["apps"]:
                             r = await client.patch(
                                 "/api/v1/agent/config",

@@ -34,6 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench._env import REDIS_URL, create_pg_database, drop_pg_database, pg_dsn
 from bench._processes import run_server
 from server.db.migrate import upgrade
+from tests.support.signup import sign_up_async
 
 ENTRIES = 1000
 ACTIVITY = 10000
@@ -84,14 +85,14 @@ def rss_kib(pid: int) -> int:
     return 0
 
 
-async def register(client: httpx.AsyncClient, email: str) -> tuple[dict, str, str]:
-    r = await client.post(
-        "/api/v1/auth/register",
-        json={"email": email, "password": PASSWORD, "name": "Load Tester",
-              "organizationName": "Bench Org"},
+async def register(
+    client: httpx.AsyncClient, data_dir: Path, email: str
+) -> tuple[dict, str, str]:
+    """An owner signed up through `client`, the link read from the mail in `data_dir`."""
+    pair = await sign_up_async(
+        client, data_dir, email, PASSWORD, name="Load Tester", organization="Bench Org"
     )
-    r.raise_for_status()
-    token = r.json()["accessToken"]
+    token = pair["accessToken"]
     me = (await client.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {token}"})).json()
     return {"Authorization": f"Bearer {token}"}, me["id"], me["organization"]["id"]
 
@@ -305,15 +306,17 @@ async def main(batches: int, baseline_batches: int) -> None:
             }
             with run_server(Path(tmp), env) as srv:
                 async with httpx.AsyncClient(base_url=srv.url, timeout=300) as client:
-                    headers, _, _ = await register(client, f"ep-{uuid.uuid4().hex[:6]}@bench.test")
+                    headers, _, _ = await register(
+                        client, srv.data_dir, f"ep-{uuid.uuid4().hex[:6]}@bench.test"
+                    )
                     # One warm-up batch outside the timing (connection pool, plan cache).
                     await run_endpoint(client, headers, batch_starts(1, -400))
                     t_ep = await run_endpoint(client, headers, batch_starts(batches, 0))
                     _, base_user, base_org = await register(
-                        client, f"bl-{uuid.uuid4().hex[:6]}@bench.test"
+                        client, srv.data_dir, f"bl-{uuid.uuid4().hex[:6]}@bench.test"
                     )
                     _, copy_user, copy_org = await register(
-                        client, f"cp-{uuid.uuid4().hex[:6]}@bench.test"
+                        client, srv.data_dir, f"cp-{uuid.uuid4().hex[:6]}@bench.test"
                     )
                 peak = rss_kib(srv.proc.pid)
         conn = await asyncpg.connect(pg_dsn(name))

@@ -33,6 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench._env import bench_settings, create_pg_database, drop_pg_database, pg_dsn
 from server.db.migrate import upgrade
 from server.sync import store_pg
+from tests.support.signup import sign_up_in_app
 
 
 async def commit_latency(conn: asyncpg.Connection, repeat: int) -> None:
@@ -84,12 +85,11 @@ async def sign_up(url: str) -> tuple[uuid.UUID, uuid.UUID]:
     with tempfile.TemporaryDirectory() as tmp:
         app = create_app(bench_settings(url, Path(tmp)))
         async with AsyncTestClient(app=app) as client:
-            r = await client.post("/api/v1/auth/register", json={
-                "email": "profile@bench.test", "password": "correct horse battery 42",
-                "name": "Load Tester", "organizationName": "Bench Org"})
-            r.raise_for_status()
+            pair = await sign_up_in_app(
+                client, "profile@bench.test", "correct horse battery 42",
+                name="Load Tester", organization="Bench Org")
             me = (await client.get("/api/v1/auth/me", headers={
-                "Authorization": f"Bearer {r.json()['accessToken']}"})).json()
+                "Authorization": f"Bearer {pair['accessToken']}"})).json()
     return uuid.UUID(me["organization"]["id"]), uuid.UUID(me["id"])
 
 

@@ -38,7 +38,10 @@ import httpx
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench._env import REDIS_URL, require_redis
+from bench._env import server_env as bench_server_env
 from bench._processes import MotoServer, run_moto, run_server
+from tests.support.process import server_command
+from tests.support.signup import create_organization
 
 MB = 1024 * 1024
 SIZES = (1 * MB, 40 * MB)
@@ -56,12 +59,14 @@ def _peak_rss(pid: int) -> int:
     raise RuntimeError("no VmHWM")
 
 
-async def _account(http: httpx.AsyncClient) -> tuple[dict[str, str], str]:
-    r = await http.post("/api/v1/auth/register", json={
-        "email": f"bench-{uuid.uuid4().hex[:8]}@example.test", "password": "correct horse battery",
-        "name": "Bench", "organizationName": "Bench"})
-    r.raise_for_status()
-    headers = {"Authorization": f"Bearer {r.json()['accessToken']}"}
+async def _account(http: httpx.AsyncClient, env: dict[str, str]) -> tuple[dict[str, str], str]:
+    """An owner made by `hubnity-server create-organization` with the server's
+    environment `env` (its Redis job queue has no worker to mail a sign-up link)."""
+    pair = await asyncio.to_thread(
+        create_organization, server_command(), env, str(http.base_url).rstrip("/"),
+        f"bench-{uuid.uuid4().hex[:8]}@example.test", "correct horse battery",
+        name="Bench", organization="Bench")
+    headers = {"Authorization": f"Bearer {pair['accessToken']}"}
     key = str(uuid.uuid4())
     start = datetime(2026, 1, 1, 9, tzinfo=UTC)
     r = await http.post("/api/v1/sync/batch", headers=headers, json={
@@ -99,7 +104,8 @@ async def _measure(env: dict[str, str], size: int, repeat: int) -> tuple[int, fl
             pid = server.proc.pid
             async with httpx.AsyncClient(base_url=server.url, timeout=300) as http:
                 started = _peak_rss(pid)
-                headers, entry = await _account(http)
+                headers, entry = await _account(
+                    http, bench_server_env(HUBNITY_DATA_DIR=str(Path(tmp) / "data"), **server_env))
                 # Warm-up: code paths, DB and HTTP pools, boto3's client, the
                 # storage thread pool and its malloc arenas. The same for both
                 # sizes, and it includes one multipart-sized object (12 MB), so
