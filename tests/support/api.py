@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import httpx
 
-from tests.support.signup import sign_up_in_app
+from tests.support.signup import sign_up_async, sign_up_in_app
 
 PASSWORD = "correct horse battery"
 
@@ -56,13 +57,21 @@ async def _fill(account: Account) -> Account:
     return account
 
 
-async def register(client: Any, org_name: str = "Acme", timezone: str = "UTC") -> Account:
+async def register(
+    client: Any, org_name: str = "Acme", timezone: str = "UTC", *, data_dir: Path | None = None
+) -> Account:
     """A new organization's owner, through the real sign-up (register, the mailed
-    link, confirm) of the in-process app behind `client`."""
+    link, confirm): of the in-process app behind a Litestar test client, or, with
+    `data_dir`, of the server process `client` (httpx) talks to, whose mail goes there."""
     email = unique_email("owner")
-    body = await sign_up_in_app(
-        client, email, PASSWORD, organization=org_name, timezone=timezone
-    )
+    if data_dir is None:
+        body = await sign_up_in_app(
+            client, email, PASSWORD, organization=org_name, timezone=timezone
+        )
+    else:
+        body = await sign_up_async(
+            client, data_dir, email, PASSWORD, organization=org_name, timezone=timezone
+        )
     return await _fill(Account(client, email, body["accessToken"], body["refreshToken"]))
 
 

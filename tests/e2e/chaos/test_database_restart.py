@@ -31,7 +31,7 @@ async def test_syncs_survive_a_database_restart(tmp_path):
         with run_server(tmp_path / "data", env) as server:
             # Four agents sync a minute each round; the database goes away for 2 s.
             async with httpx.AsyncClient(base_url=server.url, timeout=30) as http:
-                owner = await register(http)
+                owner = await register(http, data_dir=server.data_dir)
                 people = [owner] + [await invite(owner) for _ in range(AGENTS - 1)]
                 acked = Acked()
                 loop = asyncio.get_running_loop()

@@ -68,7 +68,7 @@ async def test_redis_down_and_back(backend, tmp_path):
         try:
             with run_server(data_dir, env) as server:
                 async with httpx.AsyncClient(base_url=server.url, timeout=30) as http:
-                    owner = await register(http)
+                    owner = await register(http, data_dir=server.data_dir)
                     key = await make_entry(owner)
                     assert (await _export(owner, http))["status"] == "DONE"
 

@@ -50,7 +50,7 @@ async def test_s3_down_during_uploads_and_presign(backend, tmp_path):
         }
         with run_server(tmp_path / "data", env) as server:
             async with httpx.AsyncClient(base_url=server.url, timeout=60) as http:
-                owner = await register(http)
+                owner = await register(http, data_dir=server.data_dir)
                 entry = await make_entry(owner)
                 image = encode(text_screenshot(800, 450), "JPEG", quality=85)
                 streamed, presigned = str(uuid.uuid4()), str(uuid.uuid4())
@@ -151,7 +151,7 @@ async def test_server_killed_mid_upload(tmp_path):
     key = str(uuid.uuid4())
     with run_server(data_dir, env, port=port) as server:
         async with httpx.AsyncClient(base_url=server.url, timeout=60) as http:
-            owner = await register(http)
+            owner = await register(http, data_dir=server.data_dir)
             entry = await make_entry(owner)
             fields = form(entry, key=key)
             boundary = "chaosboundary"

@@ -69,6 +69,7 @@ EXEMPT_CHECKS = [
 SECRETS = {
     "/api/v1/auth/accept-invite": "the invitation token is a secret",
     "/api/v1/auth/password-reset/confirm": "the reset token is a secret",
+    "/api/v1/auth/register/confirm": "the sign-up token is a secret",
     "/api/v1/auth/password": "the current password is checked",
     "/api/v1/members/{member_id}/erase": "confirmEmail must be the person's email",
     "/api/v1/screenshots/reblur": "needs a blur level in the policy first",
@@ -126,9 +127,9 @@ REFUSED_WITH = {
 }
 
 
-async def _seed(url: str) -> tuple[Account, Account, dict[str, str]]:
+async def _seed(url: str, data_dir: Path) -> tuple[Account, Account, dict[str, str]]:
     async with httpx.AsyncClient(base_url=url, timeout=30) as c:
-        owner = await register(c)
+        owner = await register(c, data_dir=data_dir)
         member = await invite(owner)
 
         async def made(path: str, body: dict[str, Any], who: Account = owner) -> str:
@@ -274,7 +275,7 @@ def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[dict[st
 
 async def test_openapi_document_holds_under_fuzzing(tmp_path: Path, database: dict[str, str]):
     with run_server(tmp_path / "data", {**TEST_ENV, **database}) as server:
-        owner, member, ids = await _seed(server.url)
+        owner, member, ids = await _seed(server.url, server.data_dir)
         # The member first: the owner's run may change the member (role, erase).
         for who, account in (("member", member), ("owner", owner)):
             code, output = _fuzz(server.url, account.access, ids, tmp_path)

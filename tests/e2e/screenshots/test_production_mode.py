@@ -49,7 +49,7 @@ async def test_upload_to_s3_processed_by_a_worker_process(backend, session_tmp):
                     ready = (await http.get("/ready")).json()
                     assert ready["checks"] == {"database": "ok", "redis": "ok",
                                                "storage": "ok"}, ready
-                    owner = await register(http)
+                    owner = await register(http, data_dir=server.data_dir)
                     entry = await make_entry(owner)
                     data = encode(text_screenshot(1280, 720), "JPEG", quality=90)
                     r = await owner.post("/api/v1/sync/screenshots", data={

@@ -87,7 +87,7 @@ async def test_slow_headers_stalled_bodies_and_steady_uploads(tmp_path):
         assert closed_after is not None and closed_after < 8, closed_after
 
         async with httpx.AsyncClient(base_url=server.url, timeout=30) as http:
-            owner = await register(http)
+            owner = await register(http, data_dir=server.data_dir)
             entry = await make_entry(owner)
         image = encode(text_screenshot(1200, 700), "PNG")
         path = "/api/v1/sync/screenshots"
