@@ -8,7 +8,8 @@ confirm it (`POST /api/v1/auth/register/confirm`, 201 and a token pair):
   `<data dir>/mail` (SMTP_URL unset: the embedded default) and that runs its
   own jobs (no REDIS_URL; with Redis the mail waits for a `hubnity-worker`);
 - `sign_up_in_app`: an in-process Litestar test client; its app's settings say
-  where its mail goes (the data dir, or a test SMTP server of tests/support/smtp.py);
+  where its mail goes (the data dir, or a test SMTP server of tests/support/smtp.py),
+  and with REDIS_URL a burst arq worker runs the queued mail job;
 - `create_organization`: no mail at all, `hubnity-server create-organization`
   run with the server's environment, then a sign-in.
 """
@@ -19,7 +20,7 @@ import asyncio
 import re
 import subprocess
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from pathlib import Path
@@ -91,10 +92,16 @@ def _body(email: str, password: str, name: str, organization: str, tz: str) -> d
 
 
 async def _finish(
-    client: Any, body: dict[str, str], read: Callable[[str], list[EmailMessage]], timeout: float
+    client: Any,
+    body: dict[str, str],
+    read: Callable[[str], list[EmailMessage]],
+    timeout: float,
+    run_jobs: Callable[[], Awaitable[None]] | None = None,
 ) -> dict[str, Any]:
     r = await client.post(REGISTER, json=body)
     assert r.status_code == 202, r.text
+    if run_jobs is not None:
+        await run_jobs()
     deadline = time.monotonic() + timeout
     while (token := _token_in(read(body["email"]))) is None:
         assert time.monotonic() < deadline, f"no sign-up link mailed to {body['email']}"
@@ -115,8 +122,30 @@ async def sign_up_in_app(
     timeout: float = 30,
 ) -> dict[str, Any]:
     """The token pair of a new owner, signed up through an in-process test client."""
+    from server.http.deps import app_state_of
+
+    settings = app_state_of(client.app.state).settings
     body = _body(email, password, name, organization, timezone)
-    return await _finish(client, body, _mail_source(client), timeout)
+    run_jobs = _arq_burst(settings) if settings.redis.url else None
+    return await _finish(client, body, _mail_source(client), timeout, run_jobs)
+
+
+def _arq_burst(settings: Any) -> Callable[[], Awaitable[None]]:
+    """An app with REDIS_URL queues its jobs in Redis: a burst arq worker (the
+    production runner) runs the queued sign-up mail, as `hubnity-worker` would."""
+
+    async def run() -> None:
+        from arq.worker import Worker
+
+        from server.jobs.worker import worker_kwargs
+
+        worker = Worker(**worker_kwargs(settings, burst=True, handle_signals=False, cron_jobs=[]))
+        try:
+            await worker.main()
+        finally:
+            await worker.close()
+
+    return run
 
 
 async def sign_up_async(
