@@ -209,8 +209,18 @@ def create_organization(
     server's own command line, e.g. tests.support.process.server_command()) with
     the server's whole environment `env`, then signed in at `base_url`."""
     done = subprocess.run(
-        [*command, "create-organization", "--organization", organization, "--email", email,
-         "--name", name, "--timezone", timezone],
+        [
+            *command,
+            "create-organization",
+            "--organization",
+            organization,
+            "--email",
+            email,
+            "--name",
+            name,
+            "--timezone",
+            timezone,
+        ],
         env={**env, "HUBNITY_OWNER_PASSWORD": password},
         capture_output=True,
         text=True,

@@ -37,9 +37,7 @@ async def _link_token(mailed, email: str, count: int = 1) -> str:
 
 async def _users_with(db, email: str) -> int:
     async with db() as s:
-        return int(
-            (await s.execute(select(func.count()).where(User.email == email))).scalar_one()
-        )
+        return int((await s.execute(select(func.count()).where(User.email == email))).scalar_one())
 
 
 async def test_a_taken_address_answers_like_a_free_one(mailed, db):
@@ -61,8 +59,10 @@ async def test_a_taken_address_answers_like_a_free_one(mailed, db):
     # Nothing about the attempt stays stored, and the account is untouched.
     async with db() as s:
         rows = (
-            await s.execute(select(PendingSignup).where(PendingSignup.email == owner.email))
-        ).scalars().all()
+            (await s.execute(select(PendingSignup).where(PendingSignup.email == owner.email)))
+            .scalars()
+            .all()
+        )
     assert rows == []
     assert await _users_with(db, owner.email) == 1
     r = await mailed.client.post(
@@ -94,11 +94,11 @@ async def test_confirm_creates_the_organization_and_its_owner_once(mailed, db):
     assert me.status_code == 200
     assert me.json()["role"] == "OWNER" and me.json()["organization"]["name"] == "Globex"
     assert me.json()["email"] == email and me.json()["timezone"] == "Europe/Berlin"
-    r = await mailed.client.post("/api/v1/auth/refresh", json={"refreshToken": pair["refreshToken"]})
-    assert r.status_code == 200
     r = await mailed.client.post(
-        "/api/v1/auth/login", json={"email": email, "password": PASSWORD}
+        "/api/v1/auth/refresh", json={"refreshToken": pair["refreshToken"]}
     )
+    assert r.status_code == 200
+    r = await mailed.client.post("/api/v1/auth/login", json={"email": email, "password": PASSWORD})
     assert r.status_code == 200  # the password chosen when signing up
     async with db() as s:
         org = await s.get(Organization, uuid.UUID(me.json()["organization"]["id"]))
@@ -109,8 +109,10 @@ async def test_confirm_creates_the_organization_and_its_owner_once(mailed, db):
             ).scalars()
         )
         left = (
-            await s.execute(select(PendingSignup).where(PendingSignup.email == email))
-        ).scalars().all()
+            (await s.execute(select(PendingSignup).where(PendingSignup.email == email)))
+            .scalars()
+            .all()
+        )
     assert "organization.created" in actions
     assert left == []  # the row (and its password hash) is gone
 
@@ -179,9 +181,7 @@ async def test_closed_registration_and_the_per_address_limit(backend, session_tm
             ).scalar_one()
         assert rows == 2
         token = link_token(inbox.for_address(email)[0].message)
-    async with await mailed_app(
-        backend, data_dir, inbox, ALLOW_REGISTRATION="false"
-    ) as closed:
+    async with await mailed_app(backend, data_dir, inbox, ALLOW_REGISTRATION="false") as closed:
         ghost = unique_email("closed")
         r = await closed.post(REGISTER, json=_body(ghost))
         assert r.status_code == 403 and "registration is closed" in r.json()["detail"]
