@@ -42,21 +42,24 @@ def link_token(message: EmailMessage) -> str | None:
     return parse_qs(urlsplit(found.group(0)).query)["token"][0] if found else None
 
 
-# Each file read once: a test session's app writes thousands of messages.
-_READ: dict[Path, EmailMessage] = {}
+# Each file read once (a test session's app writes thousands of messages), and
+# again if its size changed: it may have been read while still being written.
+_READ: dict[Path, tuple[int, EmailMessage]] = {}
 
 
 def mails_to(mail_dir: Path, email: str) -> list[EmailMessage]:
     """The messages the server wrote to `mail_dir` for `email`, oldest first."""
-    found = []
+    found: list[EmailMessage] = []
     for path in sorted(mail_dir.glob("*.eml")) if mail_dir.is_dir() else []:
-        msg = _READ.get(path)
-        if msg is None:
-            msg = message_from_bytes(path.read_bytes(), policy=policy.default)  # type: ignore[assignment]
-            _READ[path] = msg  # type: ignore[assignment]
-        if str(msg["To"]).lower() == email.lower():  # type: ignore[index]
+        size = path.stat().st_size
+        seen = _READ.get(path)
+        if seen is None or seen[0] != size:
+            parsed = message_from_bytes(path.read_bytes(), policy=policy.default)
+            seen = _READ[path] = (size, parsed)
+        msg = seen[1]
+        if str(msg["To"]).lower() == email.lower():
             found.append(msg)
-    return found  # type: ignore[return-value]
+    return found
 
 
 def _token_in(messages: list[EmailMessage]) -> str | None:
@@ -108,7 +111,7 @@ async def _finish(
         await asyncio.sleep(0.02)
     r = await client.post(CONFIRM, json={"token": token})
     assert r.status_code == 201, r.text
-    return r.json()  # type: ignore[no-any-return]
+    return r.json()
 
 
 async def sign_up_in_app(
@@ -183,7 +186,7 @@ def sign_up(
     with httpx.Client(base_url=base_url, timeout=timeout) as client:
         r = client.post(REGISTER, json=body)
         if before_links and r.status_code == 201:
-            return r.json()  # type: ignore[no-any-return]
+            return r.json()
         assert r.status_code == 202, r.text
         deadline = time.monotonic() + timeout
         while (token := _token_in(mails_to(data_dir / "mail", email))) is None:
@@ -191,7 +194,7 @@ def sign_up(
             time.sleep(0.02)
         r = client.post(CONFIRM, json={"token": token})
         assert r.status_code == 201, r.text
-        return r.json()  # type: ignore[no-any-return]
+        return r.json()
 
 
 def create_organization(
@@ -232,4 +235,4 @@ def create_organization(
         f"{base_url}/api/v1/auth/login", json={"email": email, "password": password}, timeout=120
     )
     assert r.status_code == 200, r.text
-    return r.json()  # type: ignore[no-any-return]
+    return r.json()
