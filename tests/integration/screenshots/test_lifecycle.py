@@ -103,7 +103,9 @@ async def test_sweep_recovers_a_lost_enqueue(backend, session_tmp):
     async with app_client(backend, session_tmp / f"lost-{uuid.uuid4().hex[:6]}",
                           state_hook=_losing, SCREENSHOT_INLINE_THUMBNAILS="false") as client:
         app_state = hub_of(client)
+        app_state.jobs.lose = False  # the owner's sign-up mail goes out
         owner = await register(client)
+        app_state.jobs.lose = True
         entry = await make_entry(owner)
         r = await upload(owner, png_bytes(), entry)
         assert r.status_code == 201
@@ -123,7 +125,9 @@ async def test_transient_failures_back_off_then_fail(backend, session_tmp):
     async with app_client(backend, session_tmp / f"retry-{uuid.uuid4().hex[:6]}",
                           state_hook=_losing, SCREENSHOT_INLINE_THUMBNAILS="false") as client:
         app_state = hub_of(client)
+        app_state.jobs.lose = False  # the owner's sign-up mail goes out
         owner = await register(client)
+        app_state.jobs.lose = True
         entry = await make_entry(owner)
         r = await upload(owner, png_bytes(), entry)
         shot_id = r.json()["id"]
