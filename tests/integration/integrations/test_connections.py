@@ -286,7 +286,8 @@ async def test_tokens_never_in_a_real_server_log(tmp_path):
         run_server(tmp_path / "data", {"LOG_LEVEL": "DEBUG"}) as server,
     ):
         async with httpx.AsyncClient(base_url=server.url, timeout=60) as http:
-            owner, bob, carol, project, account, jid = await _setup(http, jira)
+            owner = await register(http, data_dir=server.data_dir)
+            owner, bob, carol, project, account, jid = await _setup(http, jira, owner)
             bob_account = jira.add_account("bob@jira.example", "Bob at Jira")
             jira.add_api_token("bob@jira.example", CAROL_TOKEN, bob_account)
             r = await bob.put(

@@ -76,7 +76,7 @@ async def test_credentials_never_in_a_real_server_log(tmp_path):
         run_server(tmp_path / "data", {"LOG_LEVEL": "DEBUG"}) as server,
     ):
         async with httpx.AsyncClient(base_url=server.url, timeout=60) as http:
-            owner = await register(http)
+            owner = await register(http, data_dir=server.data_dir)
             await _exercise(owner, toggl)
         log = server.log()
     assert "integration wait" in log and "rate limited" in log  # the run's log lines are here

@@ -58,7 +58,7 @@ async def test_disconnect_mid_upload_leaves_no_row_and_no_object(
     env = {**TEST_ENV, "DATABASE_URL": backend, "SCREENSHOT_MAX_BYTES": "40mb", **storage_env}
     with run_server(data_dir, env) as server:
         async with httpx.AsyncClient(base_url=server.url, timeout=60) as http:
-            owner = await register(http)
+            owner = await register(http, data_dir=server.data_dir)
             entry = await make_entry(owner)
             data = noise_png(2000, 2000)  # 12 MB: past the first S3 part
             head = _multipart_head(form(entry), "xyz")
@@ -89,7 +89,7 @@ async def test_chunked_body_over_the_limit_is_413(backend, session_tmp):
     env = {**TEST_ENV, "DATABASE_URL": backend, "SCREENSHOT_MAX_BYTES": "1mb"}
     with run_server(data_dir, env) as server:
         async with httpx.AsyncClient(base_url=server.url, timeout=60) as http:
-            owner = await register(http)
+            owner = await register(http, data_dir=server.data_dir)
             entry = await make_entry(owner)
             data = noise_png(1000, 1000)  # 3 MB, sent without Content-Length
 
