@@ -92,7 +92,8 @@ from bench.capacity_meter import (
     watch_pg,
 )
 from server.db.migrate import upgrade
-from tests.support.signup import sign_up
+from tests.support.process import server_command
+from tests.support.signup import create_organization, sign_up
 
 BUCKET = "capacity"
 GOAL = 10_000  # agents on 2 cores, the capacity target
@@ -134,15 +135,25 @@ def drop_redis_prefix(prefix: str) -> None:
         client.delete(*keys[i : i + 500])
 
 
-def seed(url: str, data_dir: Path, db_name: str, agents: int) -> tuple[str, str]:
+def seed(
+    url: str, data_dir: Path, db_name: str, agents: int, no_worker_env: dict[str, str] | None = None
+) -> tuple[str, str]:
     """The owner signs up (the link read from the mail in `data_dir`) and creates
     a project through the API; `agents` members are inserted with the owner's
-    password hash (no argon2 hashing per account)."""
+    password hash (no argon2 hashing per account). `no_worker_env`: the server's
+    environment when no `hubnity-worker` runs its Redis queue (so no sign-up
+    mail): the owner is made by `hubnity-server create-organization` instead."""
     import psycopg
 
-    pair = sign_up(  # argon2 on a loaded machine: a long timeout
-        url, data_dir, "owner@capacity.test", PASSWORD, organization="Capacity", timeout=300
-    )
+    if no_worker_env is not None:
+        pair = create_organization(
+            server_command(), no_worker_env, url, "owner@capacity.test", PASSWORD,
+            organization="Capacity",
+        )
+    else:
+        pair = sign_up(  # argon2 on a loaded machine: a long timeout
+            url, data_dir, "owner@capacity.test", PASSWORD, organization="Capacity", timeout=300
+        )
     headers = {"Authorization": f"Bearer {pair['accessToken']}"}
     r = httpx.post(f"{url}/api/v1/projects", headers=headers, json={"name": "Product"}, timeout=60)
     r.raise_for_status()

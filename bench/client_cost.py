@@ -51,7 +51,7 @@ import httpx
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench._env import REDIS_URL, create_pg_database, drop_pg_database, require_redis
-from bench._processes import run_server
+from bench._processes import run_server, server_env
 from bench.capacity import drop_redis_prefix, seed
 from bench.capacity_agent import (
     KEEPALIVE_SECONDS,
@@ -249,7 +249,9 @@ def main() -> None:
             run_server(Path(tmp) / "data", env, args=("--workers", "2")) as srv,
         ):
             most = max(s[1] for s in shapes)
-            _, project_id = seed(srv.url, db_name, most)
+            data_dir = Path(tmp) / "data"
+            server = server_env(HUBNITY_DATA_DIR=str(data_dir), **env)  # no hubnity-worker here
+            _, project_id = seed(srv.url, data_dir, db_name, most, no_worker_env=server)
             jpeg = screenshot_jpeg()
             accounts = run(sign_in(srv.url, most))
             print(
