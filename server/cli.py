@@ -59,15 +59,19 @@ def _owner_password() -> str:
 
 async def _create_organization(settings: Settings, args: argparse.Namespace) -> str:
     """An organization and its owner, whether or not registration is open."""
-    from server.auth.service import add_organization
+    from server.auth.service import add_organization, validate_password
     from server.auth.signup import Signup, owner_fields
     from server.core.errors import DomainError
     from server.db.session import create_engine, session_factory
+    from server.security.passwords import hash_password_async
 
-    wanted = Signup(args.email, _owner_password(), args.name, args.organization, args.timezone)
+    wanted = Signup(args.email, args.name, args.organization, args.timezone)
+    password = _owner_password()
     engine = create_engine(settings.database)
     try:
-        fields = await owner_fields(wanted)
+        fields = owner_fields(wanted)
+        validate_password(password, fields["email"], fields["name"])
+        fields["password_hash"] = await hash_password_async(password)
         async with session_factory(engine)() as session:
             user = await add_organization(session, **fields)
             await session.commit()

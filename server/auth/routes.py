@@ -65,7 +65,6 @@ class AuthController(Controller):
         that finishes the sign-up is mailed (server/auth/signup.py)."""
         wanted = signup.Signup(
             email=data.email,
-            password=data.password,
             name=data.name,
             organization_name=data.organization_name,
             timezone=data.timezone,
@@ -87,7 +86,11 @@ class AuthController(Controller):
         request: Request[Any, Any, Any],
     ) -> TokenPair:
         issued = await signup.confirm_signup(
-            db_session, app_state.settings.security, token=data.token, ip=client_ip(request)
+            db_session,
+            app_state.settings.security,
+            token=data.token,
+            password=data.password,
+            ip=client_ip(request),
         )
         return issued.pair
 

@@ -20,9 +20,12 @@ NewPassword = Annotated[
 ]
 
 
-class RegisterRequest(Wire):
+class RegisterRequest(Wire, forbid_unknown_fields=True):
+    """No password here: it is chosen when the mailed link is followed, so only
+    whoever reads the address's mail can set it. Unknown fields are refused, so
+    a client still sending `password` hears that it is not used."""
+
     email: Email
-    password: NewPassword
     name: Name
     organization_name: Name
     timezone: Timezone = "UTC"
@@ -30,6 +33,7 @@ class RegisterRequest(Wire):
 
 class RegisterConfirm(Wire):
     token: str
+    password: NewPassword
 
 
 class AcceptInviteRequest(Wire):

@@ -1,12 +1,17 @@
 """Signing up: a new organization and its owner, finished from a mailed link.
 
 A sign-up request answers the same way, in the same time, whether or not the
-address already has an account: it checks the input, hashes the password,
-stores a pending sign-up and queues a job (`auth.signup`); it never looks the
-address up. The job does: for a free address it stores the SHA-256 of a fresh
-token (24 hours) and mails the link that finishes the sign-up; for a taken
-one it deletes the pending row and tells the address's owner that someone
-tried to sign up with it (no link that creates anything).
+address already has an account: it checks the input, stores a pending sign-up
+and queues a job (`auth.signup`); it never looks the address up. The job
+does: for a free address it stores the SHA-256 of a fresh token (24 hours)
+and mails the link that finishes the sign-up; for a taken one it deletes
+the pending row and tells the address's owner that someone tried to sign up
+with it (no link that creates anything).
+
+The password is chosen on confirming, not in the request: a password given
+by whoever asked would let someone who knows an address prepare an account
+for it and sign in to it once its owner follows the link (pre-registration
+takeover). Only the holder of the mailed token sets it.
 """
 
 from __future__ import annotations
@@ -51,7 +56,6 @@ BAD_SIGNUP = (
 @dataclass(frozen=True)
 class Signup:
     email: str
-    password: str
     name: str
     organization_name: str
     timezone: str
@@ -62,20 +66,14 @@ def check_open(security: SecuritySettings) -> None:
         raise Forbidden("registration is closed on this server; ask an administrator to invite you")
 
 
-async def owner_fields(signup: Signup) -> dict[str, str]:
-    """The checked, normalized fields of a new owner, the password hashed (400 with
-    the reason for bad input; nothing here depends on who has an account)."""
-    email = normalize_email(signup.email)
-    name = require_name(signup.name, "name")
-    organization_name = require_name(signup.organization_name, "organizationName")
-    validate_password(signup.password, email, name)
-    timezone = validate_timezone(signup.timezone)
+def owner_fields(signup: Signup) -> dict[str, str]:
+    """The checked, normalized fields of a new owner (400 with the reason for bad
+    input; nothing here depends on who has an account)."""
     return {
-        "email": email,
-        "name": name,
-        "organization_name": organization_name,
-        "timezone": timezone,
-        "password_hash": await hash_password_async(signup.password),
+        "email": normalize_email(signup.email),
+        "name": require_name(signup.name, "name"),
+        "organization_name": require_name(signup.organization_name, "organizationName"),
+        "timezone": validate_timezone(signup.timezone),
     }
 
 
@@ -90,7 +88,7 @@ async def request_signup(
     for one address the request is dropped silently (the answer is the same 202):
     nobody can flood a mailbox, and an address holds a bounded number of rows."""
     check_open(state.settings.security)
-    fields = await owner_fields(signup)
+    fields = owner_fields(signup)
     rate = state.settings.security.reset_email_rate
     if not (await state.limiter.hit(_email_key(fields["email"]), rate)).allowed:
         return
@@ -151,16 +149,22 @@ async def find_signup(session: AsyncSession, token: str) -> PendingSignup:
 
 
 async def confirm_signup(
-    session: AsyncSession, security: SecuritySettings, *, token: str, ip: str
+    session: AsyncSession, security: SecuritySettings, *, token: str, password: str, ip: str
 ) -> Issued:
-    """Creates the organization and its owner from a link, in one transaction
-    with the link's end: the row is deleted (single use, even under a race),
-    and so are the address's other pending sign-ups."""
+    """Creates the organization and its owner, with the password chosen now,
+    from a link, in one transaction with the link's end: the row is deleted
+    (single use, even under a race), and so are the address's other pending
+    sign-ups. A password refused (400, the reason) leaves the link usable."""
     check_open(security)
+    row = await find_signup(session, token)
+    validate_password(password, row.email, row.name)
+    # End the read transaction first: the hash may queue behind sign-ins.
+    await session.commit()
+    password_hash = await hash_password_async(password)
     row = await find_signup(session, token)
     fields = {
         "email": row.email,
-        "password_hash": row.password_hash,
+        "password_hash": password_hash,
         "name": row.name,
         "organization_name": row.organization_name,
         "timezone": row.timezone,

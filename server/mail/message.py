@@ -121,7 +121,7 @@ def signup_mail(to: str, name: str, organization: str, url: str, hours: int) -> 
             f"Someone (hopefully you) asked to create the organization {organization} on "
             "Hubnity with this address as its owner.",
             f"Open the link to finish: it works once and expires in {hours} hours. You will "
-            "sign in with the password chosen when signing up.",
+            "choose there the password you will sign in with.",
         ],
         button=(f"Finish creating {organization}", url),
         footer="If you did not ask for this, ignore this message: nothing is created.",

@@ -9,7 +9,7 @@ from litestar.response import Redirect, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.auth import signup
-from server.core.errors import DomainError
+from server.core.errors import BadRequest, DomainError
 from server.http.deps import client_ip
 from server.runtime.state import AppState
 from server.security.limits import limit_sign_in
@@ -47,6 +47,24 @@ def _sentence(exc: DomainError) -> str:
 class SignupPages(Controller):
     path = "/signup"
 
+    async def _again(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: AsyncSession,
+        app_state: AppState,
+        token: str,
+        exc: DomainError,
+    ) -> Template:
+        await db_session.rollback()
+        try:
+            row = await signup.find_signup(db_session, token)
+        except DomainError:
+            return _page(request, app_state, exc.status_code, token=token, error=_sentence(exc))
+        return _page(
+            request, app_state, exc.status_code, token=token, error=_sentence(exc),
+            organization=row.organization_name, email=row.email,
+        )
+
     @get("/confirm")
     async def confirm_form(
         self,
@@ -73,14 +91,18 @@ class SignupPages(Controller):
     ) -> Response[Any]:
         web_session.check_login_csrf(request, app_state, data.get(CSRF_FIELD))
         token = data.get("token", "")
+        password = data.get("password", "")
         ip = client_ip(request)
         try:
             await limit_sign_in(app_state, "signup", ip)
+            if password != data.get("confirm", ""):
+                raise BadRequest("the two passwords differ")
             issued = await signup.confirm_signup(
-                db_session, app_state.settings.security, token=token, ip=ip
+                db_session, app_state.settings.security, token=token, password=password, ip=ip
             )
         except DomainError as exc:
-            return _page(request, app_state, exc.status_code, token=token, error=_sentence(exc))
+            # Shown with the form again while the link is still good.
+            return await self._again(request, db_session, app_state, token, exc)
         # The owner's refresh-token row is the web session, as after signing in.
         response = Redirect(path="/app", status_code=303)
         web_session.set_session_cookie(response, request, app_state, issued.pair.refresh_token)

@@ -84,10 +84,9 @@ def _mail_source(client: Any) -> Callable[[str], list[EmailMessage]]:
     return lambda email: mails_to(outbox_dir, email)
 
 
-def _body(email: str, password: str, name: str, organization: str, tz: str) -> dict[str, str]:
+def _body(email: str, name: str, organization: str, tz: str) -> dict[str, str]:
     return {
         "email": email,
-        "password": password,
         "name": name,
         "organizationName": organization,
         "timezone": tz,
@@ -97,6 +96,7 @@ def _body(email: str, password: str, name: str, organization: str, tz: str) -> d
 async def _finish(
     client: Any,
     body: dict[str, str],
+    password: str,
     read: Callable[[str], list[EmailMessage]],
     timeout: float,
     run_jobs: Callable[[], Awaitable[None]] | None = None,
@@ -109,7 +109,7 @@ async def _finish(
     while (token := _token_in(read(body["email"]))) is None:
         assert time.monotonic() < deadline, f"no sign-up link mailed to {body['email']}"
         await asyncio.sleep(0.02)
-    r = await client.post(CONFIRM, json={"token": token})
+    r = await client.post(CONFIRM, json={"token": token, "password": password})
     assert r.status_code == 201, r.text
     return r.json()
 
@@ -128,9 +128,9 @@ async def sign_up_in_app(
     from server.http.deps import app_state_of
 
     settings = app_state_of(client.app.state).settings
-    body = _body(email, password, name, organization, timezone)
+    body = _body(email, name, organization, timezone)
     run_jobs = _arq_burst(settings) if settings.redis.url else None
-    return await _finish(client, body, _mail_source(client), timeout, run_jobs)
+    return await _finish(client, body, password, _mail_source(client), timeout, run_jobs)
 
 
 def _arq_burst(settings: Any) -> Callable[[], Awaitable[None]]:
@@ -163,8 +163,10 @@ async def sign_up_async(
     timeout: float = 60,
 ) -> dict[str, Any]:
     """The same through `client` (its base_url the server's), the mail in `data_dir`/mail."""
-    body = _body(email, password, name, organization, timezone)
-    return await _finish(client, body, lambda e: mails_to(data_dir / "mail", e), timeout)
+    body = _body(email, name, organization, timezone)
+    return await _finish(
+        client, body, password, lambda e: mails_to(data_dir / "mail", e), timeout
+    )
 
 
 def sign_up(
@@ -182,9 +184,10 @@ def sign_up(
     """Blocking `sign_up_async` (no event loop: callable from async tests too).
     `before_links`: the server may be a tree from before sign-up links, whose
     register answered 201 and the token pair at once (benches' --before)."""
-    body = _body(email, password, name, organization, timezone)
+    body = _body(email, name, organization, timezone)
     with httpx.Client(base_url=base_url, timeout=timeout) as client:
-        r = client.post(REGISTER, json=body)
+        # A tree from before sign-up links took the password in the request.
+        r = client.post(REGISTER, json={**body, "password": password} if before_links else body)
         if before_links and r.status_code == 201:
             return r.json()
         assert r.status_code == 202, r.text
@@ -192,7 +195,7 @@ def sign_up(
         while (token := _token_in(mails_to(data_dir / "mail", email))) is None:
             assert time.monotonic() < deadline, f"no sign-up link mailed to {email}"
             time.sleep(0.02)
-        r = client.post(CONFIRM, json={"token": token})
+        r = client.post(CONFIRM, json={"token": token, "password": password})
         assert r.status_code == 201, r.text
         return r.json()
 

@@ -118,7 +118,8 @@ class PendingSignup(UUIDPrimaryKey, Timestamped, Base):
     Stored by the request whether or not the address has an account; the mail
     job sets `token_hash` (the SHA-256 of the link's token) only when it has
     none, and deletes the row when it has one. Confirming deletes the row (the
-    single use), so no password hash or address outlives the sign-up."""
+    single use), so no address outlives the sign-up. No password: it is chosen
+    on confirming (server/auth/signup.py says why)."""
 
     __tablename__ = "pending_signups"
 
@@ -126,6 +127,5 @@ class PendingSignup(UUIDPrimaryKey, Timestamped, Base):
     name: Mapped[str] = mapped_column(String(200))
     organization_name: Mapped[str] = mapped_column(String(200))
     timezone: Mapped[str] = mapped_column(String(64))
-    password_hash: Mapped[str] = mapped_column(String(255))
     token_hash: Mapped[str | None] = mapped_column(String(64), unique=True, default=None)
     expires_at: Mapped[datetime] = mapped_column(index=True)

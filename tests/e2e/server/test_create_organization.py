@@ -81,7 +81,6 @@ def test_create_organization_with_registration_closed(tmp_path):
             f"{srv.url}/api/v1/auth/register",
             json={
                 "email": "x@example.test",
-                "password": PASSWORD,
                 "name": "X",
                 "organizationName": "X",
             },

@@ -28,7 +28,6 @@ def _sign_up(site: MailSite, email: str, organization: str) -> httpx.Response:
         f"{site.url}{REGISTER}",
         json={
             "email": email,
-            "password": PASSWORD,
             "name": "Nadia Novak",
             "organizationName": organization,
         },
@@ -56,13 +55,20 @@ async def test_finish_signing_up_from_the_mailed_link(browser, msite) -> None:
     assert f"Finish creating {organization}" in await page.text_content("h1")
     assert email in await page.text_content("main")
     await page.screenshot(path=str(ARTIFACTS / f"signup-confirm-{msite.database}.png"))
+    # Two different passwords: the form again, with the reason, the link still good.
+    await page.fill("input[name=password]", PASSWORD)
+    await page.fill("input[name=confirm]", PASSWORD + "x")
+    await page.click("button[type=submit]")
+    assert "differ" in await page.text_content("[role=alert]")
+    await page.fill("input[name=password]", PASSWORD)
+    await page.fill("input[name=confirm]", PASSWORD)
     await page.click("button[type=submit]")
     await page.wait_for_url(f"{msite.url}/app")  # the owner's dashboard, signed in
     who = await page.text_content(".whoname")
     assert "Nadia Novak" in who and organization in who
     await context.close()
 
-    # The password chosen when signing up is the account's.
+    # The password chosen on the page is the account's.
     r = httpx.post(
         f"{msite.url}/api/v1/auth/login", json={"email": email, "password": PASSWORD}, timeout=60
     )
@@ -100,7 +106,10 @@ async def test_a_taken_address_and_a_forged_form(browser, msite) -> None:
     # The confirm form without its CSRF token creates nothing.
     token = (await msite.inbox.wait_for(free)).link(LINK_PATH).split("token=")[1]
     r = httpx.post(
-        f"{msite.url}{LINK_PATH}", data={"token": token}, timeout=60, follow_redirects=False
+        f"{msite.url}{LINK_PATH}",
+        data={"token": token, "password": PASSWORD, "confirm": PASSWORD},
+        timeout=60,
+        follow_redirects=False,
     )
     assert r.status_code == 403, r.text
     r = httpx.post(

@@ -20,7 +20,6 @@ TAKEN_SUBJECT = "Someone tried to sign up to Hubnity with your address"
 def _body(email: str, organization: str = "Globex") -> dict[str, str]:
     return {
         "email": email,
-        "password": PASSWORD,
         "name": "Grace",
         "organizationName": organization,
         "timezone": "Europe/Berlin",
@@ -81,11 +80,11 @@ async def test_confirm_creates_the_organization_and_its_owner_once(mailed, db):
             await s.execute(select(PendingSignup).where(PendingSignup.email == email))
         ).scalar_one()
     assert row.token_hash and token not in row.token_hash and len(row.token_hash) == 64
-    assert row.password_hash.startswith("$argon2id$") and PASSWORD not in row.password_hash
+    assert not hasattr(row, "password_hash")  # no password before the link is followed
     assert timedelta(hours=23) < row.expires_at - row.created_at <= timedelta(hours=24)
     assert await _users_with(db, email) == 0  # nothing made before the link is used
 
-    r = await mailed.client.post(CONFIRM, json={"token": token})
+    r = await mailed.client.post(CONFIRM, json={"token": token, "password": PASSWORD})
     assert r.status_code == 201, r.text
     pair = r.json()
     me = await mailed.client.get(
@@ -99,7 +98,7 @@ async def test_confirm_creates_the_organization_and_its_owner_once(mailed, db):
     )
     assert r.status_code == 200
     r = await mailed.client.post("/api/v1/auth/login", json={"email": email, "password": PASSWORD})
-    assert r.status_code == 200  # the password chosen when signing up
+    assert r.status_code == 200  # the password chosen on confirming
     async with db() as s:
         org = await s.get(Organization, uuid.UUID(me.json()["organization"]["id"]))
         assert org is not None and org.timezone == "Europe/Berlin"
@@ -114,9 +113,9 @@ async def test_confirm_creates_the_organization_and_its_owner_once(mailed, db):
             .all()
         )
     assert "organization.created" in actions
-    assert left == []  # the row (and its password hash) is gone
+    assert left == []  # the row is gone
 
-    again = await mailed.client.post(CONFIRM, json={"token": token})
+    again = await mailed.client.post(CONFIRM, json={"token": token, "password": PASSWORD})
     assert again.status_code == 400 and "invalid, already used or expired" in again.json()["detail"]
     assert await _users_with(db, email) == 1
 
@@ -126,7 +125,7 @@ async def test_one_link_confirmed_twice_at_once_makes_one_organization(mailed, d
     assert (await mailed.client.post(REGISTER, json=_body(email))).status_code == 202
     token = await _link_token(mailed, email)
     answers = await asyncio.gather(
-        *(mailed.client.post(CONFIRM, json={"token": token}) for _ in range(3))
+        *(mailed.client.post(CONFIRM, json={"token": token, "password": PASSWORD}) for _ in range(3))
     )
     assert sorted(r.status_code for r in answers) == [201, 400, 400]
     assert await _users_with(db, email) == 1
@@ -153,7 +152,7 @@ async def test_expired_garbage_and_taken_meanwhile_are_one_400(mailed, db):
     assert r.status_code == 201, r.text
 
     answers = [
-        await mailed.client.post(CONFIRM, json={"token": token})
+        await mailed.client.post(CONFIRM, json={"token": token, "password": PASSWORD})
         for token in (expired, meanwhile, "garbage")
     ]
     assert {r.status_code for r in answers} == {400}
@@ -186,7 +185,7 @@ async def test_closed_registration_and_the_per_address_limit(backend, session_tm
         r = await closed.post(REGISTER, json=_body(ghost))
         assert r.status_code == 403 and "registration is closed" in r.json()["detail"]
         # A link mailed while it was open does not create anything once it is closed.
-        r = await closed.post(CONFIRM, json={"token": token})
+        r = await closed.post(CONFIRM, json={"token": token, "password": PASSWORD})
         assert r.status_code == 403
         await asyncio.sleep(0.3)
         assert inbox.for_address(ghost) == []
@@ -210,3 +209,20 @@ async def test_expired_rows_are_purged_by_the_next_sign_up(mailed, db):
     async with db() as s:
         emails = set((await s.execute(select(PendingSignup.email))).scalars())
     assert old not in emails and new in emails
+
+
+async def test_the_password_is_chosen_by_whoever_holds_the_link(mailed, db):
+    """Pre-registration takeover: a password given with the request would be
+    the account's once the address's owner followed the link. None is taken."""
+    email = unique_email("prehijack")
+    r = await mailed.client.post(REGISTER, json={**_body(email), "password": "attacker-chose-1"})
+    assert r.status_code == 400 and "password" in r.json()["detail"], r.text
+    assert (await mailed.client.post(REGISTER, json=_body(email))).status_code == 202
+    token = await _link_token(mailed, email)
+    weak = await mailed.client.post(CONFIRM, json={"token": token, "password": "password"})
+    assert weak.status_code == 400 and "common" in weak.json()["detail"], weak.text
+    assert await _users_with(db, email) == 0
+    r = await mailed.client.post(CONFIRM, json={"token": token, "password": PASSWORD})
+    assert r.status_code == 201, r.text  # the refused password left the link usable
+    login = {"email": email, "password": PASSWORD}
+    assert (await mailed.client.post("/api/v1/auth/login", json=login)).status_code == 200
