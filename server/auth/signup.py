@@ -158,20 +158,23 @@ async def confirm_signup(
     check_open(security)
     row = await find_signup(session, token)
     validate_password(password, row.email, row.name)
-    # End the read transaction first: the hash may queue behind sign-ins.
-    await session.commit()
-    password_hash = await hash_password_async(password)
-    row = await find_signup(session, token)
+    row_id = row.id
     fields = {
         "email": row.email,
-        "password_hash": password_hash,
         "name": row.name,
         "organization_name": row.organization_name,
         "timezone": row.timezone,
     }
+    session.expunge(row)
+    # End the read transaction first: the hash may queue behind sign-ins.
+    await session.commit()
+    fields["password_hash"] = await hash_password_async(password)
+    # The claim re-checks what may have changed during the hash: still there
+    # (single use under a race), not expired; an address taken meanwhile is
+    # the unique email below.
     claimed = await session.execute(
         delete(PendingSignup)
-        .where(PendingSignup.id == row.id)
+        .where(PendingSignup.id == row_id, PendingSignup.expires_at > utcnow())
         .execution_options(synchronize_session=False)
     )
     if claimed.rowcount != 1:  # type: ignore[attr-defined]
@@ -179,10 +182,9 @@ async def confirm_signup(
         raise BadRequest(BAD_SIGNUP)
     await session.execute(
         delete(PendingSignup)
-        .where(PendingSignup.email == row.email)
+        .where(PendingSignup.email == fields["email"])
         .execution_options(synchronize_session=False)
     )
-    session.expunge(row)
     try:
         user = await add_organization(session, ip=ip, **fields)
     except Conflict:  # the address was taken a moment ago

@@ -47,22 +47,30 @@ def _sentence(exc: DomainError) -> str:
 class SignupPages(Controller):
     path = "/signup"
 
-    async def _again(
+    async def _form(
         self,
         request: Request[Any, Any, Any],
         db_session: AsyncSession,
         app_state: AppState,
         token: str,
-        exc: DomainError,
+        failure: DomainError | None = None,
     ) -> Template:
-        await db_session.rollback()
+        """The form while the link is good (with `failure`'s reason, if any),
+        else the page with the reason the link cannot be used."""
         try:
+            signup.check_open(app_state.settings.security)
             row = await signup.find_signup(db_session, token)
-        except DomainError:
-            return _page(request, app_state, exc.status_code, token=token, error=_sentence(exc))
+        except DomainError as exc:
+            shown = failure or exc
+            return _page(request, app_state, shown.status_code, token=token, error=_sentence(shown))
         return _page(
-            request, app_state, exc.status_code, token=token, error=_sentence(exc),
-            organization=row.organization_name, email=row.email,
+            request,
+            app_state,
+            failure.status_code if failure else 200,
+            token=token,
+            error=_sentence(failure) if failure else None,
+            organization=row.organization_name,
+            email=row.email,
         )
 
     @get("/confirm")
@@ -73,13 +81,7 @@ class SignupPages(Controller):
         app_state: AppState,
         token: str = "",
     ) -> Template:
-        try:
-            signup.check_open(app_state.settings.security)
-            row = await signup.find_signup(db_session, token)
-        except DomainError as exc:
-            return _page(request, app_state, exc.status_code, token=token, error=_sentence(exc))
-        organization, email = row.organization_name, row.email
-        return _page(request, app_state, 200, token=token, organization=organization, email=email)
+        return await self._form(request, db_session, app_state, token)
 
     @post("/confirm")
     async def confirm(
@@ -102,7 +104,8 @@ class SignupPages(Controller):
             )
         except DomainError as exc:
             # Shown with the form again while the link is still good.
-            return await self._again(request, db_session, app_state, token, exc)
+            await db_session.rollback()
+            return await self._form(request, db_session, app_state, token, exc)
         # The owner's refresh-token row is the web session, as after signing in.
         response = Redirect(path="/app", status_code=303)
         web_session.set_session_cookie(response, request, app_state, issued.pair.refresh_token)
