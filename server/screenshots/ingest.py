@@ -67,7 +67,9 @@ class Outcome:
 class FileSink:
     """Sniffs, hashes, limits and streams the file part into a storage writer."""
 
-    def __init__(self, storage: Storage, limit: int, key_for: Callable[[str], str]) -> None:
+    def __init__(
+        self, storage: Storage, limit: int, key_for: Callable[[str], str], keep: bool
+    ) -> None:
         self.storage = storage
         self.limit = limit
         self.key_for = key_for
@@ -78,8 +80,9 @@ class FileSink:
         self.writer: ObjectWriter | None = None
         self.started = False
         self.ended = False
-        #: The bytes, while they fit the inline thumbnail's limit.
-        self.kept: bytearray | None = bytearray()
+        #: The bytes, while they fit the inline thumbnail's limit (`keep`: one
+        #: may be made at all).
+        self.kept: bytearray | None = bytearray() if keep else None
 
     async def feed(self, data: bytes) -> None:
         self.size += len(data)
@@ -148,6 +151,9 @@ async def upload_stream(
         storage,
         limit,
         lambda ct: object_key(principal.org_id, principal.user_id, shot_id, received, ct),
+        # An organization that blurs every screenshot never gets one inline.
+        keep=app_state.settings.storage.inline_thumbnails
+        and principal.organization.blur_level == 0,
     )
     fields: dict[str, str] = {}
     existing: Screenshot | None = None
@@ -203,7 +209,7 @@ async def upload_stream(
         committed = True
         assert sink.content_type is not None and entry_id is not None
         blur = max(blur, principal.organization.blur_level)
-        if blur == 0 and sink.kept is not None and app_state.settings.storage.inline_thumbnails:
+        if blur == 0 and sink.kept is not None:
             thumb = await inline.make_thumbnail(
                 storage, writer.key, bytes(sink.kept), sink.content_type
             )

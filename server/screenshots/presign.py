@@ -145,7 +145,7 @@ async def receive_signed_put(
     route) streams into the object; confirm later verifies it."""
     shot = await _uploading(app_state, shot_id)
     storage = storage_of(app_state)
-    sink = FileSink(storage, shot.size_bytes, lambda _ct: shot.storage_key)
+    sink = FileSink(storage, shot.size_bytes, lambda _ct: shot.storage_key, keep=False)
     committed = False
     try:
         sink.started = True
