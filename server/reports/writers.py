@@ -1,20 +1,40 @@
 """Timesheet file writers: CSV and XLSX, row by row so memory stays flat.
 
-CSV cells that a spreadsheet would read as a formula (leading = + - @, tab or
-CR) get a leading apostrophe: opening an export never runs attacker-chosen
-formulas from a task name or description. XLSX cells carry real types:
-dates, date-times and durations (timedelta with an [h]:mm:ss format), and
-text cells are forced to the string type so "=..." is never a formula.
+Every text cell (descriptions, but also the names of people, projects, tasks,
+customers and activities) is text a member typed, so it is treated as hostile:
+
+- CSV: a cell a spreadsheet could read as a formula gets a leading apostrophe
+  (`safe_text`): one that starts with = + - @, tab, CR or LF, and one whose
+  first character after leading whitespace, control or invisible characters
+  is = + - @ (" =1+1"), because LibreOffice's "trim spaces" import option, Google Sheets
+  and some CSV-to-XLSX converters strip leading whitespace before they look
+  for a formula. Opening an export never runs a formula from a member's text.
+- XLSX: cells carry real types: dates, date-times and durations (timedelta
+  with an [h]:mm:ss format), and text cells are forced to the string type so
+  "=..." is never a formula. A worksheet is XML 1.0, which cannot carry the C0
+  control characters other than tab, LF and CR, nor U+FFFE, U+FFFF or lone
+  surrogates: openpyxl refuses the first (IllegalCharacterError, its
+  ILLEGAL_CHARACTERS_RE) and writes the others into a file Excel cannot open.
+  They are dropped from every text cell (`xlsx_text`), so one member's
+  "bell\x07" never fails, or corrupts, the whole organization's export.
 """
 
 from __future__ import annotations
 
 import abc
 import csv
+import re
 from datetime import date, datetime, timedelta
 from typing import IO, Any
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
+_FORMULA = ("=", "+", "-", "@")
+# What may hide a formula's first character: whitespace, control characters
+# (C0, DEL, C1) and the invisible ones (zero-width space to RLM, word joiner, BOM).
+_LEADING_BLANKS = re.compile("^[\\s\x00-\x1f\x7f-\x9f\u200b-\u200f\u2060\ufeff]+")
+# What XML 1.0 (a worksheet) cannot hold: openpyxl's ILLEGAL_CHARACTERS_RE, plus
+# U+FFFE, U+FFFF and lone surrogates, which it would write into a broken file.
+_XML_REFUSED = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 CONTENT_TYPES = {
     "csv": "text/csv; charset=utf-8",
@@ -24,7 +44,15 @@ CONTENT_TYPES = {
 
 
 def safe_text(value: str) -> str:
-    return "'" + value if value.startswith(_FORMULA_START) else value
+    """A CSV cell no spreadsheet reads as a formula (see the module's docstring)."""
+    formula = value.startswith(_FORMULA_START)
+    formula = formula or _LEADING_BLANKS.sub("", value).startswith(_FORMULA)
+    return "'" + value if formula else value
+
+
+def xlsx_text(value: str) -> str:
+    """`value` without the characters a worksheet cannot hold."""
+    return _XML_REFUSED.sub("", value)
 
 
 def hms(delta: timedelta) -> str:
@@ -86,6 +114,8 @@ class XlsxSheet(SheetWriter):
     def _cell(self, value: Any) -> Any:
         from openpyxl.cell import WriteOnlyCell
 
+        if isinstance(value, str):
+            value = xlsx_text(value)
         cell = WriteOnlyCell(self._ws, value=value)
         if isinstance(value, str):
             cell.data_type = "s"  # never a formula, whatever the text starts with

@@ -69,10 +69,26 @@ def test_slots_are_quarter_hours() -> None:
     assert slot_of(utc(2026, 1, 1, 10, 45)) == utc(2026, 1, 1, 10, 45)
 
 
-@pytest.mark.parametrize("text", ["=1+1", "+1", "-1", "@SUM(A1)", "\tx", "\rx"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "=1+1",
+        "+1",
+        "-1",
+        "@SUM(A1)",
+        "\tx",
+        "\rx",
+        "\nx",
+        " =1+1",
+        "\u00a0 +1",
+        "\x07=1",
+        "\u200b@x",
+    ],
+)
 def test_formula_like_text_is_neutralized(text: str) -> None:
     assert safe_text(text) == "'" + text
     assert safe_text("plain") == "plain"
+    assert safe_text(" plain =1") == " plain =1" and safe_text("a=1") == "a=1"
 
 
 def test_csv_sheet_formats_values() -> None:
