@@ -7,12 +7,20 @@ group order (`billing.billed_rows`), so only one group is held at a time.
 
 Text is drawn with DejaVu Sans when the system has it (Debian/Ubuntu
 `fonts-dejavu-core`, installed in the server image), which covers Latin,
-Greek and Cyrillic names; otherwise with the PDF core font Helvetica, where
-characters outside Latin-1 print as "?".
+Greek, Cyrillic, Hebrew, Arabic and many symbols; otherwise with the PDF core
+font Helvetica (Latin-1). Names and descriptions are members' free text, so
+every string goes through `printable` first: a character the font has no glyph
+for (CJK with DejaVu, anything outside Latin-1 with Helvetica, most emoji)
+prints as "?" rather than vanishing without a trace, tabs become spaces, and
+control, format and unknown combining characters are left out. No text can
+fail the export. There is no text shaping (it needs HarfBuzz): right-to-left
+scripts print in the order they were typed, Arabic letters unjoined.
 """
 
 from __future__ import annotations
 
+import unicodedata
+from collections.abc import Container
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -56,6 +64,40 @@ def _font_files() -> tuple[Path, Path] | None:
     return None
 
 
+_SPACES = {"\t": " ", "\r": "", "\n": " "}
+# Categories left out when the font cannot draw them: controls, format
+# characters (zero-width joiners, bidi marks), surrogates and combining marks
+# (variation selectors, accents: the base character still prints).
+_INVISIBLE = ("Cc", "Cf", "Cs", "Mn", "Me")
+_LATIN_1 = range(0x100)
+
+
+def printable(text: str, drawable: Container[int], *, lines: bool = False) -> str:
+    """`text` as the font can draw it (see the module's docstring); line
+    breaks are kept when `lines` (a table cell), else they become spaces."""
+    if text.isascii() and text.isprintable():
+        return text
+    out = []
+    for ch in text:
+        category = unicodedata.category(ch)
+        if ch == "\n" and lines:
+            out.append(ch)
+        elif ch in _SPACES:
+            out.append(_SPACES[ch])
+        elif category != "Cc" and ord(ch) in drawable:
+            out.append(ch)
+        elif category == "Zs":
+            out.append(" ")
+        elif category not in _INVISIBLE:
+            out.append("?")
+    return "".join(out)
+
+
+def _glyphs(font: Any) -> set[int]:
+    """The code points a TrueType font has a glyph for."""
+    return set(font.cmap)
+
+
 def hours(seconds: int) -> str:
     return f"{Decimal(seconds) / 3600:,.2f}"
 
@@ -95,7 +137,7 @@ class PdfTimesheet:
         self._path = path
         self._group = group
         fonts = _font_files()
-        self._unicode = fonts is not None
+        self._drawable: Container[int] = _LATIN_1
         title = f"Timesheet {first.isoformat()} to {last.isoformat()}"
         footer_font = "DejaVu" if fonts else "Helvetica"
         text = self._text
@@ -116,6 +158,7 @@ class PdfTimesheet:
         if fonts:
             pdf.add_font("DejaVu", "", str(fonts[0]))
             pdf.add_font("DejaVu", "B", str(fonts[1]))
+            self._drawable = _glyphs(pdf.fonts["dejavu"]) & _glyphs(pdf.fonts["dejavuB"])
         self._family = "DejaVu" if fonts else "Helvetica"
         pdf.add_page()
         pdf.set_font(self._family, "B", 16)
@@ -136,9 +179,8 @@ class PdfTimesheet:
         self._current: tuple[Any, str] | None = None
         self._pending: list[Row] = []
 
-    def _text(self, value: Any) -> str:
-        out = "" if value is None else str(value)
-        return out if self._unicode else out.encode("latin-1", "replace").decode("latin-1")
+    def _text(self, value: Any, *, lines: bool = False) -> str:
+        return printable("" if value is None else str(value), self._drawable, lines=lines)
 
     def row(self, row: Row) -> None:
         key = (row.group_id, row.group)
@@ -177,7 +219,7 @@ class PdfTimesheet:
             table.row([self._text(c) for c in _COLUMNS])
             for i, cells in enumerate(rows):
                 style = bold if i == len(rows) - 1 else None
-                table.row([self._text(c) for c in cells], style=style)
+                table.row([self._text(c, lines=True) for c in cells], style=style)
 
     def _flush(self) -> None:
         if not self._pending:
