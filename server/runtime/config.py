@@ -15,75 +15,15 @@ from pathlib import Path
 
 from platformdirs import user_data_dir
 
-
-class ConfigError(ValueError):
-    """A configuration value is missing or malformed."""
-
-
-_SIZE = re.compile(r"^\s*(\d+)\s*(b|kb|k|mb|m|gb|g)?\s*$", re.IGNORECASE)
-_UNITS = {"b": 1, "k": 1024, "kb": 1024, "m": 1024**2, "mb": 1024**2, "g": 1024**3, "gb": 1024**3}
-_RATE = re.compile(r"^\s*(\d+)\s*(?:/\s*(s|sec|second|m|min|minute|h|hour))?\s*$", re.IGNORECASE)
-_PERIODS = {
-    "s": 1,
-    "sec": 1,
-    "second": 1,
-    "m": 60,
-    "min": 60,
-    "minute": 60,
-    "h": 3600,
-    "hour": 3600,
-}
-
-
-def parse_size(name: str, value: str) -> int:
-    m = _SIZE.match(value)
-    if not m:
-        raise ConfigError(f"{name}={value!r} is not a size (examples: 50mb, 512kb, 1048576)")
-    return int(m.group(1)) * _UNITS[(m.group(2) or "b").lower()]
-
-
-@dataclass(frozen=True)
-class Rate:
-    """`limit` requests per `period` seconds."""
-
-    limit: int
-    period: int
-
-    @classmethod
-    def parse(cls, name: str, value: str) -> Rate:
-        m = _RATE.match(value)
-        if not m or int(m.group(1)) <= 0:
-            raise ConfigError(f"{name}={value!r} is not a rate (examples: 60/min, 5/minute, 100/s)")
-        return cls(int(m.group(1)), _PERIODS[(m.group(2) or "min").lower()])
-
-
-def _env(name: str, default: str | None = None) -> str | None:
-    value = os.environ.get(name)
-    return value if value not in (None, "") else default
-
-
-def _env_bool(name: str, default: bool) -> bool:
-    value = _env(name)
-    if value is None:
-        return default
-    if value.lower() in ("1", "true", "yes", "on"):
-        return True
-    if value.lower() in ("0", "false", "no", "off"):
-        return False
-    raise ConfigError(f"{name}={value!r} is not a boolean (use true or false)")
-
-
-def _env_int(name: str, default: int, minimum: int = 0) -> int:
-    value = _env(name)
-    if value is None:
-        return default
-    try:
-        number = int(value)
-    except ValueError:
-        raise ConfigError(f"{name}={value!r} is not a whole number") from None
-    if number < minimum:
-        raise ConfigError(f"{name}={value!r} must be at least {minimum}")
-    return number
+# ConfigError, Rate, parse_size and LdapSettings are imported from here by callers.
+from server.runtime.env import ConfigError as ConfigError
+from server.runtime.env import Rate as Rate
+from server.runtime.env import env_bool as _env_bool
+from server.runtime.env import env_int as _env_int
+from server.runtime.env import env_str as _env
+from server.runtime.env import parse_size as parse_size
+from server.runtime.ldap_config import LdapSettings as LdapSettings
+from server.runtime.ldap_config import load_ldap
 
 
 @dataclass(frozen=True)
@@ -161,26 +101,6 @@ class MailSettings:
     sender: str = "Hubnity <hubnity@localhost>"
     outbox_dir: Path | None = None
     timeout_seconds: int = 20
-
-
-@dataclass(frozen=True)
-class LdapSettings:
-    """LDAP_URL unset → no directory sign-in (docs/api.md, "Directory sign-in")."""
-
-    url: str | None = None
-    organization_id: str | None = None
-    user_dn_template: str = "uid={login},ou=people,dc=example,dc=org"
-    group_base: str | None = None
-    group_roles: tuple[tuple[str, str], ...] = ()
-    email_attribute: str = "mail"
-    name_attribute: str = "cn"
-    start_tls: bool = False
-    ca_file: str | None = None
-    timeout_seconds: int = 5
-
-    @property
-    def enabled(self) -> bool:
-        return self.url is not None and self.organization_id is not None
 
 
 @dataclass(frozen=True)
@@ -272,47 +192,6 @@ def _mail(data_dir: Path) -> MailSettings:
     )
 
 
-def _group_roles(value: str | None) -> tuple[tuple[str, str], ...]:
-    """LDAP_GROUP_ROLES="cn=admins,ou=groups,dc=x=ADMIN;cn=leads,...=MANAGER"."""
-    pairs = []
-    for item in (value or "").split(";"):
-        if not item.strip():
-            continue
-        group, sep, role = item.strip().rpartition("=")
-        role = role.strip().upper()
-        # OWNER is granted only by an OWNER, never by the directory.
-        if not sep or not group or role not in ("ADMIN", "MANAGER", "MEMBER"):
-            raise ConfigError(
-                f"LDAP_GROUP_ROLES item {item!r} must be <group DN>=<ADMIN|MANAGER|MEMBER>"
-            )
-        pairs.append((group.strip().lower(), role))
-    return tuple(pairs)
-
-
-def _ldap() -> LdapSettings:
-    url = _env("LDAP_URL")
-    org = _env("LDAP_ORGANIZATION_ID")
-    if url and not url.lower().startswith(("ldap://", "ldaps://")):
-        raise ConfigError(f"LDAP_URL={url!r} must start with ldap:// or ldaps://")
-    if url and not org:
-        raise ConfigError("LDAP_URL is set but LDAP_ORGANIZATION_ID is not")
-    template = _env("LDAP_USER_DN", "uid={login},ou=people,dc=example,dc=org") or ""
-    if url and "{login}" not in template:
-        raise ConfigError("LDAP_USER_DN must contain {login}")
-    return LdapSettings(
-        url=url,
-        organization_id=org,
-        user_dn_template=template,
-        group_base=_env("LDAP_GROUP_BASE"),
-        group_roles=_group_roles(_env("LDAP_GROUP_ROLES")),
-        email_attribute=_env("LDAP_EMAIL_ATTRIBUTE", "mail") or "mail",
-        name_attribute=_env("LDAP_NAME_ATTRIBUTE", "cn") or "cn",
-        start_tls=_env_bool("LDAP_START_TLS", False),
-        ca_file=_env("LDAP_CA_FILE"),
-        timeout_seconds=_env_int("LDAP_TIMEOUT", 5, 1),
-    )
-
-
 def load_settings() -> Settings:
     env = (_env("HUBNITY_ENV", "development") or "development").lower()
     if env not in ("development", "production", "test"):
@@ -381,7 +260,7 @@ def load_settings() -> Settings:
             body_idle_timeout=float(_env_int("BODY_IDLE_TIMEOUT", 30, 1)),
         ),
         mail=_mail(data_dir),
-        ldap=_ldap(),
+        ldap=load_ldap(),
         log_json=_env_bool("LOG_JSON", True),
     )
 
