@@ -13,6 +13,7 @@ from botocore.exceptions import HTTPClientError
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 _REDIS = (RedisConnectionError, RedisTimeoutError)
 _STORAGE = (BotoConnectionError, HTTPClientError)
@@ -47,8 +48,13 @@ def _database_down(exc: BaseException) -> bool:
 
 def outage_of(exc: BaseException) -> str | None:
     """Which dependency `exc` says is unreachable ("database", "Redis",
-    "object storage"), or None when it is not an outage."""
+    "object storage", "the server" when overloaded), or None when it is not
+    an outage."""
     for link in _chain(exc):
+        if isinstance(link, PoolTimeout):
+            # Every pooled connection stayed busy for DB_POOL_TIMEOUT: this
+            # process is overloaded, not broken; the retry goes elsewhere or later.
+            return "the server"
         if isinstance(link, _REDIS):
             return "Redis"
         if isinstance(link, _STORAGE):

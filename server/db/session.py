@@ -48,7 +48,12 @@ def create_engine(db: DatabaseSettings) -> AsyncEngine:
         # above, which cost more than a small sync itself. Connections are
         # checked and reset by the pool; WAL lets them read side by side.
         engine = create_async_engine(
-            db.url, echo=db.echo, poolclass=AsyncAdaptedQueuePool, pool_size=4, max_overflow=8
+            db.url,
+            echo=db.echo,
+            poolclass=AsyncAdaptedQueuePool,
+            pool_size=db.pool_size or 4,
+            max_overflow=8 if db.max_overflow is None else db.max_overflow,
+            pool_timeout=db.pool_timeout,
         )
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
@@ -57,7 +62,16 @@ def create_engine(db: DatabaseSettings) -> AsyncEngine:
     # SQLAlchemy invalidates the whole pool, so the next checkout reconnects;
     # recycling after an hour keeps idle connections from going stale.
     return create_async_engine(
-        db.url, echo=db.echo, pool_size=10, max_overflow=10, pool_recycle=3600
+        db.url,
+        echo=db.echo,
+        pool_size=db.pool_size or 10,
+        max_overflow=10 if db.max_overflow is None else db.max_overflow,
+        # Waiting longer than this for a connection means the process is
+        # overloaded: the request is answered 503 "busy" with Retry-After
+        # (server/core/outages.py) and the agent retries later, instead of
+        # queueing until its own timeout.
+        pool_timeout=db.pool_timeout,
+        pool_recycle=3600,
     )
 
 

@@ -31,6 +31,11 @@ class DatabaseSettings:
     url: str
     """SQLAlchemy async URL: sqlite+aiosqlite:///path or postgresql+asyncpg://..."""
     echo: bool = False
+    # Per process (docs/deploy.md, "Capacity"); None keeps the engine's default.
+    pool_size: int | None = None
+    max_overflow: int | None = None
+    # Seconds a request waits for a pooled connection before a 503 "busy".
+    pool_timeout: float = 10.0
 
     @property
     def is_sqlite(self) -> bool:
@@ -213,7 +218,13 @@ def load_settings() -> Settings:
     return Settings(
         env=env,
         data_dir=data_dir,
-        database=DatabaseSettings(url=db_url, echo=_env_bool("DATABASE_ECHO", False)),
+        database=DatabaseSettings(
+            url=db_url,
+            echo=_env_bool("DATABASE_ECHO", False),
+            pool_size=_env_int("DB_POOL_SIZE", 0, 1) if _env("DB_POOL_SIZE") else None,
+            max_overflow=_env_int("DB_MAX_OVERFLOW", 0, 0) if _env("DB_MAX_OVERFLOW") else None,
+            pool_timeout=_env_int("DB_POOL_TIMEOUT", 10, 1),
+        ),
         redis=RedisSettings(url=_redis_url(), prefix=_env("REDIS_PREFIX", "hubnity:") or ""),
         storage=StorageSettings(
             local_dir=Path(_env("STORAGE_DIR") or data_dir / "storage"),

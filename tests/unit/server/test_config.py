@@ -40,6 +40,12 @@ def test_postgres_urls_are_normalized_and_redis_host_port(env):
     s = load_settings()
     assert s.database.url == "postgresql+asyncpg://u@db/app_state"
     assert s.redis.url == "redis://cache:6380/0"
+    # Pool sizes: the engine's defaults unless set; 0 overflow is allowed.
+    assert (s.database.pool_size, s.database.max_overflow) == (None, None)
+    env.setenv("DB_POOL_SIZE", "30")
+    env.setenv("DB_MAX_OVERFLOW", "0")
+    db = load_settings().database
+    assert (db.pool_size, db.max_overflow, db.pool_timeout) == (30, 0, 10)
 
 
 @pytest.mark.parametrize(
@@ -52,6 +58,9 @@ def test_postgres_urls_are_normalized_and_redis_host_port(env):
         ("ALLOW_REGISTRATION", "maybe", "ALLOW_REGISTRATION"),
         ("REDIS_URL", "localhost:6379", "REDIS_URL"),
         ("HUBNITY_ENV", "staging", "HUBNITY_ENV"),
+        ("DB_POOL_SIZE", "0", "DB_POOL_SIZE"),
+        ("DB_MAX_OVERFLOW", "-1", "DB_MAX_OVERFLOW"),
+        ("DB_POOL_TIMEOUT", "soon", "DB_POOL_TIMEOUT"),
     ],
 )
 def test_bad_values_raise_config_error_naming_the_variable(env, key, value, fragment):
