@@ -40,10 +40,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
 from server.analytics.day_pieces import Days, span_days
+from server.core.spans import MAX_ENTRY_DURATION
 from server.db.models import TimeEntry, TrackedDay, TrackedDayHours, User
 from server.db.models.day_rollup import HOURS
 from server.reports import days as d
-from server.sync.validate import MAX_ENTRY_DURATION
 from shared.enums import EntrySource
 
 _KEY = "tracked_days.marked"

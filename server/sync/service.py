@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.analytics import day_refresh
 from server.core.errors import SIGNED_OUT, BadRequest, Unauthorized
+from server.core.spans import MAX_ENTRY_DURATION
 from server.db.base import utcnow
 from server.reports.rollup import SLOT, slot_of
 from server.sync.apps import app_rows, signal_rows, validate_apps
@@ -32,7 +33,6 @@ from server.sync.store_sqlite import SqliteStore
 from server.sync.timers import TimerStop, clash_ending_timer, stop_timers
 from server.sync.tombstones import deleted_conflict, tombstoned
 from server.sync.validate import (
-    MAX_ENTRY_DURATION,
     ValidActivity,
     ValidEntry,
     decode_strict,

@@ -12,10 +12,10 @@ from datetime import datetime
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from server.core.spans import MAX_ENTRY_DURATION
 from server.db.models import TimeEntry
 from server.sync.overlap import Interval, Timeline
 from server.sync.store import StoredEntry
-from server.sync.validate import MAX_ENTRY_DURATION
 from shared.enums import EntrySource, EntryStatus
 
 # (entry id, its start, where it ends now)

@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import msgspec
 
+from server.core.spans import ENDS_BEFORE_START, span_refusal
 from server.core.times import to_utc
 from server.sync.schemas import RawActivity, RawBatch, RawEntry
 from shared.enums import ConflictReason, EntryStatus
@@ -32,7 +33,6 @@ from shared.limits import (
 from shared.schemas import ActivityIn, Conflict, EntryIn, SyncBatch
 from shared.wire_dates import RANGE
 
-MAX_ENTRY_DURATION = timedelta(days=31)
 MAX_CLOCK_SKEW = timedelta(hours=24)
 
 
@@ -145,10 +145,9 @@ def _check_entry_times(
 ) -> None:
     if status == EntryStatus.STOPPED and end is None:
         raise _Invalid("a STOPPED entry needs endTime")
-    if end is not None and end < start:
-        raise _Invalid("endTime is before startTime")
-    if end is not None and end - start > MAX_ENTRY_DURATION:
-        raise _Invalid("an entry may last at most 31 days")
+    problem = span_refusal(start, end) if end is not None else None
+    if problem is not None:
+        raise _Invalid("endTime is before startTime" if problem == ENDS_BEFORE_START else problem)
     if start > now + MAX_CLOCK_SKEW:
         raise _Invalid("startTime is in the future")
 

@@ -14,13 +14,13 @@ from sqlalchemy import Select, TextualSelect, and_, bindparam, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.core.errors import BadRequest, Conflict
+from server.core.spans import MAX_ENTRY_DURATION, span_refusal
 from server.db.models import Activity, Project, Task, TimeEntry
 from server.db.scoped import get_in_org
 from server.db.session import dialect_of
 from server.sync.service import store_for
 from server.sync.store import FAR_FUTURE
 from server.sync.store_sqlite import SqliteStore
-from server.sync.validate import MAX_ENTRY_DURATION
 from server.time_entries.schemas import MAX_TICKET_KEY
 from shared.enums import EntrySource, EntryStatus
 from shared.limits import MAX_DESCRIPTION_LENGTH
@@ -83,8 +83,9 @@ def check_span(start: datetime, end: datetime | None) -> None:
         return
     if end <= start:
         raise BadRequest("endTime must be after startTime")
-    if end - start > MAX_ENTRY_DURATION:
-        raise BadRequest(f"an entry lasts at most {MAX_ENTRY_DURATION.days} days")
+    problem = span_refusal(start, end)
+    if problem is not None:
+        raise BadRequest(problem)
 
 
 def description(value: str | None) -> str | None:

@@ -22,9 +22,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from server.auth.principal import Principal
 from server.core.errors import Conflict
 from server.core.ids import parse_uuid
+from server.core.spans import MAX_ENTRY_DURATION
 from server.db.base import utcnow
 from server.db.models import TimeEntry
-from server.sync.validate import MAX_ENTRY_DURATION
 from server.time_entries import rules
 from server.time_entries.guards import ensure_editable
 from server.time_entries.wire import entry_out

@@ -15,10 +15,10 @@ from pathlib import Path
 from sqlalchemy import bindparam, insert, text
 from sqlalchemy.dialects import sqlite
 
+from server.core.spans import MAX_ENTRY_DURATION
 from server.db.migrate import upgrade
 from server.db.models import TimeEntry
 from server.sync.store_sqlite import ts
-from server.sync.validate import MAX_ENTRY_DURATION
 from server.time_entries.rules import _OVERLAP, live_agent_query
 from tests.support.api import create_project, register
 
