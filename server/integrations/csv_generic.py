@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from server.core.spans import span_refusal
 from server.integrations.base import ExternalEntry, ExternalRef, Page, RecordError
 from server.integrations.csv_read import CsvError, detect, header_of, rows
 from server.integrations.values import iso_duration_seconds, parse_instant
@@ -152,7 +153,10 @@ class Layout:
         except ValueError:
             raise RowError(f"duration {text!r} is not HH:MM:SS, hours or PT…") from None
         factor = {"hours": 3600, "minutes": 60, "seconds": 1}[self.duration_unit]
-        return round(number * factor)
+        try:
+            return round(number * factor)
+        except (ValueError, OverflowError):  # nan, inf
+            raise RowError(f"duration {text!r} is not a number of {self.duration_unit}") from None
 
 
 def _time(text: str) -> time:
@@ -162,6 +166,12 @@ def _time(text: str) -> time:
         except ValueError:
             continue
     raise RowError(f"time {text!r} is not like 09:30, 09:30:00 or 9:30 AM")
+
+
+def _check_span(start: datetime, end: datetime, seconds: int | None) -> None:
+    refused = span_refusal(start, end, seconds)
+    if refused is not None:
+        raise RowError(refused)
 
 
 def _billable(text: str) -> bool | None:
@@ -190,9 +200,9 @@ def parse_row(layout: Layout, row: dict[str, str]) -> ExternalEntry:
     if end is None:
         if seconds is None:
             raise RowError("neither an end nor a duration")
+        _check_span(start, start, seconds)  # before adding it: a huge one overflows
         end = start + timedelta(seconds=seconds)
-    if end < start:
-        raise RowError("the entry ends before it starts")
+    _check_span(start, end, seconds)
     if seconds is None:
         seconds = int((end - start).total_seconds())
     project = layout.get(row, "project")

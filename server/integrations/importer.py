@@ -11,7 +11,9 @@ notes the ids it saw in a temporary table instead (see import_writes). A dry
 run computes the same counts and writes nothing.
 
 Imported entries may overlap agent or manual time: they are stored, not
-refused (the week view marks overlaps).
+refused (the week view marks overlaps). A record no entry may be (longer
+than an entry lasts, ending before it starts, dated outside the accepted
+range: server/core/spans.py) is refused: an error on the run, nothing stored.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from server.core.spans import span_refusal
 from server.db.base import utcnow
 from server.integrations import import_writes as writes
 from server.integrations.base import ExternalEntry, Page
@@ -124,8 +127,9 @@ class PageImporter:
             if end is None:
                 counts.skipped += 1  # a running timer: imported once it stops
                 continue
-            if entry.duration_seconds < 0 or end < entry.start:
-                self.error(external_id, "the entry ends before it starts")
+            refused = span_refusal(entry.start, end, entry.duration_seconds)
+            if refused is not None:  # overlap checks would miss it (server/core/spans.py)
+                self.error(external_id, refused)
                 continue
             user_id = resolver.user(entry.user)
             if user_id is None:
