@@ -12,8 +12,10 @@ from server import audit
 from server.auth.principal import Principal
 from server.core.errors import BadRequest, Conflict
 from server.db.base import utcnow
-from server.db.models import IntegrationConflict, IntegrationLink
+from server.db.models import Integration, IntegrationConflict, IntegrationLink, TimeEntry
 from server.db.scoped import get_in_org
+from server.integrations.providers import CONNECTORS
+from server.integrations.reconciler import from_snapshot, pull_refusal
 from server.integrations.schemas import ConflictList, ConflictOut, ResolveIn
 from server.integrations.service import get_integration
 
@@ -55,6 +57,24 @@ async def list_conflicts(
     return ConflictList(items=[conflict_out(c, link) for c, link in rows])
 
 
+async def _check_remote(
+    session: AsyncSession, conflict: IntegrationConflict, link: IntegrationLink | None
+) -> None:
+    """Keeping the remote side stores it here: not when no entry may be it."""
+    remote = from_snapshot(conflict.remote or {})
+    if remote is None or link is None:
+        return  # deleted remotely: keeping that deletes the entry here
+    entry = await session.get(TimeEntry, link.time_entry_id) if link.time_entry_id else None
+    integration = await session.get(Integration, conflict.integration_id)
+    connector = CONNECTORS.get(integration.provider) if integration is not None else None
+    refused = pull_refusal(remote, entry, connector.carries_start if connector else True)
+    if refused is not None:
+        raise BadRequest(
+            f"the remote side cannot be kept: {refused}; keep hubnity, "
+            "or correct the record at the provider"
+        )
+
+
 async def resolve_conflict(
     session: AsyncSession,
     principal: Principal,
@@ -68,9 +88,11 @@ async def resolve_conflict(
     )
     if conflict.status != "open":
         raise Conflict(f"this conflict is already {conflict.status}")
+    link = await session.get(IntegrationLink, conflict.link_id)
+    if data.keep == "remote":
+        await _check_remote(session, conflict, link)
     conflict.status, conflict.keep = "resolved", data.keep
     conflict.resolved_at, conflict.resolved_by = utcnow(), principal.user_id
-    link = await session.get(IntegrationLink, conflict.link_id)
     audit.record_by(
         session,
         principal,

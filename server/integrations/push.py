@@ -11,12 +11,14 @@ deleted in Hubnity delete their remote worklog.
 from __future__ import annotations
 
 import re
+import uuid
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
 from sqlalchemy import and_, delete, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from server import audit
 from server.db.base import utcnow
 from server.db.models import (
     Integration,
@@ -28,7 +30,7 @@ from server.db.models import (
 )
 from server.integrations.base import Connector, ExternalEntry, ExternalRef
 from server.integrations.http import ProviderError
-from server.integrations.reconciler import from_snapshot, local_fp
+from server.integrations.reconciler import from_snapshot, local_fp, pull_refusal
 from server.integrations.resolver import ACTIVITY, PROJECT, USER
 from server.integrations.twoway import SKEW, Sync
 from server.integrations.writers import ConnectionUnusable
@@ -63,6 +65,21 @@ def _update(rid: str, out: ExternalEntry) -> Callable[[Connector], Awaitable[Ext
 
 def _delete(rid: str, key: str | None) -> Callable[[Connector], Awaitable[None]]:
     return lambda c: c.delete_entry(rid, key)
+
+
+def audit_write(sync: Sync, op: str, link: IntegrationLink, entry_id: uuid.UUID | None) -> None:
+    audit.record(
+        sync.session,
+        f"integration.remote_{op}",
+        organization_id=sync.integration.organization_id,
+        target_type="time_entry",
+        target_id=entry_id,
+        integration_id=str(sync.integration.id),
+        provider=sync.provider,
+        remote_id=link.remote_id,
+        ticket=link.ticket_key,
+        run_id=str(sync.run.id),
+    )
 
 
 def _fatal(exc: ProviderError) -> bool:
@@ -135,7 +152,7 @@ async def push_one(
         return
     sync.counts.pushed += 1
     WORKLOG_SYNC.labels(sync.provider, "pushed").inc()
-    sync.audit_write(op, link, entry.id)
+    audit_write(sync, op, link, entry.id)
     await sync._commit()  # the link is stored as soon as the remote has the worklog
 
 
@@ -172,12 +189,12 @@ async def apply_resolved(sync: Sync) -> None:
                     stored = await sync.write_as(entry.user_id, _update(rid, out))
                 link.remote_fp, link.local_fp = stored.fingerprint(), local_fp(entry)
                 sync.counts.pushed += 1
-                sync.audit_write("update", link, entry.id)
+                audit_write(sync, "update", link, entry.id)
             elif conflict.keep == "hubnity":  # deleted in Hubnity: delete remotely
                 rid, key = link.remote_id, link.ticket_key
                 await sync.write_as(link.author_id, _delete(rid, key))
                 sync.counts.removed += 1
-                sync.audit_write("delete", link, None)
+                audit_write(sync, "delete", link, None)
                 sync.deletes.append((link.id, None))
             elif remote is None or entry is None:  # keep remote: it was deleted → delete here
                 if remote is None:
@@ -185,6 +202,13 @@ async def apply_resolved(sync: Sync) -> None:
                     sync.counts.deleted += 1
                 else:  # the entry is gone here: the remote record comes back as new
                     sync.deletes.append((link.id, None))
+            elif refused := pull_refusal(remote, entry, sync.connector.carries_start):
+                # Resolved before such records were refused: a person decides again.
+                sync.error(link.remote_id, f"{refused}; the conflict is open again")
+                conflict.status, conflict.keep = "open", None
+                conflict.resolved_at = conflict.resolved_by = None
+                await sync._commit()
+                continue
             else:
                 sync._apply_remote(entry, remote)
                 link.local_fp, link.remote_fp = local_fp(entry), remote.fingerprint()
@@ -277,7 +301,7 @@ async def push_deletions(sync: Sync) -> None:
             sync.error(link.remote_id, f"{sync.provider} refused the deletion: {exc.reason}")
             continue
         WORKLOG_SYNC.labels(sync.provider, "pushed").inc()
-        sync.audit_write("delete", link, None)
+        audit_write(sync, "delete", link, None)
         await sync.session.execute(delete(IntegrationLink).where(IntegrationLink.id == link.id))
         await sync._commit()
 

@@ -6,6 +6,8 @@ sync. Now:
 - only the remote moved → `pull` (Hubnity takes the remote's values);
 - only Hubnity moved → `push` (the remote takes Hubnity's);
 - both moved → `conflict`: nothing is overwritten, a person decides.
+A remote record no entry may be (server/core/spans.py: too long, ending
+before it starts, out of range) is not pulled: an error on the run.
 A remote record without a link is matched to an unlinked entry by the
 fingerprint of user + ticket + start + duration, else created in Hubnity.
 """
@@ -20,6 +22,7 @@ from typing import Any, Literal
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from server.core.spans import span_refusal
 from server.db.models import IntegrationLink, TimeEntry
 from server.integrations.base import ExternalEntry, ExternalRef
 
@@ -37,6 +40,17 @@ def decide(link_local: str, link_remote: str, local_now: str | None, remote_now:
     if local_moved:
         return "push"
     return "unchanged"
+
+
+def pull_refusal(record: ExternalEntry, entry: TimeEntry | None, carries_start: bool) -> str | None:
+    """Why the remote record cannot be taken into Hubnity (server/core/spans.py),
+    as a pull would store it: from its start (or the entry's, for a remote
+    without start times) for its duration; None when it can."""
+    start = record.start if entry is None or carries_start else entry.start_time
+    seconds = record.duration_seconds
+    # The length first: adding a huge one to the start would overflow.
+    refused = span_refusal(start, start, seconds)
+    return refused or span_refusal(start, start + timedelta(seconds=seconds))
 
 
 def local_fp(entry: TimeEntry, ticket_key: str | None = None) -> str:

@@ -39,6 +39,7 @@ from server.integrations.importer import Counts, entry_key
 from server.integrations.reconciler import (
     decide,
     local_fp,
+    pull_refusal,
     snapshot_local,
     snapshot_remote,
     unlinked_match,
@@ -89,20 +90,6 @@ class Sync:
         WORKLOG_SYNC.labels(self.provider, "failed").inc()
         if len(self.errors) < MAX_ERRORS:
             self.errors.append({"externalId": external_id, "detail": detail})
-
-    def audit_write(self, op: str, link: IntegrationLink, entry_id: uuid.UUID | None) -> None:
-        audit.record(
-            self.session,
-            f"integration.remote_{op}",
-            organization_id=self.integration.organization_id,
-            target_type="time_entry",
-            target_id=entry_id,
-            integration_id=str(self.integration.id),
-            provider=self.provider,
-            remote_id=link.remote_id,
-            ticket=link.ticket_key,
-            run_id=str(self.run.id),
-        )
 
     async def load(self) -> None:
         org = self.integration.organization_id
@@ -263,6 +250,9 @@ class Sync:
             self._conflict(link, entry, record)
             return
         assert entry is not None  # "pull": the local side did not move
+        if refused := pull_refusal(record, entry, self.connector.carries_start):
+            self.error(record.external_id, refused)  # the entry and its link stay as they were
+            return
         self.counts.updated += 1
         WORKLOG_SYNC.labels(self.provider, "pulled").inc()
         if not self.write:
@@ -332,6 +322,9 @@ class Sync:
         self.deletes.append((link.id, link.time_entry_id))
 
     async def _pull_new(self, record: ExternalEntry) -> None:
+        if refused := pull_refusal(record, None, self.connector.carries_start):
+            self.error(record.external_id, refused)  # nothing stored, not linked
+            return
         user_id = self.resolver.user(record.user)
         if user_id is None:
             self.error(
