@@ -155,7 +155,7 @@ class JiraConnector(Connector):
                         if exc.status != 404:
                             raise
                         page.errors.append(RecordError(str(row.get("id")), exc.reason))
-                    except (KeyError, TypeError, ValueError) as exc:
+                    except (KeyError, TypeError, ValueError, OverflowError) as exc:
                         page.errors.append(
                             RecordError(str(row.get("id")), f"unreadable Jira worklog: {exc}")
                         )

@@ -120,6 +120,6 @@ def _page(rows: list[dict[str, Any]], zone: ZoneInfo, window: Window) -> Page:
                     ),
                 )
             )
-        except (KeyError, TypeError, ValueError) as exc:
+        except (KeyError, TypeError, ValueError, OverflowError) as exc:
             page.errors.append(RecordError(eid, f"unreadable Tempo worklog: {exc}"))
     return page

@@ -123,7 +123,7 @@ class ZammadConnector(Connector):
         for row in rows:
             try:
                 page.entries.append(self.normalize(row))
-            except (KeyError, TypeError, ValueError, InvalidOperation) as exc:
+            except (KeyError, TypeError, ValueError, OverflowError, InvalidOperation) as exc:
                 page.errors.append(
                     RecordError(str(row.get("id")), f"unreadable Zammad time accounting: {exc}")
                 )
