@@ -130,6 +130,7 @@ async def test_jira_pull_refuses_a_forty_day_worklog_new_edited_or_kept(client, 
         day = datetime.now(UTC).replace(microsecond=0) - timedelta(days=45)
         long = jira.add_worklog("ABC-1", jc, day, FORTY_DAYS, "forty days")
         short = jira.add_worklog("ABC-1", jc, day + timedelta(days=44), 3600, "an hour")
+        forever = jira.add_worklog("ABC-1", jc, day, 10**12, "past year 9999")
         r = await connect(
             owner,
             "jira",
@@ -140,16 +141,22 @@ async def test_jira_pull_refuses_a_forty_day_worklog_new_edited_or_kept(client, 
         assert r.status_code == 201, r.text
         jid = r.json()["id"]
 
-        # A new worklog lasting 40 days: the run's error, no entry, no link.
+        # A new worklog lasting 40 days: the run's error, no entry, no link;
+        # one whose end cannot even be computed is that record's error too.
         first = await run(owner, jid)
         assert first["status"] == "done", first
-        assert (first["counts"]["created"], first["counts"]["failed"]) == (1, 1), first
-        assert first["errors"] == [{"externalId": long, "detail": TOO_LONG}]
+        assert (first["counts"]["created"], first["counts"]["failed"]) == (1, 2), first
+        errors = {e["externalId"]: e["detail"] for e in first["errors"]}
+        assert errors[long] == TOO_LONG, errors
+        assert errors[forever].startswith("unreadable Jira worklog"), errors
         [pulled] = await _spans(db, carol.user_id)
         assert pulled[1:] == (3600, "an hour")
         async with db() as s:
-            linked = (await s.execute(select(IntegrationLink.remote_id))).scalars().all()
-        assert long not in linked and short in linked
+            links = IntegrationLink.integration_id == uuid.UUID(jid)  # ids repeat across stand-ins
+            linked = (
+                (await s.execute(select(IntegrationLink.remote_id).where(links))).scalars().all()
+            )
+        assert long not in linked and forever not in linked and short in linked
 
         # Only the remote moved, to 40 days: not pulled; the entry and its link
         # stay as they were (an error each run until it is fixed at Jira).
@@ -166,7 +173,9 @@ async def test_jira_pull_refuses_a_forty_day_worklog_new_edited_or_kept(client, 
         async with db() as s:
             entry_id = (
                 await s.execute(
-                    select(IntegrationLink.time_entry_id).where(IntegrationLink.remote_id == short)
+                    select(IntegrationLink.time_entry_id).where(
+                        links, IntegrationLink.remote_id == short
+                    )
                 )
             ).scalar_one()
         r = await owner.patch(f"/api/v1/time-entries/{entry_id}", json={"description": "mine"})
