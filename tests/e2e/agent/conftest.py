@@ -1,11 +1,13 @@
 """A real `hubnity-server` process that a test can stop and start again on
 the same port and data dir, an account with a project, and a reader of the
-server's own rows (its SQLite database) to compare with the agent's record."""
+server's own rows (its SQLite database, or PostgreSQL for `db_server`) to
+compare with the agent's record."""
 
 from __future__ import annotations
 
 import io
 import os
+import re
 import socket
 import sqlite3
 import subprocess
@@ -34,8 +36,9 @@ def free_port() -> int:
 
 
 class Server:
-    def __init__(self, data_dir: Path) -> None:
+    def __init__(self, data_dir: Path, database_url: str | None = None) -> None:
         self.data_dir = data_dir
+        self.database_url = database_url  # None: the embedded SQLite database
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.proc: subprocess.Popen[bytes] | None = None
@@ -54,6 +57,8 @@ class Server:
         }
         env.pop("DATABASE_URL", None)
         env.pop("REDIS_URL", None)
+        if self.database_url:
+            env["DATABASE_URL"] = self.database_url
         self.data_dir.mkdir(parents=True, exist_ok=True)
         with open(self.log, "ab") as log:
             self.proc = subprocess.Popen(
@@ -83,6 +88,19 @@ class Server:
     def db(self) -> sqlite3.Connection:
         return sqlite3.connect(f"file:{self.data_dir / 'hubnity.db'}?mode=ro", uri=True)
 
+    def rows(self, sql: str, param: str) -> list[Any]:
+        """Rows of SQLite-flavoured `sql` with its one `?` parameter, on
+        whichever database the server uses (UUID columns compared as text)."""
+        if not self.database_url:
+            with self.db() as db:
+                return db.execute(sql, (param,)).fetchall()
+        import psycopg
+
+        pg = re.sub(r"replace\(([\w.]+), '-', ''\)", r"replace(\1::text, '-', '')", sql)
+        dsn = self.database_url.replace("postgresql+asyncpg://", "postgresql://")
+        with psycopg.connect(dsn) as conn:
+            return conn.execute(pg.replace("?", "%s"), (param,)).fetchall()
+
 
 @dataclass
 class Account:
@@ -104,6 +122,32 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     srv.start()
     yield srv
     srv.stop()
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgres"])
+def db_server(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Server]:
+    """`server` on either database: the embedded SQLite one or a fresh,
+    migrated PostgreSQL database (production runs migrations as a step)."""
+    if request.param == "sqlite":
+        srv = Server(tmp_path_factory.mktemp("server"))
+        srv.start()
+        yield srv
+        srv.stop()
+        return
+    from server.db.migrate import upgrade
+    from tests.support.services import create_pg_database, drop_pg_database
+
+    name, url = create_pg_database("hubnity_agent_e2e")
+    try:
+        upgrade(url)
+        srv = Server(tmp_path_factory.mktemp("server"), url)
+        srv.start()
+        yield srv
+        srv.stop()
+    finally:
+        drop_pg_database(name)
 
 
 def new_account(server: Server, **policy: object) -> Account:
@@ -143,8 +187,7 @@ def jpeg(color: tuple[int, int, int] = (30, 120, 200)) -> bytes:
 def user_rows(server: Server, user_id: str, sql: str) -> list[Any]:
     """The rows of `sql`, whose one `?` is compared with `replace(<user_id
     column>, '-', '')`: the server's SQLite keeps UUIDs as 32 hex digits."""
-    with server.db() as db:
-        return db.execute(sql, (user_id.replace("-", ""),)).fetchall()
+    return server.rows(sql, user_id.replace("-", ""))
 
 
 def as_key(value: object) -> str:

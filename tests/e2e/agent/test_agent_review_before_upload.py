@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.e2e.agent.conftest import Server, new_account, server_screenshot_keys
-from tests.e2e.agent.test_agent_server import make_agent, past_clock, run
+from tests.e2e.agent.harness import make_agent, past_clock, run
 
 pytestmark = pytest.mark.slow
 
