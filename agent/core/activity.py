@@ -117,18 +117,27 @@ class MinuteBuckets:
         self.entry_key: str | None = None
         self._buckets: dict[datetime, _Bucket] = {}
 
-    def absorb(self, entry_key: str, d: Drained, now: datetime) -> None:
+    def absorb(
+        self, entry_key: str, d: Drained, now: datetime, since: datetime | None = None
+    ) -> None:
+        """Count `d` into the entry's minutes up to `now`'s and from `since`'s
+        (the entry's start): input stamped just before the wall clock was set
+        back lies before a new entry's start, and the server refuses minutes
+        outside their entry."""
         if entry_key != self.entry_key:
             self._buckets.clear()
             self.entry_key = entry_key
         if not (d.keys or d.moves or d.clicks or d.seconds):
             return
-        current = floor_minute(now)
+        first = floor_minute(since) if since is not None else None
+        current = floor_minute(now) if first is None else max(floor_minute(now), first)
         by_minute: dict[datetime, set[int]] = {}
         for s in d.seconds:
             minute = floor_minute(datetime.fromtimestamp(s, UTC))
             if minute > current:
                 minute = current
+            elif first is not None and minute < first:
+                minute = first
             by_minute.setdefault(minute, set()).add(s)
         # Counts go to the latest minute of this drain (a drain spans ~1 s).
         count_minute = max(by_minute) if by_minute else current

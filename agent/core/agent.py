@@ -26,7 +26,7 @@ import httpx
 from agent.config import Settings, load_policy, load_projects, local_timezone
 from agent.core.account import bind_account
 from agent.core.api import ApiClient
-from agent.core.clock import Clock, SystemClock
+from agent.core.clock import Clock, RecordClock, SystemClock
 from agent.core.control import ControlInbox
 from agent.core.credentials import CredentialStore, open_store
 from agent.core.idle import IdleAction, IdlePeriod
@@ -59,7 +59,9 @@ class Agent:
     ) -> None:
         self.data_dir = data_dir
         data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-        self.clock = clock or SystemClock()
+        # Record time: the wall clock, held back from running into time
+        # already recorded after it was set back (see RecordClock).
+        self.clock = RecordClock(clock or SystemClock())
         self.settings = settings or Settings.load(data_dir)
         if server_url:
             self.settings.server_url = server_url

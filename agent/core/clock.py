@@ -78,6 +78,40 @@ class FakeClock:
         self._wall += timedelta(seconds=seconds)
 
 
+class RecordClock:
+    """The agent's record time: the wall clock, except that it never runs
+    behind what was already recorded.
+
+    When the wall clock was set back into time the agent already recorded
+    (NTP correcting a fast clock, someone changing the time), the tracker
+    calls `hold` as the next entry begins: from then on record time is the
+    wall clock plus `skew`, so that entries go on from the last end at the
+    pace of real time instead of overlapping it or being lost. The skew stays
+    while tracking goes on and is given up when tracking begins again after a
+    break (`hold` with the wall clock already past the last end).
+    """
+
+    def __init__(self, inner: Clock) -> None:
+        self.inner = inner
+        self.skew = timedelta(0)
+        self.counts_suspend = getattr(inner, "counts_suspend", True)
+
+    def now(self) -> datetime:
+        return self.inner.now() + self.skew
+
+    def monotonic(self) -> float:
+        return self.inner.monotonic()
+
+    def boottime(self) -> float:
+        return self.inner.boottime()
+
+    def hold(self, floor: datetime | None) -> None:
+        """Record time goes on from the wall clock, or from `floor` (the last
+        recorded end) while the wall clock is behind it."""
+        behind = floor - self.inner.now() if floor is not None else timedelta(0)
+        self.skew = max(timedelta(0), behind)
+
+
 class Jump(StrEnum):
     NONE = "none"
     SUSPEND = "suspend"  # the machine slept or the process was frozen
@@ -109,13 +143,18 @@ class JumpDetector:
         self._last = None
 
     def check(self) -> TickGap:
-        wall, mono, boot = self._clock.now(), self._clock.monotonic(), self._clock.boottime()
+        # Detection compares the wall clock itself; `last_wall` is reported in
+        # record time (see RecordClock), whose skew may change between ticks.
+        skew = self._clock.skew if isinstance(self._clock, RecordClock) else timedelta(0)
+        wall = self._clock.now() - skew
+        mono, boot = self._clock.monotonic(), self._clock.boottime()
         last = self._last
         self._last = (wall, mono, boot)
         if last is None:
-            return TickGap(Jump.NONE, wall, 0.0)
-        last_wall, last_mono, last_boot = last
-        d_wall = (wall - last_wall).total_seconds()
+            return TickGap(Jump.NONE, wall + skew, 0.0)
+        last_raw, last_mono, last_boot = last
+        last_wall = last_raw + skew
+        d_wall = (wall - last_raw).total_seconds()
         d_mono = mono - last_mono
         d_boot = boot - last_boot
         if d_boot - d_mono > self._tolerance or d_mono > self._max_gap:

@@ -45,12 +45,12 @@ class Interruptions:
         if kind is Jump.CLOCK_CHANGED:
             # The wall clock was set: the entry keeps the time that really passed.
             ended = last_wall + timedelta(seconds=elapsed)
-            self.tracker.interrupt(ended, now)
+            self.tracker.interrupt(ended, resume=True)
             self._notify("The system clock changed; tracking continues in a new entry.")
         else:
             asleep = (now - last_wall).total_seconds()
             # A short nap is a blip; after a long one the user decides to go on.
-            resume = now if asleep < self.idle.timeout else None
+            resume = asleep < self.idle.timeout
             self.tracker.interrupt(last_wall, resume)
             self._notify(
                 f"The computer was asleep or frozen for {int(asleep // 60)} min; "

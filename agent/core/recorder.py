@@ -71,6 +71,7 @@ class Recorder:
         ):
             self.reset_schedule()
             self._on_gap()
+            now = self.clock.now()  # the new entry's record time (see RecordClock)
         drained = self.counter.drain()
         running = self.tracker.state is State.RUNNING and self.tracker.current is not None
         if running:
@@ -79,16 +80,17 @@ class Recorder:
             period = self.interruptions.check_idle(mono)
             if period is not None:
                 self._on_idle_return(period)
-            assert self.tracker.current is not None
-            self.buckets.absorb(self.tracker.current.key, drained, now)
+            current = self.tracker.current
+            assert current is not None
+            self.buckets.absorb(current.key, drained, now, current.start)
             policy = self._policy()
-            self.apps.sample(self.tracker.current.key, now, policy)
+            self.apps.sample(current.key, now, policy)
             if (
                 policy.screenshots_enabled
                 and self.screenshots.capturer is not None
                 and self.scheduler.poll(mono, self.idle.idle)
             ):
-                self.screenshots.take_soon(self.tracker.current.key, policy.blur_level)
+                self.screenshots.take_soon(current.key, policy.blur_level)
         minute = floor_minute(now)
         if (
             mono - self._last_heartbeat >= self.settings.heartbeat_seconds
@@ -110,7 +112,7 @@ class Recorder:
             drained = self.counter.drain()
             current = self.tracker.current
             if self.tracker.state is State.RUNNING and current is not None:
-                self.buckets.absorb(current.key, drained, self.clock.now())
+                self.buckets.absorb(current.key, drained, self.clock.now(), current.start)
         self._write_activity(final)
 
     def _write_activity(self, final: bool = False) -> None:

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
-from agent.core.clock import Clock
+from agent.core.clock import Clock, RecordClock
 from agent.core.outbox import LocalEntry, Outbox
 from shared.enums import EntryStatus
 
@@ -28,7 +28,8 @@ class State(StrEnum):
 class Tracker:
     def __init__(self, outbox: Outbox, clock: Clock, timezone: str) -> None:
         self._outbox = outbox
-        self._clock = clock
+        # Shared with the rest of the agent when it is a RecordClock already.
+        self._clock = clock if isinstance(clock, RecordClock) else RecordClock(clock)
         self.timezone = timezone
         self.state = State.STOPPED
         self.project_id: str | None = None
@@ -36,7 +37,8 @@ class Tracker:
         self.description: str | None = None
         self.current: LocalEntry | None = None
         # A new entry never starts before the previous one ended, even if the
-        # wall clock was set backwards: the server refuses overlapping entries.
+        # wall clock was set backwards: the server refuses overlapping entries,
+        # so record time goes on from here (RecordClock.hold).
         self._last_end: datetime | None = None
 
     # --- commands -----------------------------------------------------------------
@@ -52,7 +54,7 @@ class Tracker:
             self.project_id, self.task_id = project_id, task_id
         if self.state is State.RUNNING:
             return
-        self._begin(self._clock.now())
+        self._begin_now()
 
     def pause(self) -> None:
         if self.state is State.RUNNING:
@@ -61,7 +63,7 @@ class Tracker:
 
     def resume(self) -> None:
         if self.state is State.PAUSED:
-            self._begin(self._clock.now())
+            self._begin_now()
 
     def stop(self) -> None:
         if self.state is State.RUNNING:
@@ -86,18 +88,18 @@ class Tracker:
 
     # --- interruptions ---------------------------------------------------------------------
 
-    def interrupt(self, ended_at: datetime, resume_at: datetime | None) -> None:
+    def interrupt(self, ended_at: datetime, resume: bool) -> None:
         """Time between `ended_at` and now cannot be vouched for (suspend, clock
-        change): the entry ends at `ended_at`; tracking goes on at `resume_at`
-        in a new entry, or stops when it is None."""
+        change): the entry ends at `ended_at`; tracking goes on now in a new
+        entry (never before `ended_at`), or stops."""
         if self.state is not State.RUNNING or self.current is None:
             return
         ended_at = max(ended_at, self.current.start)
         self._end(ended_at, EntryStatus.STOPPED)
-        if resume_at is None:
-            self.state = State.STOPPED
+        if resume:
+            self._begin_now()
         else:
-            self._begin(resume_at)
+            self.state = State.STOPPED
 
     def split(self, at: datetime) -> str | None:
         """End the running entry at `at` and go on in a new one from there
@@ -140,12 +142,15 @@ class Tracker:
     # --- start-up -----------------------------------------------------------------------------
 
     def recover(self) -> int:
-        """After a crash or kill, open entries end at their last heartbeat."""
+        """After a crash or kill, open entries end at their last heartbeat.
+        The next entry begins after the latest recorded end, even if the
+        wall clock was set back while the agent was not running."""
         open_entries = self._outbox.running_entries()
         for e in open_entries:
             self._outbox.update_entry(
                 e.key, end=max(e.last_heartbeat, e.start), status=EntryStatus.STOPPED.value
             )
+        self._last_end = self._outbox.latest_end()
         return len(open_entries)
 
     # --- reading ---------------------------------------------------------------------------------
@@ -168,6 +173,10 @@ class Tracker:
         return max(timedelta(0), self._clock.now() - self.current.start)
 
     # --- internals -----------------------------------------------------------------------------
+
+    def _begin_now(self) -> None:
+        self._clock.hold(self._last_end)
+        self._begin(self._clock.now())
 
     def _begin(self, at: datetime) -> None:
         if self._last_end is not None and at < self._last_end:

@@ -1,9 +1,10 @@
 from __future__ import annotations
 
 import random
+from datetime import timedelta
 
 from agent.core.backoff import Backoff, parse_retry_after
-from agent.core.clock import FakeClock, Jump, JumpDetector
+from agent.core.clock import FakeClock, Jump, JumpDetector, RecordClock
 from agent.core.idle import IdleDetector
 from agent.core.scheduler import CaptureScheduler
 
@@ -23,6 +24,27 @@ def test_jump_detector_tells_suspend_from_clock_change(clock: FakeClock) -> None
     clock.advance(1)
     gap = d.check()
     assert gap.kind is Jump.CLOCK_CHANGED and gap.elapsed == 1
+
+
+def test_record_clock_held_after_a_jump_back_is_not_another_jump(clock: FakeClock) -> None:
+    record = RecordClock(clock)
+    d = JumpDetector(record)
+    d.check()
+    clock.advance(1)
+    assert d.check().kind is Jump.NONE
+    held = record.now()
+    clock.set_wall(-600)
+    clock.advance(1)
+    gap = d.check()
+    assert gap.kind is Jump.CLOCK_CHANGED and gap.last_wall == held and gap.elapsed == 1
+    record.hold(held + timedelta(seconds=1))  # the next entry goes on from the record
+    assert record.now() == held + timedelta(seconds=1) and record.skew == timedelta(seconds=600)
+    clock.advance(1)
+    assert d.check().kind is Jump.NONE  # the hold itself is not a clock change
+    assert record.now() == held + timedelta(seconds=2)
+    clock.advance(900)
+    record.hold(held)  # a break longer than the skew: back on the wall clock
+    assert record.skew == timedelta(0) and record.now() == clock.now()
 
 
 def test_frozen_process_counts_as_a_gap(clock: FakeClock) -> None:

@@ -115,6 +115,27 @@ def test_backward_clock_never_starts_before_previous_end(outbox: Outbox, clock: 
     clock.set_wall(-3600)
     t.start(P1)
     clock.advance(10)
+    t.heartbeat()
+    assert outbox.get_entry(t.current.key).end == t.current.start + timedelta(seconds=10)  # type: ignore[union-attr]
+    clock.advance(10)
     t.stop()
     a, b = sorted(outbox.all_entries(), key=lambda e: e.start)
-    assert b.start >= a.end  # type: ignore[operator]
+    # The record goes on from the last end and keeps the 20 seconds that passed.
+    assert b.start == a.end and _durations(outbox) == [100, 20]
+
+
+def test_after_a_restart_the_next_entry_begins_after_the_record(
+    outbox: Outbox, clock: FakeClock
+) -> None:
+    t = Tracker(outbox, clock, "UTC")
+    t.start(P1)
+    clock.advance(600)
+    t.stop()
+    clock.set_wall(-300)  # set back while the agent was not running
+    t = Tracker(outbox, clock, "UTC")
+    t.recover()
+    t.start(P1)
+    clock.advance(60)
+    t.stop()
+    a, b = outbox.all_entries()
+    assert b.start == a.end and _durations(outbox) == [600, 60]

@@ -99,6 +99,11 @@ class EntryQueue(Database):
     def all_entries(self) -> list[LocalEntry]:
         return self._entries("ORDER BY start_time")
 
+    def latest_end(self) -> datetime | None:
+        """Where the recorded time ends (the latest end of any entry)."""
+        row = self._db().execute("SELECT MAX(end_time) FROM entries").fetchone()
+        return parse_ts(row[0]) if row and row[0] else None
+
     def parked_entries(self) -> list[LocalEntry]:
         return self._entries(f"WHERE {PARKED_ENTRY} ORDER BY start_time")
 
