@@ -19,6 +19,7 @@ from server.audit.routes import AuditController
 from server.auth.routes import AuthController
 from server.customers.routes import CustomersController
 from server.http.allow import fix_allow_headers
+from server.http.body_limits import apply_body_limits
 from server.http.dependency_order import resolve_dependencies_in_turn
 from server.http.deps import (
     provide_app_state,
@@ -130,7 +131,8 @@ def create_app(settings: Settings | None = None, state: AppState | None = None) 
             request_id_middleware,
             GlobalRateLimit(),
         ],
-        request_max_body_size=settings.security.body_size_limit,
+        # Small unless a route names a larger kind (server/http/body_limits.py).
+        request_max_body_size=settings.limits.default,
         # No response is ever sniffed into another type (screenshots, exports, JSON).
         response_headers=[ResponseHeader(name="X-Content-Type-Options", value="nosniff")],
         openapi_config=OpenAPIConfig(title="Hubnity", version=__version__, path="/schema"),
@@ -139,6 +141,7 @@ def create_app(settings: Settings | None = None, state: AppState | None = None) 
         debug=False,
     )
     fix_allow_headers(app)
+    apply_body_limits(app, settings.limits)
     resolve_dependencies_in_turn(app)
     install_openapi(app)
     return app

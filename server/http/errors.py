@@ -9,11 +9,13 @@ from typing import Any
 
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, NotFoundException, ValidationException
+from litestar.exceptions.http_exceptions import RequestEntityTooLarge
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from litestar.types import ExceptionHandlersMap
 
 from server.core.errors import DomainError, ServiceUnavailable, TooManyRequests
 from server.core.outages import outage_of
+from server.http.body_limits import too_large
 from server.observability.logging import log
 
 
@@ -83,6 +85,7 @@ EXCEPTION_HANDLERS: ExceptionHandlersMap = {
     DomainError: _domain_error,
     ValidationException: _validation_error,
     NotFoundException: _http_error,
+    RequestEntityTooLarge: too_large,
     HTTPException: _http_error,
     RecursionError: _too_deep,
     Exception: _unexpected,

@@ -16,7 +16,7 @@ component and documents the errors each operation can really produce:
 - 405 never documented: a method the route lacks is not an operation;
 - 400, 408, 413 and 415 when it takes a body or is a POST, PUT or PATCH (a
   handler may read a multipart or CSV body itself): malformed, stalled, too
-  large, wrong content type;
+  large (the 413 states the route's body limit), wrong content type;
 - 409 for writes (POST, PUT, PATCH, DELETE): the object's state forbids it;
 - 429 unless the handler is exempt from the global limit;
 - 503 everywhere: a dependency outage (server/core/outages.py).
@@ -145,6 +145,15 @@ def _errors(
     return sorted(codes)
 
 
+def _reason(code: int, handler: HTTPRouteHandler | None) -> str:
+    """The reason of an error; a 413 states the route's body limit
+    (server/http/body_limits.py)."""
+    limit = handler.resolve_request_max_body_size() if handler is not None else None
+    if code == 413 and limit is not None:
+        return f"{REASONS[code]}: this route takes at most {limit} bytes"
+    return REASONS[code]
+
+
 def _document_ids(parameters: list[dict[str, Any]]) -> None:
     for parameter in parameters:
         if parameter.get("in") == "query" and parameter["name"].endswith("Id"):
@@ -190,7 +199,7 @@ def document_errors(app: Litestar, schema: dict[str, Any]) -> dict[str, Any]:
                 _document_files(responses, handler.opt[MEDIA_TYPES])
             for code in _errors(path, method, operation, handler):
                 responses.setdefault(
-                    str(code), {"description": REASONS[code], "content": error_content}
+                    str(code), {"description": _reason(code, handler), "content": error_content}
                 )
     return schema
 

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.auth.principal import Principal
 from server.core.ids import path_uuid
+from server.http.body_limits import body, token_before_body
 from server.http.deps import client_ip
 from server.http.openapi import ERRORS, MULTIPART
 from server.integrations import conflicts, run_requests, service, webhooks
@@ -38,6 +39,7 @@ from server.integrations.schemas import (
 )
 from server.integrations.service import IntegrationsContext
 from server.integrations.upload import read_multipart, spool_dir
+from server.runtime.body_limits import BodyKind
 from server.runtime.state import AppState
 
 
@@ -115,7 +117,12 @@ class IntegrationsController(Controller):
             db_session, principal, path_uuid(integration_id, "integration")
         )
 
-    @put("/{integration_id:str}/mappings")
+    # Up to 5,000 items: the token is checked before such a body is read.
+    @put(
+        "/{integration_id:str}/mappings",
+        opt=body(BodyKind.BULK),
+        before_request=token_before_body,
+    )
     async def put_mappings(
         self,
         integration_id: str,
@@ -172,7 +179,11 @@ class IntegrationsController(Controller):
             db_session, principal, path_uuid(integration_id, "integration"), status
         )
 
-    @post("/{integration_id:str}/webhook", status_code=HTTP_202_ACCEPTED)
+    @post(
+        "/{integration_id:str}/webhook",
+        status_code=HTTP_202_ACCEPTED,
+        opt=body(BodyKind.WEBHOOK),
+    )
     async def webhook(
         self,
         integration_id: str,
@@ -231,8 +242,7 @@ class ImportsController(Controller):
     @post(
         "/csv",
         status_code=HTTP_202_ACCEPTED,
-        request_max_body_size=None,
-        opt={MULTIPART: IMPORT_FORM},
+        opt={MULTIPART: IMPORT_FORM, **body(BodyKind.STREAMED)},
     )
     async def upload_csv(
         self,

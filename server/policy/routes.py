@@ -8,10 +8,12 @@ from litestar import Controller, Request, Response, get, route
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.auth.principal import Principal
+from server.http.body_limits import body
 from server.http.conditional import IF_NONE_MATCH, NOT_MODIFIED, conditional
 from server.http.deps import client_ip
 from server.policy import service as policy
 from server.policy.schemas import PolicyPatch
+from server.runtime.body_limits import BodyKind
 from shared.schemas import TrackingPolicy
 
 
@@ -28,7 +30,7 @@ class AgentConfigController(Controller):
         """The policy, with an ETag: 304 while the agent's copy is current."""
         return conditional(policy.policy_of(principal.organization), if_none_match)
 
-    @route("/", http_method=["PUT", "PATCH"])
+    @route("/", http_method=["PUT", "PATCH"], opt=body(BodyKind.TEXT))
     async def update_config(
         self,
         data: PolicyPatch,

@@ -16,6 +16,7 @@ from pathlib import Path
 from platformdirs import user_data_dir
 
 # ConfigError, Rate, parse_size and LdapSettings are imported from here by callers.
+from server.runtime.body_limits import BodyLimits, load_body_limits
 from server.runtime.env import ConfigError as ConfigError
 from server.runtime.env import Rate as Rate
 from server.runtime.env import env_bool as _env_bool
@@ -80,7 +81,6 @@ class SecuritySettings:
     # Report exports per person: each is a job and a file on disk.
     export_rate: Rate = Rate(20, 3600)
     global_rate: Rate | None = None
-    body_size_limit: int = 50 * 1024 * 1024
     # CSV imports (POST /api/v1/imports/csv) stream to disk up to this size.
     import_max_bytes: int = 200 * 1024 * 1024
     allow_registration: bool = True
@@ -127,6 +127,8 @@ class Settings:
     server: ServerSettings
     mail: MailSettings = field(default_factory=MailSettings)
     ldap: LdapSettings = field(default_factory=LdapSettings)
+    # Request body limits by kind of route (server/runtime/body_limits.py).
+    limits: BodyLimits = field(default_factory=BodyLimits)
     log_json: bool = True
 
     @property
@@ -246,7 +248,6 @@ def load_settings() -> Settings:
             sync_rate=Rate.parse("SYNC_RATE_LIMIT", _env("SYNC_RATE_LIMIT", "60/min") or ""),
             export_rate=Rate.parse("EXPORT_RATE_LIMIT", _env("EXPORT_RATE_LIMIT", "20/hour") or ""),
             global_rate=Rate.parse("GLOBAL_RATE_LIMIT", global_rate) if global_rate else None,
-            body_size_limit=parse_size("BODY_SIZE_LIMIT", _env("BODY_SIZE_LIMIT", "50mb") or ""),
             allow_registration=_env_bool("ALLOW_REGISTRATION", True),
             lockout_threshold=_env_int("LOGIN_LOCKOUT_THRESHOLD", 5, 1),
             lockout_base_seconds=_env_int("LOGIN_LOCKOUT_SECONDS", 30, 1),
@@ -272,6 +273,7 @@ def load_settings() -> Settings:
         ),
         mail=_mail(data_dir),
         ldap=load_ldap(),
+        limits=load_body_limits(),
         log_json=_env_bool("LOG_JSON", True),
     )
 

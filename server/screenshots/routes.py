@@ -16,9 +16,11 @@ from server.auth.principal import Principal
 from server.core.errors import NotFound
 from server.core.ids import parse_uuid, path_uuid
 from server.core.times import parse_instant
+from server.http.body_limits import body
 from server.http.deps import client_ip
 from server.http.openapi import DOCUMENT, MEDIA_TYPES, MULTIPART
 from server.http.params import Cursor, FromInstant, Limit, ToInstant, UserId
+from server.runtime.body_limits import BodyKind
 from server.runtime.state import AppState
 from server.screenshots import access, ingest, signing
 from server.screenshots import presign as presigned
@@ -69,7 +71,7 @@ class ScreenshotUploadController(Controller):
     path = UPLOAD_PATH
     tags = ["screenshots"]
 
-    @post("/", status_code=HTTP_201_CREATED, opt={MULTIPART: UPLOAD_FORM})
+    @post("/", status_code=HTTP_201_CREATED, opt={MULTIPART: UPLOAD_FORM, **body(BodyKind.UPLOAD)})
     async def upload(
         self, request: Request[Any, Any, Any], principal: Principal, db_session: AsyncSession,
         app_state: AppState,
@@ -108,7 +110,7 @@ class ScreenshotUploadController(Controller):
             expires_at=result.expires_at, status=result.shot.status,
         )
 
-    @put("/upload/{shot_id:str}", status_code=HTTP_204_NO_CONTENT)
+    @put("/upload/{shot_id:str}", status_code=HTTP_204_NO_CONTENT, opt=body(BodyKind.UPLOAD))
     async def signed_put(
         self, request: Request[Any, Any, Any], shot_id: str, app_state: AppState,
         exp: str | None = None, sig: str | None = None,

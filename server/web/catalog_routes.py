@@ -17,8 +17,10 @@ from server.core.ids import path_uuid
 from server.customers import service as customers
 from server.customers.schemas import CustomerIn, CustomerPatch
 from server.db.catalog import ListQuery
+from server.http.body_limits import body
 from server.projects import service as projects
 from server.projects.schemas import ProjectIn, ProjectPatch
+from server.runtime.body_limits import BodyKind
 from server.web import catalog_views as views
 from server.web.auth_routes import WebUser
 from server.web.forms import PageForm, back_to, hours, message_of, provide_page_form
@@ -243,7 +245,7 @@ class ProjectPages(Controller):
     ) -> Template:
         return await projects_page(web, db_session, archived=archived == "1", ok=ok)
 
-    @post("/", dependencies=FORM, media_type=MediaType.HTML)
+    @post("/", dependencies=FORM, media_type=MediaType.HTML, opt=body(BodyKind.TEXT))
     async def create(self, form: PageForm) -> Any:
         async def action() -> Any:
             data = ProjectIn(**_project_fields(form))
@@ -263,7 +265,9 @@ class ProjectPages(Controller):
     ) -> Template:
         return await project_page(web, db_session, project_id, ok=ok)
 
-    @post("/{project_id:str}", dependencies=FORM, media_type=MediaType.HTML)
+    @post(
+        "/{project_id:str}", dependencies=FORM, media_type=MediaType.HTML, opt=body(BodyKind.TEXT)
+    )
     async def save(self, project_id: str, form: PageForm) -> Any:
         pid = path_uuid(project_id, "project")
 

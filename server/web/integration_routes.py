@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from server.core.errors import BadRequest, DomainError, Forbidden
 from server.core.ids import path_uuid
 from server.db.models import Activity, Project, User
+from server.http.body_limits import body
 from server.http.deps import client_ip
 from server.integrations import conflicts, connections, run_requests, service
 from server.integrations.health import health_of
@@ -28,6 +29,7 @@ from server.integrations.jobs import context_of
 from server.integrations.providers import CONNECTORS
 from server.integrations.schemas import IntegrationIn, MappingIn, MappingsIn, ResolveIn, RunIn
 from server.integrations.upload import read_multipart, spool_dir
+from server.runtime.body_limits import BodyKind
 from server.runtime.state import AppState
 from server.web.auth_routes import WebUser, check_form
 from server.web.routes import page
@@ -159,7 +161,7 @@ class IntegrationPages(Controller):
             return await _list_page(web, db_session, exc.detail, exc.status_code)
         return Redirect(f"/app/integrations/{out.id}", status_code=303)
 
-    @post("/csv", request_max_body_size=None, media_type=MediaType.HTML)
+    @post("/csv", media_type=MediaType.HTML, opt=body(BodyKind.STREAMED))
     async def upload_csv(
         self,
         request: Request[Any, Any, Any],
@@ -288,7 +290,7 @@ class IntegrationPages(Controller):
             ),
         )
 
-    @post("/{integration_id:str}/mappings")
+    @post("/{integration_id:str}/mappings", opt=body(BodyKind.BULK))
     async def save_mappings(
         self,
         integration_id: str,

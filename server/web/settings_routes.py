@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.core.errors import BadRequest, DomainError, Forbidden
 from server.core.ids import path_uuid
+from server.http.body_limits import body
 from server.http.deps import client_ip
 from server.mail.outbox import Outbox
 from server.members import service as members
@@ -25,6 +26,7 @@ from server.policy import service as policy
 from server.policy.schemas import PolicyPatch
 from server.projects import service as projects
 from server.projects.schemas import ProjectIn
+from server.runtime.body_limits import BodyKind
 from server.teams import service as teams
 from server.teams.schemas import TeamIn, TeamMemberIn
 from server.web.auth_routes import WebUser, check_form
@@ -152,7 +154,7 @@ class SettingsPages(Controller):
         _require_admin(web)
         return await render(web, db_session)
 
-    @post("/policy")
+    @post("/policy", opt=body(BodyKind.TEXT))
     async def save_policy(self, form: SettingsForm) -> Template:
         async def action() -> None:
             data = form.data
@@ -220,7 +222,7 @@ class SettingsPages(Controller):
 
         return await form.submit(action, "Team updated.")
 
-    @post("/projects")
+    @post("/projects", opt=body(BodyKind.TEXT))
     async def create_project(self, form: SettingsForm) -> Template:
         async def action() -> None:
             project = ProjectIn(name=form.get("name"), description=form.get("description") or None)

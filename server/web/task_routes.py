@@ -14,6 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.core.errors import BadRequest
 from server.core.ids import path_uuid
+from server.http.body_limits import body
+from server.runtime.body_limits import BodyKind
 from server.tasks import service as tasks
 from server.tasks.schemas import TaskIn, TaskPatch
 from server.web import catalog_views as views
@@ -130,7 +132,7 @@ class TaskPages(Controller):
             ok=ok,
         )
 
-    @post("/", dependencies=FORM, media_type=MediaType.HTML)
+    @post("/", dependencies=FORM, media_type=MediaType.HTML, opt=body(BodyKind.TEXT))
     async def create(self, form: PageForm) -> Any:
         async def action() -> Any:
             project_id = path_uuid(form.get("project"), "project")
@@ -167,7 +169,9 @@ class TaskPages(Controller):
     ) -> Template:
         return await task_page(web, db_session, task_id, ok=ok)
 
-    @post("/{task_id:str}", dependencies=FORM, media_type=MediaType.HTML)
+    @post(
+        "/{task_id:str}", dependencies=FORM, media_type=MediaType.HTML, opt=body(BodyKind.TEXT)
+    )
     async def save(self, task_id: str, form: PageForm) -> Any:
         tid = path_uuid(task_id, "task")
 

@@ -118,7 +118,7 @@ def load_server_settings(env: dict[str, str]) -> dict[str, Any]:
         "    print(json.dumps({'error': str(exc)}))\n"
         "else:\n"
         "    print(json.dumps({'env': s.env, 'db': s.database.url, 'redis': s.redis.url,\n"
-        "        'uses_s3': s.storage.uses_s3, 'body_limit': s.security.body_size_limit,\n"
+        "        'uses_s3': s.storage.uses_s3, 'body_limit': s.limits.upload,\n"
         "        'host': s.server.host, 'port': s.server.port}))\n"
     )
     clean = {"PATH": os.environ.get("PATH", ""), **env}

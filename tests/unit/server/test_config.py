@@ -25,7 +25,8 @@ def test_defaults_are_the_embedded_mode(env, tmp_path):
     assert s.database.url == f"sqlite+aiosqlite:///{tmp_path / 'hubnity.db'}"
     assert s.redis.url is None and not s.storage.uses_s3
     assert s.server.host == "127.0.0.1" and s.server.port == 8000
-    assert s.security.body_size_limit == 50 * 1024 * 1024
+    assert s.limits.upload == 50 * 1024 * 1024 and s.limits.default == 64 * 1024
+    assert s.limits.sync == 48 * 1024 * 1024
     assert s.security.sync_rate == Rate(60, 60) and s.security.login_rate == Rate(5, 60)
     assert s.security.allow_registration is True
     # The generated JWT secret is kept, so a restart does not sign everyone out.
@@ -53,6 +54,8 @@ def test_postgres_urls_are_normalized_and_redis_host_port(env):
     [
         ("DATABASE_URL", "mysql://x/y", "DATABASE_URL"),
         ("BODY_SIZE_LIMIT", "fifty", "BODY_SIZE_LIMIT"),
+        ("BODY_LIMIT_DEFAULT", "lots", "BODY_LIMIT_DEFAULT"),
+        ("BODY_LIMIT_SYNC", "0", "BODY_LIMIT_SYNC"),
         ("SYNC_RATE_LIMIT", "0/min", "SYNC_RATE_LIMIT"),
         ("HUBNITY_PORT", "http", "HUBNITY_PORT"),
         ("ALLOW_REGISTRATION", "maybe", "ALLOW_REGISTRATION"),
