@@ -22,7 +22,7 @@ async def limited(request, backend, tmp_path):
         "LOGIN_RATE_LIMIT": "3/hour",
         "SYNC_RATE_LIMIT": "2/hour",
         "EXPORT_RATE_LIMIT": "2/hour",
-        "BODY_SIZE_LIMIT": "64kb",
+        "BODY_LIMIT_SYNC": "64kb",
     }
     prefix = f"hubnity-test-{uuid.uuid4().hex[:8]}:"
     if request.param == "redis":
@@ -77,7 +77,7 @@ async def test_body_over_limit_is_413_not_500(limited):
     big = {"deviceId": "d", "entries": [], "activity": [], "pad": "x" * 100_000}
     r = await owner.post("/api/v1/sync/batch", json=big)
     assert r.status_code == 413
-    assert r.json()["detail"]
+    assert r.json()["detail"] == "request body too large: at most 64 KiB (65536 bytes) on this route"
 
 
 async def test_global_rate_limit_per_ip_spares_health_checks(backend, tmp_path):
