@@ -44,17 +44,7 @@ def bearer_token(request: Request[Any, Any, Any]) -> str | None:
 async def provide_principal(
     request: Request[Any, Any, Any], db_session: AsyncSession, state: State
 ) -> Principal:
-    # Web pages set request.scope["hubnity_principal"] from the cookie session.
-    preset: Any = request.scope.get("hubnity_principal")
-    if isinstance(preset, Principal):
-        return preset
-    token = bearer_token(request)
-    if token is None:
-        raise Unauthorized("missing bearer token")
-    try:
-        claims = decode_access_token(token, app_state_of(state).settings.security.jwt_secret)
-    except InvalidTokenError as exc:
-        raise Unauthorized(str(exc)) from None
+    claims = verified_claims(request, app_state_of(state).settings.security.jwt_secret)
     principal = await load_principal(
         db_session, claims.user_id, claims.organization_id, claims.session_id
     )
@@ -64,8 +54,8 @@ async def provide_principal(
 
 
 def verified_claims(request: Request[Any, Any, Any], jwt_secret: str) -> AccessClaims:
-    """The bearer token's claims, verified, without any database read: for the
-    sync, which checks its caller in its own transaction (`ingest_batch`)."""
+    """The bearer token's claims, verified, without any database read (the sync
+    checks its caller in its own transaction, `ingest_batch`)."""
     token = bearer_token(request)
     if token is None:
         raise Unauthorized("missing bearer token")
