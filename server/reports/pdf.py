@@ -13,8 +13,11 @@ every string goes through `printable` first: a character the font has no glyph
 for (CJK with DejaVu, anything outside Latin-1 with Helvetica, most emoji)
 prints as "?" rather than vanishing without a trace, tabs become spaces, and
 control, format and unknown combining characters are left out. No text can
-fail the export. There is no text shaping (it needs HarfBuzz): right-to-left
-scripts print in the order they were typed, Arabic letters unjoined.
+fail the export, and none is read as fpdf2 markup: the page count's alias is
+`_PAGES`, which holds a control character, so no printable text contains it
+(fpdf2's default `{nb}` would turn a description "{nb}" into the page count).
+There is no text shaping (it needs HarfBuzz): right-to-left scripts print in
+the order they were typed, Arabic letters unjoined.
 """
 
 from __future__ import annotations
@@ -64,6 +67,10 @@ def _font_files() -> tuple[Path, Path] | None:
     return None
 
 
+# fpdf2 replaces its page-count alias wherever it occurs in drawn text; this
+# one starts with a control character, which `printable` never lets through.
+# Three characters: fpdf2 reserves the width of "000" for the number.
+_PAGES = "\x1dnb"
 _SPACES = {"\t": " ", "\r": "", "\n": " "}
 # Categories left out when the font cannot draw them: controls, format
 # characters (zero-width joiners, bidi marks), surrogates and combining marks
@@ -147,10 +154,11 @@ class PdfTimesheet:
                 self.set_y(-12)
                 self.set_font(footer_font, size=7)
                 self.set_text_color(110)
-                note = text(f"{organization} - {title} - page {self.page_no()}/{{nb}}")
-                self.cell(0, 6, note, align="C")
+                note = text(f"{organization} - {title} - page {self.page_no()}/")
+                self.cell(0, 6, note + _PAGES, align="C")
 
         pdf = _Doc(orientation="L", unit="mm", format="A4")
+        pdf.alias_nb_pages(_PAGES)
         pdf.set_auto_page_break(auto=True, margin=15)
         pdf.set_title(title)
         pdf.set_author(organization)

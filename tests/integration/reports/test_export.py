@@ -28,6 +28,7 @@ HOSTILE = [
     ("@SUM(1+1)\x07", "@SUM(1+1)", "'@SUM(1+1)\x07"),
     (" \x07=1+1", " =1+1", "' \x07=1+1"),
     ("emoji 😀🎉 CJK:日本語 RTL:שלום\u200f", "emoji 😀🎉 CJK:日本語 RTL:שלום\u200f", None),
+    ("page {nb} of {nb}", "page {nb} of {nb}", None),  # fpdf2's page-count alias
 ]
 # Names: the person, the project (also the Group column), the task, the customer.
 NAMES = {
@@ -138,6 +139,8 @@ async def test_pdf_export_prints_any_text(hostile: Account) -> None:
     assert "bellringdone?" in squashed and "EveBell" in squashed
     assert '=HYPERLINK("http://evil.example/' in squashed and "@SUM(1+1)" in squashed
     assert "=Task" in squashed and "+cmd|'/Ccalc'!A0" in squashed
+    assert "page{nb}of{nb}" in squashed  # printed as typed, not as the page count
+    assert squashed.endswith("-page1/1")  # the footer still has the page count
 
 
 async def test_csv_export_streams_and_neutralizes_formulas(client, db) -> None:
