@@ -193,11 +193,11 @@ async def _write(
                 count += 1
         return count
     widths = [22, *billing.WIDTHS] if grouped else billing.WIDTHS
-    writer = XlsxSheet(path, header, widths)
-    async for row in rows:
-        writer.row([row.group, *row.values] if grouped else row.values)
-        count += 1
-    writer.close()
+    with XlsxSheet(path, header, widths) as writer:  # discarded if anything fails
+        async for row in rows:
+            writer.row([row.group, *row.values] if grouped else row.values)
+            count += 1
+        writer.close()
     return count
 
 

@@ -17,14 +17,19 @@ customers and activities) is text a member typed, so it is treated as hostile:
   ILLEGAL_CHARACTERS_RE) and writes the others into a file Excel cannot open.
   They are dropped from every text cell (`xlsx_text`), so one member's
   "bell\x07" never fails, or corrupts, the whole organization's export.
+  openpyxl streams the rows to a temp file of its own; an export that fails or
+  is cancelled before `close` leaves the `with` block, which discards the
+  workbook at once (`XlsxSheet.discard`).
 """
 
 from __future__ import annotations
 
 import abc
+import contextlib
 import csv
 import re
 from datetime import date, datetime, timedelta
+from types import TracebackType
 from typing import IO, Any
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
@@ -95,7 +100,10 @@ class CsvSheet(SheetWriter):
 
 
 class XlsxSheet(SheetWriter):
-    """openpyxl write-only mode: rows go to a temp file, not a tree in memory."""
+    """openpyxl write-only mode: rows go to a temp file, not a tree in memory.
+
+    Use it as a context manager around the rows and `close`: leaving the block
+    by an exception (or a cancellation) discards the workbook."""
 
     _FORMATS = {date: "yyyy-mm-dd", datetime: "yyyy-mm-dd hh:mm:ss", timedelta: "[h]:mm:ss"}
 
@@ -130,5 +138,31 @@ class XlsxSheet(SheetWriter):
     def row(self, values: list[Any]) -> None:
         self._ws.append([self._cell(v) for v in values])
 
+    def __enter__(self) -> XlsxSheet:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        if kind is not None:
+            self.discard()
+
     def close(self) -> None:
-        self._wb.save(self._path)
+        try:
+            self._wb.save(self._path)
+        except BaseException:
+            self.discard()
+            raise
+
+    def discard(self) -> None:
+        """Drops a workbook that will not be saved: closes openpyxl's streams in
+        order and removes its temp file now. Left to garbage collection, the
+        streams close in any order ("I/O operation on closed file" in the log)
+        and the temp file stays until the process exits. Never raises (it runs
+        while another error propagates); after `close` it has nothing to do."""
+        with contextlib.suppress(Exception):
+            self._ws.close()  # ends the rows and the sheet, closing the temp file
+        writer = getattr(self._ws, "_writer", None)  # openpyxl's: it names the temp file
+        with contextlib.suppress(Exception):
+            if writer is not None:
+                writer.cleanup()  # removes the file (already gone after a save)

@@ -5,13 +5,19 @@ from __future__ import annotations
 
 import asyncio
 import csv
+import gc
 import io
+import sys
+import tempfile
+import uuid
 from datetime import date, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
 from server.db.base import utcnow
-from server.reports.export import fail_stale, purge_expired
+from server.db.models import ExportJob
+from server.reports.export import fail_stale, purge_expired, run_export
 from tests.integration.reports.helpers import entry, make_team, minutes, person, sync, utc
 from tests.support.api import Account, create_project, register
 
@@ -143,6 +149,46 @@ async def test_pdf_export_prints_any_text(hostile: Account) -> None:
     assert squashed.endswith("-page1/1")  # the footer still has the page count
 
 
+async def test_interrupted_xlsx_export_leaves_nothing_behind(
+    hostile: Account, client, db, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A job cancelled while rows stream (arq's job timeout, a worker shutting
+    down) discards its workbook: no temp file is left (the job's or openpyxl's),
+    nothing is stored, and collecting the workbook later logs nothing
+    ("I/O operation on closed file")."""
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # both temp files land here
+    unraisable: list[object] = []
+    monkeypatch.setattr(sys, "unraisablehook", unraisable.append)
+    async with db() as session:
+        job = ExportJob(
+            organization_id=uuid.UUID(hostile.org_id),
+            requested_by=uuid.UUID(hostile.user_id),
+            format="xlsx",
+            params={"from": "2026-02-02", "to": "2026-02-02", "teamId": None, "groupBy": None},
+            status="PENDING",
+        )
+        session.add(job)
+        await session.commit()
+        job_id = job.id
+    storage = client.app.state.app_state.storage
+    task = asyncio.create_task(run_export(db, storage, job_id))
+    # openpyxl's temp file exists from the header on until the workbook is
+    # saved: seeing it while the job waits means rows are streaming.
+    while not any(tmp_path.glob("openpyxl.*")):
+        assert not task.done(), task
+        await asyncio.sleep(0)
+    task.cancel()
+    try:
+        await task
+    except asyncio.CancelledError:
+        pass
+    del task
+    gc.collect()
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
+    assert unraisable == []
+    assert await storage.size(f"exports/{hostile.org_id}/{job_id}.xlsx") is None
+
+
 async def test_csv_export_streams_and_neutralizes_formulas(client, db) -> None:
     owner, ann, _bob, team_id = await _setup(client)
     r = await owner.get(
@@ -191,10 +237,6 @@ async def test_csv_export_streams_and_neutralizes_formulas(client, db) -> None:
 
 
 async def test_lost_jobs_are_marked_failed(client, db) -> None:
-    import uuid
-
-    from server.db.models import ExportJob
-
     owner = await register(client)
     async with db() as session:
         job = ExportJob(

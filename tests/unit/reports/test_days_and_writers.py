@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import csv
+import gc
 import io
+import sys
+import tempfile
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -13,7 +17,7 @@ from server.core.errors import BadRequest
 from server.core.times import parse_instant
 from server.reports import days as d
 from server.reports.rollup import slot_of
-from server.reports.writers import CsvSheet, hms, safe_text
+from server.reports.writers import CsvSheet, XlsxSheet, hms, safe_text
 
 
 def utc(*a: int) -> datetime:
@@ -100,3 +104,33 @@ def test_csv_sheet_formats_values() -> None:
     rows = list(csv.reader(io.StringIO(out.getvalue())))
     assert rows[1] == ["2026-01-02", "2026-01-02 09:05:00", "26:00:05", "", "'=cmd"]
     assert hms(timedelta(0)) == "0:00:00"
+
+
+def _fill_then_fail(path: Path) -> None:
+    with XlsxSheet(str(path), ["a"], [10]) as sheet:
+        sheet.row(["x"])
+        sheet.row([{"not": "a cell"}])  # openpyxl refuses it: the export fails here
+        sheet.close()
+
+
+def test_a_failed_xlsx_sheet_leaves_nothing_open(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A failure while rows are written, or while saving, discards the workbook:
+    openpyxl's temp file goes at once, and collecting the workbook later does
+    not write to a closed file (an "Exception ignored" in the log)."""
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # openpyxl's temp files
+    unraisable: list[object] = []
+    monkeypatch.setattr(sys, "unraisablehook", unraisable.append)
+    try:
+        _fill_then_fail(tmp_path / "rows.xlsx")
+    except ValueError:
+        pass  # caught here, not by pytest.raises: its traceback would keep the sheet alive
+    gc.collect()
+    assert list(tmp_path.iterdir()) == []
+    assert unraisable == []
+    sheet = XlsxSheet(str(tmp_path / "missing" / "save.xlsx"), ["a"], [10])
+    sheet.row(["x"])
+    with pytest.raises(FileNotFoundError):
+        sheet.close()
+    assert list(tmp_path.iterdir()) == []
