@@ -6,6 +6,11 @@ The zip is written to a temporary file section by section (memory stays flat:
 rows are streamed, objects copied in chunks), then stored under
 `data-exports/{org}/{job}.zip` and deleted EXPORT_FILE_TTL later. Progress:
 `total` is the number of sections plus screenshots, `done` counts them.
+
+CSV text cells are neutralised as in timesheet CSVs (`safe_text`): text that
+a spreadsheet could read as a formula gets a leading apostrophe, since names
+and descriptions in them may come from others (project, task and customer
+names set by admins, descriptions synced from integrations). README.txt says so.
 """
 
 from __future__ import annotations
@@ -38,6 +43,7 @@ from server.db.models import (
     User,
 )
 from server.observability.logging import log
+from server.reports.writers import safe_text
 from server.rights.service import EXPORT_FILE_TTL
 from server.rights.tables import minute_tables, slot_tables
 from server.screenshots.imaging import EXTENSION
@@ -55,7 +61,10 @@ screenshots.csv   every stored screenshot, with its file name in screenshots/
 screenshots/      the stored images (blurred as the policy asked when taken)
 audit.csv         the audit events this person did, or that were about them
 
-Times are UTC (RFC 3339). Files are UTF-8.
+Times are UTC (RFC 3339). Files are UTF-8. A CSV text cell that a spreadsheet
+could read as a formula (it starts with = + - @, tab, CR or LF, or with one of
+= + - @ after leading blanks) carries a leading apostrophe ('), which
+spreadsheets hide; a program reading the files should drop it.
 """
 
 
@@ -79,7 +88,7 @@ class _Csv:
         self._csv.writerow(list(header))
 
     def row(self, values: Iterable[Any]) -> None:
-        self._csv.writerow([_cell(v) for v in values])
+        self._csv.writerow([safe_text(v) if isinstance(v, str) else _cell(v) for v in values])
 
     def close(self) -> None:
         self._text.close()

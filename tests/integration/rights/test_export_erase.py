@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 from tests.integration.rights.helpers import recent, rows_naming, seed, wait_job
 from tests.integration.screenshots.helpers import app_client, hub_of, in_app
 from tests.support.api import create_project, invite, register
+from tests.support.sync import activity, batch, entry
 
 
 def _path(url: str) -> str:
@@ -89,6 +90,35 @@ async def test_data_export_zip_holds_the_persons_data(backend, session_tmp):
         actions = {a["action"] for a in audit_rows}
         assert {"auth.invite_accepted", "member.data_exported"} <= actions
         assert storage is not None
+
+
+async def test_data_export_csv_cells_never_run_as_formulas(client) -> None:
+    """Names set by an admin, descriptions (typed or synced from an integration)
+    and app names reach the person's CSVs: a spreadsheet must not run them."""
+    owner = await register(client)
+    member = await invite(owner)
+    project = await create_project(owner, '=HYPERLINK("http://evil.example","open")')
+    r = await owner.post(f"/api/v1/projects/{project['id']}/tasks", json={"name": "+task"})
+    assert r.status_code == 201, r.text
+    start = recent()
+    e = entry(start, 5, project_id=project["id"], taskId=r.json()["id"], description=" @SUM(1)")
+    minute = activity(e["idempotencyKey"], start)
+    app = {"timeEntryKey": e["idempotencyKey"], "minute": minute["minute"], "app": "-calc"}
+    body = {**batch([e], [minute]), "apps": [{**app, "seconds": 30}]}
+    r = await member.post("/api/v1/sync/batch", json=body)
+    assert r.status_code == 200 and r.json()["apps"]["processed"] == 1, r.text
+    r = await member.post(f"/api/v1/members/{member.user_id}/data-export")
+    assert r.status_code == 202, r.text
+    job = await wait_job(member, r.json()["jobId"])
+    assert job["status"] == "DONE", job
+    zf = zipfile.ZipFile(io.BytesIO((await client.get(_path(job["downloadUrl"]))).content))
+    (row,) = csv.DictReader(io.StringIO(zf.read("time_entries.csv").decode()))
+    assert row["project"] == "'" + project["name"] and row["task"] == "'+task"
+    assert row["description"] == "' @SUM(1)"
+    assert row["id"] and row["id"][0] != "'" and row["start_time"].startswith(str(start.year))
+    (usage,) = csv.DictReader(io.StringIO(zf.read("app_usage.csv").decode()))
+    assert usage["app"] == "'-calc" and usage["seconds"] == "30"
+    assert "apostrophe" in zf.read("README.txt").decode()
 
 
 async def test_erase_refusals(backend, session_tmp):
