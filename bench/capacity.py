@@ -160,9 +160,9 @@ def seed(
     with psycopg.connect(pg_dsn(db_name), autocommit=True) as conn:
         conn.execute(
             """INSERT INTO users (id, organization_id, email, name, password_hash, timezone, role,
-                                  active, auth_source, failed_logins, created_at)
+                                  active, auth_source, created_at)
                SELECT gen_random_uuid(), organization_id, 'agent' || g || '@capacity.test',
-                      'Agent ' || g, password_hash, 'UTC', 'MEMBER', true, 'local', 0,
+                      'Agent ' || g, password_hash, 'UTC', 'MEMBER', true, 'local',
                       now()
                FROM users, generate_series(1, %s) AS g WHERE email = 'owner@capacity.test'""",
             (agents,),

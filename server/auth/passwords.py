@@ -40,11 +40,17 @@ _BAD_RESET = "this reset link is invalid, already used or expired; ask for a new
 
 
 async def _set_password(
-    session: AsyncSession, user: User, password: str, *, keep_token_hash: str | None
+    session: AsyncSession,
+    security: SecuritySettings,
+    user: User,
+    password: str,
+    *,
+    keep_token_hash: str | None,
 ) -> None:
-    """New hash; every other session and every open reset link ends."""
+    """New hash; every other session and every open reset link ends, and the
+    address's sign-in lockout with them."""
     user.password_hash = await hash_password_async(password)
-    lockout.record_success(user)
+    await lockout.record_success(session, lockout.address_key(security, user.email))
     now = utcnow()
     revoke = update(RefreshToken).where(
         RefreshToken.user_id == user.id, RefreshToken.revoked_at.is_(None)
@@ -80,7 +86,7 @@ async def change_password(
         raise BadRequest("the new password must differ from the current one")
     validate_password(new, user.email, user.name)
     keep = hash_opaque_token(keep_session) if keep_session else None
-    await _set_password(session, user, new, keep_token_hash=keep)
+    await _set_password(session, security, user, new, keep_token_hash=keep)
     audit.record(
         session,
         "auth.password_changed",
@@ -141,7 +147,13 @@ async def create_reset(
 
 
 async def confirm_reset(
-    session: AsyncSession, *, token: str, password: str, ip: str, email: str | None = None
+    session: AsyncSession,
+    security: SecuritySettings,
+    *,
+    token: str,
+    password: str,
+    ip: str,
+    email: str | None = None,
 ) -> User:
     """Sets the new password from a reset link; the link is single-use. `email`,
     when given (the web form), must be the link's account."""
@@ -168,7 +180,7 @@ async def confirm_reset(
     if claimed.rowcount != 1:  # type: ignore[attr-defined]
         await session.rollback()
         raise BadRequest(_BAD_RESET)
-    await _set_password(session, user, password, keep_token_hash=None)
+    await _set_password(session, security, user, password, keep_token_hash=None)
     audit.record(
         session,
         "auth.password_reset",

@@ -192,10 +192,15 @@ class AuthController(Controller):
         before_request=sign_in_limit("reset"),
     )
     async def confirm_reset(
-        self, data: ResetConfirm, db_session: AsyncSession, request: Request[Any, Any, Any]
+        self,
+        data: ResetConfirm,
+        db_session: AsyncSession,
+        app_state: AppState,
+        request: Request[Any, Any, Any],
     ) -> None:
         await passwords.confirm_reset(
             db_session,
+            app_state.settings.security,
             token=data.token,
             password=data.new_password,
             email=data.email,

@@ -34,7 +34,7 @@ from shared.enums import Role
 from shared.schemas import TokenPair
 
 AUTH_LDAP = "ldap"
-_BAD_CREDENTIALS = "invalid email or password"
+BAD_CREDENTIALS = "invalid email or password"
 
 
 def normalize_email(email: str) -> str:
@@ -142,34 +142,38 @@ async def add_organization(
 async def login(
     session: AsyncSession, security: SecuritySettings, *, email: str, password: str, ip: str
 ) -> Issued:
+    """A password sign-in. Every failure, whether the address has an account,
+    is a directory (LDAP) account, is deactivated or the password is wrong,
+    costs the same hash and gets the same 401, and is counted per address
+    alike (server/auth/lockout.py): no answer says whether an account exists."""
+    key = lockout.address_key(security, email)
+    await lockout.check_not_blocked(session, key, utcnow())
     user = (
-        await session.execute(select(User).where(User.email == email.strip().lower()))
+        await session.execute(select(User).where(User.email == lockout.normalize_login(email)))
     ).scalar_one_or_none()
-    now = utcnow()
-    lockout.check_not_blocked(user, now)
-    if user is not None and user.auth_source == AUTH_LDAP:
-        raise Unauthorized(_BAD_CREDENTIALS + " (this account signs in with its directory login)")
     # End the read transaction first: the hash may wait behind other sign-ins
     # (one at a time per process), and a pooled connection held meanwhile is one
     # that syncs cannot have (capacity bench: a sign-in storm emptied the pool).
     await session.commit()
+    # A directory account has no password here: it fails like an unknown email.
+    local = user if user is not None and user.auth_source != AUTH_LDAP else None
     # The hash is verified even for an unknown email: same answer, same time.
-    ok = await verify_password_async(user.password_hash if user else None, password)
-    if not ok or user is None or not user.active:
-        if user is not None:
-            await lockout.record_failure(session, security, user, ip, now)
-            await session.commit()
-        raise Unauthorized(_BAD_CREDENTIALS)
-    if user.password_hash and needs_rehash(user.password_hash):
-        user.password_hash = await hash_password_async(password)
-    return await signed_in(session, security, user, ip)
+    ok = await verify_password_async(local.password_hash if local else None, password)
+    if not ok or local is None or not local.active:
+        await lockout.record_failure(session, security, key, user=user, ip=ip)
+        await session.commit()
+        raise Unauthorized(BAD_CREDENTIALS)
+    if local.password_hash and needs_rehash(local.password_hash):
+        local.password_hash = await hash_password_async(password)
+    return await signed_in(session, security, local, ip, key)
 
 
 async def signed_in(
-    session: AsyncSession, security: SecuritySettings, user: User, ip: str
+    session: AsyncSession, security: SecuritySettings, user: User, ip: str, key: str
 ) -> Issued:
-    """A successful sign-in (password or directory): lockout reset, audited, tokens."""
-    lockout.record_success(user)
+    """A successful sign-in (password or directory) with the login name whose
+    lockout key is `key`: its count reset, audited, tokens."""
+    await lockout.record_success(session, key)
     audit.record(
         session, "auth.login", organization_id=user.organization_id, actor_id=user.id, ip=ip
     )

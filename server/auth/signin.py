@@ -6,6 +6,11 @@ them in LDAP_ORGANIZATION_ID on their first sign-in with the role their
 groups map to (LDAP_GROUP_ROLES), kept in step at every sign-in. The
 directory never grants or removes OWNER. A directory that cannot be reached
 is a 503 with a clear reason, never a wrong-password answer.
+
+Every login name, local or directory, known or not, is counted and blocked
+by the same lockout (server/auth/lockout.py), and every failure costs a
+password hash and gets the one 401 `invalid email or password`: no answer
+says whether a name is an account here or in the directory.
 """
 
 from __future__ import annotations
@@ -17,9 +22,10 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server import audit
-from server.auth import directory
+from server.auth import directory, lockout
 from server.auth.service import (
     AUTH_LDAP,
+    BAD_CREDENTIALS,
     Issued,
     add_user,
     login,
@@ -27,12 +33,12 @@ from server.auth.service import (
     signed_in,
 )
 from server.core.errors import BadRequest, Conflict, ServiceUnavailable, Unauthorized
+from server.db.base import utcnow
 from server.db.models import Organization, User
 from server.observability.logging import log
 from server.runtime.config import LdapSettings, SecuritySettings
+from server.security.passwords import verify_password_async
 from shared.enums import Role
-
-_BAD_CREDENTIALS = "invalid email or password"
 
 
 async def sign_in(
@@ -46,15 +52,22 @@ async def sign_in(
 ) -> Issued:
     if ldap.enabled:
         local = (
-            await session.execute(select(User).where(User.email == login_name.strip().lower()))
+            await session.execute(
+                select(User).where(User.email == lockout.normalize_login(login_name))
+            )
         ).scalar_one_or_none()
         if local is None or local.auth_source == AUTH_LDAP:
-            # Limited per IP like every sign-in; the per-account lockout is for
-            # password accounts (the directory's own policy governs its people).
-            issued = await _directory(session, security, ldap, login_name, password, ip)
+            key = lockout.address_key(security, login_name)
+            await lockout.check_not_blocked(session, key, utcnow())
+            await session.commit()  # no connection held during the bind
+            issued = await _directory(session, security, ldap, login_name, password, ip, key)
             if issued is not None:
                 return issued
-            raise Unauthorized(_BAD_CREDENTIALS)
+            # The work of a wrong local password too: the hash, the count, the 401.
+            await verify_password_async(None, password)
+            await lockout.record_failure(session, security, key, user=local, ip=ip)
+            await session.commit()
+            raise Unauthorized(BAD_CREDENTIALS)
     return await login(session, security, email=login_name, password=password, ip=ip)
 
 
@@ -65,7 +78,10 @@ async def _directory(
     login_name: str,
     password: str,
     ip: str,
+    key: str,
 ) -> Issued | None:
+    """Signed in through the directory; None when the directory refuses the
+    login or its account here is deactivated (the caller counts the failure)."""
     try:
         person = await asyncio.to_thread(directory.authenticate, ldap, login_name, password)
     except directory.DirectoryDown as exc:
@@ -112,7 +128,7 @@ async def _directory(
             "sign in with it, or ask your administrator"
         )
     elif not user.active:
-        raise Unauthorized(_BAD_CREDENTIALS)
+        return None
     elif user.role != Role.OWNER.value and user.role != person.role:
         audit.record(
             session,
@@ -126,4 +142,4 @@ async def _directory(
             by="directory",
         )
         user.role = person.role
-    return await signed_in(session, security, user, ip)
+    return await signed_in(session, security, user, ip, key)

@@ -83,7 +83,9 @@ class PasswordPages(Controller):
             ip = client_ip(request)
             try:
                 await limit_sign_in(app_state, "reset", ip)
-                await passwords.confirm_reset(db_session, token=token, password=password, ip=ip)
+                await passwords.confirm_reset(
+                    db_session, app_state.settings.security, token=token, password=password, ip=ip
+                )
             except DomainError as exc:
                 error, status = _sentence(exc), exc.status_code
         if error:

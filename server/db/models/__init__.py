@@ -3,6 +3,7 @@ organization_id. Import models from here: `from server.db.models import TimeEntr
 
 from server.db.models.accounts import (
     Invitation,
+    LoginFailure,
     Organization,
     PasswordReset,
     PendingSignup,
@@ -44,6 +45,7 @@ __all__ = [
     "IntegrationRecord",
     "IntegrationRun",
     "Invitation",
+    "LoginFailure",
     "Organization",
     "PasswordReset",
     "PendingSignup",

@@ -66,9 +66,20 @@ class User(UUIDPrimaryKey, Timestamped, Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     # "local" (password stored here) or "ldap" (the directory checks it; none stored).
     auth_source: Mapped[str] = mapped_column(String(16), default="local", server_default="local")
-    # Account lockout: failed sign-ins in a row, and until when the next is refused.
-    failed_logins: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-    login_blocked_until: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class LoginFailure(Base):
+    """Failed sign-ins in a row per login name (server/auth/lockout.py), whether
+    or not an account has it: keyed by an HMAC of the normalized name, so no
+    plain address of a non-user is stored. Rows quiet for a day are purged."""
+
+    __tablename__ = "login_failures"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer)
+    # Until when the next sign-in with this name is refused (None: not blocked).
+    blocked_until: Mapped[datetime | None] = mapped_column(default=None)
+    last_failure_at: Mapped[datetime] = mapped_column(index=True)
 
 
 class Invitation(UUIDPrimaryKey, Timestamped, Base):

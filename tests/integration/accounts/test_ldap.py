@@ -214,3 +214,43 @@ async def test_web_sign_in_says_when_the_directory_is_down(backend, session_tmp,
     async with await _app(backend, session_tmp / f"ldap-down-{uuid.uuid4().hex[:6]}", env) as c:
         r = await _sign_in(c, "grace", _password("grace"))
         assert r.status_code == 503 and "cannot be reached" in r.text
+
+
+async def test_directory_accounts_answer_like_unknown_addresses(backend, session_tmp, ldap_app):
+    """No answer tells a directory login, a directory account's email or a local
+    account from an unknown one: each is counted and blocked alike, with the LDAP
+    directory on (the directory bind is tried) and off (no distinct message)."""
+    import asyncio
+
+    from tests.support.lockout import BLOCK, TRIES, assert_alike, lockout_env
+
+    for login in ("ada", "grace"):  # they exist here (and ada's count starts again)
+        assert (await _login(ldap_app, login, _password(login))).status_code == 200
+    owner, nobody = ldap_app.owner.email, f"nobody{uuid.uuid4().hex[:6]}"
+    on = lockout_env(**ldap_app.directory.env(ldap_app.owner.org_id))
+    async with await _app(backend, session_tmp / f"ldap-lock-{uuid.uuid4().hex[:6]}", on) as c:
+        app = LdapApp(c, ldap_app.owner, ldap_app.directory)
+        answers: dict[str, list[Any]] = {login: [] for login in ("ada", nobody, owner)}
+        for i in range(TRIES):
+            for login, got in answers.items():
+                got.append(await _login(app, login, f"wrong guess {i}"))
+        assert_alike(answers["ada"], answers[nobody])
+        assert_alike(answers[owner], answers[nobody])
+        # The directory login is blocked for real, even with the right password ...
+        assert (await _login(app, "ada", _password("ada"))).status_code == 429
+        await asyncio.sleep(BLOCK + 0.2)
+        # ... until the block ends; then the directory bind signs ada in.
+        assert (await _login(app, "ada", _password("ada"))).status_code == 200
+        assert (await _login(app, owner, PASSWORD)).status_code == 200
+    # Without LDAP_URL, a directory account's email is just a failed sign-in
+    # (grace's: no other test signs in with it, so its count starts at zero).
+    off = lockout_env()
+    async with await _app(backend, session_tmp / f"ldap-off-{uuid.uuid4().hex[:6]}", off) as c:
+        app = LdapApp(c, ldap_app.owner, ldap_app.directory)
+        directory_email, unknown = "grace@hubnity.test", f"{nobody}@example.test"
+        grace, other = [], []
+        for i in range(TRIES):
+            grace.append(await _login(app, directory_email, f"wrong guess {i}"))
+            other.append(await _login(app, unknown, f"wrong guess {i}"))
+        assert_alike(grace, other)
+        await asyncio.sleep(BLOCK + 0.2)

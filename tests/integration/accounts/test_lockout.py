@@ -1,5 +1,6 @@
 """Per-account lockout: exponential, temporary, reset on success, audited (both databases).
-Across several client IPs with a real server process: tests/e2e/server/test_lockout.py."""
+Across several client IPs with a real server process: tests/e2e/server/test_account_lockout.py.
+Unknown addresses are counted alike: tests/integration/accounts/test_lockout_oracle.py."""
 
 from __future__ import annotations
 
@@ -8,9 +9,10 @@ import uuid
 
 from sqlalchemy import select
 
-from server.auth.lockout import block_seconds
-from server.db.models import AuditLog, User
+from server.auth.lockout import address_key, block_seconds
+from server.db.models import AuditLog, LoginFailure
 from server.runtime.config import SecuritySettings
+from tests.conftest import TEST_ENV
 from tests.support.api import PASSWORD, register
 
 
@@ -63,8 +65,8 @@ async def test_account_lockout_then_release_and_reset(backend, session_tmp, inbo
         # ... and a success resets the count.
         assert (await client.post("/api/v1/auth/login", json=right)).status_code == 200
         async with db() as s:
-            user = await s.get(User, uuid.UUID(owner.user_id))
-            assert user.failed_logins == 0 and user.login_blocked_until is None
+            key = address_key(SecuritySettings(jwt_secret=TEST_ENV["JWT_SECRET"]), owner.email)
+            assert await s.get(LoginFailure, key) is None  # the count starts again
             locks = (
                 await s.execute(
                     select(AuditLog.detail).where(
