@@ -84,9 +84,10 @@ class SecuritySettings:
     # CSV imports (POST /api/v1/imports/csv) stream to disk up to this size.
     import_max_bytes: int = 200 * 1024 * 1024
     allow_registration: bool = True
-    # Per account, beside the per-IP login rate: after `lockout_threshold`
-    # failures in a row each further one blocks sign-in for base * 2^k seconds
-    # (capped), never for good; a success resets it.
+    # Per login name (registered or not), beside the per-IP login rate: after
+    # `lockout_threshold` failures in a row each further one blocks sign-in for
+    # base * 2^k seconds (capped), never for good; a success resets it
+    # (server/auth/lockout.py).
     lockout_threshold: int = 5
     lockout_base_seconds: int = 30
     lockout_max_seconds: int = 15 * 60

@@ -67,7 +67,7 @@ class RedisRateLimiter(RateLimiter):
     """Fails open: while Redis cannot be reached, requests pass unlimited (and a
     warning is logged at most every WARN_EVERY seconds). Recording time matters
     more than throttling it for a minute; sign-in stays guarded by the
-    per-account lockout, which lives in the database."""
+    per-address lockout, which lives in the database."""
 
     WARN_EVERY = 30.0
 

@@ -66,6 +66,12 @@ class User(UUIDPrimaryKey, Timestamped, Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     # "local" (password stored here) or "ldap" (the directory checks it; none stored).
     auth_source: Mapped[str] = mapped_column(String(16), default="local", server_default="local")
+    # Unused since revision 0019 (the lockout counts per login name in
+    # login_failures). Kept so that replicas of the previous version, which
+    # read them with every User, keep working while a rolling update replaces
+    # them after the migration; a later revision drops them.
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    login_blocked_until: Mapped[datetime | None] = mapped_column(default=None)
 
 
 class LoginFailure(Base):

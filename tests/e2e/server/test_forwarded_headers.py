@@ -18,7 +18,9 @@ def _attempts(url: str, forwarded: bool) -> list[int]:
     with httpx.Client(base_url=url, timeout=10) as c:
         for i in range(5):
             headers = {"X-Forwarded-For": f"203.0.113.{i + 1}"} if forwarded else {}
-            body = {"email": "nobody@example.com", "password": "wrong password"}
+            # Another address each time: the per-address lockout (every address is
+            # counted) must not answer before the per-IP limit this test is about.
+            body = {"email": f"nobody-{forwarded}-{i}@example.com", "password": "wrong password"}
             codes.append(c.post("/api/v1/auth/login", json=body, headers=headers).status_code)
     return codes
 

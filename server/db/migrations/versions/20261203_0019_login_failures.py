@@ -4,11 +4,14 @@ an account has it (the per-account columns made a 429 that only accounts got)
 Revision ID: 0019
 Revises: 0018
 
-The counts on users are not moved: the new rows are keyed by an HMAC under a
-key derived from the server's JWT secret, which a migration (run from a
-database URL alone) does not have. What is lost is at most one block of up
-to LOGIN_LOCKOUT_MAX_SECONDS and the failures in a row since the last
-success, as if each account had signed in once.
+The counts on users (failed_logins, login_blocked_until) are not moved: the
+new rows are keyed by an HMAC under a key derived from the server's JWT
+secret, which a migration (run from a database URL alone) does not have.
+What is lost is at most one block of up to LOGIN_LOCKOUT_MAX_SECONDS and the
+failures in a row since the last success, as if each account had signed in
+once. The columns stay, unused: replicas of the previous version read them
+with every User, and keep serving during a rolling update after this
+migration; a later revision drops them.
 """
 
 from __future__ import annotations
@@ -35,19 +38,9 @@ def upgrade() -> None:
         batch_op.create_index(
             batch_op.f("ix_login_failures_last_failure_at"), ["last_failure_at"], unique=False
         )
-    with op.batch_alter_table("users", schema=None) as batch_op:
-        batch_op.drop_column("login_blocked_until")
-        batch_op.drop_column("failed_logins")
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("users", schema=None) as batch_op:
-        batch_op.add_column(
-            sa.Column("failed_logins", sa.Integer(), server_default="0", nullable=False)
-        )
-        batch_op.add_column(
-            sa.Column("login_blocked_until", sa.DateTime(timezone=True), nullable=True)
-        )
     with op.batch_alter_table("login_failures", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_login_failures_last_failure_at"))
     op.drop_table("login_failures")
