@@ -9,7 +9,6 @@ from typing import Any
 
 from litestar import Litestar
 from litestar.config.cors import CORSConfig
-from litestar.datastructures import ResponseHeader
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 
@@ -29,6 +28,7 @@ from server.http.deps import (
 )
 from server.http.errors import EXCEPTION_HANDLERS
 from server.http.openapi import install as install_openapi
+from server.http.security_headers import add_security_headers
 from server.http.strict_body import StrictBodyRequest
 from server.insight.routes import InsightController
 from server.integrations.connection_routes import (
@@ -133,8 +133,8 @@ def create_app(settings: Settings | None = None, state: AppState | None = None) 
         ],
         # Small unless a route names a larger kind (server/http/body_limits.py).
         request_max_body_size=settings.limits.default,
-        # No response is ever sniffed into another type (screenshots, exports, JSON).
-        response_headers=[ResponseHeader(name="X-Content-Type-Options", value="nosniff")],
+        # nosniff, framing, referrer and CSP on every response, errors included.
+        before_send=[add_security_headers],
         openapi_config=OpenAPIConfig(title="Hubnity", version=__version__, path="/schema"),
         cors_config=CORSConfig(allow_origins=[]),
         template_config=template_config(),

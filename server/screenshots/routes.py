@@ -16,6 +16,7 @@ from server.auth.principal import Principal
 from server.core.errors import NotFound
 from server.core.ids import parse_uuid, path_uuid
 from server.core.times import parse_instant
+from server.db.models import Screenshot
 from server.http.body_limits import body
 from server.http.deps import client_ip
 from server.http.openapi import DOCUMENT, MEDIA_TYPES, MULTIPART
@@ -25,6 +26,7 @@ from server.runtime.state import AppState
 from server.screenshots import access, ingest, signing
 from server.screenshots import presign as presigned
 from server.screenshots.common import READ_URL_TTL, storage_of
+from server.screenshots.imaging import EXTENSION
 from server.screenshots.metrics import UPLOADS
 from server.screenshots.schemas import (
     UPLOAD_FORM,
@@ -129,7 +131,13 @@ class ScreenshotUploadController(Controller):
         return ScreenshotUploaded(id=str(shot.id), status=shot.status)
 
 
-async def _streamed(app_state: AppState, key: str, content_type: str) -> Stream:
+async def stream_image(
+    app_state: AppState, shot: Screenshot, variant: str, max_age: int = 300
+) -> Stream:
+    """One variant of a READY screenshot, as every route serves it: its own
+    image type and a file name (the security headers are the app's, for every
+    response: server/http/security_headers.py)."""
+    key, content_type = access.variant_of(shot, variant)
     chunks = access.stream(app_state, key)
     try:
         first = await chunks.__anext__()
@@ -138,13 +146,17 @@ async def _streamed(app_state: AppState, key: str, content_type: str) -> Stream:
     except StorageError:
         raise NotFound("image") from None
 
-    async def body() -> AsyncIterator[bytes]:
+    async def whole() -> AsyncIterator[bytes]:
         yield first
         async for chunk in chunks:
             yield chunk
 
-    return Stream(body(), media_type=content_type,
-                  headers={"Cache-Control": "private, max-age=300"})
+    suffix = "-thumb" if variant == "thumb" else ""
+    name = f"screenshot-{shot.id}{suffix}.{EXTENSION[content_type]}"
+    return Stream(whole(), media_type=content_type, headers={
+        "Cache-Control": f"private, max-age={max_age}",
+        "Content-Disposition": f'inline; filename="{name}"',
+    })
 
 
 class ScreenshotsController(Controller):
@@ -176,9 +188,8 @@ class ScreenshotsController(Controller):
         app_state: AppState, variant: Variant = "full",
     ) -> Stream:
         shot = await access.visible(db_session, principal, path_uuid(shot_id, "screenshot"))
-        key, content_type = access.variant_of(shot, variant)
         await db_session.commit()  # no connection held while streaming
-        return await _streamed(app_state, key, content_type)
+        return await stream_image(app_state, shot, variant)
 
     @get("/{shot_id:str}/url")
     async def image_url(
@@ -204,9 +215,8 @@ class ScreenshotsController(Controller):
         """Target of the local-storage signed read URLs; the signature authorizes."""
         signing.verify(_secret(app_state), "GET", shot_id, variant, exp, sig)
         shot = await access.by_id(db_session, path_uuid(shot_id, "screenshot"))
-        key, content_type = access.variant_of(shot, variant)
         await db_session.commit()
-        return await _streamed(app_state, key, content_type)
+        return await stream_image(app_state, shot, variant)
 
     @delete("/{shot_id:str}", status_code=HTTP_204_NO_CONTENT)
     async def delete_screenshot(

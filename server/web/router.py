@@ -7,7 +7,6 @@ from typing import Any
 
 from litestar import Router
 from litestar.contrib.jinja import JinjaTemplateEngine
-from litestar.datastructures import ResponseHeader
 from litestar.di import Provide
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
@@ -35,18 +34,8 @@ from server.web.time_routes import TimePages
 from server.web.timer_routes import TimerForms
 
 HERE = Path(__file__).parent
-
-# Scripts only from this server; inline style attributes are used for bar widths.
-_CSP = (
-    "default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; "
-    "script-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
-)
-SECURITY_HEADERS = [
-    ResponseHeader(name="Content-Security-Policy", value=_CSP),
-    ResponseHeader(name="X-Content-Type-Options", value="nosniff"),
-    ResponseHeader(name="Referrer-Policy", value="same-origin"),
-    ResponseHeader(name="X-Frame-Options", value="DENY"),
-]
+# The pages' security headers (CSP, framing, nosniff) are the app's, set for
+# every response in one place: server/http/security_headers.py.
 
 
 def _engine_callback(engine: JinjaTemplateEngine) -> None:
@@ -89,7 +78,6 @@ def web_handlers() -> list[Any]:
             CsrfRejected: csrf_rejected,
             DomainError: domain_error,
         },
-        response_headers=SECURITY_HEADERS,
         include_in_schema=False,
     )
     static = create_static_files_router(

@@ -17,6 +17,7 @@ from server.reports.routes import stream_export
 from server.reports.scope import visible_teams
 from server.runtime.state import AppState
 from server.screenshots import access
+from server.screenshots.routes import stream_image
 from server.web import service as views
 from server.web.auth_routes import Form, WebUser, check_form
 from shared.enums import JobStatus
@@ -174,12 +175,8 @@ class Pages(Controller):
         app_state: AppState,
     ) -> Stream:
         shot = await access.visible(db_session, web.principal, path_uuid(shot_id, "screenshot"))
-        key, content_type = access.variant_of(shot, variant)
-        return Stream(
-            access.stream(app_state, key),
-            media_type=content_type,
-            headers={"Cache-Control": "private, max-age=3600"},
-        )
+        await db_session.commit()  # no connection held while streaming
+        return await stream_image(app_state, shot, variant, max_age=3600)
 
     @get("/exports/{job_id:str}/download")
     async def export_download(

@@ -16,10 +16,26 @@ def _csrf(html: str) -> str:
     return m.group(1)
 
 
+def _cookie(response, name: str) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    """The attributes of one Set-Cookie (lower-case names; flags map to "")."""
+    line = next(c for c in response.headers.get_list("set-cookie") if c.startswith(f"{name}="))
+    attrs = [part.strip().split("=", 1) for part in line.split(";")[1:]]
+    return {a[0].lower(): (a[1] if len(a) > 1 else "") for a in attrs}
+
+
+def _assert_safe_cookie(response, name: str, secure: bool) -> None:  # type: ignore[no-untyped-def]
+    attrs = _cookie(response, name)
+    assert "httponly" in attrs, (name, attrs)
+    assert attrs.get("samesite", "").lower() == "lax", (name, attrs)
+    assert attrs.get("path") == "/", (name, attrs)
+    assert ("secure" in attrs) is secure, (name, attrs)
+
+
 async def _sign_in(client, email: str, password: str = PASSWORD):  # type: ignore[no-untyped-def]
     client.cookies.clear()
     page = await client.get("/login")
     assert page.status_code == 200
+    _assert_safe_cookie(page, "hubnity_login_csrf", secure=False)
     return await client.post(
         "/login",
         data={
@@ -40,8 +56,7 @@ async def test_sign_in_sets_a_safe_cookie_and_sign_out_ends_it(client) -> None:
     assert r.status_code == 401 and "do not match" in r.text
     r = await _sign_in(client, owner.email)
     assert r.status_code == 303 and r.headers["location"] == "/app/reports"
-    cookie = next(c for c in r.headers.get_list("set-cookie") if c.startswith("hubnity_session="))
-    assert "HttpOnly" in cookie and "SameSite=lax" in cookie and "Secure" not in cookie
+    _assert_safe_cookie(r, "hubnity_session", secure=False)
     page = await client.get("/app")
     assert page.status_code == 200 and "Owner" in page.text
     assert "script-src 'self'" in page.headers["content-security-policy"]
@@ -123,9 +138,8 @@ async def test_secure_cookie_behind_https(backend: str, session_tmp: Path) -> No
     async with AsyncTestClient(app=create_app(settings)) as c:
         owner = await register(c)
         page = await c.get("/login")
-        login_cookie = page.headers["set-cookie"]
-        assert "Secure" in login_cookie and "HttpOnly" in login_cookie
-        value = login_cookie.split(";", 1)[0]
+        _assert_safe_cookie(page, "hubnity_login_csrf", secure=True)
+        value = page.headers["set-cookie"].split(";", 1)[0]
         # The client would not send a Secure cookie over http: send it by hand.
         r = await c.post(
             "/login",
@@ -134,10 +148,11 @@ async def test_secure_cookie_behind_https(backend: str, session_tmp: Path) -> No
             data={"_csrf": _csrf(page.text), "email": owner.email, "password": PASSWORD},
         )
         assert r.status_code == 303, r.text
-        cookie = next(
-            x for x in r.headers.get_list("set-cookie") if x.startswith("hubnity_session=")
-        )
-        assert "Secure" in cookie and "HttpOnly" in cookie
+        _assert_safe_cookie(r, "hubnity_session", secure=True)
+        # The pages' headers do not depend on the scheme.
+        page = await c.get("/login")
+        assert page.headers["x-frame-options"] == "DENY"
+        assert "frame-ancestors 'none'" in page.headers["content-security-policy"]
 
 
 async def test_invitation_link_sets_a_password_and_signs_in(client) -> None:
