@@ -34,6 +34,10 @@ FORMAT_OF_TYPE = dict(_MAGIC)
 TYPE_OF_FORMAT = {fmt: ct for ct, fmt in _MAGIC}
 EXTENSION = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp"}
 SNIFF_BYTES = 12
+#: Pillow writes a decoded JPEG's COM segment back by default: a re-encoded
+#: image (blur, thumbnail) is pixels only, without the uploader's comment
+#: (which may be anything, a page of HTML included).
+NO_COMMENT = b""
 Size = tuple[int, int]
 
 
@@ -130,7 +134,7 @@ def encode(image: Image.Image, content_type: str) -> bytes:
     if fmt == "JPEG":
         if image.mode not in ("RGB", "L"):
             image = image.convert("RGB")
-        image.save(out, "JPEG", quality=85)
+        image.save(out, "JPEG", quality=85, comment=NO_COMMENT)
     elif fmt == "PNG":
         # Level 3 of 9: screenshots compress well already; speed matters more.
         image.save(out, "PNG", compress_level=3)
@@ -151,7 +155,7 @@ def thumbnail(image: Image.Image, size: Size | None = None) -> bytes:
         background.paste(thumb, mask=thumb.getchannel("A") if "A" in thumb.mode else None)
         thumb = background
     out = io.BytesIO()
-    thumb.save(out, "JPEG", quality=80)
+    thumb.save(out, "JPEG", quality=80, comment=NO_COMMENT)
     return out.getvalue()
 
 

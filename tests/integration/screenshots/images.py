@@ -64,3 +64,35 @@ def noise_png(width: int, height: int, seed: int = 1) -> bytes:
     """Incompressible pixels: the PNG is about width*height*3 bytes."""
     rng = random.Random(seed)
     return encode(Image.frombytes("RGB", (width, height), rng.randbytes(width * height * 3)))
+
+
+#: What a polyglot carries: a page that would run a script if a browser ever
+#: treated the bytes as HTML.
+HTML_PAYLOAD = b"<html><body><script>alert(1)</script></body></html>"
+
+
+def jpeg_with_html() -> bytes:
+    """A valid JPEG whose COM segment holds HTML, with more HTML after its end."""
+    data = encode(text_screenshot(640, 360), "JPEG", quality=90, comment=HTML_PAYLOAD)
+    return data + HTML_PAYLOAD
+
+
+def png_with_html() -> bytes:
+    """A valid PNG whose tEXt chunk holds HTML, with more HTML after IEND."""
+    from PIL.PngImagePlugin import PngInfo
+
+    info = PngInfo()
+    info.add_text("Comment", HTML_PAYLOAD.decode())
+    return encode(text_screenshot(640, 360), "PNG", pnginfo=info) + HTML_PAYLOAD
+
+
+def jpeg_with_zip() -> bytes:
+    """GIFAR-style: a valid JPEG with a ZIP (holding an HTML page) appended; both
+    readers accept the file (the ZIP's directory is found from the end)."""
+    import zipfile
+
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w") as z:
+        z.writestr("index.html", HTML_PAYLOAD)
+        z.writestr("META-INF/MANIFEST.MF", "Manifest-Version: 1.0\n")
+    return encode(text_screenshot(640, 360), "JPEG", quality=90) + archive.getvalue()
